@@ -1,0 +1,127 @@
+"""Command-line entry point: one table of subcommands, one error handler.
+
+Each subcommand lives in ``automator/commands/<name>.py`` and exposes
+``add_arguments(parser)`` and ``run(args, ctx) -> int``. Only the module of the command being
+run is imported, so ``automator select`` never pays for the git or forge libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from automator import __version__
+from automator.context import Context
+from automator.errors import AutomatorError, ExitCode, scrub
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "select": ("automator.commands.select", "choose a tag from a list of tags by policy"),
+    "scan": ("automator.commands.scan", "report which automated images would change (changes nothing)"),
+    "update": ("automator.commands.update", "patch the manifests in place (or show the diff with --dry-run)"),
+    "run": ("automator.commands.run", "update, commit and push (or open a pull/merge request)"),
+    "explain": ("automator.commands.explain", "say for every automated image why it moves or stays"),
+}
+
+DESCRIPTION = """\
+Keeps a GitOps environment repository on the newest allowed image tags.
+
+It finds the automated images in your manifests (Flux v1 annotations, Flux v2 $imagepolicy
+markers, Kustomization images:, HelmRelease values, or automator.dev/ annotations), lists the
+tags in the registries, chooses per policy, patches only the bytes of the image values and
+writes back with one commit or a pull/merge request.
+
+exit codes: 0 done (with or without updates), 1 some file/image/registry failed (the rest was
+done) or no tag qualified, 2 invalid arguments/policy/configuration, 3 write-back failed,
+130 interrupted.
+"""
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("logging")
+    group.add_argument("-v", "--verbose", action="count", default=0, help="more log lines (repeat for debug)")
+    group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    return common
+
+
+def _command_named_in(argv: Sequence[str]) -> str | None:
+    for token in argv:
+        if token in COMMANDS:
+            return token
+        if not token.startswith("-"):
+            return None
+    return None
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="automator",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = _command_named_in(argv)
+    common = _common_options()
+    for name, (module_name, help_text) in COMMANDS.items():
+        if name != chosen:
+            subparsers.add_parser(name, help=help_text)
+            continue
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(
+            name,
+            help=help_text,
+            description=getattr(module, "DESCRIPTION", help_text),
+            epilog=getattr(module, "EPILOG", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class _ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr if args.command is None and argv else sys.stdout)
+        return ExitCode.USAGE if argv else ExitCode.OK
+    configure_logging(args.verbose, args.quiet)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    ctx = Context.from_environ()
+    try:
+        return int(args.handler(args, ctx))
+    except AutomatorError as error:
+        print(f"automator {args.command}: error: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print(f"automator {args.command}: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)

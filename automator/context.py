@@ -1,0 +1,92 @@
+"""The one reader of environment variables: CI detection, tokens and defaults.
+
+Everything else receives a :class:`Context`; tests build one from a plain dict.
+Every token read here is registered with :func:`automator.errors.register_secret` so that it
+can never be printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from automator.errors import register_secret
+
+CIKind = Literal["github", "gitlab", "generic"]
+
+_TOKEN_VARIABLES = (
+    "GIT_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
+    "CI_REGISTRY_PASSWORD",
+    "AUTOMATOR_REGISTRY_PASSWORD",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
+        env = dict(os.environ if environ is None else environ)
+        for name in _TOKEN_VARIABLES:
+            register_secret(env.get(name))
+        return cls(environ=env)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        return value if value not in (None, "") else default
+
+    @property
+    def ci(self) -> CIKind | None:
+        if self.get("GITHUB_ACTIONS") == "true":
+            return "github"
+        if self.get("GITLAB_CI") == "true":
+            return "gitlab"
+        if self.get("CI") in ("true", "1"):
+            return "generic"
+        return None
+
+    @property
+    def home(self) -> Path:
+        return Path(self.get("HOME") or Path.home())
+
+    @property
+    def cache_dir(self) -> Path:
+        explicit = self.get("AUTOMATOR_CACHE_DIR")
+        if explicit:
+            return Path(explicit)
+        base = self.get("XDG_CACHE_HOME")
+        return (Path(base) if base else self.home / ".cache") / "deployment-automator"
+
+    @property
+    def docker_config_dir(self) -> Path | None:
+        value = self.get("DOCKER_CONFIG")
+        return Path(value) if value else None
+
+    # --- tokens, first found wins -------------------------------------------------------------
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            value = self.get(name)
+            if value:
+                return value
+        return None
+
+    @property
+    def github_token(self) -> str | None:
+        return self.first("GITHUB_TOKEN", "GH_TOKEN")
+
+    @property
+    def gitlab_token(self) -> str | None:
+        return self.first("GITLAB_TOKEN", "CI_JOB_TOKEN")
+
+    @property
+    def git_token(self) -> str | None:
+        return self.first("GIT_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN")

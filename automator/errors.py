@@ -1,0 +1,130 @@
+"""One error tree for the whole tool, its exit codes, and secret scrubbing.
+
+Every error the tool raises on purpose derives from :class:`AutomatorError`. The CLI has one
+handler (``automator.cli.main``) that prints ``str(error)`` scrubbed of secrets and exits with
+``error.exit_code``.
+
+Exit codes (documented in the README):
+
+* 0 ``OK``: everything was processed (with or without updates).
+* 1 ``PARTIAL``: some file, image or registry could not be processed, or no tag qualified;
+  everything else was still done.
+* 2 ``USAGE``: invalid arguments, policy or configuration; nothing was done.
+* 3 ``WRITE_FAILED``: the plan was made but could not be written back (push or forge refused).
+* 130 ``INTERRUPTED``: stopped by SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    PARTIAL = 1
+    USAGE = 2
+    WRITE_FAILED = 3
+    INTERRUPTED = 130
+
+
+class AutomatorError(Exception):
+    """Base of every deliberate error. ``hint`` says what the user can do about it."""
+
+    exit_code: ExitCode = ExitCode.PARTIAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = self.message if not self.hint else f"{self.message} ({self.hint})"
+        return scrub(text)
+
+
+class UsageError(AutomatorError):
+    """Bad command-line arguments."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(AutomatorError):
+    """A bad policy, rule file or option value; carries where it was found when known."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.source = source
+        self.line = line
+
+
+class PolicyError(ConfigError):
+    """A tag policy that cannot be constructed (bad constraint, bad regex, ...)."""
+
+
+class ImageRefError(AutomatorError):
+    """A string that is not a valid image reference."""
+
+
+class ManifestError(AutomatorError):
+    """A manifest that cannot be read, parsed or patched safely."""
+
+
+class RegistryError(AutomatorError):
+    """A registry that cannot be reached, refuses us, or answers nonsense."""
+
+
+class GitError(AutomatorError):
+    """A git operation that failed; the checkout is left as it was."""
+
+    exit_code = ExitCode.WRITE_FAILED
+
+
+class ForgeError(AutomatorError):
+    """GitHub or GitLab refused or failed a request."""
+
+    exit_code = ExitCode.WRITE_FAILED
+
+
+# --- secret scrubbing -------------------------------------------------------------------------
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_MIN_SECRET_LENGTH = 4
+REDACTED = "***"
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+_AUTH_HEADER = re.compile(r"(?i)\b(authorization|private-token|job-token|x-auth-token)(\s*[:=]\s*)(\S+(\s+\S+)?)")
+_KNOWN_TOKEN = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,})\b")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that :func:`scrub` removes it from any text shown to anyone."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def registered_secrets() -> frozenset[str]:
+    with _secrets_lock:
+        return frozenset(_secrets)
+
+
+def scrub(text: str) -> str:
+    """Remove registered secrets, URL credentials, auth headers and well-known token shapes."""
+    for secret in sorted(registered_secrets(), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _KNOWN_TOKEN.sub(REDACTED, text)

@@ -1,0 +1,123 @@
+"""Value types that flow through the pipeline, one per stage (all small and frozen).
+
+discover/locate -> ImageUse[];  registry -> TagInfo[] per repository;
+select -> Selection;  plan -> Update[] + Problem[] (a Plan);  write -> Change (commit / PR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from automator.imageref import ImageRef
+
+Severity = Literal["error", "warning"]
+FieldKind = Literal["image", "tag", "name", "digest"]
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """One tag of a repository, with metadata when the registry stage fetched it."""
+
+    tag: str
+    created: datetime | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A tag policy as the user wrote it, plus where it was written (for error messages)."""
+
+    spec: str
+    filter: str | None = None
+    extract: str | None = None
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why."""
+
+    chosen: str | None
+    reason: str
+    considered: int = 0
+    excluded: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets ``[start, end)`` of a scalar's text in a file (quotes excluded)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """One automated image field found in a manifest.
+
+    ``span`` covers the text that an update replaces; ``field`` says what that text holds:
+    a whole reference (``image``), only a tag (``tag``), only a name (``name``) or a digest.
+    ``image`` is the full reference currently in effect (for split fields, assembled).
+    """
+
+    file: str
+    line: int
+    span: Span
+    field: FieldKind
+    image: ImageRef
+    container: str
+    policy: PolicySpec
+    dialect: str
+    workload: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not be processed; never stops the rest of the run."""
+
+    message: str
+    file: str = ""
+    image: str = ""
+    line: int | None = None
+    severity: Severity = "error"
+
+
+@dataclass(frozen=True)
+class Update:
+    """A planned change of one field: ``new_text`` replaces ``use.span`` in ``use.file``."""
+
+    use: ImageUse
+    from_tag: str
+    to_tag: str
+    new_text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run intends to change, and everything it could not process."""
+
+    updates: tuple[Update, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    uses: tuple[ImageUse, ...] = field(default=(), compare=False)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted({u.use.file for u in self.updates}))
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write produced: a pushed commit and/or a pull request."""
+
+    commit: str | None = None
+    branch: str | None = None
+    pr_url: str | None = None
+    attempts: int = 1

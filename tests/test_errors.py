@@ -1,0 +1,26 @@
+"""Secrets never reach output: every message passes through scrub()."""
+
+from automator.errors import ConfigError, ExitCode, RegistryError, register_secret, scrub
+
+
+def test_registered_secret_is_removed_everywhere():
+    register_secret("s3cr3t-value")
+    assert "s3cr3t-value" not in scrub("token s3cr3t-value failed, again s3cr3t-value")
+    assert "s3cr3t-value" not in str(RegistryError("login with s3cr3t-value refused"))
+
+
+def test_url_userinfo_and_auth_headers_are_removed():
+    text = scrub("push https://x-access-token:abcd1234@github.com/o/r.git; Authorization: Bearer eyJabc.def")
+    assert "abcd1234" not in text and "eyJabc" not in text
+    assert "github.com/o/r.git" in text
+
+
+def test_well_known_token_shapes_are_removed_even_unregistered():
+    assert "ghp_" not in scrub("ghp_" + "a" * 36)
+    assert "glpat-" not in scrub("glpat-" + "b" * 20)
+
+
+def test_config_error_names_file_and_line_and_is_a_usage_exit():
+    error = ConfigError("unknown key 'foo'", source="rules.yaml", line=7)
+    assert str(error).startswith("rules.yaml:7: unknown key")
+    assert error.exit_code == ExitCode.USAGE
