@@ -61,3 +61,49 @@ def tag_source_from_args(args: argparse.Namespace, ctx: Context) -> TagSource:
         platform=args.platform,
         concurrency=args.concurrency,
     )
+
+
+# --- reports (scan, update, run) --------------------------------------------------------------
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    """``--json``, ``--markdown FILE`` and ``--dotenv FILE``; see :func:`write_reports`."""
+    group = parser.add_argument_group("reports")
+    if json_flag:
+        group.add_argument("--json", action="store_true", help="print the plan as JSON on stdout instead of text")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="also write the plan as Markdown to FILE ('-': stdout), e.g. a CI artifact or PR body",
+    )
+    group.add_argument(
+        "--dotenv",
+        metavar="FILE",
+        help="also write AUTOMATOR_UPDATED, AUTOMATOR_UPDATES (JSON), AUTOMATOR_COMMIT, AUTOMATOR_PR_URL "
+        "... to FILE, a GitLab dotenv report for downstream jobs",
+    )
+
+
+def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, root: Path | None = None) -> None:
+    """Write the report files asked for, and publish to the CI system (GitHub: annotations,
+    step summary, outputs). Call once per run, after the plan was written (or not)."""
+    import sys
+
+    from automator import ci
+    from automator.report import dotenv, markdown, records
+
+    target = getattr(args, "markdown", None)
+    if target == "-":
+        sys.stdout.write(markdown.render_markdown(plan, change))
+    elif target:
+        Path(target).write_text(markdown.render_markdown(plan, change), encoding="utf-8")
+    if getattr(args, "dotenv", None):
+        dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
+    ci.publish(ctx, plan, change, root=root)
+
+
+def progress_for(args: argparse.Namespace, ctx: Context):
+    """The ``progress`` callback for ``make_plan``: drawn on a terminal only (call ``.close()``)."""
+    from automator.log import progress_reporter
+
+    return progress_reporter(ci=ctx.ci, quiet=getattr(args, "quiet", False))
