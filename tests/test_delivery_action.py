@@ -92,10 +92,10 @@ def inputs(**values: str) -> dict[str, str]:
     [
         ({}, []),
         ({"path": "envs/prod"}, ["envs/prod"]),
-        ({"path": "envs/prod", "mode": "pr", "tags_file": "tags.json"}, ["--pr", "--tags-from", "tags.json", "envs/prod"]),
-        ({"mode": "commit", "dry_run": "false", "verbose": "true"}, ["--verbose"]),
+        ({"path": "envs/prod", "tags_file": "tags.json"}, ["--tags-from", "tags.json", "envs/prod"]),
+        ({"dry_run": "false", "verbose": "true"}, ["--verbose"]),
         ({"dry_run": "true"}, ["--dry-run"]),
-        ({"labels": "automated, images\nprod"}, ["--label", "automated", "--label", "images", "--label", "prod"]),
+        ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry", "reg.local:5000", "--insecure-registry", "10.0.0.1", "--insecure-registry", "lab:80"]),
         ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch", "env/prod", "--message-template", "chore: {summary}"]),
     ],
 )
@@ -103,7 +103,7 @@ def test_inputs_become_run_arguments(given, argv):
     assert github.action_argv(inputs(**given))[0] == argv
 
 
-@pytest.mark.parametrize(("given", "message"), [({"mode": "merge"}, "commit, pr"), ({"dry_run": "yes"}, "true or false")])
+@pytest.mark.parametrize(("given", "message"), [({"verbose": "1"}, "true or false"), ({"dry_run": "yes"}, "true or false")])
 def test_bad_input_values_are_usage_errors_naming_the_input(given, message):
     with pytest.raises(UsageError, match=message):
         github.action_argv(inputs(**given))
@@ -134,9 +134,9 @@ def test_registry_password_without_registry_is_refused(tmp_path):
 
 
 def test_bad_input_in_the_action_entry_is_an_error_annotation(capsys, tmp_path):
-    code = github.main({"RUNNER_TEMP": str(tmp_path), **inputs(mode="merge")})
+    code = github.main({"RUNNER_TEMP": str(tmp_path), **inputs(dry_run="maybe")})
     assert code == 2
     *masks, last = capsys.readouterr().out.splitlines()
-    assert last == "::error title=automator::automator action: input 'mode' must be one of commit, pr, not 'merge'"
+    assert last == "::error title=automator::automator action: input 'dry-run' must be true or false, not 'maybe'"
     assert all(line.startswith("::add-mask::") for line in masks)
     assert list(tmp_path.iterdir()) == []

@@ -39,15 +39,15 @@ class Input:
 
 ACTION_INPUTS: dict[str, Input] = {
     "path": Input("positional"),
-    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
     "tags-file": Input("value", "--tags-from"),
-    "rules": Input("value", "--rules"),
+    "repo": Input("value", "--repo"),
+    "ref": Input("value", "--ref"),
     "branch": Input("value", "--branch"),
     "remote": Input("value", "--remote"),
     "message-template": Input("value", "--message-template"),
     "author": Input("value", "--author"),
     "dry-run": Input("bool", "--dry-run"),
-    "labels": Input("list", "--label"),
+    "max-attempts": Input("value", "--max-attempts"),
     "insecure-registries": Input("list", "--insecure-registry"),
     "platform": Input("value", "--platform"),
     "verbose": Input("bool", "--verbose"),

@@ -99,7 +99,8 @@ def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, 
         Path(target).write_text(markdown.render_markdown(plan, change), encoding="utf-8")
     if getattr(args, "dotenv", None):
         dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
-    ci.publish(ctx, plan, change, root=root)
+    # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
+    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if getattr(args, "json", False) else sys.stdout)
 
 
 def progress_for(args: argparse.Namespace, ctx: Context):

@@ -13,7 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from automator.commands.options import add_source_options, tag_source_from_args
+from automator import schedule
+from automator.commands.options import (
+    add_report_options,
+    add_source_options,
+    tag_source_from_args,
+    write_reports,
+)
 from automator.context import Context
 from automator.errors import ExitCode, UsageError, scrub
 from automator.git.backoff import RetryPolicy
@@ -96,6 +102,8 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_commit_arguments,
     add_clone_arguments,
     add_output_arguments,
+    lambda parser: add_report_options(parser, json_flag=False),
+    schedule.add_arguments,
 ]
 
 
@@ -133,6 +141,11 @@ def write_options(args: argparse.Namespace):  # -> WriteOptions
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    write_options(args)  # argument errors before the first attempt, not in every one
+    return schedule.run_scheduled(lambda: run_once(args, ctx), every=args.every, health_file=args.health_file)
+
+
+def run_once(args: argparse.Namespace, ctx: Context) -> int:
     options = write_options(args)
     source = tag_source_from_args(args, ctx)
     if args.repo:
@@ -161,10 +174,13 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         return list(pipeline.apply_plan(ws.root, plan))
 
     if args.dry_run:
-        return report_dry_run(replan(), args, ws.relative(path))
+        plan = replan()
+        write_reports(args, ctx, plan, root=ws.root)
+        return report_dry_run(plan, args, ws.relative(path))
     from automator.git.writer import write_updates
 
     result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
+    write_reports(args, ctx, result.plan, result.change, root=ws.root)
     return report(result, args)
 
 
