@@ -4,8 +4,8 @@
 the plan itself is the output), INFO with ``-v``, DEBUG with ``-vv``, ERROR with ``-q``.
 A message with newlines is folded onto one line so that log processors see one event.
 
-``progress_reporter(stream, ctx)`` returns a callback for ``make_plan(progress=...)`` that
-draws ``scanning 12/40`` on a terminal, and ``None`` in CI, when piped or when quiet.
+``with progress(ci=ctx.ci, quiet=...) as callback`` gives the ``make_plan(progress=...)``
+callback: the message redrawn in place on a terminal, INFO log lines in CI or when piped.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from automator.errors import scrub
@@ -46,25 +48,20 @@ def configure(verbose: int = 0, quiet: bool = False, *, stream: TextIO | None = 
 
 
 class Progress:
-    """A one-line counter redrawn in place; silent for the first ``delay`` seconds.
+    """The latest progress message redrawn in place on one line; silent for the first
+    ``delay`` seconds, so short scans never draw anything. ``close()`` erases the line."""
 
-    Called as ``progress(done, total)`` or ``progress(done, total, label)``; short scans that
-    finish within ``delay`` never draw anything. ``close()`` erases the line.
-    """
-
-    def __init__(self, stream: TextIO, *, delay: float = 1.0, clock=time.monotonic) -> None:
+    def __init__(self, stream: TextIO, *, delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.delay = delay
         self.clock = clock
         self.started = clock()
         self.drawn = False
 
-    def __call__(self, done: int, total: int | None = None, label: str = "") -> None:
+    def __call__(self, message: str) -> None:
         if self.clock() - self.started < self.delay:
             return
-        count = f"{done}/{total}" if total else str(done)
-        text = f"scanning {count}{' ' + scrub(label) if label else ''}"[:78]
-        self.stream.write(f"\r{text}\x1b[K")
+        self.stream.write(f"\r{scrub(message)[:78]}\x1b[K")
         self.stream.flush()
         self.drawn = True
 
@@ -75,10 +72,22 @@ class Progress:
             self.drawn = False
 
 
-def progress_reporter(stream: TextIO | None = None, *, ci: str | None = None, quiet: bool = False) -> Progress | None:
-    """A progress callback when a person watches a terminal; None otherwise."""
+def log_progress(message: str) -> None:
+    """Progress as INFO log lines (shown with ``-v``): the form for CI and pipes."""
+    logging.getLogger("automator.progress").info("%s", message)
+
+
+@contextmanager
+def progress(*, ci: str | None = None, quiet: bool = False, stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
+    """The ``progress`` callback for ``make_plan``: redrawn in place when a person watches a
+    terminal (never in CI), otherwise one INFO line per message; erased afterwards."""
     stream = stream or sys.stderr
     isatty = getattr(stream, "isatty", None)
     if quiet or ci or not (isatty and isatty()):
-        return None
-    return Progress(stream)
+        yield log_progress
+        return
+    drawer = Progress(stream)
+    try:
+        yield drawer
+    finally:
+        drawer.close()

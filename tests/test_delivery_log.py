@@ -55,7 +55,7 @@ class Terminal(io.StringIO):
 
 
 @pytest.mark.parametrize(
-    ("stream", "ci", "quiet", "expected"),
+    ("stream", "ci", "quiet", "draws"),
     [
         (Terminal(), None, False, True),
         (Terminal(), "github", False, False),
@@ -63,17 +63,34 @@ class Terminal(io.StringIO):
         (io.StringIO(), None, False, False),
     ],
 )
-def test_progress_only_on_a_terminal_outside_ci_and_not_quiet(stream, ci, quiet, expected):
-    assert (log.progress_reporter(stream, ci=ci, quiet=quiet) is not None) is expected
+def test_progress_is_drawn_only_on_a_terminal_outside_ci_and_not_quiet(stream, ci, quiet, draws):
+    with log.progress(ci=ci, quiet=quiet, stream=stream) as callback:
+        assert isinstance(callback, log.Progress) is draws
+        assert (callback is log.log_progress) is not draws
 
 
-def test_progress_stays_silent_for_short_scans_then_draws_and_erases_one_line():
+def test_progress_without_a_terminal_is_one_info_line_per_message(captured):
+    log.configure(verbose=1, stream=captured)
+    with log.progress(stream=io.StringIO()) as callback:
+        callback("read 1000 files")
+    assert captured.getvalue().rstrip().endswith("INFO    automator.progress: read 1000 files")
+
+
+def test_progress_stays_silent_for_short_scans_then_redraws_one_line_and_erases_it():
     now = [0.0]
     stream = Terminal()
     progress = log.Progress(stream, delay=1.0, clock=lambda: now[0])
-    progress(1, 40)
+    progress("read 1000 files")
     assert stream.getvalue() == ""
     now[0] = 2.0
-    progress(12, 40, "ghcr.io/acme/web")
+    progress("12 automated images in 5 repositories")
     progress.close()
-    assert stream.getvalue() == "\rscanning 12/40 ghcr.io/acme/web\x1b[K\r\x1b[K"
+    assert stream.getvalue() == "\r12 automated images in 5 repositories\x1b[K\r\x1b[K"
+
+
+def test_progress_line_is_erased_when_planning_ends():
+    stream = Terminal()
+    with log.progress(stream=stream) as callback:
+        callback.started -= 10
+        callback("listing tags")
+    assert stream.getvalue().endswith("\r\x1b[K")

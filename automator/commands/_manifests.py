@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from automator.commands.options import add_source_options, tag_source_from_args
+from automator.commands.options import add_source_options, planning_progress, tag_source_from_args
 from automator.context import Context
 from automator.errors import UsageError
 from automator.model import Plan
@@ -27,8 +26,8 @@ def plan_for(args: argparse.Namespace, ctx: Context) -> tuple[Path, Plan]:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     source = tag_source_from_args(args, ctx)
-    progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
     root = root_of(path)
     from automator.run import make_plan
 
-    return root, make_plan(root, source, scan_path=path, progress=progress)
+    with planning_progress(args, ctx) as progress:
+        return root, make_plan(root, source, scan_path=path, progress=progress)

@@ -103,8 +103,9 @@ def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, 
     ci.publish(ctx, plan, change, root=root, stream=sys.stderr if getattr(args, "json", False) else sys.stdout)
 
 
-def progress_for(args: argparse.Namespace, ctx: Context):
-    """The ``progress`` callback for ``make_plan``: drawn on a terminal only (call ``.close()``)."""
-    from automator.log import progress_reporter
+def planning_progress(args: argparse.Namespace, ctx: Context):
+    """``with planning_progress(args, ctx) as progress: make_plan(..., progress=progress)``:
+    drawn in place on a terminal, one INFO line per message (``-v``) in CI or when piped."""
+    from automator.log import progress
 
-    return progress_reporter(ci=ctx.ci, quiet=getattr(args, "quiet", False))
+    return progress(ci=ctx.ci, quiet=getattr(args, "quiet", False))

@@ -17,6 +17,7 @@ from automator import schedule
 from automator.commands.options import (
     add_report_options,
     add_source_options,
+    planning_progress,
     tag_source_from_args,
     write_reports,
 )
@@ -168,7 +169,8 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     extra = planner_options(args, ctx)
 
     def replan() -> Plan:
-        return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), **extra)
+        with planning_progress(args, ctx) as progress:
+            return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
 
     def apply(plan: Plan) -> list[str]:
         return list(pipeline.apply_plan(ws.root, plan))
