@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from automator.ci import github
+from automator.ci import action as entry
 from automator.errors import UsageError, registered_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,13 +27,13 @@ def run_parser() -> argparse.ArgumentParser:
 
 
 def test_action_inputs_and_the_mapping_table_name_the_same_inputs():
-    assert list(ACTION["inputs"]) == list(github.ACTION_INPUTS)
+    assert list(ACTION["inputs"]) == list(entry.ACTION_INPUTS)
 
 
 def test_every_flag_in_the_mapping_is_a_real_flag_of_automator_run():
     options = {s for action in run_parser()._actions for s in action.option_strings}
-    flags = {spec.flag for spec in github.ACTION_INPUTS.values() if spec.flag}
-    flags |= {flag for spec in github.ACTION_INPUTS.values() for _, flag in spec.choices if flag}
+    flags = {spec.flag for spec in entry.ACTION_INPUTS.values() if spec.flag}
+    flags |= {flag for spec in entry.ACTION_INPUTS.values() for _, flag in spec.choices if flag}
     assert flags - options == set()
 
 
@@ -43,15 +43,15 @@ def test_run_takes_a_path_argument_for_the_path_input():
 
 
 def test_only_secrets_travel_outside_flags():
-    outside = {name for name, spec in github.ACTION_INPUTS.items() if spec.kind in ("env", "registry")}
+    outside = {name for name, spec in entry.ACTION_INPUTS.items() if spec.kind in ("env", "registry")}
     assert outside == {"token", "registry", "registry-username", "registry-password"}
 
 
 def test_the_run_step_passes_every_input_and_nothing_else():
     (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "run"]
-    expected = {github.input_variable(name): "${{ inputs." + name + " }}" for name in ACTION["inputs"]}
+    expected = {entry.input_variable(name): "${{ inputs." + name + " }}" for name in ACTION["inputs"]}
     assert step["env"] == expected
-    assert "automator.ci.github" in step["run"]
+    assert "automator.ci.action" in step["run"]
 
 
 def test_outputs_are_read_from_the_run_step_and_written_by_publish():
@@ -73,7 +73,7 @@ def test_composite_action_installs_the_package_from_the_action_path():
 
 
 def test_every_input_is_described_with_its_flag():
-    for name, spec in github.ACTION_INPUTS.items():
+    for name, spec in entry.ACTION_INPUTS.items():
         description = ACTION["inputs"][name]["description"]
         for flag in [spec.flag, *(f for _, f in spec.choices)]:
             if flag:
@@ -84,7 +84,7 @@ def test_every_input_is_described_with_its_flag():
 
 
 def inputs(**values: str) -> dict[str, str]:
-    return {github.input_variable(k.replace("_", "-")): v for k, v in values.items()}
+    return {entry.input_variable(k.replace("_", "-")): v for k, v in values.items()}
 
 
 @pytest.mark.parametrize(
@@ -100,17 +100,17 @@ def inputs(**values: str) -> dict[str, str]:
     ],
 )
 def test_inputs_become_run_arguments(given, argv):
-    assert github.action_argv(inputs(**given))[0] == argv
+    assert entry.action_argv(inputs(**given))[0] == argv
 
 
 @pytest.mark.parametrize(("given", "message"), [({"verbose": "1"}, "true or false"), ({"dry_run": "yes"}, "true or false")])
 def test_bad_input_values_are_usage_errors_naming_the_input(given, message):
     with pytest.raises(UsageError, match=message):
-        github.action_argv(inputs(**given))
+        entry.action_argv(inputs(**given))
 
 
 def test_token_goes_to_the_environment_and_is_registered_as_a_secret():
-    argv, env = github.action_argv(inputs(token="ghs_abcdefghijklmnopqrstuvwxyz0123"))
+    argv, env = entry.action_argv(inputs(token="ghs_abcdefghijklmnopqrstuvwxyz0123"))
     assert argv == [] and env == {"GITHUB_TOKEN": "ghs_abcdefghijklmnopqrstuvwxyz0123"}
     assert "ghs_abcdefghijklmnopqrstuvwxyz0123" in registered_secrets()
 
@@ -120,7 +120,7 @@ def test_registry_credentials_are_merged_into_a_private_docker_config(tmp_path):
     (home / ".docker").mkdir(parents=True)
     (home / ".docker" / "config.json").write_text(json.dumps({"auths": {"quay.io": {"auth": "eDp5"}}}))
     environ = {"HOME": str(home), **inputs(registry="ghcr.io", registry_username="bot", registry_password="pa55-w0rd")}
-    directory = github.docker_config(environ, tmp_path / "cfg")
+    directory = entry.docker_config(environ, tmp_path / "cfg")
     config = json.loads((directory / "config.json").read_text())
     assert config["auths"]["quay.io"] == {"auth": "eDp5"}
     assert base64.b64decode(config["auths"]["ghcr.io"]["auth"]) == b"bot:pa55-w0rd"
@@ -130,11 +130,11 @@ def test_registry_credentials_are_merged_into_a_private_docker_config(tmp_path):
 
 def test_registry_password_without_registry_is_refused(tmp_path):
     with pytest.raises(UsageError, match="registry-username"):
-        github.docker_config(inputs(registry_password="x"), tmp_path)
+        entry.docker_config(inputs(registry_password="x"), tmp_path)
 
 
 def test_bad_input_in_the_action_entry_is_an_error_annotation(capsys, tmp_path):
-    code = github.main({"RUNNER_TEMP": str(tmp_path), **inputs(dry_run="maybe")})
+    code = entry.main({"RUNNER_TEMP": str(tmp_path), **inputs(dry_run="maybe")})
     assert code == 2
     *masks, last = capsys.readouterr().out.splitlines()
     assert last == "::error title=automator::automator action: input 'dry-run' must be true or false, not 'maybe'"

@@ -1,61 +1,20 @@
-"""GitHub Actions glue: masking, annotations, step summary, step outputs, and the action entry.
+"""GitHub Actions glue: masking, annotations, step summary and step outputs.
 
-``publish`` runs at the end of ``automator run`` whenever ``GITHUB_ACTIONS=true`` (so a plain
-``run: automator run .`` step gets it too). ``python -m automator.ci.github`` is the entry of
-``action.yml``: it turns the ``INPUT_*`` variables into ``automator run`` arguments through
-:data:`ACTION_INPUTS`, the one table a test holds against both ``action.yml`` and the parser.
+``publish`` runs at the end of ``automator run`` (and ``scan``/``update``) whenever
+``GITHUB_ACTIONS=true``, so a plain ``run: automator run .`` step gets it too. The action's
+entry is :mod:`automator.ci.action`.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TextIO
 
 from automator.context import Context
-from automator.errors import UsageError, register_secret, registered_secrets
+from automator.errors import registered_secrets
 from automator.model import Change, Plan
 from automator.report import markdown, records, workflow
-
-Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry"]
-
-
-@dataclass(frozen=True)
-class Input:
-    """How one action input reaches ``automator run``: a flag, or (for secrets) the environment."""
-
-    kind: Kind
-    flag: str = ""
-    choices: tuple[tuple[str, str], ...] = ()  # for "choice": input value -> flag ("" = none)
-    env: str = ""  # for "env": the variable it sets
-
-
-ACTION_INPUTS: dict[str, Input] = {
-    "path": Input("positional"),
-    "tags-file": Input("value", "--tags-from"),
-    "repo": Input("value", "--repo"),
-    "ref": Input("value", "--ref"),
-    "branch": Input("value", "--branch"),
-    "remote": Input("value", "--remote"),
-    "message-template": Input("value", "--message-template"),
-    "author": Input("value", "--author"),
-    "dry-run": Input("bool", "--dry-run"),
-    "max-attempts": Input("value", "--max-attempts"),
-    "insecure-registries": Input("list", "--insecure-registry"),
-    "platform": Input("value", "--platform"),
-    "verbose": Input("bool", "--verbose"),
-    "token": Input("env", env="GITHUB_TOKEN"),
-    "registry": Input("registry"),
-    "registry-username": Input("registry"),
-    "registry-password": Input("registry"),
-}
 
 _masked: set[str] = set()
 
@@ -91,99 +50,3 @@ def publish(ctx: Context, plan: Plan, change: Change | None = None, *, root: Pat
     outputs = ctx.get("GITHUB_OUTPUT")
     if outputs:
         workflow.write_outputs(outputs, records.run_outputs(plan, change))
-
-
-# --- the action entry -------------------------------------------------------------------------
-
-
-def input_value(environ: Mapping[str, str], name: str) -> str:
-    """``INPUT_`` + the name in upper case with ``-`` as ``_`` (a name every shell passes on)."""
-    return environ.get(input_variable(name), "").strip()
-
-
-def input_variable(name: str) -> str:
-    return "INPUT_" + name.replace("-", "_").replace(" ", "_").upper()
-
-
-def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
-    """Arguments for ``automator run`` and environment variables to set, from ``INPUT_*``."""
-    argv: list[str] = []
-    env: dict[str, str] = {}
-    positional: list[str] = []
-    for name, spec in ACTION_INPUTS.items():
-        value = input_value(environ, name)
-        if not value:
-            continue
-        if spec.kind == "positional":
-            positional.append(value)
-        elif spec.kind == "value":
-            argv += [spec.flag, value]
-        elif spec.kind == "list":
-            for item in value.replace("\n", ",").split(","):
-                if item.strip():
-                    argv += [spec.flag, item.strip()]
-        elif spec.kind == "bool":
-            if value.lower() not in ("true", "false"):
-                raise UsageError(f"input {name!r} must be true or false, not {value!r}")
-            if value.lower() == "true":
-                argv.append(spec.flag)
-        elif spec.kind == "choice":
-            allowed = dict(spec.choices)
-            if value not in allowed:
-                raise UsageError(f"input {name!r} must be one of {', '.join(allowed)}, not {value!r}")
-            if allowed[value]:
-                argv.append(allowed[value])
-        elif spec.kind == "env":
-            register_secret(value)
-            env[spec.env] = value
-    return argv + positional, env
-
-
-def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:
-    """A docker config with the ``registry`` credentials merged into any existing one."""
-    registry = input_value(environ, "registry")
-    username = input_value(environ, "registry-username")
-    password = input_value(environ, "registry-password")
-    if not password:
-        return None
-    if not (registry and username):
-        raise UsageError("registry-password needs registry and registry-username as well")
-    register_secret(password)
-    existing = Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME", "~")).expanduser() / ".docker")
-    config: dict = {}
-    if (existing / "config.json").is_file():
-        config = json.loads((existing / "config.json").read_text(encoding="utf-8"))
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    register_secret(token)
-    config.setdefault("auths", {})[registry] = {"auth": token}
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = directory / "config.json"
-    target.touch(mode=0o600)
-    target.write_text(json.dumps(config), encoding="utf-8")
-    return directory
-
-
-def main(environ: Mapping[str, str] | None = None) -> int:
-    from automator.cli import main as cli_main
-
-    environ = os.environ if environ is None else environ
-    temp = Path(tempfile.mkdtemp(prefix="automator-", dir=environ.get("RUNNER_TEMP") or None))
-    try:
-        try:
-            argv, env = action_argv(environ)
-            config_dir = docker_config(environ, temp / "docker")
-        except UsageError as error:
-            mask_secrets()
-            print(workflow.command("error", f"automator action: {error}", title="automator"))
-            return int(error.exit_code)
-        mask_secrets()
-        os.environ.update(env)
-        if config_dir is not None:
-            os.environ["DOCKER_CONFIG"] = str(config_dir)
-        return cli_main(["run", *argv])
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
