@@ -190,3 +190,47 @@ def test_write_dotenv_replaces_the_file(tmp_path):
     dotenv.write_dotenv(target, {"updated": "0"})
     assert target.read_text() == "AUTOMATOR_UPDATED=0\n"
     assert [p.name for p in tmp_path.iterdir()] == ["automator.env"]
+
+
+# --- the shared report options ----------------------------------------------------------------
+
+
+def report_args(*argv: str):
+    import argparse
+
+    from automator.commands.options import add_report_options
+
+    parser = argparse.ArgumentParser()
+    add_report_options(parser)
+    return parser.parse_args(argv)
+
+
+def test_report_options_write_markdown_and_dotenv_files(tmp_path):
+    from automator.commands.options import write_reports
+    from automator.context import Context
+
+    args = report_args("--markdown", str(tmp_path / "r.md"), "--dotenv", str(tmp_path / "a.env"))
+    write_reports(args, Context.from_environ({}), PLAN, Change(commit="c0ffee"))
+    assert (tmp_path / "r.md").read_text() == markdown.render_markdown(PLAN, Change(commit="c0ffee"))
+    assert "AUTOMATOR_COMMIT=c0ffee\n" in (tmp_path / "a.env").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.env", "r.md"]
+
+
+def test_markdown_dash_goes_to_stdout_and_nothing_is_published_outside_github(capsys):
+    from automator.commands.options import write_reports
+    from automator.context import Context
+
+    write_reports(report_args("--markdown", "-"), Context.from_environ({"GITLAB_CI": "true"}), PLAN)
+    out = capsys.readouterr().out
+    assert out == markdown.render_markdown(PLAN)
+
+
+def test_with_json_the_workflow_commands_move_to_stderr(capsys, tmp_path):
+    from automator.commands.options import write_reports
+    from automator.context import Context
+
+    ctx = Context.from_environ({"GITHUB_ACTIONS": "true"})
+    write_reports(report_args("--json"), ctx, PLAN)
+    captured = capsys.readouterr()
+    assert "::" not in captured.out
+    assert "::error file=apps/db.yaml,line=7" in captured.err

@@ -96,7 +96,10 @@ def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, 
     if target == "-":
         sys.stdout.write(markdown.render_markdown(plan, change))
     elif target:
-        Path(target).write_text(markdown.render_markdown(plan, change), encoding="utf-8")
+        path = Path(target)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(markdown.render_markdown(plan, change), encoding="utf-8")
+        tmp.replace(path)
     if getattr(args, "dotenv", None):
         dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
     # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
