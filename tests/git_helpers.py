@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,7 +13,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SETUP_IDENTITY = ["-c", "user.name=Platform Team", "-c", "user.email=platform@example.com"]
-REAL_PIPELINE = importlib.util.find_spec("automator.run") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -98,9 +96,7 @@ def write_tags(path: Path, tags: dict[str, list[str]]) -> Path:
 
 
 def automator_command() -> list[str]:
-    if REAL_PIPELINE:
-        return [sys.executable, "-m", "automator"]
-    return [sys.executable, str(TESTS / "git_fake_cli.py")]
+    return [sys.executable, "-m", "automator"]
 
 
 def run_automator(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

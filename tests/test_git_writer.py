@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from git_fake_pipeline import FileTagSource, apply_plan, make_plan
 from git_helpers import (
     assert_clean,
     clone,
@@ -21,6 +21,8 @@ from automator.context import Context
 from automator.errors import GitError, UsageError
 from automator.git import WriteOptions, write_updates
 from automator.git.backoff import RetryPolicy
+from automator.run import apply_plan, make_plan
+from automator.tagfile import FileTagSource
 
 APP = "registry.example/team/app"
 API = "registry.example/team/api"
@@ -29,7 +31,7 @@ FAST = RetryPolicy(max_attempts=10, max_seconds=30, base_delay=0.001, max_delay=
 
 def writer(checkout: Path, tags: dict[str, list[str]], scan: str = ".", *, meanwhile=None, **options):
     """Run the writer on ``checkout``; ``meanwhile()`` runs once while the first plan is applied."""
-    source = FileTagSource(tags)
+    source = FileTagSource.parse(json.dumps(tags), "tags.json")
     path = checkout / scan
     pending = [meanwhile] if meanwhile else []
 
