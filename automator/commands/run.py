@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automator import schedule
 from automator.commands.options import (
@@ -26,7 +27,12 @@ from automator.errors import ExitCode, UsageError, scrub
 from automator.git.backoff import RetryPolicy
 from automator.git.identity import DEFAULT_AUTHOR, parse_identity
 from automator.git.message import PLACEHOLDERS, check_template
-from automator.model import Plan
+from automator.model import Plan, Problem
+from automator.report import text as text_report
+from automator.report.json import plan_dict
+
+if TYPE_CHECKING:
+    from automator.git.writer import WriteResult
 
 DESCRIPTION = """\
 Update the automated images under PATH, make ONE commit for all updates and push it.
@@ -167,13 +173,19 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         raise UsageError(f"{path} does not exist")
     ws = workspace or Workspace.open(path)
     extra = planner_options(args, ctx)
+    apply_problems: list[Problem] = []
 
     def replan() -> Plan:
         with planning_progress(args, ctx) as progress:
             return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
 
     def apply(plan: Plan) -> list[str]:
-        return list(pipeline.apply_plan(ws.root, plan))
+        apply_problems.clear()
+        try:
+            return list(pipeline.apply_plan(ws.root, plan))
+        except pipeline.ApplyError as error:  # the files that could be patched are still committed
+            apply_problems.extend(error.problems)
+            return list(error.changed)
 
     if args.dry_run:
         plan = replan()
@@ -182,71 +194,53 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     from automator.git.writer import write_updates
 
     result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
-    write_reports(args, ctx, result.plan, result.change, root=ws.root)
-    return report(result, args)
+    reported = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
+    write_reports(args, ctx, reported, result.change, root=ws.root)
+    return report(result, args, apply_problems)
 
 
-def _update_dict(update) -> dict[str, Any]:
-    use = update.use
-    return {
-        "file": use.file,
-        "line": use.line,
-        "image": use.image.written_name,
-        "repository": use.image.repository,
-        "from": update.from_tag,
-        "to": update.to_tag,
-        "policy": use.policy.spec,
-        "reason": update.reason,
-    }
+def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:
+    failed = plan.errors or any(p.severity == "error" for p in extra)
+    return int(ExitCode.PARTIAL if failed else ExitCode.OK)
 
 
-def _problem_dict(problem) -> dict[str, Any]:
-    return {"file": problem.file, "line": problem.line, "image": problem.image, "severity": problem.severity, "message": scrub(problem.message)}
-
-
-def _exit_code(plan: Plan) -> int:
-    return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)
-
-
-def _print_problems(plan: Plan) -> None:
-    for problem in plan.problems:
-        where = ":".join(str(part) for part in (problem.file, problem.line) if part)
-        subject = f" {problem.image}" if problem.image else ""
-        print(scrub(f"{where or '-'}:{subject} {problem.severity}: {problem.message}"), file=sys.stderr)
+def _print_problems(plan: Plan, extra: Sequence[Problem] = ()) -> None:
+    sys.stderr.write(scrub(text_report.problems((*plan.problems, *extra))))
 
 
 def report_dry_run(plan: Plan, args: argparse.Namespace, scan: str) -> int:
     from automator.git.message import render_message
 
-    message = render_message(plan, write_options(args).message_template, path=scan, branch=args.branch or "") if plan.updates else ""
+    template = write_options(args).message_template
+    message = render_message(plan, template, path=scan, branch=args.branch or "") if plan.updates else ""
     if args.json:
-        print(json.dumps({"dry_run": True, "updates": [_update_dict(u) for u in plan.updates], "problems": [_problem_dict(p) for p in plan.problems], "message": message}, indent=2))
+        print(json.dumps({**plan_dict(plan), "dry_run": True, "message": message}, indent=2, ensure_ascii=False))
     else:
-        print(message.rstrip() if plan.updates else "nothing to update")
+        sys.stdout.write(text_report.table(plan))
+        if message:
+            print("\ncommit message:\n" + message.rstrip())
         _print_problems(plan)
     return _exit_code(plan)
 
 
-def report(result, args: argparse.Namespace) -> int:
+def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = ()) -> int:
     change = result.change
+    committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
     if args.json:
-        print(json.dumps({
+        document = {
+            **plan_dict(committed, extra),
             "commit": change.commit if change else None,
             "branch": change.branch if change else None,
             "pushed": result.pushed,
             "attempts": change.attempts if change else 0,
             "replans": result.replans,
             "files": list(result.files),
-            "updates": [_update_dict(u) for u in result.plan.updates] if change else [],
-            "problems": [_problem_dict(p) for p in result.plan.problems],
-        }, indent=2))
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        if change is None:
-            print("nothing to update")
-        else:
-            for update in result.plan.updates:
-                print(f"{update.use.file}:{update.use.line}: {update.use.image.written_name} {update.from_tag} -> {update.to_tag}")
-            where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if result.pushed else f"on {change.branch} (not pushed)"
+        sys.stdout.write(text_report.table(committed))
+        if change is not None:
+            where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if result.pushed else f"on {change.branch}, not pushed"
             print(f"committed {change.commit[:12]} {where}")
-        _print_problems(result.plan)
-    return _exit_code(result.plan)
+        _print_problems(result.plan, extra)
+    return _exit_code(result.plan, extra)

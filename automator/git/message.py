@@ -19,6 +19,7 @@ from string import Template
 
 from automator.errors import ConfigError
 from automator.model import Plan, Update
+from automator.report.json import policy_text
 
 DEFAULT_TEMPLATE = "$summary\n\n$updates\n"
 PLACEHOLDERS = ("summary", "updates", "count", "images", "files", "path", "branch")
@@ -33,7 +34,7 @@ def update_line(update: Update) -> str:
     use = update.use
     return (
         f"- {use.file}: {image_name(update)} {update.from_tag or '(none)'} -> "
-        f"{update.to_tag} ({use.policy.spec})"
+        f"{update.to_tag} ({policy_text(use.policy)})"
     )
 
 
