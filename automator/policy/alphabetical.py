@@ -30,5 +30,5 @@ class AlphabeticalPolicy(Policy):
     def rank(self, value: str, info: TagInfo) -> Rank:
         return True, value
 
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: object) -> str:
         return "the last in alphabetical order" if self.order == "asc" else "the first in alphabetical order"

@@ -138,9 +138,10 @@ class Policy:
             note = ""
         if best is None:
             return result(None, f"{self.describe()}: no tag qualifies ({counts}){note}")
-        return result(best, f"{self.describe()}: chose {best}, {self.winner_phrase()} ({counts}){note}")
+        return result(best, f"{self.describe()}: chose {best}, {self.winner_phrase(best_key)} ({counts}){note}")
 
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: Any) -> str:
+        """How the winner won, for the reason (``key`` is the winner's sort key)."""
         return "the highest qualifying tag"
 
 

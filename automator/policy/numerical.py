@@ -33,5 +33,5 @@ class NumericalPolicy(Policy):
             return False, NOT_A_NUMBER
         return True, number
 
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: object) -> str:
         return "the greatest number" if self.order == "asc" else "the smallest number"
