@@ -8,11 +8,11 @@ ImageRepository scans and the tag policy it applies, in this project's terms:
 * ``spec.policy.numerical.order``   -> ``numerical:asc|desc`` (Flux's default: ``asc``)
 * ``spec.filterTags.pattern`` / ``.extract`` -> ``PolicySpec.filter`` / ``.extract``
 
-Namespaces follow what Flux applies: an object without ``metadata.namespace`` lands in the
-namespace that a ``kustomization.yaml`` beside it sets, else in ``default``;
-``spec.imageRepositoryRef.namespace`` defaults to the ImagePolicy's own namespace.
+Namespaces follow what Flux applies: an object without ``metadata.namespace`` is applied to
+the ``default`` namespace; ``spec.imageRepositoryRef.namespace`` defaults to the ImagePolicy's
+own namespace.
 
-Feeding is per file (:meth:`CatalogBuilder.add_text`), so a tree is streamed once and only
+Objects are fed one by one (:meth:`CatalogBuilder.add`) while the tree is streamed; only
 the few small objects are kept. A bad object becomes a :class:`Problem` naming the file and
 the object; it never stops the others.
 """
@@ -38,6 +38,14 @@ ORDERS = ("asc", "desc")
 def screen(text: str) -> bool:
     """Cheap test: could this text hold an ImagePolicy or ImageRepository object?"""
     return "ImagePolicy" in text or "ImageRepository" in text
+
+
+def is_flux_image_object(data: Any) -> bool:
+    """True for a mapping of kind ImagePolicy/ImageRepository in the Flux image API group."""
+    if not isinstance(data, Mapping) or data.get("kind") not in KINDS:
+        return False
+    api = data.get("apiVersion")
+    return isinstance(api, str) and api.startswith(API_GROUP)
 
 
 @dataclass(frozen=True)
@@ -116,23 +124,17 @@ class CatalogBuilder:
     def __init__(self) -> None:
         self._objects: list[_Object] = []
         self._problems: list[Problem] = []
-        self._dir_namespaces: dict[str, str] = {}
-
-    def set_directory_namespace(self, directory: str, namespace: str) -> None:
-        """Record the ``namespace:`` a kustomization file sets for objects in ``directory``."""
-        self._dir_namespaces[directory] = namespace
 
     def add_documents(self, file: str, documents: Iterable[tuple[Any, int | None]]) -> None:
-        """Add the parsed documents ``(data, first line)`` of one file; others are ignored."""
+        """Add the loaded documents ``(data, first line)`` of one file; others are ignored."""
         for data, line in documents:
-            self._add(file, data, line)
+            self.add(file, data, line)
 
-    def _add(self, file: str, data: Any, line: int | None) -> None:
-        if not isinstance(data, Mapping) or data.get("kind") not in KINDS:
+    def add(self, file: str, data: Any, line: int | None = None) -> None:
+        """Add one loaded object; anything but a Flux ImagePolicy/ImageRepository is ignored."""
+        if not is_flux_image_object(data):
             return
-        api = data.get("apiVersion")
-        if not isinstance(api, str) or not api.startswith(API_GROUP):
-            return
+        api = data["apiVersion"]
         where = f"{data['kind']} in {file}"
         if api[len(API_GROUP) :] not in API_VERSIONS:
             self._problem(file, line, f"{where}: unsupported apiVersion {api!r} (expected {API_GROUP}v1beta1, v1beta2 or v1)")
@@ -154,10 +156,7 @@ class CatalogBuilder:
         self._problems.append(Problem(message=message, file=file, line=line, image=image))
 
     def _namespace(self, obj: _Object) -> str:
-        if obj.namespace:
-            return obj.namespace
-        directory = obj.file.rpartition("/")[0]
-        return self._dir_namespaces.get(directory, DEFAULT_NAMESPACE)
+        return obj.namespace or DEFAULT_NAMESPACE
 
     def build(self) -> FluxCatalog:
         repositories: dict[str, tuple[str, str] | None] = {}
@@ -204,11 +203,3 @@ class CatalogBuilder:
         spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line)
         return FluxPolicy(key=key, repository=repository[0], image_name=repository[1], spec=spec)
 
-
-def kustomization_namespace(text: str) -> str | None:
-    """The top-level ``namespace:`` a kustomization file sets, if any (no full parse)."""
-    for line in text.splitlines():
-        if line.startswith("namespace:"):
-            value = line[len("namespace:") :].split(" #", 1)[0].strip().strip("\"'")
-            return value or None
-    return None
