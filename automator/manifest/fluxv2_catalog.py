@@ -152,6 +152,10 @@ class CatalogBuilder:
             spec = {}
         self._objects.append(_Object(data["kind"], namespace or "", name, spec, file, line))
 
+    def add_problem(self, problem: Problem) -> None:
+        """Keep a problem met while reading objects (e.g. a document that does not parse)."""
+        self._problems.append(problem)
+
     def _problem(self, file: str, line: int | None, message: str, image: str = "") -> None:
         self._problems.append(Problem(message=message, file=file, line=line, image=image))
 

@@ -8,34 +8,32 @@ the ``images:`` entries of a ``kustomization.yaml``/``kustomization.yml``/``Kust
 are the ``kustomize`` dialect: there the entry's ``name`` is the container and its siblings
 make up the current image.
 
-Locating is one pass: while the tree is streamed, each locator reports the marked fields and
-the ImagePolicy/ImageRepository objects it meets as facts; :meth:`resolve` builds the
-catalog once the whole tree was seen and turns every marked field into an ImageUse (or a
-warning, for a policy that is not in the tree).
+The policies come from a cheap first pass over the tree
+(:func:`automator.manifest.fluxv2_tree.read_catalog`); the locators are then bound to that
+catalog (:func:`bind_catalog`), so locating, and re-locating a patched file for
+verification, turn each marked field straight into an ImageUse (or a warning, for a policy
+that is not in the tree).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 
 from automator.errors import AutomatorError, ImageRefError
 from automator.imageref import ImageRef, is_valid_tag, parse_image_ref, split_name
 from automator.manifest.fluxv2_catalog import (
-    CatalogBuilder,
     FluxCatalog,
     FluxPolicy,
-    is_flux_image_object,
 )
 from automator.manifest.fluxv2_marker import MARKER_KEY
-from automator.manifest.fluxv2_sites import MarkerSite, marker_sites, to_data
-from automator.manifest.locate import Fact
+from automator.manifest.fluxv2_sites import MarkerSite, marker_sites
+from automator.manifest.locate import Locator
 from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, Problem
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 KUSTOMIZE_FIELDS = {"newTag": "tag", "newName": "name", "digest": "digest"}
-SITE, OBJECT = "marker", "object"
 
 
 def is_kustomization(file: str) -> bool:
@@ -47,47 +45,45 @@ def is_kustomize_entry(site: MarkerSite) -> bool:
 
 
 class FluxV2Locator:
-    """``$imagepolicy`` markers anywhere except Kustomization ``images:`` entries."""
+    """``$imagepolicy`` markers anywhere except Kustomization ``images:`` entries.
+
+    A locator is bound to the catalog of the tree (:meth:`bind`); unbound, it knows no
+    policy and every marker it meets is reported as naming an unknown policy.
+    """
 
     name = "fluxv2"
-    markers = (MARKER_KEY, "ImagePolicy", "ImageRepository")
-    reports_catalog = True  # problems of ImagePolicy/ImageRepository objects are told once
+    markers = (MARKER_KEY,)
+
+    def __init__(self, catalog: FluxCatalog | None = None) -> None:
+        self.catalog = catalog if catalog is not None else FluxCatalog()
+
+    def bind(self, catalog: FluxCatalog) -> FluxV2Locator:
+        return type(self)(catalog)
 
     def wants(self, site: MarkerSite) -> bool:
         return not is_kustomize_entry(site)
 
-    def locate(self, doc: Document) -> Iterator[Fact]:
-        data = to_data(doc.root) if "image.toolkit.fluxcd.io/" in doc.chunk.text else None
-        if is_flux_image_object(data):
-            key = f"{data['kind']}:{doc.file}:{doc.first_line}"
-            yield Fact(self.name, OBJECT, key, doc.file, (data, doc.first_line))
+    def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
         for site in marker_sites(doc):
             if self.wants(site):
-                yield Fact(self.name, SITE, site.marker.policy, doc.file, site)
-
-    def resolve(self, uses: Sequence[ImageUse], facts: Sequence[Fact]) -> Iterator[ImageUse | Problem]:
-        yield from uses
-        builder = CatalogBuilder()
-        for fact in facts:
-            if fact.kind == OBJECT:
-                data, line = fact.data
-                builder.add(fact.file, data, line)
-        catalog = builder.build()
-        if self.reports_catalog:
-            yield from catalog.problems
-        for fact in facts:
-            if fact.kind == SITE:
-                yield resolve_site(fact.data, catalog, dialect=self.name)
+                yield resolve_site(site, self.catalog, dialect=self.name)
 
 
 class KustomizeImagesLocator(FluxV2Locator):
     """Marked ``newTag``/``newName``/``digest`` of Kustomization ``images:`` entries."""
 
     name = "kustomize"
-    reports_catalog = False
 
     def wants(self, site: MarkerSite) -> bool:
         return is_kustomize_entry(site)
+
+
+def bind_catalog(locators: Mapping[str, Locator], catalog: FluxCatalog) -> dict[str, Locator]:
+    """The same table with the Flux v2 dialects bound to ``catalog`` (others unchanged)."""
+    return {
+        name: locator.bind(catalog) if isinstance(locator, FluxV2Locator) else locator
+        for name, locator in locators.items()
+    }
 
 
 def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> ImageUse | Problem:
@@ -116,7 +112,7 @@ def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
         return Problem(f"{where}: {catalog.broken[name]}; value left unchanged", file=site.file, line=site.line)
     hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
     return Problem(
-        f"{where}: marker names ImagePolicy {site.marker.raw!r}, which is not in the scanned tree; value left unchanged{hint}",
+        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree; value left unchanged{hint}",
         file=site.file,
         line=site.line,
         severity="warning",
