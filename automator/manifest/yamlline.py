@@ -208,6 +208,7 @@ def scan_lines(text: str) -> Iterator[ScalarLine]:
             block_column = None
         if line.startswith("---") and line[3:4] in ("", " ", "\t"):
             yield ScalarLine(line=number, start=offset, end=offset, quote="", key=None, column=-1, comment="", value=False)
+            block_column = -1 if line[3:].lstrip(_BLANK)[:1] in ("|", ">") else None
             continue
         parsed = parse_line(line)
         if parsed is None:
