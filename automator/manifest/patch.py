@@ -135,6 +135,11 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
     """
     from automator.manifest.locate import locate_text
 
+    for update in updates:
+        use = update.use
+        was = use.image.tag or "" if use.field == "tag" else use.image.written
+        if text[use.span.start : use.span.end] != was:
+            raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
     edits = edits_for(updates)
     new = apply_edits(text, edits)
     verify_edits(text, new, edits)
