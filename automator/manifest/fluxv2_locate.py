@@ -34,6 +34,7 @@ from automator.model import ImageUse, Problem
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 KUSTOMIZE_FIELDS = {"newTag": "tag", "newName": "name", "digest": "digest"}
+FLUX_V2_DIALECTS = frozenset({"fluxv2", "kustomize"})
 
 
 def is_kustomization(file: str) -> bool:
@@ -178,6 +179,7 @@ def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
         dialect=dialect,
         workload=site.workload,
         quote=site.quote,
+        current=site.value,
     )
 
 
