@@ -184,8 +184,8 @@ def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
 
 
 def _container(site: MarkerSite, dialect: str) -> str:
-    """The entry's or container's ``name`` when the field has one, else the field's key path."""
+    """The entry's or container's ``name`` for ``image`` keys and images entries, else the key path."""
     name = site.siblings.get("name")
-    if name and (dialect == "kustomize" or site.key != "name"):
+    if name and (dialect == "kustomize" or site.key == "image"):
         return name
     return ".".join((*site.path, site.key or "-"))
