@@ -1,0 +1,1 @@
+"""Git write-back: commits and pushes (GitPython over the git command line)."""
