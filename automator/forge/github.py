@@ -54,8 +54,8 @@ class GitHubForge:
         throttle: bool = True,
     ) -> None:
         pacing: dict[str, Any] = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
-        self._gh = Github(auth=Auth.Token(token) if token else None, base_url=api_url, retry=None, timeout=30, **pacing)
-        self._repo = self._gh.get_repo(slug, lazy=True)
+        self._gh = Github(auth=Auth.Token(token) if token else None, base_url=api_url, retry=None, timeout=30, lazy=True, **pacing)
+        self._repo = self._gh.get_repo(slug)
         self._owner = slug.split("/", 1)[0]
         self._token_variable = token_variable
         self._api_url = api_url
@@ -68,9 +68,15 @@ class GitHubForge:
             try:
                 return fn()
             except GithubException as error:
-                if _rate_limited(error) and attempt < MAX_ATTEMPTS:
-                    back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
-                    continue
+                if _rate_limited(error):
+                    if attempt < MAX_ATTEMPTS:
+                        back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
+                        continue
+                    raise ForgeError(
+                        f"GitHub kept rate-limiting the request to {action} ({error.status} {_detail(error)}); "
+                        f"gave up after {MAX_ATTEMPTS} attempts",
+                        hint="run again later or space out the runs",
+                    ) from None
                 if error.status in (401, 403):
                     raise refused("GitHub", error.status, action, self._token_variable, permission, _detail(error)) from None
                 if error.status == 422 and "already exists" in json.dumps(error.data).lower():

@@ -112,7 +112,7 @@ def open_pull_requests(
     env_rel = Path(env_path or root).resolve().relative_to(top).as_posix()
     remote = remote or getattr(args, "remote", None) or "origin"
     try:
-        remote_url = repo.git.remote("get-url", remote)
+        remote_url = repo.git.config("--get", f"remote.{remote}.url")
     except Exception:
         raise GitError(f"the checkout has no remote named {remote!r}") from None
     target = resolve_target(remote_url, kind=args.forge, api_url=args.forge_url)
