@@ -53,6 +53,7 @@ class Forge(Protocol):
 
 def refused(forge: str, status: int, action: str, token_variable: str | None, permission: str, detail: str) -> ForgeError:
     """A 401/403 turned into a message that names the token variable and the missing permission."""
+    detail = detail.removeprefix(f"{status} ")
     if token_variable is None:
         return ForgeError(
             f"{forge} refused to {action} ({status}): no token was given",

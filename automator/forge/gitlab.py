@@ -21,7 +21,7 @@ from automator.forge.retry import MAX_ATTEMPTS
 
 T = TypeVar("T")
 API = "the `api` scope and at least the Developer role in the project"
-JOB_TOKEN_HINT = "a project access token with the `api` scope in GITLAB_TOKEN (CI_JOB_TOKEN cannot manage merge requests)"
+JOB_TOKEN_HINT = "a project access token with the `api` scope and the Developer role in GITLAB_TOKEN"
 DRAFT = "Draft: "
 
 
@@ -54,9 +54,14 @@ class GitLabForge:
         except GitlabError as error:
             status = error.response_code or 0
             detail = str(error.error_message or "")
+            if status in (401, 403) and self._token_variable == "CI_JOB_TOKEN":
+                raise ForgeError(
+                    f"GitLab refused to {action} ({status} {detail.removeprefix(f'{status} ')}): "
+                    "CI_JOB_TOKEN cannot manage merge requests",
+                    hint=f"put {JOB_TOKEN_HINT}",
+                ) from None
             if status in (401, 403):
-                permission = JOB_TOKEN_HINT if self._token_variable == "CI_JOB_TOKEN" else API
-                raise refused("GitLab", status, action, self._token_variable, permission, detail) from None
+                raise refused("GitLab", status, action, self._token_variable, API, detail) from None
             if status == 409 and "already exists" in detail.lower():
                 raise PullRequestExists(f"GitLab: {action}: a merge request already exists") from None
             raise ForgeError(f"GitLab could not {action} ({status} {detail})") from None
