@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from automator.imageref import parse_image_ref
-from automator.model import ImageUse, Plan, PolicySpec, Span, Update
+from automator.model import Plan
+from automator.run import make_plan
+from automator.tagfile import FileTagSource
 
 PODINFO = "ghcr.io/acme/podinfo:6.5.0"
-REDIS = "docker.io/library/redis:7.2.3"
+REDIS = "redis:7.2.3"
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: podinfo
+  annotations:
+    fluxcd.io/automated: "true"
+    fluxcd.io/tag.app: semver:^6
+    fluxcd.io/tag.cache: semver:^7
 spec:
   template:
     spec:
       containers:
         - name: app
-          image: {podinfo}  # automator.dev/policy: semver:^6
+          image: {podinfo}
         - name: cache
-          image: {redis}  # automator.dev/policy: semver:^7
+          image: {redis}
 """
 
 
@@ -89,41 +95,12 @@ def deployment(podinfo: str = PODINFO, redis: str = REDIS) -> str:
     return DEPLOYMENT.format(podinfo=podinfo, redis=redis)
 
 
-def update(root: Path, file: str, reference: str, to_tag: str, policy: str = "semver:^6") -> Update:
-    """The update of ``reference`` (as written in ``file``) to ``to_tag``."""
-    text = (root / file).read_text()
-    start = text.index(reference)
-    ref = parse_image_ref(reference)
-    use = ImageUse(
-        file=file,
-        line=text[:start].count("\n") + 1,
-        span=Span(start, start + len(reference)),
-        field="image",
-        image=ref,
-        container="app",
-        policy=PolicySpec(policy),
-        dialect="native",
-    )
-    return Update(use, ref.tag or "", to_tag, ref.with_tag(to_tag), f"{to_tag} is the highest tag matching {policy}")
+def plan_for(root: Path, tags: dict[str, list[str]], scan: str = "clusters/prod") -> Plan:
+    """The real pipeline's plan for the checkout at ``root`` with the registry pinned to ``tags``."""
+    source = FileTagSource.parse(json.dumps(tags), "tags.json")
+    return make_plan(root, source, scan_path=root / scan)
 
 
-def plan_of(*updates: Update) -> Plan:
-    return Plan(updates=tuple(updates))
-
-
-def splice(root: Path, plan: Plan) -> list[str]:
-    """Write the plan's new texts at their spans (last span first), checking the old text.
-
-    Stands in for the manifest stage's ``apply_plan``, which is not on this branch yet.
-    """
-    changed = []
-    for file in plan.files:
-        path = root / file
-        text = path.read_text()
-        for u in sorted((u for u in plan.updates if u.use.file == file), key=lambda u: u.use.span.start, reverse=True):
-            old = text[u.use.span.start : u.use.span.end]
-            assert old == u.use.image.written, f"{file}: expected {u.use.image.written!r} at the span, found {old!r}"
-            text = text[: u.use.span.start] + u.new_text + text[u.use.span.end :]
-        path.write_text(text)
-        changed.append(file)
-    return changed
+def tags(podinfo: str = "6.5.0", redis: str = "7.2.3") -> dict[str, list[str]]:
+    """A registry where the newest tags are ``podinfo`` and ``redis``."""
+    return {"ghcr.io/acme/podinfo": ["6.4.0", "6.5.0", podinfo], "redis": ["7.0.0", "7.2.3", redis]}

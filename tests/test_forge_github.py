@@ -6,12 +6,12 @@ import threading
 
 import pytest
 from forge_fake_github import FakeGitHub
-from forge_helpers import PODINFO, REDIS, deployment, git, make_env_repo, plan_of, splice, update
+from forge_helpers import deployment, git, make_env_repo, plan_for, tags
 
 from automator.forge import GitHubForge, Settings, ensure_pull_requests
 from automator.forge.body import fingerprint, parse_marker
 from automator.git.branch import BranchPusher
-from automator.model import Plan, Problem
+from automator.model import Plan
 
 APP = "clusters/prod/app.yaml"
 BRANCH = "automator/clusters-prod/all"
@@ -43,7 +43,7 @@ def _no_sleep(seconds):
 
 
 def writer(env, clone=None):
-    return BranchPusher(clone or env.clone, base="main", apply=splice)
+    return BranchPusher(clone or env.clone, base="main")
 
 
 def run(env, fake, plan, settings=SETTINGS, **kwargs):
@@ -51,7 +51,7 @@ def run(env, fake, plan, settings=SETTINGS, **kwargs):
 
 
 def podinfo_to(env, tag):
-    return plan_of(update(env.clone, APP, PODINFO, tag))
+    return plan_for(env.clone, tags(podinfo=tag))
 
 
 def test_first_run_pushes_a_branch_and_opens_one_pull_request(env, github):
@@ -64,7 +64,7 @@ def test_first_run_pushes_a_branch_and_opens_one_pull_request(env, github):
     [pull] = github.open_pulls()
     assert (pull["head"], pull["base"]) == (BRANCH, "main")
     assert pull["title"] == "Update podinfo to 6.5.1 in clusters/prod"
-    assert "| `clusters/prod/app.yaml:10` | `ghcr.io/acme/podinfo` | `6.5.0` -> `6.5.1` | `semver:^6` |" in pull["body"]
+    assert "| `clusters/prod/app.yaml:14` | `ghcr.io/acme/podinfo` | `6.5.0` -> `6.5.1` | `semver:^6` |" in pull["body"]
     marker = parse_marker(pull["body"])
     assert (marker.env, marker.branch, marker.fingerprint) == ("clusters/prod", BRANCH, fingerprint(plan.updates))
     assert outcome.pr.url == f"https://github.example/acme/env/pull/{pull['number']}"
@@ -111,7 +111,8 @@ def test_base_already_has_the_update_so_the_pull_request_is_closed_with_a_commen
 
 def test_a_stale_pull_request_stays_open_when_this_run_could_not_check_its_image(env, github):
     run(env, github, podinfo_to(env, "6.5.1"))
-    failing = Plan(problems=(Problem("registry ghcr.io refused the request", image="ghcr.io/acme/podinfo"),))
+    failing = plan_for(env.clone, {"redis": ["7.2.3"]})  # the registry had nothing for podinfo
+    assert failing.errors and not failing.updates
 
     [kept] = run(env, github, failing)
 
@@ -120,7 +121,7 @@ def test_a_stale_pull_request_stays_open_when_this_run_could_not_check_its_image
 
 
 def test_one_pull_request_per_image_and_the_obsolete_one_is_closed(env, github):
-    both = plan_of(update(env.clone, APP, PODINFO, "6.5.1"), update(env.clone, APP, REDIS, "7.2.4", "semver:^7"))
+    both = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
     created = run(env, github, both, Settings(env_path="clusters/prod", base="main", per="image"))
     assert sorted(o.branch for o in created) == ["automator/clusters-prod/podinfo", "automator/clusters-prod/redis"]
     assert "redis:7.2.3" in env.show("automator/clusters-prod/podinfo", APP), "each branch carries only its image"
@@ -140,7 +141,7 @@ def test_two_concurrent_runs_end_with_one_pull_request(env, github, tmp_path):
     results: list = [None, None]
 
     def one_run(i):
-        plan = plan_of(update(clones[i], APP, PODINFO, "6.5.1"))
+        plan = plan_for(clones[i], tags(podinfo="6.5.1"))
         results[i] = ensure_pull_requests(forge(github), writer(env, clones[i]), plan, SETTINGS)
 
     threads = [threading.Thread(target=one_run, args=(i,)) for i in (0, 1)]

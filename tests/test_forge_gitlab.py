@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from forge_fake_gitlab import FakeGitLab
-from forge_helpers import PODINFO, deployment, make_env_repo, plan_of, splice, update
+from forge_helpers import deployment, make_env_repo, plan_for, tags
 
 from automator.forge import GitLabForge, Settings, ensure_pull_requests
 from automator.forge.body import parse_marker
@@ -41,11 +41,11 @@ def gitlab(env):
 
 def run(env, fake, plan, settings=SETTINGS, *, token=API_TOKEN, variable="GITLAB_TOKEN", clone=None):
     forge = GitLabForge(api_url=fake.base, slug="platform/team/env", token=token, token_variable=variable)
-    return ensure_pull_requests(forge, BranchPusher(clone or env.clone, base="main", apply=splice), plan, settings)
+    return ensure_pull_requests(forge, BranchPusher(clone or env.clone, base="main"), plan, settings)
 
 
 def podinfo_to(env, tag, clone=None):
-    return plan_of(update(clone or env.clone, APP, PODINFO, tag))
+    return plan_for(clone or env.clone, tags(podinfo=tag))
 
 
 def test_first_run_opens_a_merge_request_for_the_pushed_branch(env, gitlab):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from automator.model import Update
+from automator.report.json import policy_text
 
 MARKER_PREFIX = "<!-- automator:"
 _MARKER = re.compile(r"<!-- automator:(\{.*?\}) -->", re.DOTALL)
@@ -98,7 +99,7 @@ def render_body(updates: Sequence[Update], *, env_path: str, branch: str) -> str
                     f"`{u.use.file}:{u.use.line}`",
                     f"`{u.use.image.repository}`",
                     f"`{u.from_tag}` -> `{u.to_tag}`",
-                    f"`{u.use.policy.spec}`",
+                    f"`{policy_text(u.use.policy)}`",
                     u.reason,
                 )
             )

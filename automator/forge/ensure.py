@@ -25,6 +25,7 @@ from automator.errors import AutomatorError, ForgeError, GitError
 from automator.forge.base import Forge, PullRequest, PullRequestExists
 from automator.forge.body import Marker, fingerprint, parse_marker, render_body, render_title
 from automator.forge.naming import DEFAULT_TEMPLATE, Group, Grouping, group_updates, owned_prefix
+from automator.git.message import render_message
 from automator.model import Change, Plan, Update
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Settings:
     assignees: tuple[str, ...] = ()
     draft: bool = False
     auto_merge: bool = False
+    message_template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,9 @@ class Outcome:
         return Change(commit=self.commit, branch=self.branch, pr_url=self.pr.url if self.pr else None)
 
 
-def _commit_message(title: str, updates: Sequence[Update]) -> str:
-    lines = sorted({f"- {u.use.file}: {u.use.image.repository} {u.from_tag} -> {u.to_tag}" for u in updates})
-    return "\n".join([title, "", *lines, ""])
+def _commit_message(group: Group, settings: Settings) -> str:
+    plan = Plan(updates=group.updates)
+    return render_message(plan, settings.message_template, path=settings.env_path or ".", branch=group.branch)
 
 
 def _not_ours(forge: Forge, pr: PullRequest) -> ForgeError:
@@ -122,7 +124,7 @@ def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settin
             f"branch {group.branch} exists on the remote and was not created by Deployment Automator; not overwriting it",
             hint="delete the branch or choose another --branch-template",
         )
-    commit = writer.push(group.branch, group.updates, _commit_message(title, group.updates), expected=remote, may_overwrite=owned)
+    commit = writer.push(group.branch, group.updates, _commit_message(group, settings), expected=remote, may_overwrite=owned)
     if pr:
         return Outcome("updated", group.branch, forge.edit(pr, title=title, body=body), commit)
     try:

@@ -6,14 +6,13 @@ branches are never touched. Pushes use ``--force-with-lease=refs/heads/<branch>:
 done when the caller says the branch belongs to the tool. When the lease fails because another
 run pushed the very same tree, that push is adopted instead of fighting over it.
 
-Credentials never go to ``.git/config`` or the command line: an ``http.extraHeader`` is passed
-through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` in the child's
-environment (see :func:`auth_environment`).
+Credentials never go to ``.git/config`` or the command line: pass ``git_env`` from
+:func:`automator.git.credentials.git_environment`. Author and committer follow
+:mod:`automator.git.identity` (the committer is git's configured identity, else the author).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import tempfile
@@ -22,27 +21,13 @@ from pathlib import Path
 
 from git import GitCommandError, Repo
 
-from automator.errors import GitError, register_secret, scrub
+from automator.errors import GitError, scrub
+from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.model import Plan, Update
 
 log = logging.getLogger(__name__)
 ApplyPlan = Callable[[Path, Plan], list[str]]
 MAX_PUSH_ATTEMPTS = 3
-DEFAULT_IDENTITY = ("Deployment Automator", "automator@users.noreply.localhost")
-
-
-def auth_environment(remote_url: str, token: str | None, username: str = "x-access-token") -> dict[str, str]:
-    """Environment that lets git authenticate to an https remote with a token, for one command."""
-    if not token or not remote_url.startswith("https://"):
-        return {}
-    basic = base64.b64encode(f"{username}:{token}".encode()).decode()
-    register_secret(basic)
-    return {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "http.extraHeader",
-        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
-        "GIT_TERMINAL_PROMPT": "0",
-    }
 
 
 def _default_apply(root: Path, plan: Plan) -> list[str]:
@@ -70,6 +55,7 @@ class BranchPusher:
         remote: str = "origin",
         root_path: str = ".",
         git_env: Mapping[str, str] | None = None,
+        author: Identity = DEFAULT_AUTHOR,
         apply: ApplyPlan = _default_apply,
     ) -> None:
         self.repo = Repo(repo_dir, search_parent_directories=True)
@@ -78,11 +64,12 @@ class BranchPusher:
         self.root_path = root_path
         self.apply = apply
         self._env = {**os.environ, **(git_env or {})}
+        self.author = author
 
-    def _git(self, *args: str, cwd: Path | None = None) -> str:
+    def _git(self, *args: str, cwd: Path | None = None, extra_env: Mapping[str, str] | None = None) -> str:
         where = ["-C", str(cwd)] if cwd else []
         try:
-            return self.repo.git.execute(["git", *where, *args], env=self._env)
+            return self.repo.git.execute(["git", *where, *args], env={**self._env, **(extra_env or {})})
         except GitCommandError as error:
             verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
             raise GitError(scrub(f"git {verb} failed: {(error.stderr or '').strip()}")) from None
@@ -99,12 +86,10 @@ class BranchPusher:
         self._git("fetch", "--no-tags", "--quiet", self.remote, f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}")
         return self._git("rev-parse", f"refs/remotes/{self.remote}/{branch}")
 
-    def _identity(self) -> list[str]:
+    def _identity_env(self) -> dict[str, str]:
         reader = self.repo.config_reader()
-        if reader.has_option("user", "name") and reader.has_option("user", "email"):
-            return []
-        name, email = DEFAULT_IDENTITY
-        return ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+        configured = reader.has_option("user", "name") and reader.has_option("user", "email")
+        return self.author.author_env() | ({} if configured else self.author.committer_env())
 
     def commit(self, updates: Sequence[Update], message: str) -> str:
         """A commit of ``updates`` on the fresh head of the base branch; nothing else changes."""
@@ -117,7 +102,7 @@ class BranchPusher:
                 self._git("add", "--all", cwd=tree)
                 if not self._git("status", "--porcelain", cwd=tree).strip():
                     raise GitError(f"the updates change nothing on top of {self.remote}/{self.base}")
-                self._git(*self._identity(), "commit", "--quiet", "--no-verify", "-m", message, cwd=tree)
+                self._git("commit", "--quiet", "--no-verify", "-m", message, cwd=tree, extra_env=self._identity_env())
                 return self._git("rev-parse", "HEAD", cwd=tree)
             finally:
                 self._git("worktree", "remove", "--force", str(tree))
