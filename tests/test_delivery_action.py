@@ -30,6 +30,21 @@ def test_action_inputs_and_the_mapping_table_name_the_same_inputs():
     assert list(ACTION["inputs"]) == list(entry.ACTION_INPUTS)
 
 
+def test_every_mapped_argument_list_parses_as_automator_run_arguments():
+    argv = [
+        "--pr", "--tags-from", "t.json", "--label", "a", "--reviewer", "b", "--assignee", "c", "--draft",
+        "--auto-merge", "squash", "--pr-per", "image", "--max-attempts", "3", "envs/prod",
+    ]
+    environ = inputs(
+        mode="pr", tags_file="t.json", labels="a", reviewers="b", assignees="c", draft="true",
+        auto_merge="squash", pr_per="image", max_attempts="3", path="envs/prod",
+    )
+    mapped, _ = entry.action_argv(environ)
+    assert sorted(mapped) == sorted(argv)
+    parsed = run_parser().parse_args(mapped)
+    assert (parsed.pr, parsed.draft, parsed.auto_merge, parsed.pr_per, parsed.path) == (True, True, "squash", "image", "envs/prod")
+
+
 def test_every_flag_in_the_mapping_is_a_real_flag_of_automator_run():
     options = {s for action in run_parser()._actions for s in action.option_strings}
     flags = {spec.flag for spec in entry.ACTION_INPUTS.values() if spec.flag}
@@ -95,6 +110,10 @@ def inputs(**values: str) -> dict[str, str]:
         ({"path": "envs/prod", "tags_file": "tags.json"}, ["--tags-from", "tags.json", "envs/prod"]),
         ({"dry_run": "false", "verbose": "true"}, ["--verbose"]),
         ({"dry_run": "true"}, ["--dry-run"]),
+        ({"mode": "commit"}, []),
+        ({"path": "envs/prod", "mode": "pr", "draft": "true"}, ["--pr", "--draft", "envs/prod"]),
+        ({"labels": "automated, images\nprod"}, ["--label", "automated", "--label", "images", "--label", "prod"]),
+        ({"reviewers": "alice,acme/sre", "auto_merge": "squash"}, ["--reviewer", "alice", "--reviewer", "acme/sre", "--auto-merge", "squash"]),
         ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry", "reg.local:5000", "--insecure-registry", "10.0.0.1", "--insecure-registry", "lab:80"]),
         ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch", "env/prod", "--message-template", "chore: {summary}"]),
     ],
@@ -103,7 +122,10 @@ def test_inputs_become_run_arguments(given, argv):
     assert entry.action_argv(inputs(**given))[0] == argv
 
 
-@pytest.mark.parametrize(("given", "message"), [({"verbose": "1"}, "true or false"), ({"dry_run": "yes"}, "true or false")])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [({"mode": "merge"}, "one of commit, pr, not 'merge'"), ({"verbose": "1"}, "true or false"), ({"dry_run": "yes"}, "true or false")],
+)
 def test_bad_input_values_are_usage_errors_naming_the_input(given, message):
     with pytest.raises(UsageError, match=message):
         entry.action_argv(inputs(**given))

@@ -38,6 +38,7 @@ class Input:
 
 ACTION_INPUTS: dict[str, Input] = {
     "path": Input("positional"),
+    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
     "tags-file": Input("value", "--tags-from"),
     "repo": Input("value", "--repo"),
     "ref": Input("value", "--ref"),
@@ -47,6 +48,15 @@ ACTION_INPUTS: dict[str, Input] = {
     "author": Input("value", "--author"),
     "dry-run": Input("bool", "--dry-run"),
     "max-attempts": Input("value", "--max-attempts"),
+    "pr-base": Input("value", "--pr-base"),
+    "pr-per": Input("value", "--pr-per"),
+    "branch-template": Input("value", "--branch-template"),
+    "labels": Input("list", "--label"),
+    "reviewers": Input("list", "--reviewer"),
+    "assignees": Input("list", "--assignee"),
+    "draft": Input("bool", "--draft"),
+    "auto-merge": Input("value", "--auto-merge"),
+    "forge-url": Input("value", "--forge-url"),
     "insecure-registries": Input("list", "--insecure-registry"),
     "platform": Input("value", "--platform"),
     "verbose": Input("bool", "--verbose"),
