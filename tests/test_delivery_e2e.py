@@ -193,3 +193,34 @@ def test_bad_interval_is_refused_before_any_attempt(tmp_path, env_repo):
     done = automator("run", str(env_repo), "--every", "soon", env=automator_env(tmp_path))
     assert done.returncode == 2
     assert "invalid interval 'soon'" in done.stderr
+
+
+def test_action_in_pr_mode_reports_the_pull_request_url_as_an_output(tmp_path):
+    from forge_fake_github import FakeGitHub
+    from forge_helpers import deployment, make_env_repo, tags
+    from forge_helpers import git as helper_git
+
+    env = make_env_repo(tmp_path, {"clusters/prod/app.yaml": deployment()})
+    url = "https://github.example/acme/env.git"
+    helper_git(env.clone, "remote", "set-url", "origin", url)
+    helper_git(env.clone, "config", f"url.{env.bare}.insteadOf", url)
+    (tmp_path / "tags.json").write_text(json.dumps(tags(podinfo="6.5.1")))
+    token = "ghp_" + "w" * 36
+    fake = FakeGitHub("acme/env", tokens={token: "write"}, branch_exists=env.branch_exists)
+    try:
+        run_env = github_env(
+            tmp_path, env.clone,
+            INPUT_PATH=str(env.clone / "clusters" / "prod"), INPUT_MODE="pr", INPUT_LABELS="automated",
+            INPUT_TAGS_FILE=str(tmp_path / "tags.json"), INPUT_FORGE_URL=fake.base, INPUT_TOKEN=token,
+        )
+        done = automator(env=run_env, module="automator.ci.action")
+    finally:
+        fake.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert fake.unexpected == []
+    [pull] = fake.open_pulls()
+    outputs = parse_github_output((tmp_path / "output").read_text())
+    assert outputs["pr-url"] == f"https://github.example/acme/env/pull/{pull['number']}"
+    assert outputs["updated"] == "1" and outputs["branch"] == pull["head"]
+    assert f"Pull request: {outputs['pr-url']}" in (tmp_path / "summary.md").read_text()
+    assert token not in done.stdout.replace(f"::add-mask::{token}", "") + done.stderr
