@@ -91,7 +91,7 @@ def test_github_run_commits_and_leaves_annotations_summary_and_outputs(tmp_path,
     assert "not listed in the tags file" in annotations[0]
     assert annotations[1].startswith("::notice file=envs/prod/web.yaml,line=12,title=automator%3A semver%3A^1::ghcr.io/acme/web: 1.2.0 -> 1.3.0")
     summary = (tmp_path / "summary.md").read_text()
-    assert "| `envs/prod/web.yaml:12` | `ghcr.io/acme/web` | `1.2.0` → `1.3.0` | `semver:^1` |" in summary
+    assert "| `envs/prod/web.yaml:12` | `ghcr.io/acme/web` | `1.2.0` -> `1.3.0` | `semver:^1` |" in summary
     assert "- **error** `envs/prod/cache.yaml:12` `docker.io/library/redis`" in summary
     outputs = parse_github_output((tmp_path / "output").read_text())
     pushed = git("rev-parse", "main", cwd=tmp_path / "remote.git")
@@ -117,7 +117,7 @@ def test_action_entry_maps_inputs_and_a_dry_run_writes_nothing(tmp_path, env_rep
     assert "ghs_0123456789abcdefghijABCDEFGHIJ" not in done.stdout.split("\n", 1)[1] + done.stderr
     outputs = parse_github_output((tmp_path / "output").read_text())
     assert (outputs["updated"], outputs["commit"]) == ("1", "")
-    assert "`1.2.0` → `1.3.0`" in (tmp_path / "summary.md").read_text()
+    assert "`1.2.0` -> `1.3.0`" in (tmp_path / "summary.md").read_text()
     assert git("rev-parse", "main", cwd=tmp_path / "remote.git") == before
     assert git("status", "--porcelain", cwd=env_repo) == ""
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("automator-")) == []
@@ -132,7 +132,7 @@ def test_gitlab_run_writes_markdown_and_dotenv_artifacts_and_no_workflow_command
     )
     assert done.returncode == 0, done.stderr
     assert "::" not in done.stdout
-    assert "`1.2.0` → `1.3.0`" in report.read_text()
+    assert "`1.2.0` -> `1.3.0`" in report.read_text()
     variables = dict(line.split("=", 1) for line in dotenv_file.read_text().splitlines())
     assert variables["AUTOMATOR_UPDATED"] == "1"
     assert variables["AUTOMATOR_COMMIT"] == git("rev-parse", "main", cwd=tmp_path / "remote.git")

@@ -43,8 +43,8 @@ def test_markdown_has_one_table_row_per_update_with_from_to_policy_and_reason():
     text = markdown.render_markdown(PLAN)
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert rows == [
-        "| `apps/web.yaml:12` | `ghcr.io/acme/web` | `1.2.0` → `1.3.0` | `semver:^1` | newest of 4 tags matching ^1 |",
-        "| `apps/api.yaml:3` | `nginx` | `1.25.0` → `1.25.3` | `semver:^1` | newest of 4 tags matching ^1 |",
+        "| `apps/web.yaml:12` | `ghcr.io/acme/web` | `1.2.0` -> `1.3.0` | `semver:^1` | newest of 4 tags matching ^1 |",
+        "| `apps/api.yaml:3` | `nginx` | `1.25.0` -> `1.25.3` | `semver:^1` | newest of 4 tags matching ^1 |",
     ]
     assert "2 image updates in 2 file(s)." in text
 

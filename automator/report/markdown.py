@@ -34,7 +34,7 @@ def update_row(update: Update) -> str:
     cells = (
         code(_location(use.file, use.line)),
         code(use.image.written_name),
-        f"{code(update.from_tag)} → {code(update.to_tag)}",
+        f"{code(update.from_tag)} -> {code(update.to_tag)}",
         code(use.policy.spec),
         cell(update.reason),
     )
@@ -57,7 +57,7 @@ def render_markdown(plan: Plan, change: Change | None = None, *, title: str = DE
     if count:
         noun = "update" if count == 1 else "updates"
         lines += [f"{count} image {noun} in {len(plan.files)} file(s).", ""]
-        lines += ["| File | Image | From → To | Policy | Reason |", "| --- | --- | --- | --- | --- |"]
+        lines += ["| File | Image | From -> To | Policy | Reason |", "| --- | --- | --- | --- | --- |"]
         lines += [update_row(u) for u in plan.updates]
     else:
         lines.append("No image needs an update.")
