@@ -154,8 +154,8 @@ def run_scheduled(
         try:
             while not signals.stop.is_set():
                 count += 1
-                health("running", exit_code=None, attempt=count)
                 signals.in_attempt = True
+                health("running", exit_code=None, attempt=count)
                 try:
                     code, message = int(attempt()), ""
                 except AutomatorError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -224,3 +225,54 @@ def test_action_in_pr_mode_reports_the_pull_request_url_as_an_output(tmp_path):
     assert outputs["updated"] == "1" and outputs["branch"] == pull["head"]
     assert f"Pull request: {outputs['pr-url']}" in (tmp_path / "summary.md").read_text()
     assert token not in done.stdout.replace(f"::add-mask::{token}", "") + done.stderr
+
+
+def start_blocked_run(tmp_path: Path, work: Path) -> tuple[subprocess.Popen, Path, Path]:
+    """A looping run whose first attempt waits for its tags file, a FIFO nobody writes yet."""
+    fifo, health = tmp_path / "tags.fifo", tmp_path / "health.json"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automator", "run", str(work / "envs" / "prod" / "web.yaml"),
+         "--tags-from", str(fifo), "--every", "1h", "--health-file", str(health)],
+        env=automator_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    wait_for(lambda: health_of(health).get("status") == "running", "the first attempt")
+    return process, fifo, health
+
+
+def terminate_and_wait_for_notice(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    readable, _, _ = select.select([process.stderr], [], [], 60)
+    assert readable, "no notice after SIGTERM"
+    line = process.stderr.readline()
+    assert "SIGTERM: finishing the attempt in flight" in line
+    return line
+
+
+def test_sigterm_during_an_attempt_lets_it_finish_and_commit_then_exits_0(tmp_path, env_repo):
+    process, fifo, health = start_blocked_run(tmp_path, env_repo)
+    try:
+        terminate_and_wait_for_notice(process)
+        fifo.write_text(json.dumps(TAGS))
+        process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert (health_of(health)["status"], health_of(health)["attempt"]) == ("stopped", 1)
+    assert "ghcr.io/acme/web:1.3.0" in git("show", "main:envs/prod/web.yaml", cwd=tmp_path / "remote.git")
+
+
+def test_a_second_sigterm_abandons_the_attempt_with_130_and_a_clean_checkout(tmp_path, env_repo):
+    before = git("rev-parse", "main", cwd=tmp_path / "remote.git")
+    process, _, health = start_blocked_run(tmp_path, env_repo)
+    try:
+        terminate_and_wait_for_notice(process)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "automator run: interrupted" in err
+    assert health_of(health)["status"] == "abandoned"
+    assert git("rev-parse", "main", cwd=tmp_path / "remote.git") == before
+    assert git("status", "--porcelain", cwd=env_repo) == ""
