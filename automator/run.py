@@ -19,6 +19,7 @@ from automator.manifest.locate import Located, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
+from automator.parallel import parallel_map
 from automator.plan import build_policies, merge_metadata, metadata_wanted, plan_updates
 from automator.tagsource import TagSource
 
@@ -43,20 +44,23 @@ def relative_name(path: Path, root: Path) -> str:
 
 def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    markers = all_markers(LOCATORS)
+    items = [(str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
     located = []
-    for count, path in enumerate(manifest_paths(scan_path), 1):
-        name = relative_name(path, root)
-        try:
-            text = read_candidate(path, markers)
-        except ManifestError as error:
-            located.append(Located(name, problems=(Problem(str(error), file=name),)))
-            continue
-        if text is not None:
-            located.append(locate_text(name, text, LOCATORS))
+    for count, found in enumerate(parallel_map(_locate_file, items), 1):
+        if found is not None:
+            located.append(found)
         if progress is not None and count % 1000 == 0:
-            progress(f"read {count} files")
+            progress(f"read {count} of {len(items)} files")
     return located
+
+
+def _locate_file(item: tuple[str, str]) -> Located | None:
+    path, name = item
+    try:
+        text = read_candidate(Path(path), all_markers(LOCATORS))
+    except ManifestError as error:
+        return Located(name, problems=(Problem(str(error), file=name),))
+    return None if text is None else locate_text(name, text, LOCATORS)
 
 
 def make_plan(
@@ -90,37 +94,53 @@ def make_plan(
     return plan_updates(uses, tags, policies, problems)
 
 
-def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
-    """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    root = Path(root)
+def _by_file(plan: Plan) -> dict[str, list[Update]]:
     by_file: dict[str, list[Update]] = defaultdict(list)
     for update in plan.updates:
         by_file[update.use.file].append(update)
-    for name in sorted(by_file):
-        try:
-            text = read_text(root / name)
-            yield name, text, patch_text(name, text, by_file[name], LOCATORS)
-        except AutomatorError as error:
-            message = str(error) if str(error).startswith(name) else f"{name}: {error}"
-            yield Problem(f"{message}; file left unchanged", file=name)
+    return by_file
+
+
+def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str, str] | Problem:
+    try:
+        text = read_text(root / name)
+        return name, text, patch_text(name, text, updates, LOCATORS)
+    except AutomatorError as error:
+        message = str(error) if str(error).startswith(name) else f"{name}: {error}"
+        return Problem(f"{message}; file left unchanged", file=name)
+
+
+def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
+    """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
+    for name, updates in sorted(_by_file(plan).items()):
+        yield _patch_file(Path(root), name, updates)
+
+
+def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
+    root, name, updates = item
+    patched = _patch_file(root, name, updates)
+    if isinstance(patched, Problem):
+        return patched
+    _, old, new = patched
+    if new == old:
+        return False
+    try:
+        write_atomically(root / name, new)
+    except OSError as error:
+        return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
+    return True
 
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
+    items = [(Path(root), name, updates) for name, updates in sorted(_by_file(plan).items())]
     changed: list[str] = []
     problems: list[Problem] = []
-    for item in patched_files(root, plan):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        name, old, new = item
-        if new == old:
-            continue
-        try:
-            write_atomically(Path(root) / name, new)
+    for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif outcome:
             changed.append(name)
-        except OSError as error:
-            problems.append(Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name))
     return changed, problems
 
 
