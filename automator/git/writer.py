@@ -13,6 +13,7 @@ that landed meanwhile is kept). It never force-pushes and never makes merge comm
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,7 @@ class _Run:
         """True when our commit landed; False when it was dropped and the caller must re-plan."""
         remote, branch = self.target.remote, self.target.branch
         assert remote is not None
+        round_started = time.monotonic()
         while True:
             if not self.deadline.next_attempt():
                 raise GitError(
@@ -91,7 +93,8 @@ class _Run:
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
             log.info("push to %s %s rejected (%s); fetching and rebasing", remote, branch, result.reason)
-            self.deadline.pause()
+            self.deadline.pause(slot=time.monotonic() - round_started)
+            round_started = time.monotonic()
             fresh = self.target.fetch(self.ws)
             if fresh is None:
                 raise GitError(f"branch {branch} disappeared from {remote} while pushing")
