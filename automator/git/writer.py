@@ -131,12 +131,14 @@ class _Run:
             self.replans += 1
             plan = replan()
 
-    def undo(self) -> None:
+    def undo(self) -> bool:
         """Leave the checkout as it was: no rebase, no commit of ours, original branch."""
         try:
             self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached))
+            return True
         except GitError as error:  # report the first failure, not the clean-up's
-            log.warning("could not fully restore the checkout: %s", error)
+            log.warning("could not fully restore the checkout (the next run will): %s", error)
+            return False
 
 
 def write_updates(
@@ -153,6 +155,7 @@ def write_updates(
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
     ws.lock(options.retry.max_seconds)
+    keep_marker = False
     try:
         ws.recover()
         refuse_dirty(ws, scan, options)
@@ -169,13 +172,14 @@ def write_updates(
                     ws.git("checkout", "--quiet", "--detach", head)
             result = run.execute(replan, apply)
         except BaseException:
-            run.undo()
+            keep_marker = not run.undo()
             raise
         if target.detached:
             ws.git("checkout", "--quiet", "--force", target.original)
         return result
     finally:
-        ws.clear_state()
+        if not keep_marker:
+            ws.clear_state()
         ws.unlock()
 
 
