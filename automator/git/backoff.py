@@ -46,6 +46,9 @@ class Deadline:
         self.attempts += 1
         return True
 
-    def pause(self, slot: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    def pause(self, slot: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Sleep before the next attempt; return how long."""
         remaining = self.policy.max_seconds - (self.clock() - self.started)
-        sleep(max(0.0, min(self.policy.delay(self.attempts, slot), remaining)))
+        seconds = max(0.0, min(self.policy.delay(self.attempts, slot), remaining))
+        sleep(seconds)
+        return seconds

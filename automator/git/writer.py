@@ -92,8 +92,10 @@ class _Run:
                 return True
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
+            slot = time.monotonic() - round_started
             log.info("push to %s %s rejected (%s); fetching and rebasing", remote, branch, result.reason)
-            self.deadline.pause(slot=time.monotonic() - round_started)
+            waited = self.deadline.pause(slot=slot)
+            log.debug("attempt %d: round %.2f s, waited %.2f s", self.deadline.attempts, slot, waited)
             round_started = time.monotonic()
             fresh = self.target.fetch(self.ws)
             if fresh is None:
