@@ -293,7 +293,7 @@ def push_image(
     repository: str,
     tag: str,
     *,
-    created: datetime | str | None = None,
+    created: datetime | str | Mapping[str, datetime | str] | None = None,
     labels: Mapping[str, str] | None = None,
     platforms: Sequence[str] | None = None,
     auth: tuple[str, str] | None = None,
@@ -301,7 +301,8 @@ def push_image(
     """Push a tiny image and tag it; return the tag's manifest digest.
 
     Without ``platforms``: one linux/amd64 Docker v2 manifest. With ``platforms``: an OCI index
-    whose children (OCI manifests) share ``created`` and ``labels``. ``created=None`` leaves
+    whose children (OCI manifests) share ``labels``; ``created`` may then map platform -> time.
+    ``created=None`` leaves
     ``created`` out of the config (then only a label can tell the build time).
     """
     pusher = _Pusher(base_url, repository, auth)
@@ -310,7 +311,8 @@ def push_image(
         return pusher.manifest(tag, body, media)
     children = []
     for platform in platforms:
-        body, media = _image(pusher, tag, platform, created, labels, oci=True)
+        when = created.get(platform) if isinstance(created, Mapping) else created
+        body, media = _image(pusher, tag, platform, when, labels, oci=True)
         digest = pusher.manifest("sha256:" + hashlib.sha256(body).hexdigest(), body, media)
         os_name, arch, *variant = platform.split("/")
         described = {"os": os_name, "architecture": arch, **({"variant": variant[0]} if variant else {})}
