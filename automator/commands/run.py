@@ -1,7 +1,11 @@
 """``automator run``: update the manifests under PATH, make one commit, push it safely.
 
-Argument groups are small functions listed in :data:`ARGUMENT_GROUPS`; another part adds its
-options (pull requests, schedules, rules) by appending one function there.
+Extension points for other parts:
+
+* :data:`ARGUMENT_GROUPS`: append one ``add_<name>_arguments(parser)`` function to add an
+  option group (pull requests, schedules, rules);
+* :func:`planner_options`: extra keyword arguments for ``make_plan`` (``rules=...``);
+* :func:`write_back`: the write step (commit + push); a pull-request mode branches here.
 """
 
 from __future__ import annotations
@@ -186,10 +190,15 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         from automator.forge.options import run_pull_requests
 
         return run_pull_requests(args, ctx, ws, path, replan(), author=options.author, message_template=options.message_template)
+    result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
+    return report(result, args, apply_problems)
+
+
+def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:
+    """The write step: one commit pushed with rebase-retry. A pull-request mode hooks in here."""
     from automator.git.writer import write_updates
 
-    result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
-    return report(result, args, apply_problems)
+    return write_updates(path, replan, apply, options, ctx=ctx, workspace=workspace)
 
 
 def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:
