@@ -10,17 +10,25 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from automator.errors import AutomatorError, ConfigError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
-from automator.manifest.locate import Located, all_markers, locate_text, resolve
+from automator.manifest.fluxv2_locate import FLUX_V2_DIALECTS, bind_catalog
+from automator.manifest.fluxv2_tree import read_catalog
+from automator.manifest.locate import Located, Locator, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
 from automator.parallel import parallel_map
-from automator.plan import build_policies, merge_metadata, metadata_wanted, plan_updates
+from automator.plan import (
+    build_policies,
+    digests_wanted,
+    merge_metadata,
+    metadata_wanted,
+    plan_updates,
+)
 from automator.tagsource import TagSource
 
 Progress = Callable[[str], None]
@@ -42,10 +50,16 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None) -> list[Located]:
+def locate_tree(
+    root: Path,
+    scan_path: Path,
+    progress: Progress | None = None,
+    locators: Mapping[str, Locator] = LOCATORS,
+) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
     items = [(str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
     located = []
+    _WORKER_LOCATORS[:] = [locators]  # forked workers inherit it; nothing is pickled
     for count, found in enumerate(parallel_map(_locate_file, items), 1):
         if found is not None:
             located.append(found)
@@ -54,13 +68,18 @@ def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None) -
     return located
 
 
+# The locators of the current pass, for per-file work in this process or in forked workers.
+_WORKER_LOCATORS: list[Mapping[str, Locator]] = [LOCATORS]
+
+
 def _locate_file(item: tuple[str, str]) -> Located | None:
     path, name = item
+    locators = _WORKER_LOCATORS[0]
     try:
-        text = read_candidate(Path(path), all_markers(LOCATORS))
+        text = read_candidate(Path(path), all_markers(locators))
     except ManifestError as error:
         return Located(name, problems=(Problem(str(error), file=name),))
-    return None if text is None else locate_text(name, text, LOCATORS)
+    return None if text is None else locate_text(name, text, locators)
 
 
 def make_plan(
@@ -75,8 +94,12 @@ def make_plan(
     if rules is not None:
         raise ConfigError("environment rules are not supported by this version of make_plan")
     root = Path(root)
-    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress)
-    uses, problems = resolve(located, LOCATORS)
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole checkout
+    catalog = read_catalog(root)
+    locators = bind_catalog(LOCATORS, catalog)
+    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
+    uses, problems = resolve(located, locators)
+    problems = [*catalog.problems, *problems]
     policies = build_policies(uses)
     repositories = sorted({use.image.repository for use in uses})
     if progress is not None:
@@ -91,7 +114,20 @@ def make_plan(
         except AutomatorError as error:
             found = dict.fromkeys(wanted, error)
         tags[repository] = merge_metadata(tags[repository], found)
+    for repository, wanted in digests_wanted(uses, policies, tags).items():
+        try:
+            found = source.metadata(repository, wanted)
+        except AutomatorError as error:
+            found = dict.fromkeys(wanted, error)
+        tags[repository] = merge_metadata(tags[repository], found)
     return plan_updates(uses, tags, policies, problems)
+
+
+def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
+    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
+    if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
+        return LOCATORS
+    return bind_catalog(LOCATORS, read_catalog(Path(root)))
 
 
 def _by_file(plan: Plan) -> dict[str, list[Update]]:
@@ -101,10 +137,10 @@ def _by_file(plan: Plan) -> dict[str, list[Update]]:
     return by_file
 
 
-def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str, str] | Problem:
+def _patch_file(root: Path, name: str, updates: list[Update], locators: Mapping[str, Locator]) -> tuple[str, str, str] | Problem:
     try:
         text = read_text(root / name)
-        return name, text, patch_text(name, text, updates, LOCATORS)
+        return name, text, patch_text(name, text, updates, locators)
     except AutomatorError as error:
         message = str(error) if str(error).startswith(name) else f"{name}: {error}"
         return Problem(f"{message}; file left unchanged", file=name)
@@ -112,13 +148,15 @@ def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str,
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
     """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    for name, updates in sorted(_by_file(plan).items()):
-        yield _patch_file(Path(root), name, updates)
+    by_file = _by_file(plan)
+    locators = locators_for(Path(root), plan) if by_file else LOCATORS
+    for name, updates in sorted(by_file.items()):
+        yield _patch_file(Path(root), name, updates, locators)
 
 
 def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
     root, name, updates = item
-    patched = _patch_file(root, name, updates)
+    patched = _patch_file(root, name, updates, _WORKER_LOCATORS[0])
     if isinstance(patched, Problem):
         return patched
     _, old, new = patched
@@ -133,7 +171,9 @@ def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
-    items = [(Path(root), name, updates) for name, updates in sorted(_by_file(plan).items())]
+    by_file = _by_file(plan)
+    _WORKER_LOCATORS[:] = [locators_for(Path(root), plan) if by_file else LOCATORS]
+    items = [(Path(root), name, updates) for name, updates in sorted(by_file.items())]
     changed: list[str] = []
     problems: list[Problem] = []
     for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
