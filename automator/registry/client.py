@@ -46,6 +46,14 @@ class RegistryClient:
     # --- plumbing ------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
+        probing = self.auth.begin()
+        try:
+            return self._authorised_request(method, url, path, **kwargs)
+        finally:
+            if probing:
+                self.auth.settle()
+
+    def _authorised_request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
         scope = f"repository:{path}:pull"
         what = f"{self.registry}/{path}"
         response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
