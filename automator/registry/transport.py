@@ -8,6 +8,7 @@ requests; proxies come from :class:`automator.context.Context` instead.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
 import random
 import re
@@ -38,8 +39,14 @@ class RetryPolicy:
 
 
 def is_loopback(host: str) -> bool:
+    """``localhost``, ``*.localhost``, 127.0.0.0/8 and ::1 (docker's rule for plain HTTP)."""
     host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bypasses_proxy(host: str, no_proxy: str) -> bool:
