@@ -112,12 +112,12 @@ class Transport:
                 chosen[scheme] = value
         return chosen
 
-    def _check_budget(self, host: str) -> None:
+    def _check_budget(self, host: str, label: str) -> None:
         with self._lock:
             remaining = self._exhausted.get(host)
         if remaining is not None:
             raise RegistryError(
-                f"stopped before exhausting the rate limit of {host}: {remaining} requests left",
+                f"{label}: stopped before exhausting the rate limit of {host}: {remaining} requests left",
                 hint="run again later, log in for a higher limit, or keep the cache between runs",
             )
 
@@ -136,7 +136,7 @@ class Transport:
         kwargs.setdefault("allow_redirects", True)
         label = what or host
         for attempt in range(1, self.retry.attempts + 1):
-            self._check_budget(host)
+            self._check_budget(host, label)
             started = time.monotonic()
             with self._lock:
                 self.requests_sent += 1
