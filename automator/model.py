@@ -38,12 +38,17 @@ class PolicySpec:
 
 @dataclass(frozen=True)
 class Selection:
-    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why."""
+    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why.
+
+    ``excluded`` keeps the first (tag, why) pairs only (a bounded sample for explanations);
+    ``excluded_count`` counts every tag that did not qualify.
+    """
 
     chosen: str | None
     reason: str
     considered: int = 0
     excluded: tuple[tuple[str, str], ...] = ()
+    excluded_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ class ImageUse:
     policy: PolicySpec
     dialect: str
     workload: str = ""
+    quote: str = ""  # the quote character around the value in the file ('' when plain)
+    # the text at ``span`` when it is not what ``field`` and ``image`` imply (a ``name`` or
+    # ``digest`` field, or a whole reference rewritten to another repository's spelling)
+    current: str | None = None
 
 
 @dataclass(frozen=True)

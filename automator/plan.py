@@ -1,0 +1,150 @@
+"""The pure planning core: uses + tag lists -> updates with reasons, and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from automator.errors import AutomatorError
+from automator.imageref import normalise_repository
+from automator.manifest.patch import render
+from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
+from automator.policy import Policy, make_policy
+
+TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
+Policies = Mapping[PolicySpec, Policy | AutomatorError]
+
+
+def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | AutomatorError]:
+    """One policy per distinct spec; a bad spec is kept as its error (reported per use)."""
+    built: dict[PolicySpec, Policy | AutomatorError] = {}
+    for use in uses:
+        if use.policy not in built:
+            try:
+                built[use.policy] = make_policy(use.policy)
+            except AutomatorError as error:
+                built[use.policy] = error
+    return built
+
+
+def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+    """Per repository, the tags whose build time some policy needs (only tags it admits)."""
+    wanted: dict[str, set[str]] = {}
+    for use in uses:
+        policy = policies.get(use.policy)
+        listed = tags.get(use.image.repository)
+        if not isinstance(policy, Policy) or not policy.needs_build_time or not isinstance(listed, Sequence):
+            continue
+        need = {info.tag for info in listed if info.created is None and policy.admits(info.tag)}
+        if need:
+            wanted.setdefault(use.image.repository, set()).update(need)
+    return {repo: sorted(found) for repo, found in wanted.items()}
+
+
+def merge_metadata(
+    listed: Sequence[TagInfo] | AutomatorError, found: Mapping[str, TagInfo | AutomatorError]
+) -> Sequence[TagInfo] | AutomatorError:
+    if isinstance(listed, AutomatorError):
+        return listed
+    return tuple(
+        found[info.tag] if isinstance(found.get(info.tag), TagInfo) else info for info in listed
+    )
+
+
+def new_text(use: ImageUse, tag: str, digest: str | None = None) -> str:
+    """The text for a field: a tag, a whole reference, the repository name, or a digest."""
+    if use.field == "tag":
+        value = tag
+    elif use.field == "name":
+        value = use.image.written_name
+    elif use.field == "digest":
+        value = digest or ""
+    else:
+        value = use.image.with_tag(tag)
+    return render(use.quote, value)
+
+
+def digests_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+    """Per repository, the chosen tags whose digest a ``digest`` field needs and nobody gave."""
+    wanted: dict[str, set[str]] = {}
+    for use in uses:
+        policy = policies.get(use.policy)
+        listed = tags.get(use.image.repository)
+        if use.field != "digest" or not isinstance(policy, Policy) or not isinstance(listed, Sequence):
+            continue
+        chosen = policy.select(listed, current=use.image.tag).chosen
+        if chosen is not None and not _digest_of(listed, chosen):
+            wanted.setdefault(use.image.repository, set()).add(chosen)
+    return {repo: sorted(found) for repo, found in wanted.items()}
+
+
+def _digest_of(listed: Sequence[TagInfo], tag: str) -> str | None:
+    return next((info.digest for info in listed if info.tag == tag and info.digest), None)
+
+
+def _same_repository(name: str | None, repository: str) -> bool:
+    try:
+        return name is not None and normalise_repository(name) == repository
+    except AutomatorError:
+        return False
+
+
+def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: str) -> Update | Problem | None:
+    """The update of a ``name`` or ``digest`` field (None when it already holds the right text)."""
+    where = f"{use.file}:{use.line}"
+    if use.field == "name":
+        if _same_repository(use.current, use.image.repository):
+            return None
+        name = use.image.written_name
+        return Update(use, use.current or "", name, new_text(use, chosen), f"the name of the repository its policy scans ({name})")
+    digest = _digest_of(listed, chosen)
+    if digest is None:
+        return Problem(f"{where}: {use.image.repository}: the digest of tag {chosen} is not known", use.file, use.image.repository, use.line)
+    if digest == use.current:
+        return None
+    return Update(use, use.current or "", digest, new_text(use, chosen, digest), f"{reason}; the digest of {chosen}")
+
+
+def plan_updates(
+    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = ()
+) -> Plan:
+    """Select a tag for every use; never downgrade; everything that fails is a Problem."""
+    updates: list[Update] = []
+    found: list[Problem] = list(problems)
+    for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
+        where = f"{use.file}:{use.line}"
+        repository = use.image.repository
+        policy = policies.get(use.policy)
+        if policy is None:
+            try:
+                policy = make_policy(use.policy)
+            except AutomatorError as error:
+                policy = error
+        if isinstance(policy, AutomatorError):
+            found.append(Problem(f"{where}: container {use.container}: {policy}", use.file, repository, use.line))
+            continue
+        listed = tags.get(repository)
+        if listed is None or isinstance(listed, AutomatorError):
+            why = str(listed) if listed is not None else f"{repository}: no tags were listed"
+            if repository not in why:
+                why = f"{repository}: {why}"
+            found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
+            continue
+        selection = policy.select(listed, current=use.image.tag)
+        if selection.chosen is None:
+            found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
+            continue
+        if use.field in ("name", "digest"):
+            part = _part_update(use, listed, selection.chosen, selection.reason)
+            if isinstance(part, Update):
+                updates.append(part)
+            elif part is not None:
+                found.append(part)
+            continue
+        if selection.chosen == use.image.tag:
+            continue
+        updates.append(Update(use, use.image.tag or "", selection.chosen, new_text(use, selection.chosen), selection.reason))
+    return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
+
+
+def _distinct(problems: Sequence[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
