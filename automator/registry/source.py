@@ -77,11 +77,13 @@ class RegistryTagSource:
         insecure_registries: Iterable[str] = (),
         platform: str = DEFAULT_PLATFORM,
         concurrency: int = 8,
-        tag_ttl: float = DEFAULT_TAG_TTL,
+        tag_ttl: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> RegistryTagSource:
-        """What the CLI builds: ``cache_dir=None`` disables the cache."""
-        cache = RegistryCache(cache_dir, tag_ttl=tag_ttl) if cache_dir is not None else None
+        """What the CLI builds: ``cache_dir=None`` disables the cache; tag lists stay fresh for
+        ``tag_ttl`` seconds (default ``AUTOMATOR_CACHE_TTL``, else 5 minutes)."""
+        ttl = tag_ttl if tag_ttl is not None else (ctx.cache_ttl if ctx.cache_ttl is not None else DEFAULT_TAG_TTL)
+        cache = RegistryCache(cache_dir, tag_ttl=ttl) if cache_dir is not None else None
         transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
         return cls(ctx, cache=cache, insecure_registries=insecure_registries, platform=platform,
                    concurrency=concurrency, transport=transport)
