@@ -48,3 +48,18 @@ def test_no_proxy(host, no_proxy, bypass):
 def test_proxies_come_from_the_context_in_either_case():
     ctx = Context({"https_proxy": "http://proxy:3128", "NO_PROXY": "corp", "HTTP_PROXY": "http://p2:80"})
     assert ctx.proxies == {"https": "http://proxy:3128", "http": "http://p2:80", "no": "corp"}
+
+
+def test_requests_go_through_the_proxy_named_in_the_context(local_registry):
+    from registry_proxy import RegistryProxy
+
+    from automator.registry import RegistryTagSource
+
+    local_registry.push("proxied/app", "1.0.0", created="2024-01-01T00:00:00Z")
+    with RegistryProxy(local_registry.url) as proxy:
+        ctx = Context({"HTTP_PROXY": proxy.url, "NO_PROXY": "other.example"})
+        repo = "registry.test:5000/proxied/app"  # not loopback: plain HTTP only because it is named
+        with RegistryTagSource(ctx, insecure_registries=["registry.test:5000"]) as source:
+            result = source.list_tags([repo])[repo]
+        assert [t.tag for t in result] == ["1.0.0"]
+        assert [(s.method, s.path) for s in proxy.seen] == [("GET", "/v2/proxied/app/tags/list?n=1000")]
