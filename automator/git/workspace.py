@@ -181,5 +181,5 @@ class Workspace:
                 log.warning("not resetting %s: it moved past %s since the interrupted run", state.original, state.base[:12])
         else:
             self.git("checkout", "--quiet", "--force", state.original)
-        self.git("checkout", "--quiet", "HEAD", "--", state.scan)
+        self.try_git("checkout", "--quiet", "HEAD", "--", state.scan)  # fails harmlessly if nothing is tracked there
         self.git("clean", "--quiet", "-d", "--force", "--", state.scan)
