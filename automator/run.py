@@ -21,6 +21,7 @@ from automator.manifest.locate import Located, Locator, all_markers, locate_text
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
+from automator.parallel import parallel_map
 from automator.plan import (
     build_policies,
     digests_wanted,
@@ -49,27 +50,33 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+Locators = Mapping[str, Locator]
+
+
 def locate_tree(
     root: Path,
     scan_path: Path,
     progress: Progress | None = None,
-    locators: Mapping[str, Locator] = LOCATORS,
+    locators: Locators = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    markers = all_markers(locators)
+    items = [(str(path), relative_name(path, root), locators) for path in manifest_paths(scan_path)]
     located = []
-    for count, path in enumerate(manifest_paths(scan_path), 1):
-        name = relative_name(path, root)
-        try:
-            text = read_candidate(path, markers)
-        except ManifestError as error:
-            located.append(Located(name, problems=(Problem(str(error), file=name),)))
-            continue
-        if text is not None:
-            located.append(locate_text(name, text, locators))
+    for count, found in enumerate(parallel_map(_locate_file, items), 1):
+        if found is not None:
+            located.append(found)
         if progress is not None and count % 1000 == 0:
-            progress(f"read {count} files")
+            progress(f"read {count} of {len(items)} files")
     return located
+
+
+def _locate_file(item: tuple[str, str, Locators]) -> Located | None:
+    path, name, locators = item
+    try:
+        text = read_candidate(Path(path), all_markers(locators))
+    except ManifestError as error:
+        return Located(name, problems=(Problem(str(error), file=name),))
+    return None if text is None else locate_text(name, text, locators)
 
 
 def make_plan(
@@ -84,7 +91,7 @@ def make_plan(
     if rules is not None:
         raise ConfigError("environment rules are not supported by this version of make_plan")
     root = Path(root)
-    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole checkout
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
     catalog = read_catalog(root)
     locators = bind_catalog(LOCATORS, catalog)
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
@@ -113,45 +120,64 @@ def make_plan(
     return plan_updates(uses, tags, policies, problems)
 
 
-def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
+def locators_for(root: Path, plan: Plan) -> Locators:
     """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
     if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
         return LOCATORS
     return bind_catalog(LOCATORS, read_catalog(Path(root)))
 
 
-def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
-    """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    root = Path(root)
+def _by_file(plan: Plan) -> dict[str, list[Update]]:
     by_file: dict[str, list[Update]] = defaultdict(list)
     for update in plan.updates:
         by_file[update.use.file].append(update)
-    locators = locators_for(root, plan) if by_file else LOCATORS
-    for name in sorted(by_file):
-        try:
-            text = read_text(root / name)
-            yield name, text, patch_text(name, text, by_file[name], locators)
-        except AutomatorError as error:
-            message = str(error) if str(error).startswith(name) else f"{name}: {error}"
-            yield Problem(f"{message}; file left unchanged", file=name)
+    return by_file
+
+
+def _patch_file(root: Path, name: str, updates: list[Update], locators: Locators) -> tuple[str, str, str] | Problem:
+    try:
+        text = read_text(root / name)
+        return name, text, patch_text(name, text, updates, locators)
+    except AutomatorError as error:
+        message = str(error) if str(error).startswith(name) else f"{name}: {error}"
+        return Problem(f"{message}; file left unchanged", file=name)
+
+
+def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
+    """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
+    by_file = _by_file(plan)
+    locators = locators_for(Path(root), plan) if by_file else LOCATORS
+    for name, updates in sorted(by_file.items()):
+        yield _patch_file(Path(root), name, updates, locators)
+
+
+def _write_file(item: tuple[Path, str, list[Update], Locators]) -> bool | Problem:
+    root, name, updates, locators = item
+    patched = _patch_file(root, name, updates, locators)
+    if isinstance(patched, Problem):
+        return patched
+    _, old, new = patched
+    if new == old:
+        return False
+    try:
+        write_atomically(root / name, new)
+    except OSError as error:
+        return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
+    return True
 
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
+    by_file = _by_file(plan)
+    locators = locators_for(Path(root), plan) if by_file else LOCATORS
+    items = [(Path(root), name, updates, locators) for name, updates in sorted(by_file.items())]
     changed: list[str] = []
     problems: list[Problem] = []
-    for item in patched_files(root, plan):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        name, old, new = item
-        if new == old:
-            continue
-        try:
-            write_atomically(Path(root) / name, new)
+    for (_, name, _, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif outcome:
             changed.append(name)
-        except OSError as error:
-            problems.append(Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name))
     return changed, problems
 
 
@@ -172,8 +198,6 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, TypeVar
 
 from automator.errors import ImageRefError
@@ -82,8 +81,8 @@ class FluxCatalog:
     cluster; a marker then uses the definition nearest to its own file.
     """
 
-    policies: Mapping[str, tuple[FluxPolicy, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    broken: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    policies: Mapping[str, tuple[FluxPolicy, ...]] = field(default_factory=dict)
+    broken: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
     def get(self, key: str, near: str = "") -> FluxPolicy | None:
@@ -202,7 +201,7 @@ class CatalogBuilder:
                 broken[key] = message
                 self._problem(obj.file, obj.line, message)
         frozen = {key: tuple(found) for key, found in policies.items() if found}
-        return FluxCatalog(MappingProxyType(frozen), MappingProxyType(broken), tuple(self._problems))
+        return FluxCatalog(frozen, broken, tuple(self._problems))
 
     def _key(self, obj: _Object) -> str:
         return f"{self._namespace(obj)}:{obj.name}"
