@@ -1,7 +1,11 @@
 """``automator run``: update the manifests under PATH, make one commit, push it safely.
 
-Argument groups are small functions listed in :data:`ARGUMENT_GROUPS`; another part adds its
-options (pull requests, schedules, rules) by appending one function there.
+Extension points for other parts:
+
+* :data:`ARGUMENT_GROUPS`: append one ``add_<name>_arguments(parser)`` function to add an
+  option group (pull requests, schedules, rules);
+* :func:`planner_options`: extra keyword arguments for ``make_plan`` (``rules=...``);
+* :func:`write_back`: the write step (commit + push); a pull-request mode branches here.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ examples:
   automator run envs/ --remote origin --branch production
   automator run --repo https://github.com/acme/env.git --ref main clusters/prod
   automator run . --no-push --message-template 'chore(images): $summary\\n\\n$updates'
+  automator run clusters/prod --pr --label automated --reviewer alice   (docs/pull-requests.md)
 
 exit codes: 0 done, 1 some file/image/registry failed (the rest was committed),
 2 invalid arguments, 3 the commit could not be written or pushed.
@@ -94,6 +99,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
 
+def add_pull_request_arguments(parser: argparse.ArgumentParser) -> None:
+    from automator.forge.options import add_arguments as add_pr_arguments
+
+    add_pr_arguments(parser.add_argument_group("pull / merge requests (--pr)"))
+
+
 ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_target_arguments,
     add_source_options,
@@ -101,6 +112,7 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_commit_arguments,
     add_clone_arguments,
     add_output_arguments,
+    add_pull_request_arguments,
 ]
 
 
@@ -174,10 +186,19 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
 
     if args.dry_run:
         return report_dry_run(replan(), args, ws.relative(path))
+    if args.pr:
+        from automator.forge.options import run_pull_requests
+
+        return run_pull_requests(args, ctx, ws, path, replan(), author=options.author, message_template=options.message_template)
+    result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
+    return report(result, args, apply_problems)
+
+
+def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:
+    """The write step: one commit pushed with rebase-retry. A pull-request mode hooks in here."""
     from automator.git.writer import write_updates
 
-    result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
-    return report(result, args, apply_problems)
+    return write_updates(path, replan, apply, options, ctx=ctx, workspace=workspace)
 
 
 def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:
