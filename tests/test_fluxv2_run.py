@@ -70,3 +70,24 @@ def test_without_its_policy_in_the_tree_a_marker_changes_nothing_and_warns(tmp_p
     assert warning.severity == "warning" and warning.message.startswith("web.yaml:8: ")
     assert apply_plan(tmp_path, plan) == []
     assert (tmp_path / "web.yaml").read_text() == DEPLOY
+
+
+KUSTOMIZATION = """\
+images:
+- name: app
+  newName: replaced # {"$imagepolicy": "flux-system:app:name"}
+  digest: sha256:%s # {"$imagepolicy": "flux-system:app:digest"}
+""" % ("a" * 64)
+
+
+def test_a_digest_field_needs_the_digest_of_the_chosen_tag(tmp_path):
+    write_tree(tmp_path)
+    (tmp_path / "apps" / "kustomization.yaml").write_text(KUSTOMIZATION)
+    source = FileTagSource.parse("ghcr.io/acme/app: [1.0.0, 1.4.2]", "tags.yaml")
+
+    plan = make_plan(tmp_path, source, scan_path=tmp_path / "apps")
+
+    names = [(u.use.field, u.from_tag, u.to_tag) for u in plan.updates if u.use.file == "apps/kustomization.yaml"]
+    assert names == [("name", "replaced", "ghcr.io/acme/app")]
+    (missing,) = [p for p in plan.errors if p.file == "apps/kustomization.yaml"]
+    assert missing.message == "apps/kustomization.yaml:4: ghcr.io/acme/app: the digest of tag 1.4.2 is not known"
