@@ -1,0 +1,113 @@
+"""Filters between tag listing and selection: hold, freeze, change size, minimum age (pure).
+
+:func:`select_with_rules` asks the policy for its best candidate, checks it against the
+settings that rules give for a move of that size, and when a filter excludes it records the
+tag and the reason in ``Selection.excluded`` and asks again without it. The clock, the rule
+lookup and the build-time lookup are passed in, so everything here is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from automator.model import Selection, TagInfo
+from automator.rules.match import change_size
+from automator.rules.model import CHANGE_SIZES, ChangeSize, Settings
+from automator.rules.values import format_duration
+from automator.rules.windows import active_window
+
+MAX_RECORDED_EXCLUSIONS = 50
+
+
+class SelectingPolicy(Protocol):
+    def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection: ...
+
+
+SettingsOf = Callable[[ChangeSize | None], Settings]
+CreatedOf = Callable[[TagInfo], datetime | None]
+
+
+def hold_reason(settings: Settings, now: datetime, held_by: str | None = None) -> str | None:
+    """Why nothing may move at all for these settings right now, or None."""
+    if held_by:
+        return held_by
+    if settings.hold:
+        return "held by rule"
+    window = active_window(settings.freeze or (), now)
+    return f"freeze window {window.text}" if window else None
+
+
+def size_reason(settings: Settings, size: ChangeSize | None) -> str | None:
+    limit = settings.max_change
+    if limit and size and CHANGE_SIZES.index(size) > CHANGE_SIZES.index(limit):
+        return f"{size} change; rules allow at most {limit}"
+    return None
+
+
+def age_reason(settings: Settings, created: datetime | None, now: datetime) -> str | None:
+    if not settings.min_age or created is None:
+        return None
+    age = now - created
+    if age >= settings.min_age:
+        return None
+    return f"too new: {format_duration(max(age, timedelta(0)))} old, minimum age {format_duration(settings.min_age)}"
+
+
+def exclusion(
+    tag: TagInfo,
+    current: str | None,
+    *,
+    settings_of: SettingsOf,
+    now: datetime,
+    created_of: CreatedOf,
+    held_by: str | None = None,
+) -> str | None:
+    """The reason ``tag`` may not replace ``current`` now, or None when it may."""
+    size = change_size(current, tag.tag)
+    settings = settings_of(size)
+    reason = hold_reason(settings, now, held_by) or size_reason(settings, size)
+    if reason or not settings.min_age:
+        return reason
+    created = tag.created or created_of(tag)
+    if created is None:
+        return f"build time unknown and never seen before; minimum age {format_duration(settings.min_age)}"
+    return age_reason(settings, created, now)
+
+
+def select_with_rules(
+    policy: SelectingPolicy,
+    tags: Sequence[TagInfo],
+    current: str | None,
+    *,
+    settings_of: SettingsOf,
+    now: datetime,
+    created_of: CreatedOf = lambda tag: None,
+    held_by: str | None = None,
+) -> Selection:
+    """The policy's choice among the tags that the rules let through, and every exclusion."""
+    remaining = list(tags)
+    excluded: list[tuple[str, str]] = []
+    while True:
+        selection = policy.select(remaining, current)
+        chosen = selection.chosen
+        if chosen is None or chosen == current:
+            break
+        info = next((t for t in remaining if t.tag == chosen), TagInfo(chosen))
+        reason = exclusion(info, current, settings_of=settings_of, now=now, created_of=created_of, held_by=held_by)
+        if reason is None:
+            break
+        excluded.append((chosen, reason))
+        remaining = [t for t in remaining if t.tag != chosen]
+        if len(excluded) >= MAX_RECORDED_EXCLUSIONS:
+            remaining = [t for t in remaining if t.tag == current or not exclusion(
+                t, current, settings_of=settings_of, now=now, created_of=lambda tag: None, held_by=held_by)]
+    all_excluded = tuple(selection.excluded) + tuple(excluded)
+    if not excluded:
+        return selection
+    if selection.chosen is None and current:
+        return Selection(current, f"stays on {current}: {excluded[0][1]}", len(tags), all_excluded)
+    reason = selection.reason if selection.chosen != current else f"stays on {current}: {excluded[0][1]}"
+    return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded)

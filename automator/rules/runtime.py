@@ -1,0 +1,208 @@
+"""Rules at work in one run: the I/O edge around the pure rule functions.
+
+``make_plan(root, source, rules=RulesRuntime.load(...))`` asks it, for every automated image:
+
+* :meth:`RulesRuntime.select` instead of ``policy.select``: hold, freeze, change-size and
+  minimum-age filters, or promotion from another environment (``follow``);
+* :meth:`RulesRuntime.new_text` for the replacement text (the digest moves with the tag);
+* :meth:`RulesRuntime.write_settings` for the write mode, PR grouping and labels of an update;
+* :meth:`RulesRuntime.save` once at the end (first-seen times in the cache directory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+
+from automator.errors import AutomatorError, ManifestError, RegistryError
+from automator.model import ImageUse, Selection, TagInfo, Update
+from automator.rules import annotations as notes
+from automator.rules.discover import find_rules_file, load_rule_set, repository_root
+from automator.rules.filters import SelectingPolicy, exclusion, select_with_rules
+from automator.rules.firstseen import FirstSeenFile, first_seen, remember
+from automator.rules.match import change_size, settings_for, version_triple
+from automator.rules.model import (
+    DEFAULT_FOLLOW_WRITE,
+    DEFAULT_SOAK,
+    DEFAULT_WRITE,
+    ChangeSize,
+    RuleSet,
+    Settings,
+)
+from automator.rules.promotion import Revision, file_history, running_upstream
+from automator.rules.values import format_duration, parse_duration
+from automator.tagsource import TagSource
+
+History = Callable[[Path, str], Iterable[Revision]]
+
+
+@dataclass(frozen=True)
+class WriteSettings:
+    mode: str
+    pr_group: str
+    labels: tuple[str, ...]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RulesRuntime:
+    rules: RuleSet
+    base: Path
+    now: datetime
+    repo_root: Path | None = None
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+    state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
+    history: History = file_history
+    _texts: dict[Path, dict[str, str] | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        root: Path,
+        *,
+        scan_path: Path | None = None,
+        rules_file: Path | None = None,
+        cache_dir: Path | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> RulesRuntime:
+        """Read the rules file (``rules_file`` or the one found for the scanned path) and state."""
+        root = root.resolve()
+        found = rules_file or find_rules_file(scan_path or root, root)
+        rules = load_rule_set(found)
+        base = found.resolve().parent if found and rules_file is None else (repository_root(root) or root)
+        store = FirstSeenFile(cache_dir)
+        return cls(rules, base, clock(), repository_root(root), store.load(), store)
+
+    def save(self) -> None:
+        self.state_file.save(self.state)
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def rule_path(self, root: Path, use: ImageUse) -> str:
+        full = (root / use.file).resolve()
+        try:
+            return full.relative_to(self.base).as_posix()
+        except ValueError:
+            return PurePosixPath(use.file).as_posix()
+
+    def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
+        path = (root / use.file).resolve()
+        if path not in self._texts:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._texts[path] = {"": text} if notes.mentions_rule_annotations(text) else None
+        cached = self._texts[path]
+        return notes.annotations_at(cached[""], use.line) if cached else {}
+
+    def settings(self, root: Path, use: ImageUse, size: ChangeSize | None = None) -> Settings:
+        return settings_for(self.rules, self.rule_path(root, use), use.image.repository, size)
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def select(self, root: Path, use: ImageUse, tags: Sequence[TagInfo], policy: SelectingPolicy, source: TagSource) -> Selection:
+        repository, current = use.image.repository, use.image.tag
+        self.state = remember(self.state, repository, (t.tag for t in tags), self.now)
+        found = self.annotations(root, use)
+        held_by = "held by annotation automator.dev/hold" if notes.is_held(found) else None
+        upstream = notes.follow_path(found, use.container) or self._rule_follow(root, use)
+        if upstream:
+            return self._promote(root, use, upstream, held_by)
+
+        def created_of(tag: TagInfo) -> datetime | None:
+            return self._created(source, repository, tag)
+
+        return select_with_rules(
+            policy, tags, current, settings_of=lambda size: self.settings(root, use, size),
+            now=self.now, created_of=created_of, held_by=held_by,
+        )
+
+    def _created(self, source: TagSource, repository: str, tag: TagInfo) -> datetime | None:
+        try:
+            info = source.metadata(repository, [tag.tag]).get(tag.tag)
+        except AutomatorError:
+            info = None
+        if isinstance(info, TagInfo) and info.created:
+            return info.created
+        return first_seen(self.state, repository, tag.tag)
+
+    def _rule_follow(self, root: Path, use: ImageUse) -> str | None:
+        follow = self.settings(root, use).follow
+        if follow is None or (follow.container and follow.container != use.container):
+            return None
+        path = PurePosixPath(self.rule_path(root, use))
+        return follow.path.format(file=path.as_posix(), name=path.name, dir=path.parent.as_posix())
+
+    def _promote(self, root: Path, use: ImageUse, upstream_path: str, held_by: str | None) -> Selection:
+        current = use.image.tag
+        target = (self.base / upstream_path).resolve()
+        git_root = self.repo_root or self.base
+        try:
+            relative = target.relative_to(git_root).as_posix()
+        except ValueError:
+            return Selection(current, f"follow: {upstream_path} is outside the repository {git_root}")
+        upstream = running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+        if upstream is None:
+            return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
+        soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
+        if upstream.tag == current:
+            return Selection(current, f"already on {current}, as {relative}", considered=1)
+        if not upstream.soaked(soak, self.now):
+            why = f"{upstream.describe(self.now)}; soak time {format_duration(soak)} not reached"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        old, new = version_triple(current or ""), version_triple(upstream.tag)
+        if old and new and new < old:
+            why = f"{upstream.tag} in {relative} is older than {current}: never downgrade"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+
+        def settings_of(size: ChangeSize | None) -> Settings:
+            return replace(self.settings(root, use, size), min_age=None)  # the soak time rules
+
+        why = exclusion(TagInfo(upstream.tag), current, settings_of=settings_of, now=self.now,
+                        created_of=lambda tag: None, held_by=held_by)
+        if why:
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        return Selection(upstream.tag, f"promoted from {relative}: {upstream.describe(self.now)}, "
+                         f"soak {format_duration(soak)}; upstream commit {upstream.commit}", 1)
+
+    # --- text and write -----------------------------------------------------------------------
+
+    def new_text(self, root: Path, use: ImageUse, to_tag: str, source: TagSource) -> str | None:
+        """Replacement text for an ``image`` field; ``None`` when nothing changes.
+
+        ``repo:tag@sha256:...`` keeps its digest consistent: the digest of ``to_tag`` is read
+        through ``source.metadata``; a rule with ``digest: true`` pins digests that were not
+        written yet. Raises :class:`RegistryError` when the digest cannot be learnt.
+        """
+        ref = use.image
+        pin = bool(ref.digest) or bool(self.settings(root, use).digest)
+        if use.field != "image" or not pin:
+            return None if to_tag == ref.tag else (ref.with_tag(to_tag) if use.field == "image" else to_tag)
+        info = source.metadata(ref.repository, [to_tag]).get(to_tag)
+        if not isinstance(info, TagInfo) or not info.digest:
+            detail = f": {info}" if isinstance(info, AutomatorError) else ""
+            raise RegistryError(f"no digest for {ref.repository}:{to_tag}{detail}",
+                                hint="the digest must move with the tag; check the registry")
+        text = ref.with_tag(to_tag, info.digest)
+        return None if text == ref.written else text
+
+    def write_settings(self, root: Path, update: Update) -> WriteSettings:
+        size = change_size(update.from_tag, update.to_tag)
+        settings = self.settings(root, update.use, size)
+        promoted = update.reason.startswith("promoted from ")
+        mode = settings.write or (DEFAULT_FOLLOW_WRITE if promoted else DEFAULT_WRITE)
+        return WriteSettings(mode, settings.pr_group or "run", settings.pr_labels or ())
+
+
+def _annotation_soak(found: dict[str, str], use: ImageUse) -> timedelta | None:
+    text = found.get(notes.SOAK)
+    try:
+        return parse_duration(text) if text else None
+    except ValueError as error:
+        raise ManifestError(f"{use.file}:{use.line}: {notes.SOAK}: {error}") from None
