@@ -18,7 +18,7 @@ registry-binary:
 	@scripts/install-registry.sh
 
 lint: install
-	$(PY) -m ruff check automator tests benchmarks scripts
+	$(PY) -m ruff check .
 
 test: install registry-binary lint
 	$(PY) -m pytest
