@@ -72,6 +72,7 @@ class ImageUse:
     policy: PolicySpec
     dialect: str
     workload: str = ""
+    quote: str = ""  # the quote character around the value in the file ('' when plain)
 
 
 @dataclass(frozen=True)

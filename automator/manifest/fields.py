@@ -1,0 +1,74 @@
+"""Turn located value nodes into :class:`ImageUse` values (shared by every dialect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automator.errors import AutomatorError
+from automator.imageref import parse_image_ref
+from automator.manifest.yamldoc import Document, Node, text_of
+from automator.model import ImageUse, PolicySpec, Problem
+
+
+@dataclass(frozen=True)
+class ImageField:
+    """Where one container's image lives: a whole reference, or repository + tag (+ registry)."""
+
+    container: str
+    image: Node  # the whole reference, or the repository when ``tag`` is given
+    tag: Node | None = None
+    registry: Node | None = None
+    split: bool = False  # repository and tag are separate keys
+
+
+def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str, workload: str) -> ImageUse | Problem:
+    """An ImageUse for the field that an update rewrites, or a Problem saying why not."""
+    repo_text = text_of(found.image)
+    where = doc.where(found.image)
+    try:
+        if repo_text is None:
+            raise AutomatorError(f"the image of container {found.container!r} is not a plain value")
+        if found.split:
+            registry = text_of(found.registry) if found.registry is not None else None
+            name = f"{registry.rstrip('/')}/{repo_text}" if registry else repo_text
+            if found.tag is None:
+                raise AutomatorError(
+                    f"container {found.container!r} has a repository ({repo_text}) but no tag key to update",
+                    hint="add a tag key next to the repository",
+                )
+            tag = text_of(found.tag)
+            ref = parse_image_ref(f"{name}:{tag}" if tag else name)
+            span, quote = doc.scalar(found.tag)
+            node, kind = found.tag, "tag"
+        else:
+            ref = parse_image_ref(repo_text)
+            span, quote = doc.scalar(found.image)
+            node, kind = found.image, "image"
+        if ref.digest:
+            raise AutomatorError(
+                f"image {ref.written} of container {found.container!r} is pinned by digest; left alone",
+                hint="remove the digest to let automation choose tags",
+            )
+    except AutomatorError as error:
+        return Problem(f"{where}: {error}", file=doc.file, image=_repo_or_text(repo_text), line=doc.line_of(found.image))
+    return ImageUse(
+        file=doc.file,
+        line=doc.line_of(node),
+        span=span,
+        field=kind,
+        image=ref,
+        container=found.container,
+        policy=policy,
+        dialect=dialect,
+        workload=workload,
+        quote=quote,
+    )
+
+
+def _repo_or_text(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return parse_image_ref(text).repository
+    except AutomatorError:
+        return text

@@ -1,0 +1,75 @@
+"""Flux v1 annotations: workloads and HelmReleases marked ``fluxcd.io/automated: "true"``.
+
+``fluxcd.io/tag.<container>: <policy>`` chooses a container's policy (default ``glob:*``);
+``fluxcd.io/locked: "true"`` skips the workload; the legacy ``flux.weave.works/`` prefix works
+the same. A tag annotation without ``automated`` automates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from automator.errors import ManifestError
+from automator.manifest.fields import ImageField, make_use
+from automator.manifest.helm import release_fields, values_of
+from automator.manifest.workloads import POD_SPEC_PATHS, annotations, pod_containers, resources
+from automator.manifest.yamldoc import Document
+from automator.model import ImageUse, PolicySpec, Problem
+
+PREFIXES = ("fluxcd.io/", "flux.weave.works/")
+DEFAULT_POLICY = "glob:*"
+_KNOWN = ("semver:", "glob:", "regex:", "regexp:")
+PATH_KINDS = {"repository.fluxcd.io/": "repository", "tag.fluxcd.io/": "tag", "registry.fluxcd.io/": "registry"}
+
+
+def flux_policy(text: str) -> str:
+    """Flux v1 reads a pattern without a known prefix as a glob."""
+    return text if text.startswith(_KNOWN) else f"glob:{text}"
+
+
+def mapped_paths(ann: dict) -> dict[str, dict[str, str]]:
+    """``repository.fluxcd.io/<c>`` etc. -> {container: {"repository": path, ...}}."""
+    mapped: dict[str, dict[str, str]] = {}
+    for key, (value, _) in ann.items():
+        for prefix, kind in PATH_KINDS.items():
+            if key.startswith(prefix) and len(key) > len(prefix):
+                mapped.setdefault(key[len(prefix) :], {})[kind] = value
+    return mapped
+
+
+class FluxV1Locator:
+    name = "fluxv1"
+    markers = ("fluxcd.io/automated", "flux.weave.works/automated")
+
+    def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
+        for res in resources(doc.root):
+            ann = annotations(res)
+            if not any(ann.get(f"{p}automated", ("",))[0] == "true" for p in PREFIXES):
+                continue
+            if any(ann.get(f"{p}locked", ("",))[0] == "true" for p in PREFIXES):
+                continue
+            if res.is_helm_release:
+                fields = release_fields(values_of(res.node), mapped_paths(ann))
+            elif res.kind in POD_SPEC_PATHS:
+                fields = pod_containers(res)
+            else:
+                yield Problem(
+                    f"{doc.where(res.node)}: {res.label} is marked automated but Flux v1 automates only "
+                    "workloads and HelmReleases; ignored",
+                    file=doc.file,
+                    line=doc.line_of(res.node),
+                    severity="warning",
+                )
+                continue
+            for found in fields:
+                if isinstance(found, ManifestError):
+                    yield Problem(f"{doc.where(res.node)}: {res.label}: {found}", file=doc.file, line=doc.line_of(res.node))
+                    continue
+                yield make_use(doc, found, self._policy(doc, ann, found), self.name, res.label)
+
+    def _policy(self, doc: Document, ann: dict, found: ImageField) -> PolicySpec:
+        for prefix in PREFIXES:
+            entry = ann.get(f"{prefix}tag.{found.container}")
+            if entry is not None:
+                return PolicySpec(flux_policy(entry[0]), source=doc.file, line=doc.line_of(entry[1]))
+        return PolicySpec(DEFAULT_POLICY, source=doc.file)

@@ -1,0 +1,144 @@
+"""Locate automated image fields in manifest text (pure: text in, uses and problems out).
+
+A *locator* handles one dialect. It declares the substrings (``markers``) without which a
+document cannot concern it, and turns one composed document into :class:`ImageUse` values,
+:class:`Problem` values and :class:`Fact` values. Facts are repository-wide objects that
+some dialect needs in order to decide policies (for example Flux v2 ``ImagePolicy``
+objects); a locator that needs them also has ``resolve(uses, facts)``, called once after the
+whole tree was located, which returns the final uses and problems for the uses it produced.
+
+Adding a dialect is one entry in :data:`automator.manifest.locators.LOCATORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from automator.errors import ManifestError
+from automator.manifest.yamldoc import Document, compose, split_documents
+from automator.model import ImageUse, Problem
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A repository-wide object found while locating (e.g. an ImagePolicy), kept for resolve."""
+
+    locator: str
+    kind: str
+    key: str
+    file: str
+    data: Any = field(default=None, compare=False, hash=False)
+
+
+Found = ImageUse | Problem | Fact
+
+
+@runtime_checkable
+class Locator(Protocol):
+    """One dialect. ``markers``: substrings a document must contain to be parsed for it."""
+
+    name: str
+    markers: tuple[str, ...]
+
+    def locate(self, doc: Document) -> Iterable[Found]: ...
+
+
+@runtime_checkable
+class ResolvingLocator(Locator, Protocol):
+    """A locator whose uses depend on objects elsewhere in the tree."""
+
+    def resolve(self, uses: Sequence[ImageUse], facts: Sequence[Fact]) -> Iterable[ImageUse | Problem]: ...
+
+
+@dataclass(frozen=True)
+class Located:
+    """What one file holds: its automated fields, its problems and facts for other files."""
+
+    file: str
+    uses: tuple[ImageUse, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    facts: tuple[Fact, ...] = ()
+
+
+def all_markers(locators: Mapping[str, Locator]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for loc in locators.values() for m in loc.markers))
+
+
+def screen(text: str, locators: Mapping[str, Locator]) -> bool:
+    """The cheap test: could this text concern any locator at all?"""
+    return any(marker in text for marker in all_markers(locators))
+
+
+def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = None) -> Located:
+    """Find every automated field in one file's text. Never raises for bad input."""
+    if locators is None:
+        from automator.manifest.locators import LOCATORS as locators
+    if not screen(text, locators):
+        return Located(file)
+    uses: list[ImageUse] = []
+    problems: list[Problem] = []
+    facts: list[Fact] = []
+    for chunk in split_documents(text):
+        interested = [loc for loc in locators.values() if any(m in chunk.text for m in loc.markers)]
+        if not interested:
+            continue
+        try:
+            root = compose(chunk, chunk.first_line)
+        except ManifestError as error:
+            problems.append(Problem(f"{file}: {error.message}", file=file, line=chunk.first_line))
+            continue
+        if root is None:
+            continue
+        doc = Document(file, text, chunk, root)
+        for locator in interested:
+            try:
+                for found in locator.locate(doc):
+                    (uses if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
+            except ManifestError as error:
+                problems.append(Problem(str(error), file=file, line=chunk.first_line))
+    return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
+
+
+def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
+    """One field governed twice (two dialects, or an alias) is kept once, with a warning."""
+    seen: dict[tuple[int, int], ImageUse] = {}
+    kept = []
+    for use in uses:
+        key = (use.span.start, use.span.end)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = use
+            kept.append(use)
+        elif (first.dialect, first.container, first.policy) != (use.dialect, use.container, use.policy):
+            problems.append(
+                Problem(
+                    f"{use.file}:{use.line}: {use.image.repository} is governed by both {first.dialect} "
+                    f"({first.container}) and {use.dialect} ({use.container}); using {first.dialect}",
+                    file=use.file,
+                    image=use.image.repository,
+                    line=use.line,
+                    severity="warning",
+                )
+            )
+    return kept
+
+
+def resolve(located: Sequence[Located], locators: Mapping[str, Locator] | None = None) -> tuple[list[ImageUse], list[Problem]]:
+    """Give resolving locators the facts of the whole tree; return all uses and problems."""
+    if locators is None:
+        from automator.manifest.locators import LOCATORS as locators
+    uses = [u for item in located for u in item.uses]
+    problems = [p for item in located for p in item.problems]
+    facts = [f for item in located for f in item.facts]
+    for name, locator in locators.items():
+        if not isinstance(locator, ResolvingLocator):
+            continue
+        mine = [u for u in uses if u.dialect == name]
+        if not mine and not any(f.locator == name for f in facts):
+            continue
+        uses = [u for u in uses if u.dialect != name]
+        for found in locator.resolve(mine, [f for f in facts if f.locator == name]):
+            (uses if isinstance(found, ImageUse) else problems).append(found)
+    return uses, problems

@@ -1,0 +1,175 @@
+"""YAML documents with positions: split a file into documents, compose the screened ones.
+
+Only documents that carry automation are composed (parsed to nodes with marks). The fast
+path uses libyaml through PyYAML (about thirty times faster than a pure-Python parser);
+without it, ruamel.yaml composes the same node shapes. Node marks are made absolute offsets
+into the file text here, so locators and the patcher never deal with BOMs or document
+offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from automator.errors import ManifestError
+from automator.model import Span
+
+try:  # pragma: no cover - depends on the installation
+    import yaml as _pyyaml
+
+    FAST = bool(getattr(_pyyaml, "__with_libyaml__", False))
+except ImportError:  # pragma: no cover
+    _pyyaml = None
+    FAST = False
+
+BOM = "\ufeff"
+_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+Node = Any  # a composed node of PyYAML or ruamel.yaml: .tag, .value, .start_mark, .end_mark
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One YAML document's text and where it starts in the file."""
+
+    index: int
+    start: int
+    text: str
+    first_line: int = 1
+
+
+def split_documents(text: str) -> list[Chunk]:
+    """Split at ``---`` lines (document markers can only occur at column 0)."""
+    start = 1 if text.startswith(BOM) else 0
+    bounds = [m.start() for m in _DOC_START.finditer(text, start)]
+    if not bounds or bounds[0] != start:
+        bounds.insert(0, start)
+    bounds.append(len(text))
+    chunks, line = [], 1
+    for i in range(len(bounds) - 1):
+        piece = text[bounds[i] : bounds[i + 1]]
+        chunks.append(Chunk(i, bounds[i], piece, line))
+        line += piece.count("\n")
+    return chunks
+
+
+def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> Node | None:
+    """Compose one document; raise :class:`ManifestError` (with the line) when it does not parse."""
+    use_fast = FAST if backend is None else backend == "libyaml"
+    try:
+        if use_fast:
+            return _pyyaml.compose(chunk.text, Loader=_pyyaml.CSafeLoader)
+        from ruamel.yaml import YAML
+
+        return YAML(typ="rt", pure=True).compose(chunk.text)
+    except Exception as error:  # both libraries raise their own MarkedYAMLError trees
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {first_line + mark.line}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ManifestError(f"YAML does not parse{where}: {problem}") from None
+
+
+@dataclass
+class Document:
+    """A composed document of a file. Offsets from nodes are made absolute by :meth:`span`."""
+
+    file: str
+    text: str  # the whole file text
+    chunk: Chunk
+    root: Node
+
+    @property
+    def first_line(self) -> int:
+        return self.chunk.first_line
+
+    def offset(self, mark: Any) -> int:
+        return self.chunk.start + mark.index
+
+    def line_of(self, node: Node) -> int:
+        return self.first_line + node.start_mark.line
+
+    def where(self, node: Node) -> str:
+        return f"{self.file}:{self.line_of(node)}"
+
+    def scalar(self, node: Node) -> tuple[Span, str]:
+        """The span of a scalar's text (quotes excluded) and its quote character ('' if plain).
+
+        Raise :class:`ManifestError` for scalars that cannot be patched in place: block
+        scalars, multi-line values, escapes.
+        """
+        if not is_scalar(node):
+            raise ManifestError(f"{self.where(node)}: expected a single value, found a {kind_name(node)}")
+        start, end = self.offset(node.start_mark), self.offset(node.end_mark)
+        raw = self.text[start:end]
+        style = node.style or ""
+        if style in ("|", ">"):
+            raise ManifestError(f"{self.where(node)}: image values in block scalars ('|', '>') are not supported")
+        if style in ('"', "'"):
+            start, end, raw = start + 1, end - 1, raw[1:-1]
+        if raw != node.value or "\n" in raw or "\r" in raw:
+            raise ManifestError(
+                f"{self.where(node)}: the value {node.value!r} is written with escapes or across lines; "
+                "write it on one line without escapes"
+            )
+        return Span(start, end), style
+
+
+def is_scalar(node: Node) -> bool:
+    return type(node).__name__ == "ScalarNode"
+
+
+def is_mapping(node: Node) -> bool:
+    return type(node).__name__ == "MappingNode"
+
+
+def is_sequence(node: Node) -> bool:
+    return type(node).__name__ == "SequenceNode"
+
+
+def kind_name(node: Node) -> str:
+    return {"MappingNode": "mapping", "SequenceNode": "list", "ScalarNode": "value"}.get(
+        type(node).__name__, "node"
+    )
+
+
+def items(node: Node) -> Iterator[tuple[str, Node, Node]]:
+    """(key, key node, value node) of a mapping, following ``<<`` merge keys after own keys."""
+    if not is_mapping(node):
+        return
+    merged = []
+    for key, value in node.value:
+        if not is_scalar(key):
+            continue
+        if key.value == "<<" and not key.style:
+            merged.extend(value.value if is_sequence(value) else [value])
+            continue
+        yield key.value, key, value
+    for other in merged:
+        yield from items(other)
+
+
+def get(node: Node, key: str) -> Node | None:
+    for name, _, value in items(node):
+        if name == key:
+            return value
+    return None
+
+
+def get_path(node: Node, *keys: str) -> Node | None:
+    for key in keys:
+        if node is None:
+            return None
+        node = get(node, key)
+    return node
+
+
+def text_of(node: Node | None) -> str | None:
+    """The string value of a scalar node (None for anything else or a null)."""
+    if node is None or not is_scalar(node):
+        return None
+    if node.tag.endswith(":null") and node.value in ("", "~", "null", "Null", "NULL"):
+        return None
+    return node.value
