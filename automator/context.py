@@ -90,3 +90,39 @@ class Context:
     @property
     def git_token(self) -> str | None:
         return self.first("GIT_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN")
+
+    # --- registries ---------------------------------------------------------------------------
+
+    @property
+    def docker_config_file(self) -> Path:
+        """The docker CLI's config.json: ``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``."""
+        directory = self.docker_config_dir or self.home / ".docker"
+        return directory / "config.json"
+
+    @property
+    def github_actor(self) -> str | None:
+        return self.get("GITHUB_ACTOR")
+
+    @property
+    def gitlab_registry(self) -> str | None:
+        """``CI_REGISTRY`` (host[:port]) of a GitLab CI job, for its registry credentials."""
+        return self.get("CI_REGISTRY")
+
+    @property
+    def gitlab_registry_credentials(self) -> tuple[str, str] | None:
+        """``CI_REGISTRY_USER``/``CI_REGISTRY_PASSWORD``, else ``gitlab-ci-token``/``CI_JOB_TOKEN``."""
+        user, password = self.get("CI_REGISTRY_USER"), self.get("CI_REGISTRY_PASSWORD")
+        if user and password:
+            return user, password
+        job_token = self.get("CI_JOB_TOKEN")
+        return ("gitlab-ci-token", job_token) if job_token else None
+
+    @property
+    def proxies(self) -> dict[str, str]:
+        """Proxy settings (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)."""
+        result: dict[str, str] = {}
+        for key in ("https", "http", "all", "no"):
+            value = self.first(f"{key}_proxy", f"{key.upper()}_PROXY")
+            if value:
+                result[key] = value
+        return result

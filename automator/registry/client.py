@@ -1,0 +1,155 @@
+"""An OCI distribution v2 client for one registry: tag lists, digests, manifests, blobs.
+
+Every failure becomes a :class:`RegistryError` that names the registry and the repository and,
+for 401/403/404, says whether credentials were found (never what they are).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import requests
+
+from automator.errors import RegistryError
+from automator.registry.auth import RegistryAuth
+from automator.registry.formats import (
+    ACCEPT_MANIFESTS,
+    FormatError,
+    next_page,
+    parse_json_object,
+    parse_tag_page,
+    same_origin,
+)
+from automator.registry.transport import Transport, parse_retry_after
+
+PAGE_SIZE = 1000
+MAX_PAGES = 100
+MAX_BODY = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Manifest:
+    data: dict
+    media_type: str
+    digest: str
+
+
+class RegistryClient:
+    def __init__(self, registry: str, base_url: str, auth: RegistryAuth, transport: Transport) -> None:
+        self.registry = registry
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.transport = transport
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
+        scope = f"repository:{path}:pull"
+        what = f"{self.registry}/{path}"
+        response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
+        for _ in range(2):  # learn the challenge, then at most one token refresh
+            if response.status_code != 401 or not self.auth.on_unauthorized(response, scope):
+                break
+            response.close()
+            response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
+        return response
+
+    def _fail(self, response: requests.Response, path: str, action: str) -> RegistryError:
+        status = response.status_code
+        where = f"{self.registry}/{path}"
+        creds = self.auth.credentials
+        found = f"credentials for {self.registry} were found in {creds.origin}" if creds else (
+            f"no credentials were found for {self.registry}"
+        )
+        if status in (401, 403):
+            hint = "check that this login may pull the repository" if creds else f"log in with: docker login {self.registry}"
+            return RegistryError(f"{where}: access denied while {action} (HTTP {status}); {found}", hint=hint)
+        if status == 404:
+            return RegistryError(
+                f"{where}: repository or tag not found while {action} (HTTP 404); {found}",
+                hint="check the image name; private repositories also answer 404 without access",
+            )
+        if status == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            later = f" (the registry asks to wait {wait:.0f} s)" if wait is not None else ""
+            return RegistryError(f"{where}: rate limited while {action}{later}", hint="run again later or log in")
+        return RegistryError(f"{where}: HTTP {status} while {action}")
+
+    def _read(self, response: requests.Response, path: str, action: str) -> bytes:
+        if response.status_code != 200:
+            raise self._fail(response, path, action)
+        body = response.content
+        if len(body) > MAX_BODY:
+            raise RegistryError(f"{self.registry}/{path}: answer too large while {action}")
+        return body
+
+    # --- tag lists -----------------------------------------------------------------------------
+
+    def list_tags(self, path: str) -> tuple[list[str], int]:
+        """All tags of a repository (unique, sorted), and how many pages were read."""
+        url = f"{self.base_url}/v2/{path}/tags/list?n={PAGE_SIZE}"
+        seen: set[str] = set()
+        tags: set[str] = set()
+        pages = 0
+        while url:
+            if url in seen:
+                raise RegistryError(f"{self.registry}/{path}: tag list pages link back to {url!r}")
+            if pages >= MAX_PAGES:
+                raise RegistryError(
+                    f"{self.registry}/{path}: more than {MAX_PAGES} pages of tags; stopped",
+                    hint="clean up old tags or ask for a larger page size",
+                )
+            seen.add(url)
+            response = self._request("GET", url, path)
+            body = self._read(response, path, "listing tags")
+            pages += 1
+            try:
+                tags.update(parse_tag_page(body))
+            except FormatError as error:
+                raise RegistryError(f"{self.registry}/{path}: malformed answer while listing tags: {error}") from None
+            following = next_page(url, response.headers.get("Link"))
+            if following and not same_origin(following, url):
+                raise RegistryError(f"{self.registry}/{path}: tag list links to another host; refused")
+            url = following or ""
+        return sorted(tags), pages
+
+    # --- manifests and blobs -------------------------------------------------------------------
+
+    def digest(self, path: str, reference: str) -> str:
+        """The digest a tag points to, by HEAD (GET when the registry omits the header)."""
+        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe='')}"
+        response = self._request("HEAD", url, path, headers={"Accept": ACCEPT_MANIFESTS})
+        if response.status_code != 200:
+            raise self._fail(response, path, f"reading the digest of {reference}")
+        digest = response.headers.get("Docker-Content-Digest")
+        if digest:
+            return digest
+        return self.manifest(path, reference).digest
+
+    def manifest(self, path: str, reference: str) -> Manifest:
+        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe='')}"
+        action = f"reading the manifest of {reference}"
+        response = self._request("GET", url, path, headers={"Accept": ACCEPT_MANIFESTS})
+        body = self._read(response, path, action)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if reference.startswith("sha256:") and reference != digest:
+            raise RegistryError(f"{self.registry}/{path}: manifest {reference} does not match its digest")
+        try:
+            data = parse_json_object(body, "manifest")
+        except FormatError as error:
+            raise RegistryError(f"{self.registry}/{path}: malformed answer while {action}: {error}") from None
+        media = data.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0]
+        return Manifest(data=data, media_type=media, digest=digest)
+
+    def blob_json(self, path: str, digest: str) -> dict:
+        url = f"{self.base_url}/v2/{path}/blobs/{digest}"
+        action = f"reading blob {digest[:19]}"
+        body = self._read(self._request("GET", url, path), path, action)
+        if digest.startswith("sha256:") and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise RegistryError(f"{self.registry}/{path}: blob {digest[:19]} does not match its digest")
+        try:
+            return parse_json_object(body, "image config")
+        except FormatError as error:
+            raise RegistryError(f"{self.registry}/{path}: malformed answer while {action}: {error}") from None

@@ -1,0 +1,132 @@
+"""Pure readers of what registries answer: tag pages, Link headers, manifests, image configs."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST)
+INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
+ACCEPT_MANIFESTS = ", ".join(MANIFEST_TYPES)
+CREATED_LABEL = "org.opencontainers.image.created"
+
+_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel\s*=\s*"?next"?', re.IGNORECASE)
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+
+
+class FormatError(ValueError):
+    """A body that does not have the documented shape; the message says what is wrong."""
+
+
+def parse_tag_page(body: bytes) -> list[str]:
+    """Tags of one ``tags/list`` page; ``"tags": null`` (or missing) means none."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise FormatError("tag list is not JSON") from None
+    if not isinstance(data, dict):
+        raise FormatError("tag list is not a JSON object")
+    tags = data.get("tags")
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise FormatError('"tags" is not a list of strings')
+    return tags
+
+
+def next_page(current_url: str, link_header: str | None) -> str | None:
+    """The absolute URL of the next page from a ``Link`` header (relative links resolved)."""
+    if not link_header:
+        return None
+    match = _LINK_NEXT.search(link_header)
+    return urljoin(current_url, match.group(1)) if match else None
+
+
+def same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.netloc.lower()) == (pb.scheme, pb.netloc.lower())
+
+
+def parse_json_object(body: bytes, what: str) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise FormatError(f"{what} is not JSON") from None
+    if not isinstance(data, dict):
+        raise FormatError(f"{what} is not a JSON object")
+    return data
+
+
+def manifest_kind(data: dict, content_type: str | None) -> str:
+    """``index`` or ``manifest`` from the body's mediaType or the Content-Type."""
+    media = data.get("mediaType") or (content_type or "").split(";")[0].strip()
+    if media in INDEX_TYPES or ("manifests" in data and "config" not in data):
+        return "index"
+    if "config" in data:
+        return "manifest"
+    raise FormatError(f"unsupported manifest type {media or 'unknown'!r}")
+
+
+def split_platform(platform: str) -> tuple[str, str, str | None]:
+    parts = platform.strip().lower().split("/")
+    if len(parts) < 2 or not all(parts[:2]):
+        raise ValueError(f"invalid platform {platform!r} (expected os/arch[/variant])")
+    return parts[0], parts[1], parts[2] if len(parts) > 2 else None
+
+
+def pick_platform(index: dict, platform: str) -> dict | None:
+    """The descriptor in an index for ``os/arch[/variant]`` (arm64 means v8 when unsaid)."""
+    want_os, want_arch, want_variant = split_platform(platform)
+    candidates = []
+    for entry in index.get("manifests") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+            continue
+        plat = entry.get("platform") or {}
+        if plat.get("os") != want_os or plat.get("architecture") != want_arch:
+            continue
+        variant = plat.get("variant")
+        if want_variant and variant and variant != want_variant:
+            continue
+        if want_variant and not variant and not (want_arch == "arm64" and want_variant == "v8"):
+            continue
+        candidates.append(entry)
+    return candidates[0] if candidates else None
+
+
+def config_digest(manifest: dict) -> str:
+    config = manifest.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("digest"), str):
+        raise FormatError("manifest has no config descriptor")
+    return config["digest"]
+
+
+def parse_time(text: object) -> datetime | None:
+    """RFC 3339 with up to nanoseconds and ``Z``; ``None`` when absent or unreadable."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = _FRACTION.sub(lambda m: m.group(1), text.strip())
+    value = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(value.replace("t", "T", 1))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    if parsed.year <= 1970:  # reproducible builds stamp the epoch: no real build time
+        return None
+    return parsed
+
+
+def created_from_config(config: dict) -> datetime | None:
+    """Build time: the config's ``created``, else the ``org.opencontainers.image.created`` label."""
+    created = parse_time(config.get("created"))
+    if created is not None:
+        return created
+    labels = (config.get("config") or {}).get("Labels") or {}
+    return parse_time(labels.get(CREATED_LABEL)) if isinstance(labels, dict) else None
