@@ -38,12 +38,17 @@ class PolicySpec:
 
 @dataclass(frozen=True)
 class Selection:
-    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why."""
+    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why.
+
+    ``excluded`` keeps the first (tag, why) pairs only (a bounded sample for explanations);
+    ``excluded_count`` counts every tag that did not qualify.
+    """
 
     chosen: str | None
     reason: str
     considered: int = 0
     excluded: tuple[tuple[str, str], ...] = ()
+    excluded_count: int = 0
 
 
 @dataclass(frozen=True)

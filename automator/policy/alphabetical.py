@@ -1,0 +1,38 @@
+"""``alphabetical[:asc|desc]`` (Flux v2): tags ordered by their characters.
+
+``asc`` (the default) chooses the last tag in ascending order (``RELEASE.2024-05-01`` over
+``RELEASE.2024-04-30``); ``desc`` chooses the first. Every tag qualifies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from automator.model import TagInfo
+from automator.policy.base import Policy, Rank
+
+ORDERS = ("asc", "desc")
+
+
+def parse_order(kind: str, argument: str) -> str:
+    order = argument or "asc"
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {argument!r} for {kind}: use {kind}:asc or {kind}:desc")
+    return order
+
+
+class AlphabeticalPolicy(Policy):
+    kind = "alphabetical"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = parse_order(self.kind, self.argument)
+
+    def rank(self, value: str, info: TagInfo) -> Rank:
+        return True, value
+
+    def above(self, a: Any, b: Any) -> bool:
+        return a > b if self.order == "asc" else a < b
+
+    def winner_phrase(self) -> str:
+        return "the last in alphabetical order" if self.order == "asc" else "the first in alphabetical order"

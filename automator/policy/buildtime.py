@@ -1,0 +1,43 @@
+"""Flux v1 filters (``glob:``, ``regex:``): the newest image by build time wins.
+
+The registry stage supplies each candidate's build time (``TagInfo.created``). When a build
+time is unknown: tags *with* a build time always rank above tags *without* one; among tags
+with the same build time, or none at all, the lexically greatest tag wins. So with no build
+times at all (``automator select`` without a time column) the choice is the lexically
+greatest matching tag, and the reason says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from automator.model import TagInfo
+from automator.policy.base import Policy, Rank
+
+_NO_TIME = (0, 0.0)
+
+
+def build_time_key(created: datetime | None) -> tuple[int, float]:
+    if created is None:
+        return _NO_TIME
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)  # naive times are read as UTC
+    return (1, created.timestamp())
+
+
+class BuildTimePolicy(Policy):
+    """Filters whose order is the build time; subclasses say which values match."""
+
+    needs_build_time = True
+    mismatch = "does not match"
+
+    def matches(self, value: str) -> bool:
+        raise NotImplementedError
+
+    def rank(self, value: str, info: TagInfo) -> Rank:
+        if not self.matches(value):
+            return False, self.mismatch
+        return True, build_time_key(info.created)
+
+    def winner_phrase(self) -> str:
+        return "the newest build among matching tags (without build times: the lexically greatest)"

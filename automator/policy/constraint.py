@@ -1,0 +1,236 @@
+"""Semver range constraints with the exact meaning of Masterminds/semver v3.4+.
+
+Grammar: comparators ``= != > < >= <= => =< ~ ~> ^`` (none means ``=``) before a version
+that may be partial (``1``, ``1.2``) or hold wildcards (``x X *``); AND by whitespace or
+comma; OR by ``||``; hyphen ranges ``A - B`` (spaces required). The empty constraint, a
+missing separator (``>=1.2<2``) and four-part versions are errors.
+
+Prereleases: a prerelease version only qualifies through an OR-group in which at least one
+comparator carries a prerelease (``>=1.0.0-0 <2.0.0``); inside such a group a prerelease of
+*any* version in range qualifies (not npm's same-patch rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from automator.policy.version import VersionKey, parse_key, prerelease_key
+
+_WS = r"[\t\n\f\r ]"  # Go's \s
+_CV = (
+    r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?"
+    r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
+    r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
+)
+_OPS = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^"
+_ONE = re.compile(rf"{_WS}*({_OPS}){_WS}*({_CV}){_WS}*")
+_RANGE = re.compile(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*")
+_FIND = re.compile(rf"({_OPS}){_WS}*({_CV})")
+_VALID = re.compile(
+    rf"({_WS}*({_OPS}){_WS}*({_CV}){_WS}*)((?:{_WS}+|,{_WS}*)({_OPS}){_WS}*({_CV}){_WS}*)*"
+)
+
+
+class ConstraintSyntaxError(ValueError):
+    """A constraint that Masterminds/semver would refuse; the message says which part."""
+
+
+def _is_x(part: str) -> bool:
+    return part in ("x", "X", "*")
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """One ``op version`` term; ``con`` is the version with wildcards/missing parts as 0."""
+
+    op: str
+    text: str
+    major: int
+    minor: int
+    patch: int
+    pre: str
+    key: VersionKey
+    dirty: bool
+    minor_dirty: bool
+    patch_dirty: bool
+
+    def __str__(self) -> str:
+        return f"{self.op}{self.text}"
+
+
+def _parse_comparator(term: str) -> Comparator:
+    m = _ONE.fullmatch(term)
+    if m is None:
+        raise ConstraintSyntaxError(f"improper constraint {term.strip()!r}")
+    op, text, major_s, minor_s, patch_s, pre_part = m.group(1, 2, 3, 4, 5, 6)
+    pre_part = pre_part or ""
+    dirty = minor_dirty = patch_dirty = False
+    ver = text
+    if _is_x(major_s):
+        ver, dirty = f"0.0.0{pre_part}", True
+    elif not minor_s or _is_x(minor_s[1:]):
+        ver, dirty, minor_dirty = f"{major_s}.0.0{pre_part}", True, True
+    elif not patch_s or _is_x(patch_s[1:]):
+        ver, dirty, patch_dirty = f"{major_s}{minor_s}.0{pre_part}", True, True
+    parsed = parse_key(ver)
+    if parsed is None:
+        raise ConstraintSyntaxError(f"{text!r} in {term.strip()!r} is not a version")
+    key, pre = parsed
+    return Comparator(op, text, key[0], key[1], key[2], pre, key, dirty, minor_dirty, patch_dirty)
+
+
+def _rewrite_ranges(text: str) -> str:
+    out = text
+    for m in _RANGE.finditer(text):
+        out = out.replace(m.group(0), f">= {m.group(1)}, <= {m.group(11)} ", 1)
+    return out
+
+
+# --- the comparator functions: (version key, comparator) -> bool ---------------------------
+# Each receives a version that the OR-group already allowed (prereleases handled by caller).
+
+
+def _not_equal(v: VersionKey, c: Comparator) -> bool:
+    if c.dirty:
+        if c.major != v[0]:
+            return True
+        if c.minor != v[1] and not c.minor_dirty:
+            return True
+        if c.minor_dirty:
+            return False
+        if c.patch != v[2] and not c.patch_dirty:
+            return True
+        if c.patch_dirty:
+            v_pre = v[4]
+            if v_pre or c.pre:
+                return v_pre != (prerelease_key(c.pre) if c.pre else ())
+            return False
+    return v != c.key
+
+
+def _greater(v: VersionKey, c: Comparator) -> bool:
+    if not c.dirty:
+        return v > c.key
+    if v[0] > c.major:
+        return True
+    if v[0] < c.major or c.minor_dirty:
+        return False
+    if c.patch_dirty:
+        return v[1] > c.minor
+    return v > c.key
+
+
+def _less(v: VersionKey, c: Comparator) -> bool:
+    return v < c.key
+
+
+def _greater_equal(v: VersionKey, c: Comparator) -> bool:
+    return v >= c.key
+
+
+def _less_equal(v: VersionKey, c: Comparator) -> bool:
+    if not c.dirty:
+        return v <= c.key
+    if v[0] > c.major:
+        return False
+    return not (v[0] == c.major and v[1] > c.minor and not c.minor_dirty)
+
+
+def _tilde(v: VersionKey, c: Comparator) -> bool:
+    if v < c.key:
+        return False
+    if c.major == 0 and c.minor == 0 and c.patch == 0 and not c.minor_dirty and not c.patch_dirty:
+        return True  # ~0.0.0 (and ~*) match anything
+    if v[0] != c.major:
+        return False
+    return not (v[1] != c.minor and not c.minor_dirty)
+
+
+def _tilde_or_equal(v: VersionKey, c: Comparator) -> bool:
+    return _tilde(v, c) if c.dirty else v == c.key
+
+
+def _caret(v: VersionKey, c: Comparator) -> bool:
+    if v < c.key:
+        return False
+    if c.major > 0 or c.minor_dirty:
+        return v[0] == c.major
+    if v[0] > 0:
+        return False
+    if c.minor > 0 or c.patch_dirty:
+        return v[1] == c.minor
+    if v[1] > 0:
+        return False
+    return v[2] == c.patch
+
+
+_CHECKS: dict[str, Callable[[VersionKey, Comparator], bool]] = {
+    "": _tilde_or_equal,
+    "=": _tilde_or_equal,
+    "!=": _not_equal,
+    ">": _greater,
+    "<": _less,
+    ">=": _greater_equal,
+    "=>": _greater_equal,
+    "<=": _less_equal,
+    "=<": _less_equal,
+    "~": _tilde,
+    "~>": _tilde,
+    "^": _caret,
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """Comparators joined by AND; ``admits_prereleases`` when one of them carries one."""
+
+    comparators: tuple[Comparator, ...]
+    admits_prereleases: bool
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A parsed constraint: OR of :class:`Group`. ``check`` answers as Masterminds ``Check``."""
+
+    text: str
+    groups: tuple[Group, ...]
+
+    @property
+    def mentions_prerelease(self) -> bool:
+        return any(g.admits_prereleases for g in self.groups)
+
+    def check_key(self, v: VersionKey) -> bool:
+        is_pre = v[3] == 0
+        for group in self.groups:
+            if is_pre and not group.admits_prereleases:
+                continue
+            if all(_CHECKS[c.op](v, c) for c in group.comparators):
+                return True
+        return False
+
+    def check(self, tag: str) -> bool:
+        parsed = parse_key(tag)
+        return parsed is not None and self.check_key(parsed[0])
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_constraint(text: str) -> Constraint:
+    """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part."""
+    if not text.strip():
+        raise ConstraintSyntaxError("the constraint is empty (e.g. '>=1.2.0 <2.0.0', '~1.4', '^2')")
+    groups = []
+    for part in _rewrite_ranges(text).split("||"):
+        if not _VALID.fullmatch(part):
+            raise ConstraintSyntaxError(
+                f"improper constraint {part.strip()!r}: expected comparators such as '>=1.2' "
+                "separated by spaces or commas, with '||' between alternatives "
+                "(versions have at most three numeric parts)"
+            )
+        terms = [m.group(0) for m in _FIND.finditer(part)] or [part]
+        comparators = tuple(_parse_comparator(t) for t in terms)
+        groups.append(Group(comparators, any(c.pre for c in comparators)))
+    return Constraint(text, tuple(groups))

@@ -1,0 +1,91 @@
+"""The one table of policy kinds and the validating factory.
+
+A policy is written ``KIND`` or ``KIND:ARGUMENT``:
+
+=====================  ==========================================================
+``semver:<range>``     highest version in a Masterminds/semver range
+``alphabetical[:o]``   last (``asc``, default) or first (``desc``) by characters
+``numerical[:o]``      greatest (``asc``, default) or smallest (``desc``) number
+``glob:<pattern>``     newest build among tags matching a ``*`` glob (Flux v1)
+``regex:<pattern>``    newest build among tags the pattern is found in (Flux v1);
+                       ``regexp:`` is the same
+=====================  ==========================================================
+
+``PolicySpec.filter`` (a regex searched in the tag) and ``PolicySpec.extract`` (a template
+over its groups) work with every kind, as Flux v2 ``filterTags``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from automator.errors import PolicyError
+from automator.model import PolicySpec
+from automator.policy.alphabetical import AlphabeticalPolicy
+from automator.policy.base import Policy
+from automator.policy.glob import GlobPolicy
+from automator.policy.numerical import NumericalPolicy
+from automator.policy.pattern import Template, compile_go_regex, parse_template
+from automator.policy.regex import RegexPolicy
+from automator.policy.semver import SemverPolicy
+
+POLICIES: dict[str, type[Policy]] = {
+    "semver": SemverPolicy,
+    "alphabetical": AlphabeticalPolicy,
+    "numerical": NumericalPolicy,
+    "glob": GlobPolicy,
+    "regex": RegexPolicy,
+    "regexp": RegexPolicy,
+}
+
+_NEEDS_ARGUMENT = {"semver": "semver:>=1.0.0 <2.0.0", "glob": "glob:main-*", "regex": "regex:^v[0-9]+$", "regexp": "regexp:^v[0-9]+$"}
+_EXAMPLES = "semver:~1.4, alphabetical:asc, numerical:desc, glob:main-*, regex:^v[0-9]+$"
+
+
+def _fail(spec: PolicySpec, message: str) -> PolicyError:
+    return PolicyError(f"policy {spec.spec!r}: {message}", source=spec.source, line=spec.line)
+
+
+def make_policy(spec: PolicySpec) -> Policy:
+    """Build the policy a spec describes, or raise :class:`PolicyError` saying what is wrong.
+
+    The message names the policy text, the part at fault and, when the spec carries them,
+    the file and line it came from.
+    """
+    kind, sep, argument = spec.spec.partition(":")
+    kind = kind.strip()
+    cls = POLICIES.get(kind)
+    if cls is None:
+        hint = f"known kinds: {', '.join(POLICIES)} (e.g. {_EXAMPLES})"
+        if kind.lower() in POLICIES:
+            hint = f"kinds are lowercase: {kind.lower()}{sep}{argument}"
+        raise _fail(spec, f"unknown policy kind {kind!r}; {hint}")
+    if kind in _NEEDS_ARGUMENT and not argument.strip():
+        raise _fail(spec, f"{kind} needs an argument after the colon, e.g. {_NEEDS_ARGUMENT[kind]}")
+    filter_regex, template = _filter_and_template(spec)
+    try:
+        return cls(spec, argument.strip() if kind != "glob" else argument, filter_regex, template)
+    except re.error as error:
+        raise _fail(spec, f"invalid regular expression {argument!r}: {error}") from None
+    except ValueError as error:  # includes ConstraintSyntaxError
+        what = "invalid semver constraint" if kind == "semver" else "invalid argument"
+        raise _fail(spec, f"{what} {argument!r}: {error}") from None
+
+
+def _filter_and_template(spec: PolicySpec) -> tuple[re.Pattern[str] | None, Template | None]:
+    if spec.filter is None:
+        if spec.extract is not None:
+            raise _fail(spec, f"extract {spec.extract!r} needs a filter regex whose groups it uses")
+        return None, None
+    try:
+        regex = compile_go_regex(spec.filter)
+    except re.error as error:
+        raise _fail(spec, f"invalid filter regex {spec.filter!r}: {error}") from None
+    if spec.extract is None:
+        return regex, None
+    if not spec.extract:
+        raise _fail(spec, "extract is empty; use e.g. '$1', '$version' or '${version}'")
+    try:
+        return regex, parse_template(spec.extract, regex)
+    except ValueError as error:
+        raise _fail(spec, f"invalid extract {spec.extract!r}: {error}") from None

@@ -1,0 +1,40 @@
+"""``numerical[:asc|desc]`` (Flux v2): tags that are numbers, ordered by value.
+
+``asc`` (the default) chooses the greatest number, ``desc`` the smallest. A tag is a number
+when it is a decimal like ``42``, ``-3``, ``1.5`` or ``1e6``; anything else (``latest``,
+``v1``, ``nan``, ``inf``) is ignored, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from automator.model import TagInfo
+from automator.policy.alphabetical import parse_order
+from automator.policy.base import Policy, Rank
+
+NOT_A_NUMBER = "not a number"
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+class NumericalPolicy(Policy):
+    kind = "numerical"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = parse_order(self.kind, self.argument)
+
+    def rank(self, value: str, info: TagInfo) -> Rank:
+        if _NUMBER.fullmatch(value) is None:
+            return False, NOT_A_NUMBER
+        number = float(value)
+        if number in (float("inf"), float("-inf")):
+            return False, NOT_A_NUMBER
+        return True, number
+
+    def above(self, a: Any, b: Any) -> bool:
+        return a > b if self.order == "asc" else a < b
+
+    def winner_phrase(self) -> str:
+        return "the greatest number" if self.order == "asc" else "the smallest number"

@@ -1,0 +1,134 @@
+"""Loose semantic versions, read and ordered exactly as Masterminds/semver v3.4+ does.
+
+A tag is a version when it is: an optional lowercase ``v``; one to three numeric parts
+(missing parts are 0, leading zeros allowed); an optional ``-prerelease`` and an optional
+``+metadata`` (dot-separated ``[0-9A-Za-z-]`` identifiers; a numeric prerelease identifier
+may not have a leading zero). Uppercase ``V``, a fourth numeric part or surrounding
+whitespace make a tag *not* a version.
+
+Order: major, minor, patch numerically; a release is above its prereleases; prerelease
+identifiers compare numeric against numeric numerically, numeric below alphanumeric,
+alphanumeric by ASCII, and a shorter list below a longer one with the same start. Build
+metadata never matters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+_UINT64_MAX = 2**64 - 1
+
+_VERSION = re.compile(
+    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?"
+    r"(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?"
+    r"(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?"
+)
+
+ChangeSize = Literal["major", "minor", "patch", "prerelease"]
+
+# (major, minor, patch, is_release, prerelease identifiers): tuples compare as versions do.
+VersionKey = tuple
+
+
+def prerelease_key(prerelease: str) -> tuple:
+    """Sort key of prerelease identifiers: numbers below words, shorter below longer."""
+    key = []
+    for part in prerelease.split("."):
+        # Masterminds compares a part numerically only when it parses as an unsigned 64-bit
+        # integer; anything else (including "-1" and huge numbers) compares as ASCII text.
+        if part.isdigit() and part.isascii() and int(part) <= _UINT64_MAX:
+            key.append((0, int(part), ""))
+        else:
+            key.append((1, 0, part))
+    return tuple(key)
+
+
+def parse_key(tag: str) -> tuple[VersionKey, str] | None:
+    """``(sort key, prerelease)`` of a tag, or None when the tag is not a version.
+
+    This is the fast path used when ordering thousands of tags; :func:`parse_version`
+    gives the same answer as a value object.
+    """
+    m = _VERSION.fullmatch(tag)
+    if m is None:
+        return None
+    major = int(m.group(1))
+    minor = int(m.group(2)[1:]) if m.group(2) else 0
+    patch = int(m.group(3)[1:]) if m.group(3) else 0
+    if major > _UINT64_MAX or minor > _UINT64_MAX or patch > _UINT64_MAX:
+        return None
+    pre = m.group(5) or ""
+    if pre:
+        for part in pre.split("."):
+            if len(part) > 1 and part[0] == "0" and part.isdigit():
+                return None  # numeric prerelease identifiers must not have leading zeros
+        return (major, minor, patch, 0, prerelease_key(pre)), pre
+    return (major, minor, patch, 1, ()), pre
+
+
+@dataclass(frozen=True)
+class Version:
+    """A loosely parsed version; ``original`` is the text exactly as it was given."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str
+    metadata: str
+    original: str
+
+    @property
+    def key(self) -> VersionKey:
+        """Sort key: ``a.key < b.key`` exactly when version a orders below version b."""
+        is_release = 0 if self.prerelease else 1
+        pre = prerelease_key(self.prerelease) if self.prerelease else ()
+        return (self.major, self.minor, self.patch, is_release, pre)
+
+    def __str__(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        if self.prerelease:
+            text += f"-{self.prerelease}"
+        if self.metadata:
+            text += f"+{self.metadata}"
+        return text
+
+
+def parse_version(tag: str) -> Version | None:
+    """The version a tag spells (loosely, as Masterminds ``NewVersion``), or None."""
+    parsed = parse_key(tag)
+    if parsed is None:
+        return None
+    key, pre = parsed
+    m = _VERSION.fullmatch(tag)
+    assert m is not None
+    return Version(key[0], key[1], key[2], pre, m.group(8) or "", tag)
+
+
+def compare_versions(a: Version, b: Version) -> int:
+    """-1, 0 or 1 as Masterminds ``Version.Compare`` (metadata ignored)."""
+    ka, kb = a.key, b.key
+    return (ka > kb) - (ka < kb)
+
+
+def semver_change_size(from_tag: str, to_tag: str) -> ChangeSize | None:
+    """How big the step between two version tags is, whichever way it goes.
+
+    ``"major"``, ``"minor"`` or ``"patch"`` name the highest numeric part that differs;
+    ``"prerelease"`` means only the prerelease differs (``1.2.3-rc.1`` -> ``1.2.3``).
+    None when either tag is not a version or both spell the same version (``v1.2`` and
+    ``1.2.0``; build metadata is ignored).
+    """
+    a, b = parse_version(from_tag), parse_version(to_tag)
+    if a is None or b is None:
+        return None
+    if a.major != b.major:
+        return "major"
+    if a.minor != b.minor:
+        return "minor"
+    if a.patch != b.patch:
+        return "patch"
+    if a.key != b.key:
+        return "prerelease"
+    return None
