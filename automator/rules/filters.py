@@ -23,6 +23,8 @@ MAX_RECORDED_EXCLUSIONS = 50
 
 
 class SelectingPolicy(Protocol):
+    def admits(self, tag: str) -> bool: ...
+
     def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection: ...
 
 
@@ -104,10 +106,11 @@ def select_with_rules(
         if len(excluded) >= MAX_RECORDED_EXCLUSIONS:
             remaining = [t for t in remaining if t.tag == current or not exclusion(
                 t, current, settings_of=settings_of, now=now, created_of=lambda tag: None, held_by=held_by)]
-    all_excluded = tuple(selection.excluded) + tuple(excluded)
     if not excluded:
         return selection
+    all_excluded = tuple(excluded) + tuple(selection.excluded)
+    count = selection.excluded_count + len(excluded)
     if selection.chosen is None and current:
-        return Selection(current, f"stays on {current}: {excluded[0][1]}", len(tags), all_excluded)
+        return Selection(current, f"stays on {current}: {excluded[0][1]}", len(tags), all_excluded, count)
     reason = selection.reason if selection.chosen != current else f"stays on {current}: {excluded[0][1]}"
-    return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded)
+    return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)

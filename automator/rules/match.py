@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
+from automator.policy.version import compare_versions, parse_version, semver_change_size
 from automator.rules.model import ChangeSize, Rule, RuleSet, Settings
 from automator.rules.values import glob_regex
-
-_VERSION = re.compile(r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+.].*)?\Z")
 
 
 def rule_applies(rule: Rule, path: str, repository: str, change: ChangeSize | None = None) -> bool:
@@ -37,29 +33,20 @@ def matching_rules(rules: RuleSet, path: str, repository: str, change: ChangeSiz
     return tuple(r for r in rules.rules if rule_applies(r, path, repository, change))
 
 
-@lru_cache(maxsize=4096)
-def version_triple(tag: str) -> tuple[int, int, int] | None:
-    """``v1.2.3-rc1`` -> (1, 2, 3); ``1.2`` -> (1, 2, 0); None for tags that are no version."""
-    match = _VERSION.match(tag)
-    if not match:
-        return None
-    major, minor, patch = (int(g) if g is not None else 0 for g in match.groups())
-    return major, minor, patch
-
-
 def change_size(current: str | None, candidate: str) -> ChangeSize | None:
-    """How big a move from ``current`` to ``candidate`` is; None when either is no version.
+    """How big a move from ``current`` to ``candidate`` is (semver, as the policies read it).
 
-    The first component that differs decides (``1.2.3 -> 1.2.4`` patch, ``-> 1.3.0`` minor,
-    ``-> 2.0.0`` major); a move to a pre-release of the same version counts as a patch.
+    The highest part that differs decides (``1.2.3 -> 1.2.4`` patch, ``-> 1.3.0`` minor,
+    ``-> 2.0.0`` major); a move that changes only the pre-release counts as a patch. None when
+    either tag is not a version, or there is no current tag.
     """
     if not current:
         return None
-    old, new = version_triple(current), version_triple(candidate)
-    if old is None or new is None:
-        return None
-    if old[0] != new[0]:
-        return "major"
-    if old[1] != new[1]:
-        return "minor"
-    return "patch"
+    size = semver_change_size(current, candidate)
+    return "patch" if size == "prerelease" else size
+
+
+def is_downgrade(current: str | None, candidate: str) -> bool:
+    """Whether both tags are versions and ``candidate`` is the lower one."""
+    old, new = parse_version(current or ""), parse_version(candidate)
+    return bool(old and new and compare_versions(new, old) < 0)

@@ -93,3 +93,9 @@ class RuleSet:
 DEFAULT_WRITE: WriteMode = "commit"
 DEFAULT_FOLLOW_WRITE: WriteMode = "pr"
 DEFAULT_SOAK = timedelta(hours=24)
+DEFAULTS = Settings(pr_group="run", pr_labels=(), hold=False, freeze=(), soak=DEFAULT_SOAK, digest=False)
+
+
+def with_defaults(settings: Settings) -> Settings:
+    """The settings with the built-in default filled in for every key that has one."""
+    return settings.over(DEFAULTS)

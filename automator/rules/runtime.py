@@ -22,7 +22,7 @@ from automator.rules import annotations as notes
 from automator.rules.discover import find_rules_file, load_rule_set, repository_root
 from automator.rules.filters import SelectingPolicy, exclusion, select_with_rules
 from automator.rules.firstseen import FirstSeenFile, first_seen, remember
-from automator.rules.match import change_size, settings_for, version_triple
+from automator.rules.match import change_size, is_downgrade, settings_for
 from automator.rules.model import (
     DEFAULT_FOLLOW_WRITE,
     DEFAULT_SOAK,
@@ -113,7 +113,7 @@ class RulesRuntime:
         held_by = "held by annotation automator.dev/hold" if notes.is_held(found) else None
         upstream = notes.follow_path(found, use.container) or self._rule_follow(root, use)
         if upstream:
-            return self._promote(root, use, upstream, held_by)
+            return self._promote(root, use, upstream, held_by, policy)
 
         def created_of(tag: TagInfo) -> datetime | None:
             return self._created(source, repository, tag)
@@ -139,7 +139,9 @@ class RulesRuntime:
         path = PurePosixPath(self.rule_path(root, use))
         return follow.path.format(file=path.as_posix(), name=path.name, dir=path.parent.as_posix())
 
-    def _promote(self, root: Path, use: ImageUse, upstream_path: str, held_by: str | None) -> Selection:
+    def _promote(
+        self, root: Path, use: ImageUse, upstream_path: str, held_by: str | None, policy: SelectingPolicy
+    ) -> Selection:
         current = use.image.tag
         target = (self.base / upstream_path).resolve()
         git_root = self.repo_root or self.base
@@ -156,8 +158,10 @@ class RulesRuntime:
         if not upstream.soaked(soak, self.now):
             why = f"{upstream.describe(self.now)}; soak time {format_duration(soak)} not reached"
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
-        old, new = version_triple(current or ""), version_triple(upstream.tag)
-        if old and new and new < old:
+        if not policy.admits(upstream.tag):
+            why = f"{upstream.tag} from {relative} is outside this image's policy"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        if is_downgrade(current, upstream.tag):
             why = f"{upstream.tag} in {relative} is older than {current}: never downgrade"
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
 
