@@ -109,6 +109,8 @@ class Document:
             raise ManifestError(f"{self.where(node)}: image values in block scalars ('|', '>') are not supported")
         if style in ('"', "'"):
             start, end, raw = start + 1, end - 1, raw[1:-1]
+        elif raw == "":
+            raise ManifestError(f"{self.where(node)}: empty value; write a value or '' to let automation fill it")
         if raw != node.value or "\n" in raw or "\r" in raw:
             raise ManifestError(
                 f"{self.where(node)}: the value {node.value!r} is written with escapes or across lines; "

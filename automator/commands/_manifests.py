@@ -1,0 +1,34 @@
+"""What ``scan`` and ``update`` share: the PATH argument and building the plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from automator.commands.options import add_source_options, tag_source_from_args
+from automator.context import Context
+from automator.errors import UsageError
+from automator.model import Plan
+
+
+def add_path_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", type=Path, help="a directory of manifests or one manifest file")
+    add_source_options(parser)
+
+
+def root_of(path: Path) -> Path:
+    """File names in reports are relative to PATH (the file name itself when PATH is a file)."""
+    return path if path.is_dir() else path.parent
+
+
+def plan_for(args: argparse.Namespace, ctx: Context) -> tuple[Path, Plan]:
+    path: Path = args.path
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    source = tag_source_from_args(args, ctx)
+    progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
+    root = root_of(path)
+    from automator.run import make_plan
+
+    return root, make_plan(root, source, scan_path=path, progress=progress)

@@ -1,0 +1,44 @@
+"""``automator scan PATH``: report which automated images would change; change nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from automator.commands._manifests import add_path_arguments, plan_for
+from automator.context import Context
+from automator.errors import ExitCode
+from automator.report import json as json_report
+from automator.report import text as text_report
+
+DESCRIPTION = """\
+Report which automated images would change, and to what, without changing anything.
+
+PATH is a directory (walked, .git skipped) or one manifest file. Automated images are found
+in Flux v1 annotations (incl. HelmRelease values) and automator.dev/ annotations; see
+docs/manifests.md.
+"""
+EPILOG = """\
+JSON (--json): {"updates": [{"file", "image", "container", "from", "to", "policy", "reason"}],
+"errors": [{"file", "image", "message"}]}; file is relative to PATH, image the normalised
+repository, from "" for an image without a tag.
+
+exit codes: 0 everything processed (updates or not), 1 some automated file or image could not
+be processed (the rest was), 2 invalid arguments or configuration.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the JSON report instead of a table")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    _, plan = plan_for(args, ctx)
+    if args.json:
+        sys.stdout.write(json_report.render(plan))
+        sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"]))
+    else:
+        sys.stdout.write(text_report.table(plan))
+        sys.stderr.write(text_report.problems(plan.problems))
+    return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)

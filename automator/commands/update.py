@@ -1,0 +1,57 @@
+"""``automator update PATH``: patch the automated image values in place (or show the diff)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+
+from automator.commands._manifests import add_path_arguments, plan_for
+from automator.context import Context
+from automator.errors import ExitCode
+from automator.model import Problem
+from automator.report import text as text_report
+
+DESCRIPTION = """\
+Patch the manifests under PATH so every automated image runs the tag its policy chooses.
+
+Only the bytes of the image values change; every file is re-parsed and re-located before it is
+written (atomically) and left alone unless exactly the planned values changed. --dry-run
+prints the same change as a unified diff and writes nothing.
+"""
+EPILOG = """\
+exit codes: 0 everything processed (updates or not), 1 some automated file or image could not
+be processed (the rest was done), 2 invalid arguments or configuration.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path_arguments(parser)
+    parser.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from automator.run import patched_files, write_plan
+
+    root, plan = plan_for(args, ctx)
+    failed: list[Problem] = []
+    if args.dry_run:
+        for item in patched_files(root, plan):
+            if isinstance(item, Problem):
+                failed.append(item)
+                continue
+            name, old, new = item
+            diff = difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            )
+            sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+    else:
+        changed, failed = write_plan(root, plan)
+        done = set(changed)
+        for u in plan.updates:
+            if u.use.file in done:
+                print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
+        if not plan.updates:
+            sys.stdout.write(text_report.table(plan))
+    sys.stderr.write(text_report.problems([*plan.problems, *failed]))
+    return int(ExitCode.PARTIAL if plan.errors or failed else ExitCode.OK)

@@ -1,0 +1,159 @@
+"""Patch manifest text at located spans and prove that exactly the intended values changed.
+
+Pure: text in, text out. Edits are spliced last-first so earlier offsets stay valid; every
+other byte (comments, quoting, CRLF, BOM, flow style, anchors, blank lines) is untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from automator.errors import ManifestError
+from automator.manifest.yamldoc import compose, is_mapping, is_scalar, is_sequence, split_documents
+from automator.model import Span, Update
+
+# Plain scalars that a YAML 1.1 or 1.2 reader would not read as a string.
+_NON_STRING = re.compile(
+    r"""(?x)\A(?:
+      [-+]?(?:0|[1-9][0-9_]*)
+    | 0[0-7_]+ | 0o[0-7]+ | 0x[0-9a-fA-F_]+ | 0b[01_]+
+    | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    | [-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+    | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+    | y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    | null|Null|NULL|~|
+    )\Z"""
+)
+
+
+@dataclass(frozen=True)
+class Edit:
+    span: Span
+    text: str
+
+
+def render(quote: str, value: str) -> str:
+    """The text that replaces a value's span: plain values that would not read as strings get quotes."""
+    if quote == "" and _NON_STRING.match(value):
+        return f'"{value}"'
+    return value
+
+
+def edits_for(updates: Sequence[Update]) -> list[Edit]:
+    """One edit per distinct span (an anchored value used twice is one edit); conflicts raise."""
+    by_span: dict[tuple[int, int], Edit] = {}
+    for update in updates:
+        key = (update.use.span.start, update.use.span.end)
+        edit = Edit(update.use.span, update.new_text)
+        if key in by_span and by_span[key] != edit:
+            raise ManifestError(
+                f"{update.use.file}:{update.use.line}: one value would get two different new values "
+                f"({by_span[key].text!r} and {edit.text!r})"
+            )
+        by_span[key] = edit
+    ordered = sorted(by_span.values(), key=lambda e: e.span.start)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before.span.end > after.span.start:
+            raise ManifestError(f"overlapping edits at offsets {before.span.start} and {after.span.start}")
+    return ordered
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Splice each edit's text over its span, last first."""
+    out = text
+    for edit in sorted(edits, key=lambda e: e.span.start, reverse=True):
+        out = out[: edit.span.start] + edit.text + out[edit.span.end :]
+    return out
+
+
+def verify_edits(old: str, new: str, edits: Sequence[Edit]) -> None:
+    """Re-parse the edited documents and raise unless only the edited scalars differ.
+
+    Every node of every edited document must be the same (same shape, same anchors, same
+    values) except the scalars at the edited spans, whose new values must be the edit texts.
+    """
+    old_chunks, new_chunks = split_documents(old), split_documents(new)
+    if len(old_chunks) != len(new_chunks):
+        raise ManifestError("the patched text has a different number of YAML documents")
+    for old_chunk, new_chunk in zip(old_chunks, new_chunks, strict=False):
+        end = old_chunk.start + len(old_chunk.text)
+        expected = {e.span.start: _unquoted(e.text) for e in edits if old_chunk.start <= e.span.start < end}
+        if not expected:
+            if old_chunk.text != new_chunk.text:
+                raise ManifestError(f"document {old_chunk.index + 1} changed although it has no edit")
+            continue
+        old_root = compose(old_chunk, old_chunk.first_line)
+        new_root = compose(new_chunk, new_chunk.first_line)
+        _compare(old_root, new_root, old_chunk.start, expected, set())
+        if expected:
+            lines = sorted(old.count("\n", 0, offset) + 1 for offset in expected)
+            raise ManifestError(f"line {lines[0]}: the edited text is not a whole value")
+
+
+def _unquoted(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _compare(a, b, base: int, expected: dict[int, str], seen: set[int]) -> None:
+    if a is None or b is None:
+        if a is not b:
+            raise ManifestError("a document became empty or non-empty")
+        return
+    if id(a) in seen:
+        return
+    seen.add(id(a))
+    if type(a).__name__ != type(b).__name__ or a.tag != b.tag and not is_scalar(a):
+        raise ManifestError(f"line {a.start_mark.line + 1}: the structure changed")
+    if is_scalar(a):
+        start = base + a.start_mark.index + (1 if a.style in ('"', "'") else 0)
+        want = expected.pop(start, a.value)
+        if b.value != want:
+            raise ManifestError(f"line {a.start_mark.line + 1}: value {a.value!r} became {b.value!r}, expected {want!r}")
+        return
+    if is_mapping(a):
+        pairs = list(zip(a.value, b.value, strict=False))
+        if len(a.value) != len(b.value):
+            raise ManifestError(f"line {a.start_mark.line + 1}: a mapping changed size")
+        for (ka, va), (kb, vb) in pairs:
+            _compare(ka, kb, base, expected, seen)
+            _compare(va, vb, base, expected, seen)
+    elif is_sequence(a):
+        if len(a.value) != len(b.value):
+            raise ManifestError(f"line {a.start_mark.line + 1}: a list changed size")
+        for x, y in zip(a.value, b.value, strict=False):
+            _compare(x, y, base, expected, seen)
+
+
+def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -> str:
+    """Apply updates to one file's text; raise :class:`ManifestError` unless exactly they changed.
+
+    Two proofs: the re-parsed documents equal the old ones apart from the edited scalars, and
+    re-locating the new text finds the same automated fields with the new tags.
+    """
+    from automator.manifest.locate import locate_text
+
+    for update in updates:
+        use = update.use
+        was = use.image.tag or "" if use.field == "tag" else use.image.written
+        if text[use.span.start : use.span.end] != was:
+            raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
+    edits = edits_for(updates)
+    new = apply_edits(text, edits)
+    verify_edits(text, new, edits)
+    before = locate_text(file, text, locators).uses
+    after = locate_text(file, new, locators).uses
+    wanted = {_key(u): (u.image.repository, u.image.tag) for u in before}
+    for update in updates:
+        wanted[_key(update.use)] = (update.use.image.repository, update.to_tag)
+    found = {_key(u): (u.image.repository, u.image.tag) for u in after}
+    if found != wanted:
+        changed = sorted(k[3] for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
+        raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
+    return new
+
+
+def _key(use) -> tuple[str, str, str, str, str]:
+    return (use.dialect, use.workload, use.field, use.container, str(use.line))

@@ -1,0 +1,93 @@
+"""The pure planning core: uses + tag lists -> updates with reasons, and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from automator.errors import AutomatorError
+from automator.manifest.patch import render
+from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
+from automator.policy import Policy, make_policy
+
+TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
+Policies = Mapping[PolicySpec, Policy | AutomatorError]
+
+
+def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | AutomatorError]:
+    """One policy per distinct spec; a bad spec is kept as its error (reported per use)."""
+    built: dict[PolicySpec, Policy | AutomatorError] = {}
+    for use in uses:
+        if use.policy not in built:
+            try:
+                built[use.policy] = make_policy(use.policy)
+            except AutomatorError as error:
+                built[use.policy] = error
+    return built
+
+
+def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+    """Per repository, the tags whose build time some policy needs (only tags it admits)."""
+    wanted: dict[str, set[str]] = {}
+    for use in uses:
+        policy = policies.get(use.policy)
+        listed = tags.get(use.image.repository)
+        if not isinstance(policy, Policy) or not policy.needs_build_time or not isinstance(listed, Sequence):
+            continue
+        need = {info.tag for info in listed if info.created is None and policy.admits(info.tag)}
+        if need:
+            wanted.setdefault(use.image.repository, set()).update(need)
+    return {repo: sorted(found) for repo, found in wanted.items()}
+
+
+def merge_metadata(
+    listed: Sequence[TagInfo] | AutomatorError, found: Mapping[str, TagInfo | AutomatorError]
+) -> Sequence[TagInfo] | AutomatorError:
+    if isinstance(listed, AutomatorError):
+        return listed
+    return tuple(
+        found[info.tag] if isinstance(found.get(info.tag), TagInfo) else info for info in listed
+    )
+
+
+def new_text(use: ImageUse, tag: str) -> str:
+    value = tag if use.field == "tag" else use.image.with_tag(tag)
+    return render(use.quote, value)
+
+
+def plan_updates(
+    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = ()
+) -> Plan:
+    """Select a tag for every use; never downgrade; everything that fails is a Problem."""
+    updates: list[Update] = []
+    found: list[Problem] = list(problems)
+    for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
+        where = f"{use.file}:{use.line}"
+        repository = use.image.repository
+        policy = policies.get(use.policy)
+        if policy is None:
+            try:
+                policy = make_policy(use.policy)
+            except AutomatorError as error:
+                policy = error
+        if isinstance(policy, AutomatorError):
+            found.append(Problem(f"{where}: container {use.container}: {policy}", use.file, repository, use.line))
+            continue
+        listed = tags.get(repository)
+        if listed is None or isinstance(listed, AutomatorError):
+            why = str(listed) if listed is not None else f"{repository}: no tags were listed"
+            if repository not in why:
+                why = f"{repository}: {why}"
+            found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
+            continue
+        selection = policy.select(listed, current=use.image.tag)
+        if selection.chosen is None:
+            found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
+            continue
+        if selection.chosen == use.image.tag:
+            continue
+        updates.append(Update(use, use.image.tag or "", selection.chosen, new_text(use, selection.chosen), selection.reason))
+    return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
+
+
+def _distinct(problems: Sequence[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

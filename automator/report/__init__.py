@@ -1,0 +1,1 @@
+"""Renderings of a plan: ``text`` (terminal tables), ``json`` (machine-readable)."""

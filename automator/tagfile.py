@@ -1,0 +1,120 @@
+"""Tags from a file (``--tags-from``): the offline / air-gapped source, and how tests pin the world.
+
+JSON or YAML, a mapping of repository to a list of tags, or to a list of
+``{tag, created, digest}`` objects (``created`` as RFC 3339 / ISO 8601)::
+
+    nginx: ["1.25.0", "1.25.3"]
+    ghcr.io/acme/app:
+      - {tag: v1.2.0, created: "2024-03-01T10:00:00Z", digest: "sha256:..."}
+
+Keys are normalised like image references, so ``nginx`` and ``docker.io/library/nginx`` are
+one repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from automator.errors import AutomatorError, ConfigError, RegistryError
+from automator.imageref import is_valid_tag, normalise_repository
+from automator.model import TagInfo
+
+
+@dataclass(frozen=True)
+class FileTagSource:
+    """A :class:`automator.tagsource.TagSource` over a fixed table of tags."""
+
+    path: str
+    tags: Mapping[str, tuple[TagInfo, ...]]
+
+    @classmethod
+    def load(cls, path: Path | str) -> FileTagSource:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read the tags file: {getattr(error, 'strerror', None) or error}", source=str(path)) from None
+        return cls.parse(text, str(path))
+
+    @classmethod
+    def parse(cls, text: str, source: str) -> FileTagSource:
+        data = _load_data(text, source)
+        if not isinstance(data, dict):
+            raise ConfigError("a tags file maps repositories to lists of tags", source=source)
+        table: dict[str, tuple[TagInfo, ...]] = {}
+        for key, entries in data.items():
+            try:
+                repository = normalise_repository(str(key))
+            except AutomatorError as error:
+                raise ConfigError(f"key {key!r} is not a repository: {error}", source=source) from None
+            if repository in table:
+                raise ConfigError(f"repository {repository} is listed twice (as {key!r} and another spelling)", source=source)
+            if not isinstance(entries, list):
+                raise ConfigError(f"{key}: expected a list of tags", source=source)
+            table[repository] = tuple(_tag_info(entry, key, source) for entry in entries)
+        return cls(source, table)
+
+    def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
+        result: dict[str, Sequence[TagInfo] | AutomatorError] = {}
+        for repository in repositories:
+            found = self.tags.get(repository)
+            result[repository] = (
+                found
+                if found is not None
+                else RegistryError(f"{repository}: not listed in the tags file {self.path}", hint="add it to the file")
+            )
+        return result
+
+    def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
+        known = {info.tag: info for info in self.tags.get(repository, ())}
+        return {
+            tag: known.get(tag) or RegistryError(f"{repository}:{tag}: not listed in the tags file {self.path}")
+            for tag in tags
+        }
+
+
+def _load_data(text: str, source: str) -> object:
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"invalid JSON: {error.msg}", source=source, line=error.lineno) from None
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(
+            f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None
+        ) from None
+
+
+def _tag_info(entry: object, key: object, source: str) -> TagInfo:
+    if isinstance(entry, (str, int, float)) and not isinstance(entry, bool):
+        tag, created, digest = str(entry), None, None
+    elif isinstance(entry, dict) and "tag" in entry:
+        tag, created, digest = str(entry["tag"]), entry.get("created"), entry.get("digest")
+    else:
+        raise ConfigError(f"{key}: each entry is a tag or a mapping with 'tag' (got {entry!r})", source=source)
+    if not is_valid_tag(tag):
+        raise ConfigError(f"{key}: {tag!r} is not a valid tag", source=source)
+    return TagInfo(tag, _created(created, key, tag, source), str(digest) if digest else None)
+
+
+def _created(value: object, key: object, tag: str, source: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {value!r}", source=source) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
