@@ -49,6 +49,24 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+class _SubcommandParser(argparse.ArgumentParser):
+    """A subcommand parser that lets options and positionals mix, e.g.
+    ``automator select POLICY --explain TAG TAG`` (plain argparse stops at the option)."""
+
+    _plain = False
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if self._plain:
+            return super().parse_known_args(args, namespace)
+        self._plain = True  # the intermixed parse calls back into the plain one
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        except TypeError:  # a subcommand using argparse.REMAINDER cannot intermix
+            return super().parse_known_args(args, namespace)
+        finally:
+            self._plain = False
+
+
 def _command_named_in(argv: Sequence[str]) -> str | None:
     for token in argv:
         if token in COMMANDS:
@@ -65,7 +83,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubcommandParser)
     chosen = _command_named_in(argv)
     common = _common_options()
     for name, (module_name, help_text) in COMMANDS.items():
