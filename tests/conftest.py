@@ -5,3 +5,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+
+
+# --- the real distribution registry on loopback (scripts/local_registry.py) --------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory):
+    """An anonymous distribution registry on 127.0.0.1 with fresh storage, for the whole session.
+
+    Push with ``local_registry.push("team/app", "1.0.0", created=...)``; use repository names
+    unique to your test, as the registry is shared.
+    """
+    from local_registry import start_registry
+
+    registry = start_registry(tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.stop()

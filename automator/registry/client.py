@@ -119,7 +119,7 @@ class RegistryClient:
 
     def digest(self, path: str, reference: str) -> str:
         """The digest a tag points to, by HEAD (GET when the registry omits the header)."""
-        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe='')}"
+        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe=':')}"
         response = self._request("HEAD", url, path, headers={"Accept": ACCEPT_MANIFESTS})
         if response.status_code != 200:
             raise self._fail(response, path, f"reading the digest of {reference}")
@@ -129,7 +129,7 @@ class RegistryClient:
         return self.manifest(path, reference).digest
 
     def manifest(self, path: str, reference: str) -> Manifest:
-        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe='')}"
+        url = f"{self.base_url}/v2/{path}/manifests/{quote(reference, safe=':')}"
         action = f"reading the manifest of {reference}"
         response = self._request("GET", url, path, headers={"Accept": ACCEPT_MANIFESTS})
         body = self._read(response, path, action)

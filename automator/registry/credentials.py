@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import warnings
 from dataclasses import dataclass, field
 
 from automator.context import Context
@@ -107,7 +108,11 @@ class CredentialStore:
 
         key = None if host == DOCKER_HUB else host
         try:
-            found = resolve_authconfig(config, registry=key)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                found = resolve_authconfig(config, registry=key)
+            for warning in caught:  # "docker-credential-x not installed": say so once, as a log line
+                log.warning("credentials for %s: %s", host, warning.message)
         except Exception as error:  # a helper that fails or is missing
             log.warning("credential helper for %s failed (%s); going on without", host, type(error).__name__)
             return None
