@@ -55,9 +55,14 @@ def new_text(use: ImageUse, tag: str) -> str:
 
 
 def plan_updates(
-    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = ()
+    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = (), rules=None
 ) -> Plan:
-    """Select a tag for every use; never downgrade; everything that fails is a Problem."""
+    """Select a tag for every use; never downgrade; everything that fails is a Problem.
+
+    ``rules`` (an :class:`automator.rules.runtime.BoundRules`) filters candidates (hold,
+    freeze, minimum age, change size), promotes from other environments and keeps digests
+    consistent with their tags.
+    """
     updates: list[Update] = []
     found: list[Problem] = list(problems)
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
@@ -79,13 +84,20 @@ def plan_updates(
                 why = f"{repository}: {why}"
             found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
             continue
-        selection = policy.select(listed, current=use.image.tag)
+        try:
+            selection = rules.select(use, listed, policy) if rules else policy.select(listed, current=use.image.tag)
+            value = rules.new_value(use, selection.chosen) if rules and selection.chosen else None
+        except AutomatorError as error:
+            found.append(Problem(f"{where}: {error}", use.file, repository, use.line))
+            continue
         if selection.chosen is None:
             found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
             continue
-        if selection.chosen == use.image.tag:
+        if selection.chosen == use.image.tag and value is None:
             continue
-        updates.append(Update(use, use.image.tag or "", selection.chosen, new_text(use, selection.chosen), selection.reason))
+        reason = selection.reason if selection.chosen != use.image.tag else f"the digest of {selection.chosen} moved"
+        text = render(use.quote, value) if value is not None else new_text(use, selection.chosen)
+        updates.append(Update(use, use.image.tag or "", selection.chosen, text, reason))
     return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from automator.errors import AutomatorError, ConfigError, ManifestError
+from automator.errors import AutomatorError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
 from automator.manifest.locate import Located, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
@@ -41,9 +41,9 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None) -> list[Located]:
+def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None, locators=LOCATORS) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    markers = all_markers(LOCATORS)
+    markers = all_markers(locators)
     located = []
     for count, path in enumerate(manifest_paths(scan_path), 1):
         name = relative_name(path, root)
@@ -53,7 +53,7 @@ def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None) -
             located.append(Located(name, problems=(Problem(str(error), file=name),)))
             continue
         if text is not None:
-            located.append(locate_text(name, text, LOCATORS))
+            located.append(locate_text(name, text, locators))
         if progress is not None and count % 1000 == 0:
             progress(f"read {count} files")
     return located
@@ -67,11 +67,19 @@ def make_plan(
     rules: object = None,
     progress: Progress | None = None,
 ) -> Plan:
-    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why."""
-    if rules is not None:
-        raise ConfigError("environment rules are not supported by this version of make_plan")
+    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
+
+    ``rules`` is an :class:`automator.rules.RulesRuntime` (``RulesRuntime.load`` reads the
+    rules file); without one, no rules apply but annotations (hold, follow) still do.
+    """
     root = Path(root)
-    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress)
+    if rules is None:
+        from automator.rules import RulesRuntime
+
+        rules = RulesRuntime.empty(root)
+    extra = rules.locator(root)
+    locators = {**LOCATORS, extra.name: extra} if extra is not None else LOCATORS
+    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
     uses, problems = resolve(located, LOCATORS)
     policies = build_policies(uses)
     repositories = sorted({use.image.repository for use in uses})
@@ -87,7 +95,9 @@ def make_plan(
         except AutomatorError as error:
             found = dict.fromkeys(wanted, error)
         tags[repository] = merge_metadata(tags[repository], found)
-    return plan_updates(uses, tags, policies, problems)
+    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
+    rules.save()
+    return plan
 
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
@@ -96,10 +106,13 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
     by_file: dict[str, list[Update]] = defaultdict(list)
     for update in plan.updates:
         by_file[update.use.file].append(update)
+    from automator.rules.optin import locators_for
+
+    locators = locators_for(plan, LOCATORS)
     for name in sorted(by_file):
         try:
             text = read_text(root / name)
-            yield name, text, patch_text(name, text, by_file[name], LOCATORS)
+            yield name, text, patch_text(name, text, by_file[name], locators)
         except AutomatorError as error:
             message = str(error) if str(error).startswith(name) else f"{name}: {error}"
             yield Problem(f"{message}; file left unchanged", file=name)

@@ -112,5 +112,10 @@ def select_with_rules(
     count = selection.excluded_count + len(excluded)
     if selection.chosen is None and current:
         return Selection(current, f"stays on {current}: {excluded[0][1]}", len(tags), all_excluded, count)
-    reason = selection.reason if selection.chosen != current else f"stays on {current}: {excluded[0][1]}"
+    if selection.chosen != current:
+        passed = "; ".join(f"{tag} ({why})" for tag, why in excluded[:3])
+        more = f" and {len(excluded) - 3} more" if len(excluded) > 3 else ""
+        reason = f"{selection.reason}; passed over {passed}{more}"
+    else:
+        reason = f"stays on {current}: {excluded[0][1]}"
     return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)

@@ -31,6 +31,7 @@ from automator.rules.model import (
     RuleSet,
     Settings,
 )
+from automator.rules.optin import RulesLocator, rules_locator
 from automator.rules.promotion import Revision, file_history, running_upstream
 from automator.rules.values import format_duration, parse_duration
 from automator.tagsource import TagSource
@@ -58,6 +59,7 @@ class RulesRuntime:
     state: dict[str, dict[str, str]] = field(default_factory=dict)
     state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
     history: History = file_history
+    decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
     _texts: dict[Path, dict[str, str] | None] = field(default_factory=dict)
 
     @classmethod
@@ -78,17 +80,33 @@ class RulesRuntime:
         store = FirstSeenFile(cache_dir)
         return cls(rules, base, clock(), repository_root(root), store.load(), store)
 
+    @classmethod
+    def empty(cls, root: Path, *, clock: Callable[[], datetime] = _utcnow) -> RulesRuntime:
+        """No rules file and no state: annotations (hold, follow) and digests still work."""
+        root = Path(root).resolve()
+        top = repository_root(root)
+        return cls(RuleSet(), top or root, clock(), top)
+
     def save(self) -> None:
         self.state_file.save(self.state)
 
+    def bind(self, root: Path, source: TagSource) -> BoundRules:
+        """What the planning core calls for a run under ``root`` with tags from ``source``."""
+        return BoundRules(self, Path(root), source)
+
+    def locator(self, root: Path) -> RulesLocator | None:
+        """The ``rules`` dialect for this run (images opted in by rules or by follow)."""
+        return rules_locator(self.rules, lambda file: self.rule_path(root, file))
+
     # --- lookups ------------------------------------------------------------------------------
 
-    def rule_path(self, root: Path, use: ImageUse) -> str:
-        full = (root / use.file).resolve()
+    def rule_path(self, root: Path, file: str) -> str:
+        """A file's path as rule globs see it: relative to the rules file's directory."""
+        full = (Path(root) / file).resolve()
         try:
             return full.relative_to(self.base).as_posix()
         except ValueError:
-            return PurePosixPath(use.file).as_posix()
+            return PurePosixPath(file).as_posix()
 
     def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
         path = (root / use.file).resolve()
@@ -102,7 +120,7 @@ class RulesRuntime:
         return notes.annotations_at(cached[""], use.line) if cached else {}
 
     def settings(self, root: Path, use: ImageUse, size: ChangeSize | None = None) -> Settings:
-        return settings_for(self.rules, self.rule_path(root, use), use.image.repository, size)
+        return settings_for(self.rules, self.rule_path(root, use.file), use.image.repository, size)
 
     # --- selection ----------------------------------------------------------------------------
 
@@ -136,7 +154,7 @@ class RulesRuntime:
         follow = self.settings(root, use).follow
         if follow is None or (follow.container and follow.container != use.container):
             return None
-        path = PurePosixPath(self.rule_path(root, use))
+        path = PurePosixPath(self.rule_path(root, use.file))
         return follow.path.format(file=path.as_posix(), name=path.name, dir=path.parent.as_posix())
 
     def _promote(
@@ -177,8 +195,8 @@ class RulesRuntime:
 
     # --- text and write -----------------------------------------------------------------------
 
-    def new_text(self, root: Path, use: ImageUse, to_tag: str, source: TagSource) -> str | None:
-        """Replacement text for an ``image`` field; ``None`` when nothing changes.
+    def new_value(self, root: Path, use: ImageUse, to_tag: str, source: TagSource) -> str | None:
+        """The new value of the field (unquoted); ``None`` when nothing changes.
 
         ``repo:tag@sha256:...`` keeps its digest consistent: the digest of ``to_tag`` is read
         through ``source.metadata``; a rule with ``digest: true`` pins digests that were not
@@ -187,7 +205,9 @@ class RulesRuntime:
         ref = use.image
         pin = bool(ref.digest) or bool(self.settings(root, use).digest)
         if use.field != "image" or not pin:
-            return None if to_tag == ref.tag else (ref.with_tag(to_tag) if use.field == "image" else to_tag)
+            if to_tag == ref.tag:
+                return None
+            return ref.with_tag(to_tag) if use.field == "image" else to_tag
         info = source.metadata(ref.repository, [to_tag]).get(to_tag)
         if not isinstance(info, TagInfo) or not info.digest:
             detail = f": {info}" if isinstance(info, AutomatorError) else ""
@@ -202,6 +222,23 @@ class RulesRuntime:
         promoted = update.reason.startswith("promoted from ")
         mode = settings.write or (DEFAULT_FOLLOW_WRITE if promoted else DEFAULT_WRITE)
         return WriteSettings(mode, settings.pr_group or "run", settings.pr_labels or ())
+
+
+@dataclass
+class BoundRules:
+    """The rules of one run bound to its root and tag source; records every decision."""
+
+    runtime: RulesRuntime
+    root: Path
+    source: TagSource
+
+    def select(self, use: ImageUse, tags: Sequence[TagInfo], policy: SelectingPolicy) -> Selection:
+        selection = self.runtime.select(self.root, use, tags, policy, self.source)
+        self.runtime.decisions.append((use, selection))
+        return selection
+
+    def new_value(self, use: ImageUse, to_tag: str) -> str | None:
+        return self.runtime.new_value(self.root, use, to_tag, self.source)
 
 
 def _annotation_soak(found: dict[str, str], use: ImageUse) -> timedelta | None:

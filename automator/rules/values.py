@@ -26,13 +26,14 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
+    """``1d12h``, ``3h5m``, ``90s`` -> at most two units, the largest ones, rounded down."""
+    seconds = max(int(value.total_seconds()), 0)
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"
+        if count or parts:
+            parts.append(f"{count}{unit}" if count else "")
+    return "".join(parts[:2]) or "0s"
 
 
 def parse_week_time(text: str) -> int:
