@@ -87,7 +87,7 @@ def _load_data(text: str, source: str) -> object:
     from ruamel.yaml.error import YAMLError
 
     try:
-        return YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="base", pure=True).load(text)  # every scalar a string: 1.10 stays "1.10"
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ConfigError(

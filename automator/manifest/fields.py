@@ -36,13 +36,13 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
                     f"container {found.container!r} has a repository ({repo_text}) but no tag key to update",
                     hint="add a tag key next to the repository",
                 )
+            span, quote = doc.scalar(found.tag)
             tag = text_of(found.tag)
             ref = parse_image_ref(f"{name}:{tag}" if tag else name)
-            span, quote = doc.scalar(found.tag)
             node, kind = found.tag, "tag"
         else:
-            ref = parse_image_ref(repo_text)
             span, quote = doc.scalar(found.image)
+            ref = parse_image_ref(repo_text)
             node, kind = found.image, "image"
         if ref.digest and not ref.tag:  # repo:tag@digest is kept consistent (docs/rules.md)
             raise AutomatorError(
@@ -71,4 +71,4 @@ def _repo_or_text(text: str | None) -> str:
     try:
         return parse_image_ref(text).repository
     except AutomatorError:
-        return text
+        return text.strip()

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from automator.errors import ManifestError
-from automator.manifest.yamldoc import compose, is_mapping, is_scalar, is_sequence, split_documents
+from automator.manifest.yamldoc import (
+    compose,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    split_documents,
+    value_bounds,
+)
 from automator.model import Span, Update
 
 # Plain scalars that a YAML 1.1 or 1.2 reader would not read as a string.
@@ -87,7 +94,7 @@ def verify_edits(old: str, new: str, edits: Sequence[Edit]) -> None:
             continue
         old_root = compose(old_chunk, old_chunk.first_line)
         new_root = compose(new_chunk, new_chunk.first_line)
-        _compare(old_root, new_root, old_chunk.start, expected, set())
+        _compare(old_root, new_root, old_chunk.start, expected, set(), old)
         if expected:
             lines = sorted(old.count("\n", 0, offset) + 1 for offset in expected)
             raise ManifestError(f"line {lines[0]}: the edited text is not a whole value")
@@ -97,7 +104,7 @@ def _unquoted(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
-def _compare(a, b, base: int, expected: dict[int, str], seen: set[int]) -> None:
+def _compare(a, b, base: int, expected: dict[int, str], seen: set[int], text: str) -> None:
     if a is None or b is None:
         if a is not b:
             raise ManifestError("a document became empty or non-empty")
@@ -108,7 +115,7 @@ def _compare(a, b, base: int, expected: dict[int, str], seen: set[int]) -> None:
     if type(a).__name__ != type(b).__name__ or a.tag != b.tag and not is_scalar(a):
         raise ManifestError(f"line {a.start_mark.line + 1}: the structure changed")
     if is_scalar(a):
-        start = base + a.start_mark.index + (1 if a.style in ('"', "'") else 0)
+        start = value_bounds(text, a, base)[0] + (1 if a.style in ('"', "'") else 0)
         want = expected.pop(start, a.value)
         if b.value != want:
             raise ManifestError(f"line {a.start_mark.line + 1}: value {a.value!r} became {b.value!r}, expected {want!r}")
@@ -118,13 +125,13 @@ def _compare(a, b, base: int, expected: dict[int, str], seen: set[int]) -> None:
         if len(a.value) != len(b.value):
             raise ManifestError(f"line {a.start_mark.line + 1}: a mapping changed size")
         for (ka, va), (kb, vb) in pairs:
-            _compare(ka, kb, base, expected, seen)
-            _compare(va, vb, base, expected, seen)
+            _compare(ka, kb, base, expected, seen, text)
+            _compare(va, vb, base, expected, seen, text)
     elif is_sequence(a):
         if len(a.value) != len(b.value):
             raise ManifestError(f"line {a.start_mark.line + 1}: a list changed size")
         for x, y in zip(a.value, b.value, strict=False):
-            _compare(x, y, base, expected, seen)
+            _compare(x, y, base, expected, seen, text)
 
 
 def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -> str:

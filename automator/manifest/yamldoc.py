@@ -102,7 +102,7 @@ class Document:
         """
         if not is_scalar(node):
             raise ManifestError(f"{self.where(node)}: expected a single value, found a {kind_name(node)}")
-        start, end = self.offset(node.start_mark), self.offset(node.end_mark)
+        start, end = value_bounds(self.text, node, self.chunk.start)
         raw = self.text[start:end]
         style = node.style or ""
         if style in ("|", ">"):
@@ -117,6 +117,19 @@ class Document:
                 "write it on one line without escapes"
             )
         return Span(start, end), style
+
+
+_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)+")
+
+
+def value_bounds(text: str, node: Node, base: int) -> tuple[int, int]:
+    """Offsets of a scalar's text including quotes, after its anchor or tag (``&a``, ``!!str``)."""
+    start, end = base + node.start_mark.index, base + node.end_mark.index
+    if text[start : start + 1] in ("&", "!"):
+        found = _PROPERTIES.match(text, start, end)
+        if found:
+            start = found.end()
+    return start, end
 
 
 def is_scalar(node: Node) -> bool:

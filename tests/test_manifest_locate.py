@@ -1,0 +1,173 @@
+"""Locating automated image fields: which fields, which policy, which exact span."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from automator.manifest import yamldoc
+from automator.manifest.locate import locate_text
+from automator.model import PolicySpec
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def deployment(annotations: str, containers: str, kind: str = "Deployment") -> str:
+    return f"""apiVersion: apps/v1
+kind: {kind}
+metadata:
+  name: web
+  annotations:
+{annotations}
+spec:
+  template:
+    spec:
+      containers:
+{containers}
+"""
+
+
+APP = "      - name: app\n        image: acme/app:1.0.0\n"
+
+
+def found(text: str) -> list[tuple[str, str, str]]:
+    located = locate_text("f.yaml", text)
+    return [(u.container, text[u.span.start : u.span.end], u.policy.spec) for u in located.uses]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ('    fluxcd.io/automated: "true"', [("app", "acme/app:1.0.0", "glob:*")]),
+        ('    fluxcd.io/automated: "true"\n    fluxcd.io/tag.app: semver:~1', [("app", "acme/app:1.0.0", "semver:~1")]),
+        ('    fluxcd.io/automated: "true"\n    fluxcd.io/tag.app: regex:^v', [("app", "acme/app:1.0.0", "regex:^v")]),
+        ('    fluxcd.io/automated: "true"\n    fluxcd.io/tag.app: "1.*"', [("app", "acme/app:1.0.0", "glob:1.*")]),
+        ('    flux.weave.works/automated: "true"\n    flux.weave.works/tag.app: glob:1.*', [("app", "acme/app:1.0.0", "glob:1.*")]),
+        ('    fluxcd.io/automated: "false"', []),
+        ('    fluxcd.io/tag.app: semver:~1', []),
+        ('    fluxcd.io/automated: "true"\n    fluxcd.io/locked: "true"', []),
+        ("    automator.dev/policy: semver:^1", [("app", "acme/app:1.0.0", "semver:^1")]),
+        ("    automator.dev/policy.other: semver:^1", []),
+        ('    automator.dev/policy: semver:^1\n    automator.dev/skip.app: "true"', []),
+    ],
+)
+def test_annotations_decide_automation_and_policy(annotations: str, expected: list) -> None:
+    assert found(deployment(annotations, APP)) == expected
+
+
+def test_native_filter_and_extract_reach_the_policy_spec() -> None:
+    text = deployment(
+        "    automator.dev/policy: numerical:asc\n    automator.dev/filter.app: ^main-(?P<n>[0-9]+)\n    automator.dev/extract: $n",
+        APP,
+    )
+    (use,) = locate_text("f.yaml", text).uses
+    assert use.policy == PolicySpec("numerical:asc", filter="^main-(?P<n>[0-9]+)", extract="$n", source="f.yaml", line=6)
+
+
+def test_init_containers_come_first_and_every_container_is_found() -> None:
+    text = deployment('    fluxcd.io/automated: "true"', APP).replace(
+        "      containers:", "      initContainers:\n      - name: init\n        image: busybox\n      containers:"
+    )
+    assert [c for c, _, _ in found(text)] == ["init", "app"]
+
+
+@pytest.mark.parametrize(("quoted", "quote"), [("acme/app:1.0.0", ""), ("'acme/app:1.0.0'", "'"), ('"acme/app:1.0.0"', '"')])
+def test_span_excludes_quotes_and_records_the_quote(quoted: str, quote: str) -> None:
+    text = deployment('    fluxcd.io/automated: "true"', f"      - name: app\n        image: {quoted}  # c\n")
+    (use,) = locate_text("f.yaml", text).uses
+    assert (text[use.span.start : use.span.end], use.quote, use.line) == ("acme/app:1.0.0", quote, 12)
+
+
+def test_a_workload_inside_a_list_is_found() -> None:
+    text = "kind: List\nitems:\n- " + deployment('    fluxcd.io/automated: "true"', APP).replace("\n", "\n  ").rstrip() + "\n"
+    assert found(text) == [("app", "acme/app:1.0.0", "glob:*")]
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ('"acme/app:1.0\\u0030"', "escapes"),
+        ("|\n          acme/app:1.0.0", "block scalars"),
+        ("acme/app:1.0@sha256:" + "a" * 64, "pinned by digest"),
+        ("Acme/App:1", "must be lowercase"),
+    ],
+)
+def test_values_that_cannot_be_patched_safely_are_problems(image: str, message: str) -> None:
+    text = deployment('    fluxcd.io/automated: "true"', f"      - name: app\n        image: {image}\n")
+    located = locate_text("f.yaml", text)
+    assert located.uses == ()
+    assert message in located.problems[0].message and located.problems[0].file == "f.yaml"
+
+
+def test_unparsable_document_is_an_error_only_with_automation() -> None:
+    assert locate_text("t.yaml", "name: {{ .Release.Name }}\nimage: x\n").problems == ()
+    broken = locate_text("t.yaml", 'metadata: {annotations: {fluxcd.io/automated: "true"}\nspec: [\n')
+    assert "does not parse" in broken.problems[0].message and broken.problems[0].severity == "error"
+
+
+def test_automated_kind_without_containers_is_a_warning() -> None:
+    text = 'kind: Service\nmetadata:\n  annotations:\n    fluxcd.io/automated: "true"\n'
+    (problem,) = locate_text("s.yaml", text).problems
+    assert problem.severity == "warning" and "Service" in problem.message
+
+
+HELM = """apiVersion: {api}
+kind: HelmRelease
+metadata:
+  name: rel
+  annotations:
+    fluxcd.io/automated: "true"
+{extra}spec:
+  values:
+{values}"""
+
+
+@pytest.mark.parametrize(
+    ("values", "extra", "expected"),
+    [
+        ("    image: repo/app:1.0\n", "", [("chart-image", "image", "repo/app:1.0")]),
+        ("    image: repo/app\n    tag: '1.0'\n", "", [("chart-image", "tag", "1.0")]),
+        ("    web:\n      image: repo/app:1.0\n", "", [("web", "image", "repo/app:1.0")]),
+        ("    web:\n      image: repo/app\n      tag: 1.0\n", "", [("web", "tag", "1.0")]),
+        ("    web:\n      image:\n        repository: repo/app\n        tag: v1\n", "", [("web", "tag", "v1")]),
+        ("    web:\n      registry: quay.io\n      image: repo/app\n      tag: v1\n", "", [("web", "tag", "v1")]),
+        (
+            "    a:\n      b: repo/app\n      c: v1\n",
+            "    repository.fluxcd.io/x: a.b\n    tag.fluxcd.io/x: a.c\n",
+            [("x", "tag", "v1")],
+        ),
+        ("    replicas: 2\n", "", []),
+    ],
+)
+@pytest.mark.parametrize("api", ["helm.fluxcd.io/v1", "helm.toolkit.fluxcd.io/v2"])
+def test_helm_release_value_formats(values: str, extra: str, expected: list, api: str) -> None:
+    text = HELM.format(api=api, values=values, extra=extra)
+    located = locate_text("h.yaml", text)
+    assert [(u.container, u.field, text[u.span.start : u.span.end]) for u in located.uses] == expected
+
+
+def test_helm_registry_key_prefixes_the_repository() -> None:
+    text = HELM.format(api="helm.fluxcd.io/v1", extra="", values="    web:\n      registry: quay.io\n      image: repo/app\n      tag: v1\n")
+    (use,) = locate_text("h.yaml", text).uses
+    assert use.image.repository == "quay.io/repo/app"
+
+
+def test_a_mapped_path_that_does_not_exist_is_a_problem_naming_it() -> None:
+    text = HELM.format(api="helm.fluxcd.io/v1", extra="    repository.fluxcd.io/x: nope.repo\n", values="    a: 1\n")
+    (problem,) = locate_text("h.yaml", text).problems
+    assert "'nope.repo' does not exist" in problem.message
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir()))
+def test_libyaml_and_ruamel_backends_locate_the_same_fields(case: str, monkeypatch) -> None:
+    for path in sorted((GOLDEN / case / "input").rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode()
+        fast = locate_text(path.name, text)
+        monkeypatch.setattr(yamldoc, "FAST", False)
+        slow = locate_text(path.name, text)
+        monkeypatch.setattr(yamldoc, "FAST", True)
+        assert fast.uses == slow.uses
+        assert [p.severity for p in fast.problems] == [p.severity for p in slow.problems]
