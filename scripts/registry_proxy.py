@@ -63,7 +63,7 @@ class RegistryProxy:
         self._server.request_queue_size = 128
         self.host = f"127.0.0.1:{self._server.server_address[1]}"
         self.url = f"http://{self.host}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     # --- control -------------------------------------------------------------------------------
@@ -165,16 +165,23 @@ class RegistryProxy:
                 if fault and fault.status is not None:
                     status, out, data = fault.status, dict(fault.headers), fault.body
                 else:
-                    split = urlsplit(path)
-                    match = _TAGS.match(split.path)
-                    if match and proxy.page_size and method == "GET":
-                        status, out, data = proxy._paged_tags(match.group("name"), split.query, headers)
-                    else:
-                        status, out, data = proxy._forward(method, path, headers, body)
-                    for regex, link in proxy.link_override.items():
-                        if re.search(regex, path):
-                            out["Link"] = link
+                    try:
+                        status, out, data = self._pass_on(method, path, headers, body)
+                    except requests.RequestException as error:  # upstream gone: say so, do not crash
+                        status, out, data = 502, {}, str(error).encode()
                 self._reply(status, out, data)
+
+            def _pass_on(self, method, path, headers, body):
+                split = urlsplit(path)
+                match = _TAGS.match(split.path)
+                if match and proxy.page_size and method == "GET":
+                    status, out, data = proxy._paged_tags(match.group("name"), split.query, headers)
+                else:
+                    status, out, data = proxy._forward(method, path, headers, body)
+                for regex, link in proxy.link_override.items():
+                    if re.search(regex, path):
+                        out["Link"] = link
+                return status, out, data
 
             def _reply(self, status: int, headers: dict, data: bytes) -> None:
                 try:

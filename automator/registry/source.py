@@ -104,6 +104,10 @@ class RegistryTagSource:
                 found = self._registries[host] = _Registry(client, self.concurrency)
             return found
 
+    def base_url(self, host: str) -> str:
+        """Where the API of ``host`` is reached (plain HTTP only for loopback or insecure hosts)."""
+        return self._registry(host.lower()).client.base_url
+
     def close(self) -> None:
         for registry in self._registries.values():
             registry.pool.shutdown(wait=True)
