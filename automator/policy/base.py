@@ -43,9 +43,7 @@ class Policy:
         self.argument = argument
         self._filter = filter_regex
         self._template = template
-        self._not_filtered = (
-            f"does not match filter {filter_regex.pattern!r}" if filter_regex is not None else ""
-        )
+        self._not_filtered = f"does not match filter {spec.filter!r}" if spec.filter else ""
 
     # --- what a kind defines ------------------------------------------------------------------
 
@@ -61,7 +59,7 @@ class Policy:
         """The policy in words for reasons and errors, e.g. ``semver '>=1.2 <2'``."""
         text = f"{self.kind} {self.argument!r}" if self.argument else self.kind
         if self._filter is not None:
-            text += f" on tags matching {self._filter.pattern!r}"
+            text += f" on tags matching {self.spec.filter!r}"
             if self._template is not None:
                 text += f" (comparing {self._template.text!r})"
         return text
