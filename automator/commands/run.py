@@ -1,0 +1,227 @@
+"""``automator run``: update the manifests under PATH, make one commit, push it safely.
+
+Argument groups are small functions listed in :data:`ARGUMENT_GROUPS`; another part adds its
+options (pull requests, schedules, rules) by appending one function there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from automator.commands.options import add_source_options, tag_source_from_args
+from automator.context import Context
+from automator.errors import ExitCode, UsageError, scrub
+from automator.git.backoff import RetryPolicy
+from automator.git.identity import DEFAULT_AUTHOR, parse_identity
+from automator.git.message import PLACEHOLDERS, check_template
+from automator.model import Plan, Problem
+from automator.report import text as text_report
+from automator.report.json import plan_dict
+
+if TYPE_CHECKING:
+    from automator.git.writer import WriteResult
+
+DESCRIPTION = """\
+Update the automated images under PATH, make ONE commit for all updates and push it.
+
+PATH is a directory or file inside a git checkout; the repository root is found upward and
+only PATH is scanned, so each environment directory can have its own job. The commit goes to
+the upstream of the current branch, or to --remote/--branch (a branch per environment).
+A push rejected because the branch moved is fetched, rebased and retried with jittered
+backoff; when the rebase conflicts the commit is dropped and the run re-plans against the
+fresh tree (never downgrading a newer tag that landed meanwhile). No force-push, no merges.
+"""
+
+EPILOG = f"""\
+message template placeholders (Python string.Template; \\n is a newline, $$ a dollar):
+  {", ".join("$" + name for name in PLACEHOLDERS)}
+  default: "$summary\\n\\n$updates"
+
+credentials: HTTPS pushes use GIT_TOKEN, GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN or CI_JOB_TOKEN
+(user name: GIT_USERNAME, default x-access-token) as an http.extraHeader passed through the
+environment; it is never written to .git/config or printed.
+
+examples:
+  automator run envs/production --tags-from tags.json
+  automator run envs/ --remote origin --branch production
+  automator run --repo https://github.com/acme/env.git --ref main clusters/prod
+  automator run . --no-push --message-template 'chore(images): $summary\\n\\n$updates'
+
+exit codes: 0 done, 1 some file/image/registry failed (the rest was committed),
+2 invalid arguments, 3 the commit could not be written or pushed.
+"""
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        metavar="PATH",
+        help="directory or file to scan, inside a checkout (or inside the clone with --repo); default: .",
+    )
+
+
+def add_git_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("push")
+    group.add_argument("--remote", metavar="R", help="remote to push to (default: the upstream of the current branch)")
+    group.add_argument("--branch", metavar="B", help="branch to push to: a branch per environment (default: the upstream branch)")
+    group.add_argument("--no-push", action="store_true", help="commit on the current branch, do not push")
+    group.add_argument("--max-attempts", type=int, default=RetryPolicy.max_attempts, metavar="N", help="give up after N pushes (default: %(default)s)")
+    group.add_argument("--retry-timeout", type=float, default=RetryPolicy.max_seconds, metavar="SECONDS", help="give up retrying after this long (default: %(default)s)")
+
+
+def add_commit_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("commit")
+    group.add_argument("--message-template", metavar="T", help="commit message template, or @FILE to read it from a file (placeholders below)")
+    group.add_argument("--author", metavar='"NAME <EMAIL>"', help=f"commit author (default: {DEFAULT_AUTHOR}); the committer is git's user.name/user.email, or the author when unset")
+
+
+def add_clone_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("clone mode")
+    group.add_argument("--repo", metavar="URL", help="clone URL (shallow) into a temp dir, run there, push, clean up")
+    group.add_argument("--ref", metavar="BRANCH", help="branch to clone (default: the remote's default branch)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument("--dry-run", action="store_true", help="print the plan and the commit message; change nothing")
+    group.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+
+ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
+    add_target_arguments,
+    add_source_options,
+    add_git_arguments,
+    add_commit_arguments,
+    add_clone_arguments,
+    add_output_arguments,
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for add_group in ARGUMENT_GROUPS:
+        add_group(parser)
+
+
+def planner_options(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Extra keyword arguments for ``make_plan`` (rules, progress); extended by other parts."""
+    return {"rules": getattr(args, "rules", None)}
+
+
+def write_options(args: argparse.Namespace):  # -> WriteOptions
+    from automator.git.writer import WriteOptions
+
+    template = args.message_template
+    if template and template.startswith("@"):
+        try:
+            template = Path(template[1:]).read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read the message template {template[1:]}: {error.strerror}") from None
+    if template:
+        check_template(template)
+    if args.max_attempts < 1 or args.retry_timeout <= 0:
+        raise UsageError("--max-attempts must be at least 1 and --retry-timeout positive")
+    return WriteOptions(
+        remote=args.remote,
+        branch=args.branch,
+        push=not args.no_push,
+        message_template=template,
+        author=parse_identity(args.author) if args.author else DEFAULT_AUTHOR,
+        retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.retry_timeout),
+    )
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    options = write_options(args)
+    source = tag_source_from_args(args, ctx)
+    if args.repo:
+        from automator.git.clone import cloned
+
+        with cloned(args.repo, args.ref, ctx) as ws:
+            return run_in(ws.root / args.path, args, ctx, options, source, ws)
+    if args.ref:
+        raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
+    return run_in(Path(args.path), args, ctx, options, source, None)
+
+
+def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, workspace) -> int:
+    from automator import run as pipeline
+    from automator.git.workspace import Workspace
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    ws = workspace or Workspace.open(path)
+    extra = planner_options(args, ctx)
+    progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
+    apply_problems: list[Problem] = []
+
+    def replan() -> Plan:
+        return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+
+    def apply(plan: Plan) -> list[str]:
+        apply_problems.clear()
+        try:
+            return list(pipeline.apply_plan(ws.root, plan))
+        except pipeline.ApplyError as error:  # the files that could be patched are still committed
+            apply_problems.extend(error.problems)
+            return list(error.changed)
+
+    if args.dry_run:
+        return report_dry_run(replan(), args, ws.relative(path))
+    from automator.git.writer import write_updates
+
+    result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
+    return report(result, args, apply_problems)
+
+
+def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:
+    failed = plan.errors or any(p.severity == "error" for p in extra)
+    return int(ExitCode.PARTIAL if failed else ExitCode.OK)
+
+
+def _print_problems(plan: Plan, extra: Sequence[Problem] = ()) -> None:
+    sys.stderr.write(scrub(text_report.problems((*plan.problems, *extra))))
+
+
+def report_dry_run(plan: Plan, args: argparse.Namespace, scan: str) -> int:
+    from automator.git.message import render_message
+
+    template = write_options(args).message_template
+    message = render_message(plan, template, path=scan, branch=args.branch or "") if plan.updates else ""
+    if args.json:
+        print(json.dumps({**plan_dict(plan), "dry_run": True, "message": message}, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(text_report.table(plan))
+        if message:
+            print("\ncommit message:\n" + message.rstrip())
+        _print_problems(plan)
+    return _exit_code(plan)
+
+
+def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = ()) -> int:
+    change = result.change
+    committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
+    if args.json:
+        document = {
+            **plan_dict(committed, extra),
+            "commit": change.commit if change else None,
+            "branch": change.branch if change else None,
+            "pushed": result.pushed,
+            "attempts": change.attempts if change else 0,
+            "replans": result.replans,
+            "files": list(result.files),
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(text_report.table(committed))
+        if change is not None:
+            where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if result.pushed else f"on {change.branch}, not pushed"
+            print(f"committed {change.commit[:12]} {where}")
+        _print_problems(result.plan, extra)
+    return _exit_code(result.plan, extra)

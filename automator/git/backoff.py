@@ -1,0 +1,46 @@
+"""Bounded retry with full-jitter exponential backoff (the clock and the dice are injectable)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Stop after ``max_attempts`` pushes or ``max_seconds``, whichever comes first."""
+
+    max_attempts: int = 30
+    max_seconds: float = 120.0
+    base_delay: float = 0.05
+    max_delay: float = 2.0
+
+    def delay(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        """Sleep before retry number ``retry`` (1-based): uniform in [0, min(cap, base*2^retry))."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** min(retry, 30)))
+        return ceiling * rand()
+
+
+class Deadline:
+    """Counts attempts against a :class:`RetryPolicy`."""
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.started = clock()
+        self.attempts = 0
+
+    def next_attempt(self) -> bool:
+        """Count one more attempt; False when the budget is spent."""
+        if self.attempts >= self.policy.max_attempts:
+            return False
+        if self.attempts and self.clock() - self.started >= self.policy.max_seconds:
+            return False
+        self.attempts += 1
+        return True
+
+    def pause(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        remaining = self.policy.max_seconds - (self.clock() - self.started)
+        sleep(max(0.0, min(self.policy.delay(self.attempts), remaining)))

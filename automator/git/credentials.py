@@ -1,0 +1,80 @@
+"""HTTPS credentials for git, from the environment only.
+
+The token (``Context.git_token``: GIT_TOKEN, GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN)
+is handed to each git process as an ``http.extraHeader`` through ``GIT_CONFIG_COUNT`` /
+``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n`` environment variables. It never reaches
+``.git/config``, a remote URL on disk, a command line or a log line.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from automator.context import Context
+from automator.errors import register_secret
+
+DEFAULT_USERNAME = "x-access-token"
+GITLAB_JOB_USERNAME = "gitlab-ci-token"
+
+
+def token_username(ctx: Context, token: str) -> str:
+    """The user name sent with the token (GitHub and GitLab accept these for tokens)."""
+    explicit = ctx.get("GIT_USERNAME")
+    if explicit:
+        return explicit
+    if token == ctx.get("CI_JOB_TOKEN") and not ctx.get("GIT_TOKEN"):
+        return GITLAB_JOB_USERNAME
+    return DEFAULT_USERNAME
+
+
+def auth_header(username: str, token: str) -> str:
+    raw = base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
+    register_secret(raw)
+    return f"Authorization: Basic {raw}"
+
+
+def split_url_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """Remove ``user:password@`` from an http(s) URL; return (clean URL, user, password)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    register_secret(password or None)
+    return urlunsplit(parts._replace(netloc=host)), user or None, password or None
+
+
+def extra_config_env(pairs: list[tuple[str, str]], base: Mapping[str, str]) -> dict[str, str]:
+    """``GIT_CONFIG_*`` variables adding ``pairs`` after any the environment already has."""
+    try:
+        start = int(base.get("GIT_CONFIG_COUNT", "0") or 0)
+    except ValueError:
+        start = 0
+    env = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    for offset, (key, value) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{start + offset}"] = key
+        env[f"GIT_CONFIG_VALUE_{start + offset}"] = value
+    return env
+
+
+def git_environment(
+    ctx: Context, *, url: str | None = None, token: str | None = None, username: str | None = None
+) -> dict[str, str]:
+    """Environment for every git process of a run: no prompts, and the token header if any.
+
+    With ``url`` the header is scoped to that URL's scheme and host (``http.<url>.extraHeader``)
+    so the token is never sent anywhere else (submodules, redirects to other hosts).
+    """
+    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+    token = token or ctx.git_token
+    if token:
+        register_secret(token)
+        header = auth_header(username or token_username(ctx, token), token)
+        key = "http.extraHeader"
+        parts = urlsplit(url) if url else None
+        if parts and parts.scheme in ("http", "https") and parts.netloc:
+            key = f"http.{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.extraHeader"
+        env.update(extra_config_env([(key, header)], ctx.environ))
+    return env

@@ -1,0 +1,97 @@
+"""Where a run pushes: the upstream of the current branch, or ``--remote``/``--branch``.
+
+When the target is the current branch the run commits on it (after fast-forwarding it to the
+remote head). When it is another branch (a branch per environment) the run works on a detached
+HEAD at the remote head and returns to the original branch afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automator.errors import GitError, UsageError
+from automator.git.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Target:
+    remote: str | None  # None: commit only (--no-push)
+    branch: str
+    original: str  # the branch (or commit, when detached) to return to
+    detached: bool = False
+
+    def fetch(self, ws: Workspace) -> str | None:
+        """Fetch the remote branch; its head commit, or None when the branch does not exist."""
+        assert self.remote is not None
+        status, _, err = ws.try_git("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}")
+        if status != 0:
+            if "couldn't find remote ref" in err.lower():
+                return None
+            raise GitError(f"fetch of {self.branch} from {self.remote} failed: {err.strip()}")
+        return ws.git("rev-parse", "FETCH_HEAD^{commit}")
+
+    def remote_url(self, ws: Workspace) -> str | None:
+        if self.remote is None:
+            return None
+        status, out, _ = ws.try_git("remote", "get-url", "--push", self.remote)
+        return out.strip() if status == 0 else self.remote
+
+
+def upstream(ws: Workspace, branch: str) -> tuple[str | None, str | None]:
+    status, remote, _ = ws.try_git("config", "--get", f"branch.{branch}.remote")
+    status2, merge, _ = ws.try_git("config", "--get", f"branch.{branch}.merge")
+    if status or status2 or remote.strip() == ".":
+        return None, None
+    return remote.strip(), merge.strip().removeprefix("refs/heads/")
+
+
+def resolve_target(ws: Workspace, remote: str | None, branch: str | None, *, push: bool) -> Target:
+    current = ws.current_branch()
+    original = current or ws.head()
+    if not push:
+        if branch and branch != current:
+            raise UsageError(
+                f"--branch {branch} with --no-push: the commit would stay on {current or 'a detached HEAD'}",
+                hint=f"check out {branch} first, or push",
+            )
+        return Target(None, current or "HEAD", original)
+    up_remote, up_branch = upstream(ws, current) if current else (None, None)
+    remote_name = remote or up_remote
+    if remote_name is None:
+        raise UsageError(
+            f"branch {current or '(detached HEAD)'} has no upstream to push to",
+            hint="pass --remote NAME (and --branch B), set one with `git branch -u`, or use --no-push",
+        )
+    if branch:
+        target_branch = branch
+    elif remote_name == up_remote and up_branch:
+        target_branch = up_branch
+    elif current:
+        target_branch = current
+    else:
+        raise UsageError("HEAD is detached and no --branch was given", hint="pass --branch B")
+    if up_remote is not None:
+        same = current is not None and up_remote == remote_name and up_branch == target_branch
+    else:
+        same = current == target_branch
+    return Target(remote_name, target_branch, original, detached=not same)
+
+
+def sync(ws: Workspace, target: Target) -> str | None:
+    """Bring the work position up to the remote head; return that head (None: new branch)."""
+    head = target.fetch(ws)
+    if target.detached:
+        if head is None:
+            raise GitError(f"{target.remote} has no branch {target.branch}", hint="create the environment branch first")
+        return head
+    if head is None or ws.head() == head:
+        return head
+    status, _, _ = ws.try_git("merge-base", "--is-ancestor", "HEAD", head)
+    if status == 0:
+        ws.git("merge", "--quiet", "--ff-only", head)
+        return head
+    ahead = ws.git("rev-list", "--count", f"{head}..HEAD")
+    raise UsageError(
+        f"{target.original} has {ahead} commit(s) that are not on {target.remote} {target.branch}",
+        hint="push or drop them first; automator pushes only its own commit",
+    )
