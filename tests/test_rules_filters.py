@@ -80,7 +80,7 @@ def test_minimum_age_skips_tags_that_are_too_new():
     tags = [TagInfo("1.2.3", created(100)), TagInfo("1.2.4", created(30)), TagInfo("1.3.0", created(2))]
     selection = choose("rules:\n  - min-age: 1d\n", tags=tags)
     assert selection.chosen == "1.2.4"
-    assert selection.excluded[0] == ("1.3.0", "too new: 2h old, minimum age 1d")
+    assert selection.excluded[0] == ("1.3.0", "too new: built 2h ago, minimum age 1d")
 
 
 def test_minimum_age_asks_for_build_time_only_for_the_candidates_it_looks_at():

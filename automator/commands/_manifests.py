@@ -29,6 +29,12 @@ def root_of(path: Path) -> Path:
 
 
 def plan_for(args: argparse.Namespace, ctx: Context) -> tuple[Path, Plan]:
+    root, plan, _rules = plan_with_rules(args, ctx)
+    return root, plan
+
+
+def plan_with_rules(args: argparse.Namespace, ctx: Context):
+    """The plan for PATH and the rules runtime that made it (its decisions explain it)."""
     path: Path = args.path
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
@@ -38,4 +44,4 @@ def plan_for(args: argparse.Namespace, ctx: Context) -> tuple[Path, Plan]:
     from automator.run import make_plan
 
     rules = rules_from_args(args, ctx, root, path)
-    return root, make_plan(root, source, scan_path=path, rules=rules, progress=progress)
+    return root, make_plan(root, source, scan_path=path, rules=rules, progress=progress), rules

@@ -55,7 +55,7 @@ def age_reason(settings: Settings, created: datetime | None, now: datetime) -> s
     age = now - created
     if age >= settings.min_age:
         return None
-    return f"too new: {format_duration(max(age, timedelta(0)))} old, minimum age {format_duration(settings.min_age)}"
+    return f"too new: built {format_duration(max(age, timedelta(0)))} ago, minimum age {format_duration(settings.min_age)}"
 
 
 def exclusion(
