@@ -55,7 +55,9 @@ def age_reason(settings: Settings, created: datetime | None, now: datetime) -> s
     age = now - created
     if age >= settings.min_age:
         return None
-    return f"too new: built {format_duration(max(age, timedelta(0)))} ago, minimum age {format_duration(settings.min_age)}"
+    if age < timedelta(0):
+        return f"too new: its build time {created.isoformat()} is in the future; minimum age {format_duration(settings.min_age)}"
+    return f"too new: built {format_duration(age)} ago, minimum age {format_duration(settings.min_age)}"
 
 
 def exclusion(
