@@ -88,6 +88,17 @@ def test_glob_and_regex_order_by_build_time(policy, tags, chosen):
     assert choose(policy, tags) == chosen
 
 
+def test_reason_says_which_build_time_rule_chose():
+    timed = make_policy(PolicySpec("glob:*")).select([dated("a", 1), dated("b")])
+    assert (timed.chosen, "newest build among matching tags (built 2024-05-01T01:00:00Z)") == (
+        "a",
+        timed.reason.split("chose a, ")[1].split(" (2 tags")[0],
+    )
+    untimed = make_policy(PolicySpec("glob:*")).select([dated("a"), dated("b")])
+    assert untimed.chosen == "b"
+    assert "lexically greatest matching tag, as no matching tag has a known build time" in untimed.reason
+
+
 def test_build_time_policies_say_they_need_build_times():
     assert make_policy(PolicySpec("glob:*")).needs_build_time
     assert make_policy(PolicySpec("regex:.")).needs_build_time

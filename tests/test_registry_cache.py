@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,7 @@ def test_concurrent_processes_never_see_half_written_entries(tmp_path):
         if tags is not None:
             assert len(tags) == 200 and len({t.split("-")[0] for t in tags}) == 1
             seen.add(tags[0].split("-")[0])
+        time.sleep(0.002)
     assert [w.wait() for w in writers] == [0, 0, 0]
     assert seen  # the reader did see complete entries while writers raced
     assert not list(tmp_path.rglob(".tmp-*"))

@@ -30,6 +30,15 @@ def manifest_paths(scan_path: Path) -> Iterator[Path]:
     if scan_path.is_file():
         yield scan_path
         return
+    chosen: dict[Path, Path] = {}  # real file -> the path reporting it (a direct path wins)
+    for path in _walk(scan_path):
+        real = path.resolve()
+        if real not in chosen or (chosen[real].resolve() != chosen[real].absolute() and real == path.absolute()):
+            chosen[real] = path
+    yield from sorted(chosen.values())
+
+
+def _walk(scan_path: Path) -> Iterator[Path]:
     root = scan_path.resolve()
     visited = {root}
     for dirpath, dirnames, filenames in os.walk(scan_path, followlinks=True):

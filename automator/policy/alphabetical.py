@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from automator.model import TagInfo
 from automator.policy.base import Policy, Rank
 
@@ -27,12 +25,10 @@ class AlphabeticalPolicy(Policy):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order = parse_order(self.kind, self.argument)
+        self.descending = self.order == "desc"
 
     def rank(self, value: str, info: TagInfo) -> Rank:
         return True, value
 
-    def above(self, a: Any, b: Any) -> bool:
-        return a > b if self.order == "asc" else a < b
-
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: object) -> str:
         return "the last in alphabetical order" if self.order == "asc" else "the first in alphabetical order"

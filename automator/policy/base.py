@@ -31,6 +31,7 @@ class Policy:
 
     kind: ClassVar[str] = ""
     needs_build_time: ClassVar[bool] = False
+    descending: bool = False  # True: the smallest key is the best (alphabetical:desc ...)
 
     def __init__(
         self,
@@ -52,8 +53,8 @@ class Policy:
         raise NotImplementedError
 
     def above(self, a: Any, b: Any) -> bool:
-        """Whether key ``a`` orders strictly above key ``b`` (kinds may reverse the order)."""
-        return a > b
+        """Whether key ``a`` orders strictly above key ``b``."""
+        return a < b if self.descending else a > b
 
     def describe(self) -> str:
         """The policy in words for reasons and errors, e.g. ``semver '>=1.2 <2'``."""
@@ -90,6 +91,8 @@ class Policy:
 
     def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection:
         above = self.above
+        descending = self.descending
+        rank = self.rank if self._filter is None else None
         best_key: Any = None
         best: str | None = None
         qualifying = 0
@@ -100,15 +103,17 @@ class Policy:
             tag = info.tag
             if tag == current:
                 current_info = info
-            ok, key = self.rank_info(info)
+            ok, key = rank(tag, info) if rank is not None else self.rank_info(info)
             if not ok:
                 whys[key] += 1
                 if len(excluded) < EXCLUDED_KEPT:
                     excluded.append((tag, key))
                 continue
             qualifying += 1
-            if best is None or above(key, best_key) or (key == best_key and tag > best):
+            if best is None or ((key < best_key) if descending else (key > best_key)):
                 best_key, best = key, tag
+            elif key == best_key and tag > best:
+                best = tag
         counts = _counts(len(tags), qualifying, whys)
         excluded_count = sum(whys.values())
 
@@ -133,9 +138,10 @@ class Policy:
             note = ""
         if best is None:
             return result(None, f"{self.describe()}: no tag qualifies ({counts}){note}")
-        return result(best, f"{self.describe()}: chose {best}, {self.winner_phrase()} ({counts}){note}")
+        return result(best, f"{self.describe()}: chose {best}, {self.winner_phrase(best_key)} ({counts}){note}")
 
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: Any) -> str:
+        """How the winner won, for the reason (``key`` is the winner's sort key)."""
         return "the highest qualifying tag"
 
 

@@ -39,5 +39,8 @@ class BuildTimePolicy(Policy):
             return False, self.mismatch
         return True, build_time_key(info.created)
 
-    def winner_phrase(self) -> str:
-        return "the newest build among matching tags (without build times: the lexically greatest)"
+    def winner_phrase(self, key: tuple[int, float]) -> str:
+        if key[0] == 0:
+            return "the lexically greatest matching tag, as no matching tag has a known build time"
+        built = datetime.fromtimestamp(key[1], tz=timezone.utc).isoformat().replace("+00:00", "Z")
+        return f"the newest build among matching tags (built {built})"

@@ -105,7 +105,7 @@ def _not_equal(v: VersionKey, c: Comparator) -> bool:
         if c.patch_dirty:
             v_pre = v[4]
             if v_pre or c.pre:
-                return v_pre != (prerelease_key(c.pre) if c.pre else ())
+                return v_pre != (prerelease_key(c.pre) or ())
             return False
     return v != c.key
 
@@ -189,6 +189,13 @@ class Group:
     comparators: tuple[Comparator, ...]
     admits_prereleases: bool
 
+    @property
+    def checks(self) -> tuple[tuple[Callable[[VersionKey, Comparator], bool], Comparator], ...]:
+        return self._checks
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_checks", tuple((_CHECKS[c.op], c) for c in self.comparators))
+
 
 @dataclass(frozen=True)
 class Constraint:
@@ -206,7 +213,10 @@ class Constraint:
         for group in self.groups:
             if is_pre and not group.admits_prereleases:
                 continue
-            if all(_CHECKS[c.op](v, c) for c in group.comparators):
+            for check, comparator in group.checks:
+                if not check(v, comparator):
+                    break
+            else:
                 return True
         return False
 

@@ -8,7 +8,6 @@ when it is a decimal like ``42``, ``-3``, ``1.5`` or ``1e6``; anything else (``l
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from automator.model import TagInfo
 from automator.policy.alphabetical import parse_order
@@ -24,6 +23,7 @@ class NumericalPolicy(Policy):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order = parse_order(self.kind, self.argument)
+        self.descending = self.order == "desc"
 
     def rank(self, value: str, info: TagInfo) -> Rank:
         if _NUMBER.fullmatch(value) is None:
@@ -33,8 +33,5 @@ class NumericalPolicy(Policy):
             return False, NOT_A_NUMBER
         return True, number
 
-    def above(self, a: Any, b: Any) -> bool:
-        return a > b if self.order == "asc" else a < b
-
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: object) -> str:
         return "the greatest number" if self.order == "asc" else "the smallest number"

@@ -32,5 +32,5 @@ class SemverPolicy(Policy):
             return False, PRERELEASE
         return False, OUTSIDE
 
-    def winner_phrase(self) -> str:
+    def winner_phrase(self, key: object) -> str:
         return "the highest version in range"

@@ -21,9 +21,9 @@ from typing import Literal
 _UINT64_MAX = 2**64 - 1
 
 _VERSION = re.compile(
-    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?"
-    r"(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?"
-    r"(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?"
+    r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 )
 
 ChangeSize = Literal["major", "minor", "patch", "prerelease"]
@@ -32,14 +32,18 @@ ChangeSize = Literal["major", "minor", "patch", "prerelease"]
 VersionKey = tuple
 
 
-def prerelease_key(prerelease: str) -> tuple:
-    """Sort key of prerelease identifiers: numbers below words, shorter below longer."""
+def prerelease_key(prerelease: str) -> tuple | None:
+    """Sort key of prerelease identifiers (numbers below words, shorter below longer), or
+    None when a numeric identifier has a leading zero (``rc.01``), which is not allowed."""
     key = []
     for part in prerelease.split("."):
         # Masterminds compares a part numerically only when it parses as an unsigned 64-bit
         # integer; anything else (including "-1" and huge numbers) compares as ASCII text.
-        if part.isdigit() and part.isascii() and int(part) <= _UINT64_MAX:
-            key.append((0, int(part), ""))
+        if part.isdigit():
+            if part[0] == "0" and len(part) > 1:
+                return None
+            number = int(part)
+            key.append((0, number, "") if number <= _UINT64_MAX else (1, 0, part))
         else:
             key.append((1, 0, part))
     return tuple(key)
@@ -54,18 +58,18 @@ def parse_key(tag: str) -> tuple[VersionKey, str] | None:
     m = _VERSION.fullmatch(tag)
     if m is None:
         return None
-    major = int(m.group(1))
-    minor = int(m.group(2)[1:]) if m.group(2) else 0
-    patch = int(m.group(3)[1:]) if m.group(3) else 0
-    if major > _UINT64_MAX or minor > _UINT64_MAX or patch > _UINT64_MAX:
+    major, minor, patch, pre, _ = m.groups()
+    major = int(major)
+    minor = int(minor) if minor else 0
+    patch = int(patch) if patch else 0
+    if len(tag) > 20 and max(major, minor, patch) > _UINT64_MAX:
         return None
-    pre = m.group(5) or ""
-    if pre:
-        for part in pre.split("."):
-            if len(part) > 1 and part[0] == "0" and part.isdigit():
-                return None  # numeric prerelease identifiers must not have leading zeros
-        return (major, minor, patch, 0, prerelease_key(pre)), pre
-    return (major, minor, patch, 1, ()), pre
+    if pre is None:
+        return (major, minor, patch, 1, ()), ""
+    pre_key = prerelease_key(pre)
+    if pre_key is None:
+        return None
+    return (major, minor, patch, 0, pre_key), pre
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,9 @@ class Version:
     @property
     def key(self) -> VersionKey:
         """Sort key: ``a.key < b.key`` exactly when version a orders below version b."""
-        is_release = 0 if self.prerelease else 1
-        pre = prerelease_key(self.prerelease) if self.prerelease else ()
-        return (self.major, self.minor, self.patch, is_release, pre)
+        parsed = parse_key(self.original)
+        assert parsed is not None
+        return parsed[0]
 
     def __str__(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
@@ -103,7 +107,7 @@ def parse_version(tag: str) -> Version | None:
     key, pre = parsed
     m = _VERSION.fullmatch(tag)
     assert m is not None
-    return Version(key[0], key[1], key[2], pre, m.group(8) or "", tag)
+    return Version(key[0], key[1], key[2], pre, m.group(5) or "", tag)
 
 
 def compare_versions(a: Version, b: Version) -> int:

@@ -1,0 +1,73 @@
+"""``--tags-from`` files: JSON or YAML, tags or {tag, created, digest}, normalised keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from automator.errors import ConfigError, RegistryError
+from automator.model import TagInfo
+from automator.tagfile import FileTagSource
+
+
+def load(tmp_path: Path, text: str, name: str = "tags.yaml") -> FileTagSource:
+    path = tmp_path / name
+    path.write_text(text)
+    return FileTagSource.load(path)
+
+
+def test_yaml_tags_keep_their_spelling(tmp_path: Path) -> None:
+    source = load(tmp_path, "nginx: [1.10, 1.9, v2, 2024-01-01]\n")
+    assert [t.tag for t in source.list_tags(["docker.io/library/nginx"])["docker.io/library/nginx"]] == [
+        "1.10", "1.9", "v2", "2024-01-01",
+    ]
+
+
+def test_json_objects_carry_build_time_and_digest(tmp_path: Path) -> None:
+    source = load(
+        tmp_path,
+        '{"ghcr.io/acme/app": [{"tag": "v1", "created": "2024-03-01T10:00:00Z", "digest": "sha256:ab"}]}',
+        "tags.json",
+    )
+    assert source.list_tags(["ghcr.io/acme/app"])["ghcr.io/acme/app"] == (
+        TagInfo("v1", datetime(2024, 3, 1, 10, tzinfo=timezone.utc), "sha256:ab"),
+    )
+    assert source.metadata("ghcr.io/acme/app", ["v1"])["v1"].digest == "sha256:ab"
+
+
+@pytest.mark.parametrize("key", ["nginx", "library/nginx", "docker.io/library/nginx", "index.docker.io/library/nginx"])
+def test_keys_are_normalised_like_image_references(tmp_path: Path, key: str) -> None:
+    source = load(tmp_path, f"{key}: ['1']\n")
+    assert source.list_tags(["docker.io/library/nginx"])["docker.io/library/nginx"] == (TagInfo("1"),)
+
+
+def test_an_unlisted_repository_is_an_error_value_not_an_exception(tmp_path: Path) -> None:
+    result = load(tmp_path, "nginx: ['1']\n").list_tags(["quay.io/x"])["quay.io/x"]
+    assert isinstance(result, RegistryError) and "quay.io/x" in str(result) and "tags.yaml" in str(result)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n- b\n", "maps repositories"),
+        ("nginx: 1\n", "expected a list"),
+        ("nginx: ['bad tag']\n", "not a valid tag"),
+        ("Bad/Name: ['1']\n", "not a repository"),
+        ("nginx: ['1']\ndocker.io/library/nginx: ['2']\n", "listed twice"),
+        ("nginx: [{created: x}]\n", "mapping with 'tag'"),
+        ("nginx: [{tag: '1', created: yesterday}]\n", "ISO 8601"),
+        ("nginx: [1\n", "invalid YAML"),
+        ('{"nginx": [}', "invalid JSON"),
+    ],
+)
+def test_bad_files_fail_with_the_file_named(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        load(tmp_path, text)
+    assert "tags.yaml" in str(caught.value)
+
+
+def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="missing.yaml"):
+        FileTagSource.load(tmp_path / "missing.yaml")
