@@ -51,6 +51,7 @@ examples:
   automator run envs/ --remote origin --branch production
   automator run --repo https://github.com/acme/env.git --ref main clusters/prod
   automator run . --no-push --message-template 'chore(images): $summary\\n\\n$updates'
+  automator run clusters/prod --pr --label automated --reviewer alice   (docs/pull-requests.md)
 
 exit codes: 0 done, 1 some file/image/registry failed (the rest was committed),
 2 invalid arguments, 3 the commit could not be written or pushed.
@@ -94,6 +95,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
 
+def add_pull_request_arguments(parser: argparse.ArgumentParser) -> None:
+    from automator.forge.options import add_arguments as add_pr_arguments
+
+    add_pr_arguments(parser.add_argument_group("pull / merge requests (--pr)"))
+
+
 ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_target_arguments,
     add_source_options,
@@ -101,6 +108,7 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_commit_arguments,
     add_clone_arguments,
     add_output_arguments,
+    add_pull_request_arguments,
 ]
 
 
@@ -174,6 +182,10 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
 
     if args.dry_run:
         return report_dry_run(replan(), args, ws.relative(path))
+    if args.pr:
+        from automator.forge.options import run_pull_requests
+
+        return run_pull_requests(args, ctx, ws, path, replan(), author=options.author, message_template=options.message_template)
     from automator.git.writer import write_updates
 
     result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)

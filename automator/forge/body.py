@@ -1,0 +1,128 @@
+"""Pull request title, body and the hidden marker that lets later runs recognise their PRs (pure).
+
+The body ends with ``<!-- automator:{json} -->``; the JSON holds the format version, the
+environment, the branch, the plan fingerprint and the updates. Two runs that plan the same
+updates compute the same fingerprint, so the second one knows the PR is already current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from automator.model import Update
+from automator.report.json import policy_text
+
+MARKER_PREFIX = "<!-- automator:"
+_MARKER = re.compile(r"<!-- automator:(\{.*?\}) -->", re.DOTALL)
+MARKER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What a pull request body says about the run that wrote it."""
+
+    env: str
+    branch: str
+    fingerprint: str
+    updates: tuple[dict, ...] = ()
+
+    @property
+    def repositories(self) -> tuple[str, ...]:
+        return tuple(sorted({str(u.get("image", "")) for u in self.updates}))
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted({str(u.get("file", "")) for u in self.updates}))
+
+
+def _update_key(update: Update) -> tuple[str, ...]:
+    use = update.use
+    return (use.file, use.image.repository, use.container, use.field, update.from_tag, update.to_tag, update.new_text)
+
+
+def fingerprint(updates: Sequence[Update]) -> str:
+    """A digest of what the updates change; line numbers are left out on purpose."""
+    canonical = json.dumps(sorted(_update_key(u) for u in updates), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def short_name(repository: str) -> str:
+    return repository.rsplit("/", 1)[-1]
+
+
+def render_title(updates: Sequence[Update], env_path: str) -> str:
+    where = f" in {env_path}" if env_path not in ("", ".") else ""
+    moves = sorted({(u.use.image.repository, u.to_tag) for u in updates})
+    if len(moves) == 1:
+        repository, tag = moves[0]
+        return f"Update {short_name(repository)} to {tag}{where}"
+    images = sorted({m[0] for m in moves})
+    if len(images) == 1:
+        return f"Update {short_name(images[0])}{where}"
+    return f"Update {len(images)} images{where}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip() or " "
+
+
+def marker_json(env_path: str, branch: str, updates: Sequence[Update]) -> str:
+    payload = {
+        "v": MARKER_VERSION,
+        "env": env_path,
+        "branch": branch,
+        "fingerprint": fingerprint(updates),
+        "updates": [
+            {"file": u.use.file, "image": u.use.image.repository, "from": u.from_tag, "to": u.to_tag}
+            for u in sorted(updates, key=_update_key)
+        ],
+    }
+    # '>' is escaped so that no value can end the HTML comment early
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
+
+
+def render_body(updates: Sequence[Update], *, env_path: str, branch: str) -> str:
+    rows = [
+        "| File | Image | From -> To | Policy | Reason |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for u in sorted(updates, key=lambda u: (u.use.file, u.use.line, u.use.image.repository)):
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    f"`{u.use.file}:{u.use.line}`",
+                    f"`{u.use.image.repository}`",
+                    f"`{u.from_tag}` -> `{u.to_tag}`",
+                    f"`{policy_text(u.use.policy)}`",
+                    u.reason,
+                )
+            )
+            + " |"
+        )
+    where = env_path if env_path not in ("", ".") else "the repository"
+    intro = f"This pull request moves automated images in `{where}` to the tags their policies select."
+    footer = "It is kept current by Deployment Automator; edits to this branch are overwritten."
+    return "\n".join([intro, "", *rows, "", footer, "", f"{MARKER_PREFIX}{marker_json(env_path, branch, updates)} -->", ""])
+
+
+def parse_marker(body: str | None) -> Marker | None:
+    """The marker in a pull request body, or None when the PR was not written by the tool."""
+    match = _MARKER.search(body or "")
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+        return Marker(
+            env=str(data["env"]),
+            branch=str(data["branch"]),
+            fingerprint=str(data["fingerprint"]),
+            updates=tuple(u for u in data.get("updates", ()) if isinstance(u, dict)),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None

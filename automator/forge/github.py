@@ -1,0 +1,159 @@
+"""GitHub (and GitHub Enterprise) pull requests through PyGithub."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.PullRequest import PullRequest as GhPull
+
+from automator.errors import ForgeError
+from automator.forge.base import PullRequest, PullRequestExists, refused
+from automator.forge.retry import MAX_ATTEMPTS, back_off
+
+T = TypeVar("T")
+READ = "`pull-requests: read`"
+WRITE = "`pull-requests: write`"
+AUTO_MERGE = "`contents: write` and `pull-requests: write` (and 'Allow auto-merge' in the repository settings)"
+MERGE_METHODS = ("merge", "squash", "rebase")
+
+
+def _detail(error: GithubException) -> str:
+    data = error.data
+    if isinstance(data, dict):
+        return str(data.get("message") or "")
+    return str(data or "")
+
+
+def _rate_limited(error: GithubException) -> bool:
+    headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+    if error.status == 429:
+        return True
+    if error.status != 403:
+        return False
+    return "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0" or "rate limit" in _detail(error).lower()
+
+
+class GitHubForge:
+    kind = "github"
+    noun = "pull request"
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        slug: str,
+        token: str | None,
+        token_variable: str | None,
+        auto_merge_method: str = "merge",
+        sleep: Callable[[float], None] = time.sleep,
+        throttle: bool = True,
+    ) -> None:
+        pacing: dict[str, Any] = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
+        self._gh = Github(auth=Auth.Token(token) if token else None, base_url=api_url, retry=None, timeout=30, lazy=True, **pacing)
+        self._repo = self._gh.get_repo(slug)
+        self._owner = slug.split("/", 1)[0]
+        self._token_variable = token_variable
+        self._api_url = api_url
+        self._sleep = sleep
+        self._method = auto_merge_method.upper()
+        self._pulls: dict[int, GhPull] = {}
+
+    def _call(self, action: str, permission: str, fn: Callable[[], T]) -> T:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return fn()
+            except GithubException as error:
+                if _rate_limited(error):
+                    if attempt < MAX_ATTEMPTS:
+                        back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
+                        continue
+                    raise ForgeError(
+                        f"GitHub kept rate-limiting the request to {action} ({error.status} {_detail(error)}); "
+                        f"gave up after {MAX_ATTEMPTS} attempts",
+                        hint="run again later or space out the runs",
+                    ) from None
+                if error.status in (401, 403):
+                    raise refused("GitHub", error.status, action, self._token_variable, permission, _detail(error)) from None
+                if error.status == 422 and "already exists" in json.dumps(error.data).lower():
+                    raise PullRequestExists(f"GitHub: {action}: a pull request already exists") from None
+                raise ForgeError(f"GitHub could not {action} ({error.status} {_detail(error)})") from None
+            except requests.RequestException as error:
+                raise ForgeError(f"cannot reach GitHub at {self._api_url} to {action}: {error}") from None
+        raise AssertionError("unreachable")
+
+    def _value(self, pull: GhPull) -> PullRequest:
+        self._pulls[pull.number] = pull
+        return PullRequest(
+            number=pull.number,
+            url=pull.html_url,
+            branch=pull.head.ref,
+            base=pull.base.ref,
+            title=pull.title,
+            body=pull.body or "",
+            draft=bool(pull.draft),
+        )
+
+    def _pull(self, pr: PullRequest) -> GhPull:
+        if pr.number not in self._pulls:
+            self._pulls[pr.number] = self._call(f"read pull request #{pr.number}", READ, lambda: self._repo.get_pull(pr.number))
+        return self._pulls[pr.number]
+
+    def find_open(self, branch: str) -> PullRequest | None:
+        head = f"{self._owner}:{branch}"
+        pulls = self._call(f"list pull requests for {branch}", READ, lambda: list(self._repo.get_pulls(state="open", head=head)))
+        matching = [p for p in pulls if p.head.ref == branch]
+        return self._value(min(matching, key=lambda p: p.number)) if matching else None
+
+    def list_open(self, base: str) -> list[PullRequest]:
+        pulls = self._call(f"list pull requests into {base}", READ, lambda: list(self._repo.get_pulls(state="open", base=base)))
+        return [self._value(p) for p in pulls]
+
+    def create(self, *, branch: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
+        pull = self._call(
+            f"create a pull request for {branch}",
+            WRITE,
+            lambda: self._repo.create_pull(base=base, head=branch, title=title, body=body, draft=draft, maintainer_can_modify=True),
+        )
+        return self._value(pull)
+
+    def edit(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
+        pull = self._pull(pr)
+        self._call(f"edit pull request #{pr.number}", WRITE, lambda: pull.edit(title=title, body=body))
+        return PullRequest(pr.number, pr.url, pr.branch, pr.base, title, body, pr.draft)
+
+    def close(self, pr: PullRequest, comment: str) -> None:
+        pull = self._pull(pr)
+        self._call(f"comment on pull request #{pr.number}", WRITE, lambda: pull.create_issue_comment(comment))
+        self._call(f"close pull request #{pr.number}", WRITE, lambda: pull.edit(state="closed"))
+
+    def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
+        pull = self._pull(pr)
+        self._call(f"label pull request #{pr.number}", WRITE, lambda: pull.add_to_labels(*labels))
+
+    def add_reviewers(self, pr: PullRequest, reviewers: Sequence[str]) -> None:
+        users = [r for r in reviewers if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in reviewers if "/" in r]
+        pull = self._pull(pr)
+        self._call(
+            f"request reviewers on pull request #{pr.number}",
+            WRITE,
+            lambda: pull.create_review_request(reviewers=users, team_reviewers=teams),
+        )
+
+    def add_assignees(self, pr: PullRequest, assignees: Sequence[str]) -> None:
+        pull = self._pull(pr)
+        self._call(f"assign pull request #{pr.number}", WRITE, lambda: pull.add_to_assignees(*assignees))
+
+    def enable_auto_merge(self, pr: PullRequest) -> None:
+        """GraphQL ``enablePullRequestAutoMerge`` (there is no REST endpoint for it)."""
+        pull = self._pull(pr)
+        self._call(
+            f"enable auto-merge on pull request #{pr.number}",
+            AUTO_MERGE,
+            lambda: pull.enable_automerge(merge_method=self._method),
+        )

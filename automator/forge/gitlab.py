@@ -1,0 +1,148 @@
+"""GitLab (gitlab.com and self-hosted) merge requests through python-gitlab.
+
+Rate limits: python-gitlab itself honours ``429`` with ``Retry-After``; the client here bounds
+it to a few attempts instead of python-gitlab's ten. ``CI_JOB_TOKEN`` is sent in the
+``JOB-TOKEN`` header (``job_token=``); GitLab does not let job tokens create merge requests,
+so a 401/403 with it says to use a project access token in ``GITLAB_TOKEN`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabError
+
+from automator.errors import ForgeError
+from automator.forge.base import PullRequest, PullRequestExists, refused
+from automator.forge.retry import MAX_ATTEMPTS
+
+T = TypeVar("T")
+API = "the `api` scope and at least the Developer role in the project"
+JOB_TOKEN_HINT = "a project access token with the `api` scope and the Developer role in GITLAB_TOKEN"
+DRAFT = "Draft: "
+
+
+class _BoundedGitlab(gitlab.Gitlab):
+    """python-gitlab backs off on 429 (Retry-After); here it gives up after a few attempts."""
+
+    def http_request(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("max_retries", MAX_ATTEMPTS - 1)
+        return super().http_request(*args, **kwargs)
+
+
+class GitLabForge:
+    kind = "gitlab"
+    noun = "merge request"
+
+    def __init__(self, *, api_url: str, slug: str, token: str | None, token_variable: str | None, **_: object) -> None:
+        auth: dict[str, str] = {}
+        if token and token_variable == "CI_JOB_TOKEN":
+            auth["job_token"] = token
+        elif token:
+            auth["private_token"] = token
+        self._gl = _BoundedGitlab(url=api_url, timeout=30, **auth)
+        self._project = self._gl.projects.get(slug, lazy=True)
+        self._token_variable = token_variable
+        self._api_url = api_url
+
+    def _call(self, action: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except GitlabError as error:
+            status = error.response_code or 0
+            detail = str(error.error_message or "")
+            if status in (401, 403) and self._token_variable == "CI_JOB_TOKEN":
+                raise ForgeError(
+                    f"GitLab refused to {action} ({status} {detail.removeprefix(f'{status} ')}): "
+                    "CI_JOB_TOKEN cannot manage merge requests",
+                    hint=f"put {JOB_TOKEN_HINT}",
+                ) from None
+            if status in (401, 403):
+                raise refused("GitLab", status, action, self._token_variable, API, detail) from None
+            if status == 409 and "already exists" in detail.lower():
+                raise PullRequestExists(f"GitLab: {action}: a merge request already exists") from None
+            raise ForgeError(f"GitLab could not {action} ({status} {detail})") from None
+        except requests.RequestException as error:
+            raise ForgeError(f"cannot reach GitLab at {self._api_url} to {action}: {error}") from None
+
+    @staticmethod
+    def _value(mr: Any) -> PullRequest:
+        draft = bool(getattr(mr, "draft", False) or getattr(mr, "work_in_progress", False))
+        return PullRequest(
+            number=int(mr.iid),
+            url=str(mr.web_url),
+            branch=str(mr.source_branch),
+            base=str(mr.target_branch),
+            title=str(mr.title),
+            body=str(mr.description or ""),
+            draft=draft,
+        )
+
+    def _update(self, pr: PullRequest, action: str, data: dict[str, Any]) -> None:
+        self._call(action, lambda: self._project.mergerequests.update(pr.number, data))
+
+    def find_open(self, branch: str) -> PullRequest | None:
+        mrs = self._call(
+            f"list merge requests for {branch}",
+            lambda: self._project.mergerequests.list(state="opened", source_branch=branch, get_all=True),
+        )
+        matching = [mr for mr in mrs if mr.source_branch == branch]
+        return self._value(min(matching, key=lambda mr: mr.iid)) if matching else None
+
+    def list_open(self, base: str) -> list[PullRequest]:
+        mrs = self._call(
+            f"list merge requests into {base}",
+            lambda: self._project.mergerequests.list(state="opened", target_branch=base, get_all=True),
+        )
+        return [self._value(mr) for mr in mrs]
+
+    def create(self, *, branch: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
+        data = {
+            "source_branch": branch,
+            "target_branch": base,
+            "title": f"{DRAFT}{title}" if draft else title,
+            "description": body,
+            "remove_source_branch": True,
+        }
+        mr = self._call(f"create a merge request for {branch}", lambda: self._project.mergerequests.create(data))
+        return self._value(mr)
+
+    def edit(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
+        title = f"{DRAFT}{title}" if pr.draft and not title.startswith(DRAFT) else title
+        self._update(pr, f"edit merge request !{pr.number}", {"title": title, "description": body})
+        return PullRequest(pr.number, pr.url, pr.branch, pr.base, title, body, pr.draft)
+
+    def close(self, pr: PullRequest, comment: str) -> None:
+        notes = self._project.mergerequests.get(pr.number, lazy=True).notes
+        self._call(f"comment on merge request !{pr.number}", lambda: notes.create({"body": comment}))
+        self._update(pr, f"close merge request !{pr.number}", {"state_event": "close"})
+
+    def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
+        self._update(pr, f"label merge request !{pr.number}", {"add_labels": ",".join(labels)})
+
+    def _user_ids(self, names: Sequence[str]) -> list[int]:
+        ids = []
+        for name in names:
+            username = name.lstrip("@")
+            found = self._call(f"look up user {username}", lambda u=username: self._gl.users.list(username=u, get_all=True))
+            if not found:
+                raise ForgeError(f"GitLab has no user named {username!r}", hint="check --reviewer/--assignee")
+            ids.append(int(found[0].id))
+        return ids
+
+    def add_reviewers(self, pr: PullRequest, reviewers: Sequence[str]) -> None:
+        self._update(pr, f"set reviewers on merge request !{pr.number}", {"reviewer_ids": self._user_ids(reviewers)})
+
+    def add_assignees(self, pr: PullRequest, assignees: Sequence[str]) -> None:
+        self._update(pr, f"assign merge request !{pr.number}", {"assignee_ids": self._user_ids(assignees)})
+
+    def enable_auto_merge(self, pr: PullRequest) -> None:
+        """Merge when the pipeline succeeds (``PUT .../merge`` with ``merge_when_pipeline_succeeds``)."""
+        mr = self._project.mergerequests.get(pr.number, lazy=True)
+        self._call(
+            f"set merge request !{pr.number} to merge when the pipeline succeeds",
+            lambda: mr.merge(merge_when_pipeline_succeeds=True),
+        )

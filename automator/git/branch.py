@@ -1,0 +1,151 @@
+"""Commit a plan on a fresh branch from the base head and push it, safely under concurrency.
+
+The commit is made in a temporary detached worktree, so the user's checkout, index and
+branches are never touched. Pushes use ``--force-with-lease=refs/heads/<branch>:<expected>``
+(an empty ``expected`` means "must not exist yet"); overwriting an existing branch is only
+done when the caller says the branch belongs to the tool. When the lease fails because another
+run pushed the very same tree, that push is adopted instead of fighting over it.
+
+Credentials never go to ``.git/config`` or the command line: pass ``git_env`` from
+:func:`automator.git.credentials.git_environment`. Author and committer follow
+:mod:`automator.git.identity` (the committer is git's configured identity, else the author).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from git import GitCommandError, Repo
+
+from automator.errors import GitError, scrub
+from automator.git.identity import DEFAULT_AUTHOR, Identity
+from automator.model import Plan, Update
+
+log = logging.getLogger(__name__)
+ApplyPlan = Callable[[Path, Plan], list[str]]
+MAX_PUSH_ATTEMPTS = 3
+
+
+def _default_apply(root: Path, plan: Plan) -> list[str]:
+    from automator.run import apply_plan
+
+    return apply_plan(root, plan)
+
+
+class LeaseRejected(GitError):
+    """The remote branch moved since we looked at it."""
+
+
+class BranchPusher:
+    """Writes update groups to branches of ``remote``, each a single commit on top of ``base``.
+
+    ``root_path`` is the directory (relative to the repository top) that the plan's file paths
+    are relative to (the root given to ``make_plan``).
+    """
+
+    def __init__(
+        self,
+        repo_dir: Path,
+        *,
+        base: str,
+        remote: str = "origin",
+        root_path: str = ".",
+        git_env: Mapping[str, str] | None = None,
+        author: Identity = DEFAULT_AUTHOR,
+        apply: ApplyPlan = _default_apply,
+    ) -> None:
+        self.repo = Repo(repo_dir, search_parent_directories=True)
+        self.base = base
+        self.remote = remote
+        self.root_path = root_path
+        self.apply = apply
+        self._env = {**os.environ, **(git_env or {})}
+        self.author = author
+
+    def _git(self, *args: str, cwd: Path | None = None, extra_env: Mapping[str, str] | None = None) -> str:
+        where = ["-C", str(cwd)] if cwd else []
+        try:
+            return self.repo.git.execute(["git", *where, *args], env={**self._env, **(extra_env or {})})
+        except GitCommandError as error:
+            verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+            raise GitError(scrub(f"git {verb} failed: {(error.stderr or '').strip()}")) from None
+
+    def remote_sha(self, branch: str) -> str | None:
+        out = self._git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}")
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == f"refs/heads/{branch}":
+                return sha
+        return None
+
+    def _fetch(self, branch: str) -> str:
+        self._git("fetch", "--no-tags", "--quiet", self.remote, f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}")
+        return self._git("rev-parse", f"refs/remotes/{self.remote}/{branch}")
+
+    def _identity_env(self) -> dict[str, str]:
+        reader = self.repo.config_reader()
+        configured = reader.has_option("user", "name") and reader.has_option("user", "email")
+        return self.author.author_env() | ({} if configured else self.author.committer_env())
+
+    def commit(self, updates: Sequence[Update], message: str) -> str:
+        """A commit of ``updates`` on the fresh head of the base branch; nothing else changes."""
+        base_sha = self._fetch(self.base)
+        with tempfile.TemporaryDirectory(prefix="automator-branch-") as tmp:
+            tree = Path(tmp) / "tree"
+            self._git("worktree", "add", "--detach", "--quiet", str(tree), base_sha)
+            try:
+                self.apply(tree / self.root_path, Plan(updates=tuple(updates)))
+                self._git("add", "--all", cwd=tree)
+                if not self._git("status", "--porcelain", cwd=tree).strip():
+                    raise GitError(f"the updates change nothing on top of {self.remote}/{self.base}")
+                self._git("commit", "--quiet", "--no-verify", "-m", message, cwd=tree, extra_env=self._identity_env())
+                return self._git("rev-parse", "HEAD", cwd=tree)
+            finally:
+                self._git("worktree", "remove", "--force", str(tree))
+
+    def _push(self, sha: str, branch: str, expected: str | None) -> None:
+        lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+        try:
+            self.repo.git.execute(
+                ["git", "push", "--porcelain", "--no-verify", lease, self.remote, f"{sha}:refs/heads/{branch}"],
+                env=self._env,
+            )
+        except GitCommandError as error:
+            text = f"{error.stdout or ''}\n{error.stderr or ''}"
+            if "stale info" in text or "fetch first" in text or "already exists" in text or "non-fast-forward" in text:
+                raise LeaseRejected(f"{branch} moved on {self.remote}") from None
+            raise GitError(scrub(f"cannot push {branch} to {self.remote}: {(error.stderr or '').strip()}")) from None
+
+    def push(self, branch: str, updates: Sequence[Update], message: str, *, expected: str | None, may_overwrite: bool) -> str:
+        """Push a fresh commit of ``updates`` to ``branch``; returns the sha the branch ends on."""
+        sha = self.commit(updates, message)
+        tree = self._git("rev-parse", f"{sha}^{{tree}}")
+        for _attempt in range(MAX_PUSH_ATTEMPTS):
+            try:
+                self._push(sha, branch, expected)
+                return sha
+            except LeaseRejected:
+                current = self._fetch(branch) if self.remote_sha(branch) else None
+                if current and self._git("rev-parse", f"{current}^{{tree}}") == tree:
+                    log.info("%s: another run already pushed the same change", branch)
+                    return current
+                if current and not may_overwrite:
+                    raise GitError(
+                        f"branch {branch} appeared on {self.remote} meanwhile and does not belong to Deployment Automator",
+                        hint="delete the branch or choose another --branch-template",
+                    ) from None
+                expected = current
+        raise GitError(f"branch {branch} kept moving on {self.remote}; gave up after {MAX_PUSH_ATTEMPTS} attempts")
+
+    def delete(self, branch: str, *, expected: str) -> None:
+        try:
+            self.repo.git.execute(
+                ["git", "push", "--porcelain", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}", self.remote, f":refs/heads/{branch}"],
+                env=self._env,
+            )
+        except GitCommandError as error:
+            raise GitError(scrub(f"cannot delete {branch} on {self.remote}: {(error.stderr or '').strip()}")) from None
