@@ -208,6 +208,10 @@ class RulesRuntime:
             if to_tag == ref.tag:
                 return None
             return ref.with_tag(to_tag) if use.field == "image" else to_tag
+        platform = self.settings(root, use).platform
+        if platform:
+            text = ref.with_tag(to_tag, _platform_digest(source, ref.repository, to_tag, platform))
+            return None if text == ref.written else text
         info = source.metadata(ref.repository, [to_tag]).get(to_tag)
         if not isinstance(info, TagInfo) or not info.digest:
             detail = f": {info}" if isinstance(info, AutomatorError) else ""
@@ -222,6 +226,14 @@ class RulesRuntime:
         promoted = update.reason.startswith("promoted from ")
         mode = settings.write or (DEFAULT_FOLLOW_WRITE if promoted else DEFAULT_WRITE)
         return WriteSettings(mode, settings.pr_group or "run", settings.pr_labels or ())
+
+
+def _platform_digest(source: TagSource, repository: str, tag: str, platform: str) -> str:
+    lookup = getattr(source, "platform_digest", None)
+    if lookup is None:
+        raise RegistryError(f"{repository}:{tag}: a platform digest ({platform}) needs the registry",
+                            hint="run without --tags-from, or drop the rule's platform:")
+    return lookup(repository, tag, platform)
 
 
 @dataclass
