@@ -139,12 +139,15 @@ def rev(sha, hours, text):
         ([rev("b", 2, deployment("1.1.0")), rev("a", 1, deployment("1.1.0"))], "1.1.0", "a"),
         ([rev("c", 3, deployment("1.1.0")), rev("b", 2, "not: [yaml"), rev("a", 1, deployment("1.1.0"))], "1.1.0", "c"),
         ([rev("a", 1, "kind: ConfigMap\n")], None, None),
+        ([rev("b", 2, deployment("1.1.0")), Revision("a", T0, deployment("1.1.0"), shallow=True)], "1.1.0", "a"),
         ([], None, None),
     ],
 )
 def test_the_introducing_commit_is_the_oldest_of_the_unbroken_run(history, tag, commit):
     found = running_upstream("staging/app.yaml", history, "ghcr.io/acme/app")
     assert (found.tag, found.commit) == (tag, commit) if tag else found is None
+    if found is not None:
+        assert found.known is not any(r.shallow for r in history)
 
 
 def test_tags_are_read_from_image_fields_of_every_shape():
@@ -152,3 +155,12 @@ def test_tags_are_read_from_image_fields_of_every_shape():
     assert tags_in_text(text, "ghcr.io/acme/app") == {"1.1.0", "1.2.0"}
     assert tags_in_text(text, "ghcr.io/acme/app", container="app") == {"1.1.0", "1.2.0"}
     assert tags_in_text(deployment("1.1.0"), "ghcr.io/acme/app", container="web") == set()
+
+
+def test_a_shallow_history_cannot_prove_the_soak_time(envs, tmp_path):
+    repo, _sha, source = envs
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    rules, plan = plan_at(shallow, source, T0 + timedelta(days=30))
+    assert plan.updates == ()
+    assert "the history of staging/app.yaml is shallow" in rules.decisions[0][1].reason

@@ -27,6 +27,7 @@ class Revision:
     commit: str
     committed: datetime
     text: str | None
+    shallow: bool = False  # the history is cut here (a shallow clone): older commits unknown
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Upstream:
     tag: str
     commit: str
     since: datetime
-    summary: str = ""
+    known: bool = True  # False when a shallow history hides when the tag arrived
 
     def soaked(self, soak: timedelta, now: datetime) -> bool:
         return now - self.since >= soak
@@ -97,6 +98,9 @@ def running_upstream(
         elif tag not in tags:
             break
         first = revision
+    else:
+        if first is not None and first.shallow:
+            return Upstream(path=path, tag=tag or "", commit=first.commit, since=first.committed, known=False)
     if tag is None or first is None:
         return None
     return Upstream(path=path, tag=tag, commit=first.commit, since=first.committed)
@@ -112,6 +116,8 @@ def file_history(repo_root: Path, path: str, *, max_count: int = 500) -> Iterato
 
     try:
         repo = git.Repo(repo_root)
+        shallow_file = Path(repo.git_dir) / "shallow"
+        cut = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
         commits = repo.iter_commits("HEAD", paths=path, max_count=max_count)
         for commit in commits:
             try:
@@ -119,6 +125,6 @@ def file_history(repo_root: Path, path: str, *, max_count: int = 500) -> Iterato
                 text = blob.data_stream.read().decode("utf-8", errors="replace")
             except KeyError:
                 text = None
-            yield Revision(commit.hexsha, commit.committed_datetime, text)
+            yield Revision(commit.hexsha, commit.committed_datetime, text, commit.hexsha in cut)
     except (git.exc.GitError, ValueError) as error:
         raise PromotionError(f"cannot read the git history of {path}: {error}") from None

@@ -171,6 +171,10 @@ class RulesRuntime:
         if upstream is None:
             return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
         soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
+        if not upstream.known:
+            why = (f"the history of {relative} is shallow: cannot tell since when {upstream.tag} runs there "
+                   "(fetch the full history, e.g. git fetch --unshallow)")
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
         if upstream.tag == current:
             return Selection(current, f"already on {current}, as {relative}", considered=1)
         if not upstream.soaked(soak, self.now):
