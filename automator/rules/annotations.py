@@ -53,8 +53,12 @@ def annotations_by_line(text: str) -> list[tuple[int, dict[str, str]]]:
 
 def annotations_at(text: str, line: int) -> dict[str, str]:
     """The annotations of the last object that starts at or before ``line`` (1-based)."""
+    return annotations_at_line(annotations_by_line(text), line)
+
+
+def annotations_at_line(objects: list[tuple[int, dict[str, str]]], line: int) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start, notes in annotations_by_line(text):
+    for start, notes in objects:
         if start > line:
             break
         found = notes

@@ -60,7 +60,13 @@ class RulesRuntime:
     state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
     history: History = file_history
     decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
-    _texts: dict[Path, dict[str, str] | None] = field(default_factory=dict)
+    _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    _remembered: set[str] = field(default_factory=set)
+
+    @property
+    def _ages_tags(self) -> bool:
+        """First-seen times are kept only while some rule asks for a minimum age."""
+        return any(rule.settings.min_age for rule in self.rules.rules)
 
     @classmethod
     def load(
@@ -88,7 +94,8 @@ class RulesRuntime:
         return cls(RuleSet(), top or root, clock(), top)
 
     def save(self) -> None:
-        self.state_file.save(self.state)
+        if self._remembered:
+            self.state_file.save(self.state)
 
     def bind(self, root: Path, source: TagSource) -> BoundRules:
         """What the planning core calls for a run under ``root`` with tags from ``source``."""
@@ -109,15 +116,15 @@ class RulesRuntime:
             return PurePosixPath(file).as_posix()
 
     def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
+        """The ``automator.dev/`` hold/follow/soak annotations of the use's workload."""
         path = (root / use.file).resolve()
-        if path not in self._texts:
+        if path not in self._notes:
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            self._texts[path] = {"": text} if notes.mentions_rule_annotations(text) else None
-        cached = self._texts[path]
-        return notes.annotations_at(cached[""], use.line) if cached else {}
+            self._notes[path] = notes.annotations_by_line(text) if notes.mentions_rule_annotations(text) else []
+        return notes.annotations_at_line(self._notes[path], use.line)
 
     def settings(self, root: Path, use: ImageUse, size: ChangeSize | None = None) -> Settings:
         return settings_for(self.rules, self.rule_path(root, use.file), use.image.repository, size)
@@ -126,7 +133,9 @@ class RulesRuntime:
 
     def select(self, root: Path, use: ImageUse, tags: Sequence[TagInfo], policy: SelectingPolicy, source: TagSource) -> Selection:
         repository, current = use.image.repository, use.image.tag
-        self.state = remember(self.state, repository, (t.tag for t in tags), self.now)
+        if self._ages_tags and repository not in self._remembered:
+            self._remembered.add(repository)
+            self.state = remember(self.state, repository, (t.tag for t in tags), self.now)
         found = self.annotations(root, use)
         held_by = "held by annotation automator.dev/hold" if notes.is_held(found) else None
         upstream = notes.follow_path(found, use.container) or self._rule_follow(root, use)
