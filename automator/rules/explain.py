@@ -70,9 +70,10 @@ def render_text(entries: Sequence[dict]) -> str:
         excluded = e.get("excluded", [])
         if excluded:
             lines.append(f"  excluded ({e['excluded_count']} of {e['considered']} tags considered):")
-            lines.extend(f"    {x['tag']}: {x['reason']}" for x in excluded[:EXCLUDED_SHOWN])
-            if len(excluded) > EXCLUDED_SHOWN:
-                lines.append(f"    ... and {e['excluded_count'] - EXCLUDED_SHOWN} more")
+            shown = excluded[:EXCLUDED_SHOWN]
+            lines.extend(f"    {x['tag']}: {x['reason']}" for x in shown)
+            if e["excluded_count"] > len(shown):
+                lines.append(f"    ... and {e['excluded_count'] - len(shown)} more (the best tag of each reason is shown)")
         elif "considered" in e:
             lines.append(f"  considered: {e['considered']} tags")
         lines.append("")

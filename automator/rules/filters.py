@@ -19,8 +19,6 @@ from automator.rules.model import CHANGE_SIZES, ChangeSize, Settings
 from automator.rules.values import format_duration
 from automator.rules.windows import active_window
 
-MAX_RECORDED_EXCLUSIONS = 50
-
 
 class SelectingPolicy(Protocol):
     def admits(self, tag: str) -> bool: ...
@@ -73,12 +71,7 @@ def exclusion(
     size = change_size(current, tag.tag)
     settings = settings_of(size)
     reason = hold_reason(settings, now, held_by) or size_reason(settings, size)
-    if reason or not settings.min_age:
-        return reason
-    created = tag.created or created_of(tag)
-    if created is None:
-        return f"build time unknown and never seen before; minimum age {format_duration(settings.min_age)}"
-    return age_reason(settings, created, now)
+    return reason or _age_exclusion(tag, settings, now, created_of)
 
 
 def select_with_rules(
@@ -91,27 +84,47 @@ def select_with_rules(
     created_of: CreatedOf = lambda tag: None,
     held_by: str | None = None,
 ) -> Selection:
-    """The policy's choice among the tags that the rules let through, and every exclusion."""
+    """The policy's choice among the tags that the rules let through, and every exclusion.
+
+    A reason that depends only on the size of the move (hold, freeze, ``max-change``) removes
+    every tag of that size at once; ``excluded`` names the best of them and ``excluded_count``
+    counts them all. Minimum age is checked one candidate at a time, best first.
+    """
+    settings: dict[ChangeSize | None, Settings] = {}
+    blocked: dict[ChangeSize | None, str | None] = {}
+
+    def block(size: ChangeSize | None) -> str | None:
+        if size not in blocked:
+            settings[size] = settings_of(size)
+            blocked[size] = hold_reason(settings[size], now, held_by) or size_reason(settings[size], size)
+        return blocked[size]
+
     remaining = list(tags)
     excluded: list[tuple[str, str]] = []
+    removed = 0
     while True:
         selection = policy.select(remaining, current)
         chosen = selection.chosen
         if chosen is None or chosen == current:
             break
-        info = next((t for t in remaining if t.tag == chosen), TagInfo(chosen))
-        reason = exclusion(info, current, settings_of=settings_of, now=now, created_of=created_of, held_by=held_by)
-        if reason is None:
-            break
+        size = change_size(current, chosen)
+        reason = block(size)
+        if reason is not None:
+            keep = [t for t in remaining if t.tag == current or block(change_size(current, t.tag)) != reason]
+            removed += len(remaining) - len(keep)
+        else:
+            info = next((t for t in remaining if t.tag == chosen), TagInfo(chosen))
+            reason = _age_exclusion(info, settings[size], now, created_of)
+            if reason is None:
+                break
+            keep = [t for t in remaining if t.tag != chosen]
+            removed += 1
         excluded.append((chosen, reason))
-        remaining = [t for t in remaining if t.tag != chosen]
-        if len(excluded) >= MAX_RECORDED_EXCLUSIONS:
-            remaining = [t for t in remaining if t.tag == current or not exclusion(
-                t, current, settings_of=settings_of, now=now, created_of=lambda tag: None, held_by=held_by)]
+        remaining = keep
     if not excluded:
         return selection
     all_excluded = tuple(excluded) + tuple(selection.excluded)
-    count = selection.excluded_count + len(excluded)
+    count = selection.excluded_count + removed
     if selection.chosen is None and current:
         return Selection(current, f"stays on {current}: {excluded[0][1]}", len(tags), all_excluded, count)
     if selection.chosen != current:
@@ -121,3 +134,12 @@ def select_with_rules(
     else:
         reason = f"stays on {current}: {excluded[0][1]}"
     return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)
+
+
+def _age_exclusion(tag: TagInfo, settings: Settings, now: datetime, created_of: CreatedOf) -> str | None:
+    if not settings.min_age:
+        return None
+    created = tag.created or created_of(tag)
+    if created is None:
+        return f"build time unknown and never seen before; minimum age {format_duration(settings.min_age)}"
+    return age_reason(settings, created, now)

@@ -37,6 +37,7 @@ from automator.rules.values import format_duration, parse_duration
 from automator.tagsource import TagSource
 
 History = Callable[[Path, str], Iterable[Revision]]
+_NO_SETTINGS = Settings()
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class RulesRuntime:
     decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
     _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _remembered: set[str] = field(default_factory=set)
+    _paths: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def _ages_tags(self) -> bool:
@@ -109,15 +111,20 @@ class RulesRuntime:
 
     def rule_path(self, root: Path, file: str) -> str:
         """A file's path as rule globs see it: relative to the rules file's directory."""
-        full = (Path(root) / file).resolve()
-        try:
-            return full.relative_to(self.base).as_posix()
-        except ValueError:
-            return PurePosixPath(file).as_posix()
+        key = (str(root), file)
+        found = self._paths.get(key)
+        if found is None:
+            full = (Path(root) / file).resolve()
+            try:
+                found = full.relative_to(self.base).as_posix()
+            except ValueError:
+                found = PurePosixPath(file).as_posix()
+            self._paths[key] = found
+        return found
 
     def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
         """The ``automator.dev/`` hold/follow/soak annotations of the use's workload."""
-        path = (root / use.file).resolve()
+        path = Path(root) / use.file
         if path not in self._notes:
             try:
                 text = path.read_text(encoding="utf-8-sig")
@@ -127,6 +134,8 @@ class RulesRuntime:
         return notes.annotations_at_line(self._notes[path], use.line)
 
     def settings(self, root: Path, use: ImageUse, size: ChangeSize | None = None) -> Settings:
+        if not self.rules.rules:
+            return _NO_SETTINGS
         return settings_for(self.rules, self.rule_path(root, use.file), use.image.repository, size)
 
     # --- selection ----------------------------------------------------------------------------
