@@ -78,6 +78,9 @@ class ImageUse:
     dialect: str
     workload: str = ""
     quote: str = ""  # the quote character around the value in the file ('' when plain)
+    # the text at ``span`` when it is not what ``field`` and ``image`` imply (a ``name`` or
+    # ``digest`` field, or a whole reference rewritten to another repository's spelling)
+    current: str | None = None
 
 
 @dataclass(frozen=True)

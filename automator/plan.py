@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from automator.errors import AutomatorError
+from automator.imageref import normalise_repository
 from automator.manifest.patch import render
 from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
 from automator.policy import Policy, make_policy
@@ -49,9 +50,58 @@ def merge_metadata(
     )
 
 
-def new_text(use: ImageUse, tag: str) -> str:
-    value = tag if use.field == "tag" else use.image.with_tag(tag)
+def new_text(use: ImageUse, tag: str, digest: str | None = None) -> str:
+    """The text for a field: a tag, a whole reference, the repository name, or a digest."""
+    if use.field == "tag":
+        value = tag
+    elif use.field == "name":
+        value = use.image.written_name
+    elif use.field == "digest":
+        value = digest or ""
+    else:
+        value = use.image.with_tag(tag)
     return render(use.quote, value)
+
+
+def digests_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+    """Per repository, the chosen tags whose digest a ``digest`` field needs and nobody gave."""
+    wanted: dict[str, set[str]] = {}
+    for use in uses:
+        policy = policies.get(use.policy)
+        listed = tags.get(use.image.repository)
+        if use.field != "digest" or not isinstance(policy, Policy) or not isinstance(listed, Sequence):
+            continue
+        chosen = policy.select(listed, current=use.image.tag).chosen
+        if chosen is not None and not _digest_of(listed, chosen):
+            wanted.setdefault(use.image.repository, set()).add(chosen)
+    return {repo: sorted(found) for repo, found in wanted.items()}
+
+
+def _digest_of(listed: Sequence[TagInfo], tag: str) -> str | None:
+    return next((info.digest for info in listed if info.tag == tag and info.digest), None)
+
+
+def _same_repository(name: str | None, repository: str) -> bool:
+    try:
+        return name is not None and normalise_repository(name) == repository
+    except AutomatorError:
+        return False
+
+
+def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: str) -> Update | Problem | None:
+    """The update of a ``name`` or ``digest`` field (None when it already holds the right text)."""
+    where = f"{use.file}:{use.line}"
+    if use.field == "name":
+        if _same_repository(use.current, use.image.repository):
+            return None
+        name = use.image.written_name
+        return Update(use, use.current or "", name, new_text(use, chosen), f"the name of the repository its policy scans ({name})")
+    digest = _digest_of(listed, chosen)
+    if digest is None:
+        return Problem(f"{where}: {use.image.repository}: the digest of tag {chosen} is not known", use.file, use.image.repository, use.line)
+    if digest == use.current:
+        return None
+    return Update(use, use.current or "", digest, new_text(use, chosen, digest), f"{reason}; the digest of {chosen}")
 
 
 def plan_updates(
@@ -86,12 +136,20 @@ def plan_updates(
             continue
         try:
             selection = rules.select(use, listed, policy) if rules else policy.select(listed, current=use.image.tag)
-            value = rules.new_value(use, selection.chosen) if rules and selection.chosen else None
+            whole = rules is not None and selection.chosen is not None and use.field in ("image", "tag")
+            value = rules.new_value(use, selection.chosen) if whole else None
         except AutomatorError as error:
             found.append(Problem(f"{where}: {error}", use.file, repository, use.line))
             continue
         if selection.chosen is None:
             found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
+            continue
+        if use.field in ("name", "digest"):
+            part = _part_update(use, listed, selection.chosen, selection.reason)
+            if isinstance(part, Update):
+                updates.append(part)
+            elif part is not None:
+                found.append(part)
             continue
         if selection.chosen == use.image.tag and value is None:
             continue

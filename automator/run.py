@@ -10,16 +10,24 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
-from automator.manifest.locate import Located, all_markers, locate_text, resolve
+from automator.manifest.fluxv2_locate import FLUX_V2_DIALECTS, bind_catalog
+from automator.manifest.fluxv2_tree import read_catalog
+from automator.manifest.locate import Located, Locator, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
-from automator.plan import build_policies, merge_metadata, metadata_wanted, plan_updates
+from automator.plan import (
+    build_policies,
+    digests_wanted,
+    merge_metadata,
+    metadata_wanted,
+    plan_updates,
+)
 from automator.tagsource import TagSource
 
 Progress = Callable[[str], None]
@@ -41,7 +49,12 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def locate_tree(root: Path, scan_path: Path, progress: Progress | None = None, locators=LOCATORS) -> list[Located]:
+def locate_tree(
+    root: Path,
+    scan_path: Path,
+    progress: Progress | None = None,
+    locators: Mapping[str, Locator] = LOCATORS,
+) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
     markers = all_markers(locators)
     located = []
@@ -77,10 +90,15 @@ def make_plan(
         from automator.rules import RulesRuntime
 
         rules = RulesRuntime.empty(root)
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole checkout
+    catalog = read_catalog(root)
+    locators = bind_catalog(LOCATORS, catalog)
     extra = rules.locator(root)
-    locators = {**LOCATORS, extra.name: extra} if extra is not None else LOCATORS
+    if extra is not None:
+        locators = {**locators, extra.name: extra}
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
-    uses, problems = resolve(located, LOCATORS)
+    uses, problems = resolve(located, locators)
+    problems = [*catalog.problems, *problems]
     policies = build_policies(uses)
     repositories = sorted({use.image.repository for use in uses})
     if progress is not None:
@@ -95,9 +113,22 @@ def make_plan(
         except AutomatorError as error:
             found = dict.fromkeys(wanted, error)
         tags[repository] = merge_metadata(tags[repository], found)
+    for repository, wanted in digests_wanted(uses, policies, tags).items():
+        try:
+            found = source.metadata(repository, wanted)
+        except AutomatorError as error:
+            found = dict.fromkeys(wanted, error)
+        tags[repository] = merge_metadata(tags[repository], found)
     plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
     rules.save()
     return plan
+
+
+def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
+    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
+    if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
+        return LOCATORS
+    return bind_catalog(LOCATORS, read_catalog(Path(root)))
 
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
@@ -106,9 +137,9 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
     by_file: dict[str, list[Update]] = defaultdict(list)
     for update in plan.updates:
         by_file[update.use.file].append(update)
-    from automator.rules.optin import locators_for
+    from automator.rules.optin import locators_for as with_rules_locator
 
-    locators = locators_for(plan, LOCATORS)
+    locators = with_rules_locator(plan, locators_for(root, plan) if by_file else LOCATORS)
     for name in sorted(by_file):
         try:
             text = read_text(root / name)

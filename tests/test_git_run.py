@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 from git_helpers import (
@@ -168,3 +170,21 @@ def test_token_in_the_url_is_moved_to_the_header(env_repo, tmp_path):
     assert done.returncode == 0, done.stderr
     assert TOKEN not in done.stdout + done.stderr
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_commits_are_signed_when_git_config_asks_for_it(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    key = tmp_path / "signing_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bot@example.com", "-f", str(key)], check=True)
+    for name, value in [("commit.gpgsign", "true"), ("gpg.format", "ssh"), ("user.signingkey", f"{key}.pub"),
+                        ("user.name", "Signing Bot"), ("user.email", "bot@example.com")]:
+        git(work, "config", name, value)
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"bot@example.com {(tmp_path / 'signing_ed25519.pub').read_text()}")
+    verified = subprocess.run(
+        ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", "main"], cwd=bare, capture_output=True, text=True
+    )
+    assert verified.returncode == 0 and 'Good "git" signature for bot@example.com' in verified.stderr

@@ -90,10 +90,8 @@ def test_glob_and_regex_order_by_build_time(policy, tags, chosen):
 
 def test_reason_says_which_build_time_rule_chose():
     timed = make_policy(PolicySpec("glob:*")).select([dated("a", 1), dated("b")])
-    assert (timed.chosen, "newest build among matching tags (built 2024-05-01T01:00:00Z)") == (
-        "a",
-        timed.reason.split("chose a, ")[1].split(" (2 tags")[0],
-    )
+    assert timed.chosen == "a"
+    assert "chose a, the newest build among matching tags (built 2024-05-01T01:00:00Z)" in timed.reason
     untimed = make_policy(PolicySpec("glob:*")).select([dated("a"), dated("b")])
     assert untimed.chosen == "b"
     assert "lexically greatest matching tag, as no matching tag has a known build time" in untimed.reason

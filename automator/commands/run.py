@@ -1,7 +1,11 @@
 """``automator run``: update the manifests under PATH, make one commit, push it safely.
 
-Argument groups are small functions listed in :data:`ARGUMENT_GROUPS`; another part adds its
-options (pull requests, schedules, rules) by appending one function there.
+Extension points for other parts:
+
+* :data:`ARGUMENT_GROUPS`: append one ``add_<name>_arguments(parser)`` function to add an
+  option group (pull requests, schedules, rules);
+* :func:`planner_options`: extra keyword arguments for ``make_plan`` (``rules=...``);
+* :func:`write_back`: the write step (commit + push); a pull-request mode branches here.
 """
 
 from __future__ import annotations
@@ -204,9 +208,7 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         plan = replan()
         pr_args = pull_request_args(args, plan, made["rules"], ws.root)
         return run_pull_requests(pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template)
-    from automator.git.writer import write_updates
-
-    result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
+    result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
     code = report(result, args, apply_problems)
     reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
     if not reviewed.updates:
@@ -216,6 +218,13 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     pr_args = pull_request_args(args, reviewed, made["rules"], ws.root)
     pr_code = run_pull_requests(pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template)
     return max(code, pr_code)
+
+
+def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:
+    """The write step: one commit pushed with rebase-retry. A pull-request mode hooks in here."""
+    from automator.git.writer import write_updates
+
+    return write_updates(path, replan, apply, options, ctx=ctx, workspace=workspace)
 
 
 def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:

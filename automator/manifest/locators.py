@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from automator.manifest.fluxv1 import FluxV1Locator
+from automator.manifest.fluxv2_locate import FluxV2Locator, KustomizeImagesLocator
 from automator.manifest.locate import Locator
 from automator.manifest.native import NativeLocator
 
 LOCATORS: dict[str, Locator] = {
     "fluxv1": FluxV1Locator(),
     "native": NativeLocator(),
+    "fluxv2": FluxV2Locator(),
+    "kustomize": KustomizeImagesLocator(),
 }

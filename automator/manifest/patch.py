@@ -144,7 +144,7 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
 
     for update in updates:
         use = update.use
-        was = use.image.tag or "" if use.field == "tag" else use.image.written
+        was = use.current if use.current is not None else use.image.tag or "" if use.field == "tag" else use.image.written
         if text[use.span.start : use.span.end] != was:
             raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
     edits = edits_for(updates)
@@ -152,14 +152,21 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
     verify_edits(text, new, edits)
     before = locate_text(file, text, locators).uses
     after = locate_text(file, new, locators).uses
-    wanted = {_key(u): (u.image.repository, u.image.tag) for u in before}
+    wanted = {_key(u): _state(u) for u in before}
     for update in updates:
-        wanted[_key(update.use)] = (update.use.image.repository, update.to_tag)
-    found = {_key(u): (u.image.repository, u.image.tag) for u in after}
+        wanted[_key(update.use)] = _state(update.use, update.to_tag)
+    found = {_key(u): _state(u) for u in after}
     if found != wanted:
         changed = sorted(k[3] for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
         raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
     return new
+
+
+def _state(use, new: str | None = None) -> tuple[str, str | None]:
+    """What a located field holds: its tag, or for a name/digest field its own text."""
+    if use.field in ("name", "digest"):
+        return use.image.repository, new if new is not None else use.current
+    return use.image.repository, new if new is not None else use.image.tag
 
 
 def _key(use) -> tuple[str, str, str, str, str]:

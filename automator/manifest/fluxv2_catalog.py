@@ -1,0 +1,209 @@
+"""Flux ``ImagePolicy`` and ``ImageRepository`` objects found in the scanned tree.
+
+The catalog maps ``namespace:name`` of every ImagePolicy to the repository its
+ImageRepository scans and the tag policy it applies, in this project's terms:
+
+* ``spec.policy.semver.range``      -> ``semver:<range>``
+* ``spec.policy.alphabetical.order`` -> ``alphabetical:asc|desc`` (Flux's default: ``asc``)
+* ``spec.policy.numerical.order``   -> ``numerical:asc|desc`` (Flux's default: ``asc``)
+* ``spec.filterTags.pattern`` / ``.extract`` -> ``PolicySpec.filter`` / ``.extract``
+
+Namespaces follow what Flux applies: an object without ``metadata.namespace`` is applied to
+the ``default`` namespace; ``spec.imageRepositoryRef.namespace`` defaults to the ImagePolicy's
+own namespace.
+
+Objects are fed one by one (:meth:`CatalogBuilder.add`) while the tree is streamed; only
+the few small objects are kept. A bad object becomes a :class:`Problem` naming the file and
+the object; it never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from automator.errors import ImageRefError
+from automator.imageref import normalise_repository
+from automator.model import PolicySpec, Problem
+
+API_GROUP = "image.toolkit.fluxcd.io/"
+API_VERSIONS = ("v1beta1", "v1beta2", "v1")
+KINDS = ("ImagePolicy", "ImageRepository")
+DEFAULT_NAMESPACE = "default"
+ORDERS = ("asc", "desc")
+
+
+def screen(text: str) -> bool:
+    """Cheap test: could this text hold an ImagePolicy or ImageRepository object?"""
+    return "ImagePolicy" in text or "ImageRepository" in text
+
+
+def is_flux_image_object(data: Any) -> bool:
+    """True for a mapping of kind ImagePolicy/ImageRepository in the Flux image API group."""
+    if not isinstance(data, Mapping) or data.get("kind") not in KINDS:
+        return False
+    api = data.get("apiVersion")
+    return isinstance(api, str) and api.startswith(API_GROUP)
+
+
+@dataclass(frozen=True)
+class FluxPolicy:
+    """One usable ImagePolicy: what it scans and how it chooses."""
+
+    key: str
+    repository: str
+    image_name: str
+    spec: PolicySpec
+
+
+@dataclass(frozen=True)
+class FluxCatalog:
+    """``namespace:name`` -> :class:`FluxPolicy`; ``broken`` keys name policies that failed."""
+
+    policies: Mapping[str, FluxPolicy] = field(default_factory=lambda: MappingProxyType({}))
+    broken: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    problems: tuple[Problem, ...] = ()
+
+    def get(self, key: str) -> FluxPolicy | None:
+        return self.policies.get(key)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+
+@dataclass(frozen=True)
+class _Object:
+    kind: str
+    namespace: str
+    name: str
+    spec: Mapping[str, Any]
+    file: str
+    line: int | None
+
+
+def _label(obj: _Object) -> str:
+    return f"{obj.kind} {obj.namespace}:{obj.name}"
+
+
+def policy_spec_of(spec: Mapping[str, Any], *, source: str, line: int | None) -> PolicySpec:
+    """Translate an ImagePolicy ``spec`` into a :class:`PolicySpec`; raise ValueError if bad."""
+    choice = spec.get("policy")
+    if not isinstance(choice, Mapping) or len(choice) != 1:
+        raise ValueError("spec.policy must hold exactly one of semver, alphabetical, numerical")
+    (kind, body), = choice.items()
+    body = body if body is not None else {}
+    if not isinstance(body, Mapping):
+        raise ValueError(f"spec.policy.{kind} must be a mapping")
+    if kind == "semver":
+        constraint = body.get("range")
+        if not isinstance(constraint, str) or not constraint.strip():
+            raise ValueError("spec.policy.semver.range is missing")
+        text = f"semver:{constraint.strip()}"
+    elif kind in ("alphabetical", "numerical"):
+        order = body.get("order") or "asc"
+        if order not in ORDERS:
+            raise ValueError(f"spec.policy.{kind}.order must be asc or desc, not {order!r}")
+        text = f"{kind}:{order}"
+    else:
+        raise ValueError(f"unknown policy kind spec.policy.{kind} (expected semver, alphabetical or numerical)")
+    tags = spec.get("filterTags") or {}
+    if not isinstance(tags, Mapping):
+        raise ValueError("spec.filterTags must be a mapping")
+    pattern, extract = tags.get("pattern") or None, tags.get("extract") or None
+    for label, value in (("pattern", pattern), ("extract", extract)):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"spec.filterTags.{label} must be a string")
+    return PolicySpec(spec=text, filter=pattern, extract=extract, source=source, line=line)
+
+
+class CatalogBuilder:
+    """Collects Flux image objects file by file; :meth:`build` resolves the references."""
+
+    def __init__(self) -> None:
+        self._objects: list[_Object] = []
+        self._problems: list[Problem] = []
+
+    def add_documents(self, file: str, documents: Iterable[tuple[Any, int | None]]) -> None:
+        """Add the loaded documents ``(data, first line)`` of one file; others are ignored."""
+        for data, line in documents:
+            self.add(file, data, line)
+
+    def add(self, file: str, data: Any, line: int | None = None) -> None:
+        """Add one loaded object; anything but a Flux ImagePolicy/ImageRepository is ignored."""
+        if not is_flux_image_object(data):
+            return
+        api = data["apiVersion"]
+        where = f"{data['kind']} in {file}"
+        if api[len(API_GROUP) :] not in API_VERSIONS:
+            self._problem(file, line, f"{where}: unsupported apiVersion {api!r} (expected {API_GROUP}v1beta1, v1beta2 or v1)")
+            return
+        meta = data.get("metadata")
+        name = meta.get("name") if isinstance(meta, Mapping) else None
+        if not isinstance(name, str) or not name:
+            self._problem(file, line, f"{where}: metadata.name is missing; the object is ignored")
+            return
+        namespace = meta.get("namespace")
+        if not isinstance(namespace, str) or not namespace:
+            namespace = None
+        spec = data.get("spec")
+        if not isinstance(spec, Mapping):
+            spec = {}
+        self._objects.append(_Object(data["kind"], namespace or "", name, spec, file, line))
+
+    def add_problem(self, problem: Problem) -> None:
+        """Keep a problem met while reading objects (e.g. a document that does not parse)."""
+        self._problems.append(problem)
+
+    def _problem(self, file: str, line: int | None, message: str, image: str = "") -> None:
+        self._problems.append(Problem(message=message, file=file, line=line, image=image))
+
+    def _namespace(self, obj: _Object) -> str:
+        return obj.namespace or DEFAULT_NAMESPACE
+
+    def build(self) -> FluxCatalog:
+        repositories: dict[str, tuple[str, str] | None] = {}
+        for obj in self._objects:
+            if obj.kind == "ImageRepository":
+                repositories[f"{self._namespace(obj)}:{obj.name}"] = self._repository(obj)
+        policies: dict[str, FluxPolicy] = {}
+        broken: dict[str, str] = {}
+        for obj in self._objects:
+            if obj.kind != "ImagePolicy":
+                continue
+            key = f"{self._namespace(obj)}:{obj.name}"
+            try:
+                policies[key] = self._policy(obj, key, repositories)
+            except ValueError as error:
+                message = f"ImagePolicy {key} in {obj.file}: {error}"
+                broken[key] = message
+                self._problem(obj.file, obj.line, message)
+        return FluxCatalog(MappingProxyType(policies), MappingProxyType(broken), tuple(self._problems))
+
+    def _repository(self, obj: _Object) -> tuple[str, str] | None:
+        image = obj.spec.get("image")
+        label = f"{_label(obj)} in {obj.file}"
+        if not isinstance(image, str) or not image.strip():
+            self._problem(obj.file, obj.line, f"{label}: spec.image is missing")
+            return None
+        try:
+            return normalise_repository(image.strip()), image.strip()
+        except ImageRefError as error:
+            self._problem(obj.file, obj.line, f"{label}: spec.image {image!r} is not an image name: {error}", image=image)
+            return None
+
+    def _policy(self, obj: _Object, key: str, repositories: Mapping[str, tuple[str, str] | None]) -> FluxPolicy:
+        ref = obj.spec.get("imageRepositoryRef")
+        if not isinstance(ref, Mapping) or not isinstance(ref.get("name"), str):
+            raise ValueError("spec.imageRepositoryRef.name is missing")
+        namespace = ref.get("namespace") or key.partition(":")[0]
+        target = f"{namespace}:{ref['name']}"
+        if target not in repositories:
+            raise ValueError(f"its ImageRepository {target} is not in the scanned tree")
+        repository = repositories[target]
+        if repository is None:
+            raise ValueError(f"its ImageRepository {target} is unusable (see the problem reported for it)")
+        spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line)
+        return FluxPolicy(key=key, repository=repository[0], image_name=repository[1], spec=spec)
+

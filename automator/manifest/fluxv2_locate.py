@@ -1,0 +1,191 @@
+"""Flux v2 dialects: ``$imagepolicy`` markers (``fluxv2``) and Kustomization images (``kustomize``).
+
+A marker on a one-line scalar says which ImagePolicy governs it and which part of an image
+the scalar holds: ``ns:name`` a whole reference, ``ns:name:tag`` a tag, ``ns:name:name`` the
+repository name, ``ns:name:digest`` a digest. Markers work in any YAML file (workloads,
+HelmRelease values, plain values files). Marked ``newTag``/``newName``/``digest`` fields of
+the ``images:`` entries of a ``kustomization.yaml``/``kustomization.yml``/``Kustomization``
+are the ``kustomize`` dialect: there the entry's ``name`` is the container and its siblings
+make up the current image.
+
+The policies come from a cheap first pass over the tree
+(:func:`automator.manifest.fluxv2_tree.read_catalog`); the locators are then bound to that
+catalog (:func:`bind_catalog`), so locating, and re-locating a patched file for
+verification, turn each marked field straight into an ImageUse (or a warning, for a policy
+that is not in the tree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import PurePosixPath
+
+from automator.errors import AutomatorError, ImageRefError
+from automator.imageref import ImageRef, is_valid_tag, parse_image_ref, split_name
+from automator.manifest.fluxv2_catalog import (
+    FluxCatalog,
+    FluxPolicy,
+)
+from automator.manifest.fluxv2_marker import MARKER_KEY
+from automator.manifest.fluxv2_sites import MarkerSite, marker_sites
+from automator.manifest.locate import Locator
+from automator.manifest.yamldoc import Document
+from automator.model import ImageUse, Problem
+
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+KUSTOMIZE_FIELDS = {"newTag": "tag", "newName": "name", "digest": "digest"}
+FLUX_V2_DIALECTS = frozenset({"fluxv2", "kustomize"})
+
+
+def is_kustomization(file: str) -> bool:
+    return PurePosixPath(file).name in KUSTOMIZATION_NAMES
+
+
+def is_kustomize_entry(site: MarkerSite) -> bool:
+    return is_kustomization(site.file) and len(site.path) == 2 and site.path[0] == "images"
+
+
+class FluxV2Locator:
+    """``$imagepolicy`` markers anywhere except Kustomization ``images:`` entries.
+
+    A locator is bound to the catalog of the tree (:meth:`bind`); unbound, it knows no
+    policy and every marker it meets is reported as naming an unknown policy.
+    """
+
+    name = "fluxv2"
+    markers = (MARKER_KEY,)
+
+    def __init__(self, catalog: FluxCatalog | None = None) -> None:
+        self.catalog = catalog if catalog is not None else FluxCatalog()
+
+    def bind(self, catalog: FluxCatalog) -> FluxV2Locator:
+        return type(self)(catalog)
+
+    def wants(self, site: MarkerSite) -> bool:
+        return not is_kustomize_entry(site)
+
+    def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
+        for site in marker_sites(doc):
+            if self.wants(site):
+                yield resolve_site(site, self.catalog, dialect=self.name)
+
+
+class KustomizeImagesLocator(FluxV2Locator):
+    """Marked ``newTag``/``newName``/``digest`` of Kustomization ``images:`` entries."""
+
+    name = "kustomize"
+
+    def wants(self, site: MarkerSite) -> bool:
+        return is_kustomize_entry(site)
+
+
+def bind_catalog(locators: Mapping[str, Locator], catalog: FluxCatalog) -> dict[str, Locator]:
+    """The same table with the Flux v2 dialects bound to ``catalog`` (others unchanged)."""
+    return {
+        name: locator.bind(catalog) if isinstance(locator, FluxV2Locator) else locator
+        for name, locator in locators.items()
+    }
+
+
+def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> ImageUse | Problem:
+    """The ImageUse for one marked field, or a Problem (a warning for an unknown policy)."""
+    where = f"{site.file}:{site.line}"
+    policy = catalog.get(site.marker.policy)
+    if policy is None:
+        return _unknown(site, catalog)
+    try:
+        if site.error or site.span is None:
+            raise ValueError(site.error.removeprefix(f"{where}: ") or "the marked value cannot be patched in place")
+        return _use(site, policy, dialect)
+    except (AutomatorError, ValueError) as error:
+        message = error.message if isinstance(error, AutomatorError) else str(error)
+        return Problem(
+            message=f"{where}: {message}; the value governed by ImagePolicy {site.marker.policy} is left unchanged",
+            file=site.file,
+            image=policy.repository,
+            line=site.line,
+        )
+
+
+def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
+    where, name = f"{site.file}:{site.line}", site.marker.policy
+    if name in catalog.broken:
+        return Problem(f"{where}: {catalog.broken[name]}; value left unchanged", file=site.file, line=site.line)
+    hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
+    return Problem(
+        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree; value left unchanged{hint}",
+        file=site.file,
+        line=site.line,
+        severity="warning",
+    )
+
+
+def _policy_ref(policy: FluxPolicy, *, tag: str | None = None, digest: str | None = None) -> ImageRef:
+    registry, path = split_name(policy.image_name)
+    return ImageRef(registry=registry, path=path, tag=tag, digest=digest, written_name=policy.image_name)
+
+
+def _tag(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not is_valid_tag(value):
+        raise ValueError(f"{value!r} is not a valid image tag")
+    return value
+
+
+def _digest(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        parse_image_ref(f"x@{value}")
+    except ImageRefError:
+        raise ValueError(f"{value!r} is not an image digest (expected sha256:<64 hex digits>)") from None
+    return value
+
+
+def _image(value: str, policy: FluxPolicy) -> ImageRef:
+    ref = parse_image_ref(value)
+    if ref.repository == policy.repository:
+        return ref
+    # Flux writes the ImageRepository's image over the whole value; so do we.
+    return _policy_ref(policy, tag=ref.tag, digest=ref.digest)
+
+
+def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
+    field = site.marker.field
+    sib: Mapping[str, str] = site.siblings if dialect == "kustomize" else {}
+    if dialect == "kustomize" and KUSTOMIZE_FIELDS.get(site.key or "") != field:
+        raise ValueError(
+            f"images[].{site.key} carries a marker for the {field}; "
+            "newTag takes :tag, newName takes :name and digest takes :digest"
+        )
+    if field == "image":
+        ref = _image(site.value, policy)
+    elif field == "tag":
+        ref = _policy_ref(policy, tag=_tag(site.value), digest=_digest(sib.get("digest")))
+    elif field == "digest":
+        ref = _policy_ref(policy, tag=_tag(sib.get("newTag")), digest=_digest(site.value))
+    else:
+        ref = _policy_ref(policy, tag=_tag(sib.get("newTag")), digest=_digest(sib.get("digest")))
+    assert site.span is not None
+    return ImageUse(
+        file=site.file,
+        line=site.line,
+        span=site.span,
+        field=field,
+        image=ref,
+        container=_container(site, dialect),
+        policy=policy.spec,
+        dialect=dialect,
+        workload=site.workload,
+        quote=site.quote,
+        current=site.value,
+    )
+
+
+def _container(site: MarkerSite, dialect: str) -> str:
+    """The entry's or container's ``name`` for ``image`` keys and images entries, else the key path."""
+    name = site.siblings.get("name")
+    if name and (dialect == "kustomize" or site.key == "image"):
+        return name
+    return ".".join((*site.path, site.key or "-"))

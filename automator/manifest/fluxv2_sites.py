@@ -1,0 +1,131 @@
+"""Find the scalars that carry a ``$imagepolicy`` marker in one composed document (pure).
+
+Comments are not part of a composed YAML tree, so markers are found with the line scanner
+(:mod:`automator.manifest.yamlline`) and then matched to the composed scalar node that starts
+at the same offset: the tree confirms the value is a real one-line scalar (not text inside a
+block scalar) and tells its key, its sibling keys and the resource it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from automator.errors import ManifestError
+from automator.manifest.fluxv2_marker import MARKER_KEY, Marker, parse_marker
+from automator.manifest.yamldoc import (
+    Document,
+    Node,
+    get,
+    get_path,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    items,
+    text_of,
+)
+from automator.manifest.yamlline import scan_lines
+from automator.model import Span
+
+
+@dataclass(frozen=True)
+class MarkerSite:
+    """A marked scalar: where it is, what it holds, and the mapping around it."""
+
+    file: str
+    line: int
+    span: Span | None
+    quote: str
+    marker: Marker
+    value: str
+    key: str | None
+    path: tuple[str, ...]
+    siblings: Mapping[str, str]
+    workload: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    node: Node
+    key: str | None
+    path: tuple[str, ...]
+    parent: Node | None
+
+
+def _slots(node: Node, path: tuple[str, ...], out: dict[int, _Slot], doc: Document) -> None:
+    if is_mapping(node):
+        for key, _, value in items(node):
+            if is_scalar(value):
+                out.setdefault(doc.offset(value.start_mark), _Slot(value, key, (*path, key), node))
+            else:
+                _slots(value, (*path, key), out, doc)
+    elif is_sequence(node):
+        for index, value in enumerate(node.value):
+            if is_scalar(value):
+                out.setdefault(doc.offset(value.start_mark), _Slot(value, None, (*path, f"[{index}]"), None))
+            else:
+                _slots(value, (*path, f"[{index}]"), out, doc)
+
+
+def workload_of(root: Node) -> str:
+    """``Kind/name`` of a document's resource ('' when it is no Kubernetes object)."""
+    kind = text_of(get(root, "kind")) if is_mapping(root) else None
+    name = text_of(get_path(root, "metadata", "name")) if is_mapping(root) else None
+    return f"{kind}/{name}" if kind and name else kind or ""
+
+
+def marker_sites(doc: Document) -> Iterator[MarkerSite]:
+    """Every scalar of ``doc`` carrying a ``$imagepolicy`` line comment, in file order."""
+    if MARKER_KEY not in doc.chunk.text:
+        return
+    slots: dict[int, _Slot] = {}
+    _slots(doc.root, (), slots, doc)
+    workload = workload_of(doc.root)
+    for scalar in scan_lines(doc.chunk.text):
+        if not scalar.value or MARKER_KEY not in scalar.comment:
+            continue
+        marker = parse_marker(scalar.comment)
+        if marker is None:
+            continue
+        start = doc.chunk.start + scalar.start - (1 if scalar.quote else 0)
+        slot = slots.get(start)
+        if slot is None:
+            continue
+        span, quote, error = None, "", ""
+        try:
+            span, quote = doc.scalar(slot.node)
+        except ManifestError as problem:
+            error = problem.message
+        yield MarkerSite(
+            file=doc.file,
+            line=doc.first_line + scalar.line - 1,
+            span=span,
+            quote=quote,
+            error=error,
+            marker=marker,
+            value=text_of(slot.node) or "",
+            key=slot.key,
+            path=slot.path[:-1],
+            siblings=MappingProxyType(_siblings(slot.parent)),
+            workload=workload,
+        )
+
+
+def _siblings(mapping: Node | None) -> dict[str, str]:
+    if mapping is None:
+        return {}
+    return {key: text for key, _, value in items(mapping) if (text := text_of(value)) is not None}
+
+
+def to_data(node: Node | None) -> Any:
+    """Plain Python data of a composed node (scalars stay strings; nulls become None)."""
+    if node is None:
+        return None
+    if is_mapping(node):
+        return {key: to_data(value) for key, _, value in items(node)}
+    if is_sequence(node):
+        return [to_data(value) for value in node.value]
+    return text_of(node)

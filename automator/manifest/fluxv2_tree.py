@@ -1,0 +1,77 @@
+"""The cheap first pass: collect the tree's ImagePolicy/ImageRepository objects.
+
+Every manifest is read as bytes and screened for the kind names; only the few documents that
+can be Flux image objects are composed. Nothing but the small objects is kept, so memory
+stays flat however large the tree. Markers are located afterwards, by the locators bound to
+the catalog this pass returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from automator.errors import ManifestError
+from automator.manifest.discover import manifest_paths
+from automator.manifest.fluxv2_catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
+from automator.manifest.fluxv2_sites import to_data
+from automator.manifest.yamldoc import compose, split_documents
+from automator.model import Problem
+
+_SCREEN = tuple(kind.encode() for kind in KINDS)
+_GROUP = API_GROUP.encode()
+
+
+def objects_of(file: str, text: str) -> Iterator[tuple[Any, int] | Problem]:
+    """``(data, first line)`` of each document that may be a Flux image object, or a Problem."""
+    for chunk in split_documents(text):
+        if API_GROUP not in chunk.text or not any(kind in chunk.text for kind in KINDS):
+            continue
+        try:
+            root = compose(chunk, chunk.first_line)
+        except ManifestError as error:
+            yield Problem(f"{file}:{chunk.first_line}: cannot read this Flux image object: {error.message}", file=file, line=chunk.first_line)
+            continue
+        yield to_data(root), chunk.first_line
+
+
+def catalog_of(texts: Iterable[tuple[str, str]]) -> FluxCatalog:
+    """The catalog of ``(file name, text)`` pairs (pure; :func:`read_catalog` feeds it files)."""
+    builder = CatalogBuilder()
+    for file, text in texts:
+        for found in objects_of(file, text):
+            if isinstance(found, Problem):
+                builder.add_problem(found)
+            else:
+                builder.add(file, *found)
+    return builder.build()
+
+
+def _candidates(root: Path, paths: Iterable[Path], problems: list[Problem]) -> Iterator[tuple[str, str]]:
+    for path in paths:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = path.as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(f"{name}: cannot read ({error.strerror})", file=name))
+            continue
+        if _GROUP not in data or not any(kind in data for kind in _SCREEN):
+            continue
+        try:
+            yield name, data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Problem(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})", file=name))
+
+
+def read_catalog(root: Path, paths: Iterable[Path] | None = None) -> FluxCatalog:
+    """Read the Flux image objects of ``root`` (every manifest under it unless ``paths``)."""
+    root = Path(root)
+    unread: list[Problem] = []
+    catalog = catalog_of(_candidates(root, manifest_paths(root) if paths is None else paths, unread))
+    if not unread:
+        return catalog
+    return FluxCatalog(catalog.policies, catalog.broken, (*unread, *catalog.problems))

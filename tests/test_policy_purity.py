@@ -1,0 +1,24 @@
+"""The policy core is pure: its modules import nothing that reads files, the network,
+processes or the clock's environment, so selection runs the same everywhere."""
+
+import ast
+from pathlib import Path
+
+import automator.policy
+
+ALLOWED = {"__future__", "re", "dataclasses", "typing", "collections", "collections.abc", "datetime",
+           "automator.model", "automator.errors"}
+
+
+def test_policy_modules_import_only_pure_modules():
+    package = Path(automator.policy.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name in ALLOWED or name.startswith("automator.policy"), f"{path.name} imports {name}"
