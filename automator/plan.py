@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from automator.errors import AutomatorError
 from automator.imageref import normalise_repository
 from automator.manifest.patch import render
-from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
+from automator.model import ImageUse, Plan, PolicySpec, Problem, Selection, TagInfo, Update
 from automator.policy import Policy, make_policy
 
 TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
@@ -115,6 +115,7 @@ def plan_updates(
     """
     updates: list[Update] = []
     found: list[Problem] = list(problems)
+    chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
         where = f"{use.file}:{use.line}"
         repository = use.image.repository
@@ -134,8 +135,12 @@ def plan_updates(
                 why = f"{repository}: {why}"
             found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
             continue
+        key = (use.policy, repository, use.image.tag)
         try:
-            selection = rules.select(use, listed, policy) if rules else policy.select(listed, current=use.image.tag)
+            if rules is not None:  # rules depend on the file and workload: select per use
+                selection = rules.select(use, listed, policy)
+            else:
+                selection = chosen.get(key) or chosen.setdefault(key, policy.select(listed, current=use.image.tag))
             whole = rules is not None and selection.chosen is not None and use.field in ("image", "tag")
             value = rules.new_value(use, selection.chosen) if whole else None
         except AutomatorError as error:

@@ -21,6 +21,7 @@ from automator.manifest.locate import Located, Locator, all_markers, locate_text
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
+from automator.parallel import parallel_map
 from automator.plan import (
     build_policies,
     digests_wanted,
@@ -49,6 +50,11 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+# The locators of the current run. Forked workers inherit them (bound locators hold closures
+# and catalogs that are not pickled); set only around one locate or write pass.
+_ACTIVE: Mapping[str, Locator] = LOCATORS
+
+
 def locate_tree(
     root: Path,
     scan_path: Path,
@@ -56,20 +62,28 @@ def locate_tree(
     locators: Mapping[str, Locator] = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    markers = all_markers(locators)
+    global _ACTIVE
+    items = [(str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
     located = []
-    for count, path in enumerate(manifest_paths(scan_path), 1):
-        name = relative_name(path, root)
-        try:
-            text = read_candidate(path, markers)
-        except ManifestError as error:
-            located.append(Located(name, problems=(Problem(str(error), file=name),)))
-            continue
-        if text is not None:
-            located.append(locate_text(name, text, locators))
-        if progress is not None and count % 1000 == 0:
-            progress(f"read {count} files")
+    _ACTIVE = locators
+    try:
+        for count, found in enumerate(parallel_map(_locate_file, items), 1):
+            if found is not None:
+                located.append(found)
+            if progress is not None and count % 1000 == 0:
+                progress(f"read {count} of {len(items)} files")
+    finally:
+        _ACTIVE = LOCATORS
     return located
+
+
+def _locate_file(item: tuple[str, str]) -> Located | None:
+    path, name = item
+    try:
+        text = read_candidate(Path(path), all_markers(_ACTIVE))
+    except ManifestError as error:
+        return Located(name, problems=(Problem(str(error), file=name),))
+    return None if text is None else locate_text(name, text, _ACTIVE)
 
 
 def make_plan(
@@ -107,64 +121,87 @@ def make_plan(
         tags = dict(source.list_tags(repositories)) if repositories else {}
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
-    for repository, wanted in metadata_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
-    for repository, wanted in digests_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
+    for wanted_by in (metadata_wanted, digests_wanted):
+        for repository, wanted in wanted_by(uses, policies, tags).items():
+            try:
+                found = source.metadata(repository, wanted)
+            except AutomatorError as error:
+                found = dict.fromkeys(wanted, error)
+            tags[repository] = merge_metadata(tags[repository], found)
     plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
     rules.save()
     return plan
 
 
 def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
-    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
-    if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
-        return LOCATORS
-    return bind_catalog(LOCATORS, read_catalog(Path(root)))
+    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies,
+    and the rules dialect for images that rules opted in."""
+    from automator.rules.optin import locators_for as with_rules_locator
+
+    base = LOCATORS
+    if any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
+        base = bind_catalog(LOCATORS, read_catalog(Path(root)))
+    return with_rules_locator(plan, base)
+
+
+def _by_file(plan: Plan) -> dict[str, list[Update]]:
+    by_file: dict[str, list[Update]] = defaultdict(list)
+    for update in plan.updates:
+        by_file[update.use.file].append(update)
+    return by_file
+
+
+def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str, str] | Problem:
+    try:
+        text = read_text(root / name)
+        return name, text, patch_text(name, text, updates, _ACTIVE)
+    except AutomatorError as error:
+        message = str(error) if str(error).startswith(name) else f"{name}: {error}"
+        return Problem(f"{message}; file left unchanged", file=name)
 
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
     """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    root = Path(root)
-    by_file: dict[str, list[Update]] = defaultdict(list)
-    for update in plan.updates:
-        by_file[update.use.file].append(update)
-    from automator.rules.optin import locators_for as with_rules_locator
+    global _ACTIVE
+    by_file = _by_file(plan)
+    _ACTIVE = locators_for(root, plan) if by_file else LOCATORS
+    try:
+        for name, updates in sorted(by_file.items()):
+            yield _patch_file(Path(root), name, updates)
+    finally:
+        _ACTIVE = LOCATORS
 
-    locators = with_rules_locator(plan, locators_for(root, plan) if by_file else LOCATORS)
-    for name in sorted(by_file):
-        try:
-            text = read_text(root / name)
-            yield name, text, patch_text(name, text, by_file[name], locators)
-        except AutomatorError as error:
-            message = str(error) if str(error).startswith(name) else f"{name}: {error}"
-            yield Problem(f"{message}; file left unchanged", file=name)
+
+def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
+    root, name, updates = item
+    patched = _patch_file(root, name, updates)
+    if isinstance(patched, Problem):
+        return patched
+    _, old, new = patched
+    if new == old:
+        return False
+    try:
+        write_atomically(root / name, new)
+    except OSError as error:
+        return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
+    return True
 
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
+    global _ACTIVE
+    items = [(Path(root), name, updates) for name, updates in sorted(_by_file(plan).items())]
     changed: list[str] = []
     problems: list[Problem] = []
-    for item in patched_files(root, plan):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        name, old, new = item
-        if new == old:
-            continue
-        try:
-            write_atomically(Path(root) / name, new)
-            changed.append(name)
-        except OSError as error:
-            problems.append(Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name))
+    _ACTIVE = locators_for(root, plan) if items else LOCATORS
+    try:
+        for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+            elif outcome:
+                changed.append(name)
+    finally:
+        _ACTIVE = LOCATORS
     return changed, problems
 
 
@@ -185,8 +222,6 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
