@@ -61,12 +61,12 @@ class _Run:
     def __init__(self, ws: Workspace, scan: str, options: WriteOptions, target: Target, ctx: Context) -> None:
         self.ws, self.scan, self.options, self.target, self.ctx = ws, scan, options, target, ctx
         self.deadline = Deadline(options.retry)
-        self.base = ws.head()
+        self.base = self.start = ws.head()
         self.replans = 0
 
     def remember(self, base: str) -> None:
         self.base = base
-        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached))
+        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached, self.start))
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
@@ -136,7 +136,7 @@ class _Run:
     def undo(self) -> bool:
         """Leave the checkout as it was: no rebase, no commit of ours, original branch."""
         try:
-            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached))
+            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached, self.start))
             return True
         except GitError as error:  # report the first failure, not the clean-up's
             log.warning("could not fully restore the checkout (the next run will): %s", error)
