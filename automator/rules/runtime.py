@@ -151,6 +151,9 @@ class RulesRuntime:
         if upstream:
             return self._promote(root, use, upstream, held_by, policy)
 
+        if not self.rules.rules and held_by is None:  # nothing can filter: the policy alone
+            return policy.select(tags, current)
+
         def created_of(tag: TagInfo) -> datetime | None:
             return self._created(source, repository, tag)
 
