@@ -50,11 +50,6 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-# The locators of the current run. Forked workers inherit them (bound locators hold closures
-# and catalogs that are not pickled); set only around one locate or write pass.
-_ACTIVE: Mapping[str, Locator] = LOCATORS
-
-
 def locate_tree(
     root: Path,
     scan_path: Path,
@@ -62,28 +57,29 @@ def locate_tree(
     locators: Mapping[str, Locator] = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    global _ACTIVE
     items = [(str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
     located = []
-    _ACTIVE = locators
-    try:
-        for count, found in enumerate(parallel_map(_locate_file, items), 1):
-            if found is not None:
-                located.append(found)
-            if progress is not None and count % 1000 == 0:
-                progress(f"read {count} of {len(items)} files")
-    finally:
-        _ACTIVE = LOCATORS
+    _WORKER_LOCATORS[:] = [locators]  # forked workers inherit it; nothing is pickled
+    for count, found in enumerate(parallel_map(_locate_file, items), 1):
+        if found is not None:
+            located.append(found)
+        if progress is not None and count % 1000 == 0:
+            progress(f"read {count} of {len(items)} files")
     return located
+
+
+# The locators of the current pass, for per-file work in this process or in forked workers.
+_WORKER_LOCATORS: list[Mapping[str, Locator]] = [LOCATORS]
 
 
 def _locate_file(item: tuple[str, str]) -> Located | None:
     path, name = item
+    locators = _WORKER_LOCATORS[0]
     try:
-        text = read_candidate(Path(path), all_markers(_ACTIVE))
+        text = read_candidate(Path(path), all_markers(locators))
     except ManifestError as error:
         return Located(name, problems=(Problem(str(error), file=name),))
-    return None if text is None else locate_text(name, text, _ACTIVE)
+    return None if text is None else locate_text(name, text, locators)
 
 
 def make_plan(
@@ -151,10 +147,10 @@ def _by_file(plan: Plan) -> dict[str, list[Update]]:
     return by_file
 
 
-def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str, str] | Problem:
+def _patch_file(root: Path, name: str, updates: list[Update], locators: Mapping[str, Locator]) -> tuple[str, str, str] | Problem:
     try:
         text = read_text(root / name)
-        return name, text, patch_text(name, text, updates, _ACTIVE)
+        return name, text, patch_text(name, text, updates, locators)
     except AutomatorError as error:
         message = str(error) if str(error).startswith(name) else f"{name}: {error}"
         return Problem(f"{message}; file left unchanged", file=name)
@@ -162,19 +158,15 @@ def _patch_file(root: Path, name: str, updates: list[Update]) -> tuple[str, str,
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
     """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    global _ACTIVE
     by_file = _by_file(plan)
-    _ACTIVE = locators_for(root, plan) if by_file else LOCATORS
-    try:
-        for name, updates in sorted(by_file.items()):
-            yield _patch_file(Path(root), name, updates)
-    finally:
-        _ACTIVE = LOCATORS
+    locators = locators_for(Path(root), plan) if by_file else LOCATORS
+    for name, updates in sorted(by_file.items()):
+        yield _patch_file(Path(root), name, updates, locators)
 
 
 def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
     root, name, updates = item
-    patched = _patch_file(root, name, updates)
+    patched = _patch_file(root, name, updates, _WORKER_LOCATORS[0])
     if isinstance(patched, Problem):
         return patched
     _, old, new = patched
@@ -189,19 +181,16 @@ def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
-    global _ACTIVE
-    items = [(Path(root), name, updates) for name, updates in sorted(_by_file(plan).items())]
+    by_file = _by_file(plan)
+    _WORKER_LOCATORS[:] = [locators_for(Path(root), plan) if by_file else LOCATORS]
+    items = [(Path(root), name, updates) for name, updates in sorted(by_file.items())]
     changed: list[str] = []
     problems: list[Problem] = []
-    _ACTIVE = locators_for(root, plan) if items else LOCATORS
-    try:
-        for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
-            if isinstance(outcome, Problem):
-                problems.append(outcome)
-            elif outcome:
-                changed.append(name)
-    finally:
-        _ACTIVE = LOCATORS
+    for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif outcome:
+            changed.append(name)
     return changed, problems
 
 
