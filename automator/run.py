@@ -43,11 +43,16 @@ class ApplyError(ManifestError):
         self.problems = problems
 
 
-def relative_name(path: Path, root: Path) -> str:
+def relative_name(path: Path | str, root: Path | str) -> str:
+    """``path`` relative to ``root`` in POSIX spelling (``path`` itself when outside)."""
+    path, root = os.fspath(path), os.fspath(root)
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):
+        return path[len(prefix) :].replace(os.sep, "/")
     try:
-        return path.relative_to(root).as_posix()
+        return Path(path).relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()
 
 
 def locate_tree(
