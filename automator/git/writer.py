@@ -92,6 +92,11 @@ class _Run:
                 return True
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
+            if result.outcome == "transient":
+                log.warning("push to %s %s failed (%s); trying again", remote, branch, result.reason)
+                self.deadline.pause(slot=time.monotonic() - round_started)
+                round_started = time.monotonic()
+                continue
             slot = time.monotonic() - round_started
             log.info("push to %s %s rejected (%s); fetching and rebasing", remote, branch, result.reason)
             waited = self.deadline.pause(slot=slot)
