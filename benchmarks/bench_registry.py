@@ -111,12 +111,15 @@ def main() -> int:
             populate(registry.url, token_names, auth=("bench", "bench-pw"))
             registry.token_server.requests.clear()
             with RegistryProxy(registry.url, latency=args.latency) as proxy:
-                run = scan(proxy, token_names, None, args.concurrency)  # once: counts tokens of one run
-            tokens = len(registry.token_server.requests)
-            scopes = len({s for r in registry.token_server.requests for s in r["scopes"]})
+                runs = [scan(proxy, token_names, None, args.concurrency)]
+                asked = list(registry.token_server.requests)  # the tokens of one run
+                runs += [scan(proxy, token_names, None, args.concurrency) for _ in range(args.repeat - 1)]
+                run = best(runs)
+            tokens = len(asked)
+            scopes = len({s for r in asked for s in r["scopes"]})
             report("token auth, cold", run, len(token_names), args.concurrency, args.latency)
             print(f"{'':<28} tokens fetched {tokens} for {scopes} scopes ({len(token_names)} repositories); "
-                  f"the first request to the registry goes alone and meets the one 401")
+                  f"token requests are not delayed and not in the ideal; the first request goes alone and meets the one 401")
     return 0
 
 
