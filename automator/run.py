@@ -7,10 +7,12 @@ One bad file, image or tag list never stops the others: it becomes a :class:`Pro
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError
@@ -62,24 +64,35 @@ def locate_tree(
     locators: Mapping[str, Locator] = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    items = [(str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
     located = []
-    _WORKER_LOCATORS[:] = [locators]  # forked workers inherit it; nothing is pickled
-    for count, found in enumerate(parallel_map(_locate_file, items), 1):
-        if found is not None:
-            located.append(found)
-        if progress is not None and count % 1000 == 0:
-            progress(f"read {count} of {len(items)} files")
+    with _shared(locators) as key:
+        items = [(key, str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
+        for count, found in enumerate(parallel_map(_locate_file, items), 1):
+            if found is not None:
+                located.append(found)
+            if progress is not None and count % 1000 == 0:
+                progress(f"read {count} of {len(items)} files")
     return located
 
 
-# The locators of the current pass, for per-file work in this process or in forked workers.
-_WORKER_LOCATORS: list[Mapping[str, Locator]] = [LOCATORS]
+# Locators of the passes under way, by key: forked workers inherit them, nothing is pickled.
+_PASSES: dict[int, Mapping[str, Locator]] = {}
+_pass_keys = itertools.count()
 
 
-def _locate_file(item: tuple[str, str]) -> Located | None:
-    path, name = item
-    locators = _WORKER_LOCATORS[0]
+@contextmanager
+def _shared(locators: Mapping[str, Locator]) -> Iterator[int]:
+    key = next(_pass_keys)
+    _PASSES[key] = locators
+    try:
+        yield key
+    finally:
+        del _PASSES[key]
+
+
+def _locate_file(item: tuple[int, str, str]) -> Located | None:
+    key, path, name = item
+    locators = _PASSES[key]
     try:
         text = read_candidate(Path(path), all_markers(locators))
     except ManifestError as error:
@@ -169,9 +182,9 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
         yield _patch_file(Path(root), name, updates, locators)
 
 
-def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
-    root, name, updates = item
-    patched = _patch_file(root, name, updates, _WORKER_LOCATORS[0])
+def _write_file(item: tuple[int, Path, str, list[Update]]) -> bool | Problem:
+    key, root, name, updates = item
+    patched = _patch_file(root, name, updates, _PASSES[key])
     if isinstance(patched, Problem):
         return patched
     _, old, new = patched
@@ -187,15 +200,16 @@ def _write_file(item: tuple[Path, str, list[Update]]) -> bool | Problem:
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
     by_file = _by_file(plan)
-    _WORKER_LOCATORS[:] = [locators_for(Path(root), plan) if by_file else LOCATORS]
-    items = [(Path(root), name, updates) for name, updates in sorted(by_file.items())]
     changed: list[str] = []
     problems: list[Problem] = []
-    for (_, name, _), outcome in zip(items, parallel_map(_write_file, items, min_items=200, chunksize=16), strict=True):
-        if isinstance(outcome, Problem):
-            problems.append(outcome)
-        elif outcome:
-            changed.append(name)
+    with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
+        items = [(key, Path(root), name, updates) for name, updates in sorted(by_file.items())]
+        outcomes = parallel_map(_write_file, items, min_items=200, chunksize=16)
+        for (_, _, name, _), outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+            elif outcome:
+                changed.append(name)
     return changed, problems
 
 

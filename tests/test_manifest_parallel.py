@@ -30,7 +30,7 @@ def test_a_large_tree_plans_and_writes_the_same_with_and_without_workers(tmp_pat
             automated = i % 3 == 0
             text = (
                 f"kind: Deployment\nmetadata:\n  name: w{i}\n"
-                + ('  annotations: {fluxcd.io/automated: \"true\", fluxcd.io/tag.c: \"semver:^1\"}\n' if automated else "")
+                + ('  annotations: {fluxcd.io/automated: "true", fluxcd.io/tag.c: "semver:^1"}\n' if automated else "")
                 + f"spec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: acme/app{i % 5}:1.0.0\n"
             )
             (root / f"d{i % 7}" / f"m{i}.yaml").write_text(text)
