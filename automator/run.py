@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from automator.errors import AutomatorError, ConfigError, ManifestError
+from automator.errors import AutomatorError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
 from automator.manifest.fluxv2_locate import FLUX_V2_DIALECTS, bind_catalog
 from automator.manifest.fluxv2_tree import read_catalog
@@ -111,13 +111,22 @@ def make_plan(
     rules: object = None,
     progress: Progress | None = None,
 ) -> Plan:
-    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why."""
-    if rules is not None:
-        raise ConfigError("environment rules are not supported by this version of make_plan")
+    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
+
+    ``rules`` is an :class:`automator.rules.RulesRuntime` (``RulesRuntime.load`` reads the
+    rules file); without one, no rules apply but annotations (hold, follow) still do.
+    """
     root = Path(root)
+    if rules is None:
+        from automator.rules import RulesRuntime
+
+        rules = RulesRuntime.empty(root)
     # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
     catalog = read_catalog(root)
     locators = bind_catalog(LOCATORS, catalog)
+    extra = rules.locator(root)
+    if extra is not None:
+        locators = {**locators, extra.name: extra}
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
     uses, problems = resolve(located, locators)
     problems = [*catalog.problems, *problems]
@@ -129,26 +138,27 @@ def make_plan(
         tags = dict(source.list_tags(repositories)) if repositories else {}
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
-    for repository, wanted in metadata_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
-    for repository, wanted in digests_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
-    return plan_updates(uses, tags, policies, problems)
+    for wanted_by in (metadata_wanted, digests_wanted):
+        for repository, wanted in wanted_by(uses, policies, tags).items():
+            try:
+                found = source.metadata(repository, wanted)
+            except AutomatorError as error:
+                found = dict.fromkeys(wanted, error)
+            tags[repository] = merge_metadata(tags[repository], found)
+    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
+    rules.save()
+    return plan
 
 
 def locators_for(root: Path, plan: Plan) -> Locators:
-    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
-    if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
-        return LOCATORS
-    return bind_catalog(LOCATORS, read_catalog(Path(root)))
+    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies,
+    and the rules dialect for images that rules opted in."""
+    from automator.rules.optin import locators_for as with_rules_locator
+
+    base = LOCATORS
+    if any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
+        base = bind_catalog(LOCATORS, read_catalog(Path(root)))
+    return with_rules_locator(plan, base)
 
 
 def _by_file(plan: Plan) -> dict[str, list[Update]]:

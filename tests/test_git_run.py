@@ -147,6 +147,7 @@ def test_token_goes_only_into_the_request_header_never_config_or_output(env_repo
         (left_behind,) = scratch.iterdir()  # the killed run could not clean up: inspect its clone
         config = (left_behind / "repo" / ".git" / "config").read_text()
         assert TOKEN not in config and "extraheader" not in config.lower() and url in config
+        assert (left_behind / "repo" / ".git" / "shallow").exists(), "clone mode clones shallow"
         env.pop("AUTOMATOR_TEST_KILL_AT")
         done = run_automator(["run", "envs/prod", "--repo", url, "--tags-from", str(tags), "-vv"], cwd=tmp_path, env=env)
         assert done.returncode == 0, done.stderr

@@ -17,7 +17,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automator.commands.options import add_source_options, tag_source_from_args
+from automator.commands.options import (
+    add_rules_options,
+    add_source_options,
+    rules_from_args,
+    tag_source_from_args,
+)
 from automator.context import Context
 from automator.errors import ExitCode, UsageError, scrub
 from automator.git.backoff import RetryPolicy
@@ -26,6 +31,7 @@ from automator.git.message import PLACEHOLDERS, check_template
 from automator.model import Plan, Problem
 from automator.report import text as text_report
 from automator.report.json import plan_dict
+from automator.rules.write import pull_request_args, split_by_write_mode
 
 if TYPE_CHECKING:
     from automator.git.writer import WriteResult
@@ -113,6 +119,7 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_clone_arguments,
     add_output_arguments,
     add_pull_request_arguments,
+    add_rules_options,
 ]
 
 
@@ -173,8 +180,17 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
     apply_problems: list[Problem] = []
 
-    def replan() -> Plan:
-        return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+    made: dict[str, Any] = {}
+
+    def plan_all() -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
+        made["rules"] = rules_from_args(args, ctx, ws.root, path)
+        extra["rules"] = made["rules"]
+        made["plan"] = pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+        return made["plan"]
+
+    def replan() -> Plan:  # what is committed: all with --pr off, except updates rules send to PRs
+        plan = plan_all()
+        return plan if args.pr or args.dry_run else split_by_write_mode(plan, made["rules"], ws.root)[0]
 
     def apply(plan: Plan) -> list[str]:
         apply_problems.clear()
@@ -189,9 +205,19 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     if args.pr:
         from automator.forge.options import run_pull_requests
 
-        return run_pull_requests(args, ctx, ws, path, replan(), author=options.author, message_template=options.message_template)
+        plan = replan()
+        pr_args = pull_request_args(args, plan, made["rules"], ws.root)
+        return run_pull_requests(pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template)
     result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
-    return report(result, args, apply_problems)
+    code = report(result, args, apply_problems)
+    reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
+    if not reviewed.updates:
+        return code
+    from automator.forge.options import run_pull_requests
+
+    pr_args = pull_request_args(args, reviewed, made["rules"], ws.root)
+    pr_code = run_pull_requests(pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template)
+    return max(code, pr_code)
 
 
 def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:

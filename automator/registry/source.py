@@ -205,3 +205,21 @@ class RegistryTagSource:
         registry = self._registry(host)
         futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t) for t in dict.fromkeys(tags)}
         return {tag: future.result() for tag, future in futures.items()}
+
+    def platform_digest(self, repository: str, tag: str, platform: str) -> str:
+        """The digest of ``platform``'s image behind ``tag`` (the tag's own digest when it is
+        a single-platform manifest). Raises :class:`RegistryError` when the index lacks it."""
+        host, path = split_name(repository)
+        client = self._registry(host).client
+        manifest = client.manifest(path, tag)
+        try:
+            if manifest_kind(manifest.data, manifest.media_type) != "index":
+                return manifest.digest
+        except ValueError as error:
+            raise RegistryError(f"{repository}:{tag}: {error}") from None
+        child = pick_platform(manifest.data, platform)
+        if child is None:
+            raise RegistryError(f"{repository}:{tag}: no {platform} image in the index",
+                                hint="check the platform: setting of the rule")
+        return child["digest"]
+
