@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from automator.errors import AutomatorError
 from automator.imageref import normalise_repository
 from automator.manifest.patch import render
-from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
+from automator.model import ImageUse, Plan, PolicySpec, Problem, Selection, TagInfo, Update
 from automator.policy import Policy, make_policy
 
 TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
@@ -110,6 +110,7 @@ def plan_updates(
     """Select a tag for every use; never downgrade; everything that fails is a Problem."""
     updates: list[Update] = []
     found: list[Problem] = list(problems)
+    chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
         where = f"{use.file}:{use.line}"
         repository = use.image.repository
@@ -129,7 +130,10 @@ def plan_updates(
                 why = f"{repository}: {why}"
             found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
             continue
-        selection = policy.select(listed, current=use.image.tag)
+        key = (use.policy, repository, use.image.tag)
+        selection = chosen.get(key)
+        if selection is None:
+            selection = chosen[key] = policy.select(listed, current=use.image.tag)
         if selection.chosen is None:
             found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
             continue
