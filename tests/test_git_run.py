@@ -188,3 +188,13 @@ def test_commits_are_signed_when_git_config_asks_for_it(env_repo, tmp_path):
         ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", "main"], cwd=bare, capture_output=True, text=True
     )
     assert verified.returncode == 0 and 'Good "git" signature for bot@example.com' in verified.stderr
+
+
+def test_a_push_failing_with_502_is_tried_again(env_repo, tmp_path):
+    bare, _, tags = env_repo
+    with GitHTTPServer(bare.parent, "x-access-token", TOKEN, failing_pushes=1) as server:
+        url = f"{server.url}/{bare.name}"
+        done = run_automator(["run", "envs/prod", "--repo", url, "--tags-from", str(tags), "--json"], cwd=tmp_path, env={"GIT_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["attempts"] == 2 and "502" in done.stderr
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")

@@ -91,6 +91,8 @@ def test_default_author_is_a_bot():
         ("!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)\n", "", "retry"),
         ("!\tHEAD:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n", "remote: protected\n", "refused"),
         ("", "fatal: unable to access 'https://h/r.git/': Could not resolve host: h\n", "failed"),
+        ("", "error: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502\n", "transient"),
+        ("", "fatal: Authentication failed for 'https://h/r.git/'\n", "failed"),
     ],
 )
 def test_push_answers_are_classified(stdout, stderr, outcome):

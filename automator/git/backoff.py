@@ -15,7 +15,7 @@ class RetryPolicy:
     max_attempts: int = 30
     max_seconds: float = 120.0
     base_delay: float = 0.05
-    max_delay: float = 4.0
+    max_delay: float = 2.0
 
     def delay(self, retry: int, slot: float = 0.0, rand: Callable[[], float] = random.random) -> float:
         """Sleep before retry number ``retry`` (1-based): uniform in [0, min(cap, slot*2^retry)).

@@ -61,12 +61,12 @@ class _Run:
     def __init__(self, ws: Workspace, scan: str, options: WriteOptions, target: Target, ctx: Context) -> None:
         self.ws, self.scan, self.options, self.target, self.ctx = ws, scan, options, target, ctx
         self.deadline = Deadline(options.retry)
-        self.base = ws.head()
+        self.base = self.start = ws.head()
         self.replans = 0
 
     def remember(self, base: str) -> None:
         self.base = base
-        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached))
+        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached, self.start))
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
@@ -92,6 +92,11 @@ class _Run:
                 return True
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
+            if result.outcome == "transient":
+                log.warning("push to %s %s failed (%s); trying again", remote, branch, result.reason)
+                self.deadline.pause(slot=time.monotonic() - round_started)
+                round_started = time.monotonic()
+                continue
             slot = time.monotonic() - round_started
             log.info("push to %s %s rejected (%s); fetching and rebasing", remote, branch, result.reason)
             waited = self.deadline.pause(slot=slot)
@@ -136,7 +141,7 @@ class _Run:
     def undo(self) -> bool:
         """Leave the checkout as it was: no rebase, no commit of ours, original branch."""
         try:
-            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached))
+            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached, self.start))
             return True
         except GitError as error:  # report the first failure, not the clean-up's
             log.warning("could not fully restore the checkout (the next run will): %s", error)
