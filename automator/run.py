@@ -57,11 +57,14 @@ def relative_name(path: Path | str, root: Path | str) -> str:
         return Path(path).as_posix()
 
 
+Locators = Mapping[str, Locator]
+
+
 def locate_tree(
     root: Path,
     scan_path: Path,
     progress: Progress | None = None,
-    locators: Mapping[str, Locator] = LOCATORS,
+    locators: Locators = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
     located = []
@@ -76,12 +79,12 @@ def locate_tree(
 
 
 # Locators of the passes under way, by key: forked workers inherit them, nothing is pickled.
-_PASSES: dict[int, Mapping[str, Locator]] = {}
+_PASSES: dict[int, Locators] = {}
 _pass_keys = itertools.count()
 
 
 @contextmanager
-def _shared(locators: Mapping[str, Locator]) -> Iterator[int]:
+def _shared(locators: Locators) -> Iterator[int]:
     key = next(_pass_keys)
     _PASSES[key] = locators
     try:
@@ -112,7 +115,7 @@ def make_plan(
     if rules is not None:
         raise ConfigError("environment rules are not supported by this version of make_plan")
     root = Path(root)
-    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole checkout
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
     catalog = read_catalog(root)
     locators = bind_catalog(LOCATORS, catalog)
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
@@ -141,7 +144,7 @@ def make_plan(
     return plan_updates(uses, tags, policies, problems)
 
 
-def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
+def locators_for(root: Path, plan: Plan) -> Locators:
     """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
     if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
         return LOCATORS
@@ -155,7 +158,7 @@ def _by_file(plan: Plan) -> dict[str, list[Update]]:
     return by_file
 
 
-def _patch_file(root: Path, name: str, updates: list[Update], locators: Mapping[str, Locator]) -> tuple[str, str, str] | Problem:
+def _patch_file(root: Path, name: str, updates: list[Update], locators: Locators) -> tuple[str, str, str] | Problem:
     try:
         text = read_text(root / name)
         return name, text, patch_text(name, text, updates, locators)
