@@ -101,7 +101,7 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
 
 @dataclass
 class Document:
-    """A composed document of a file. Offsets from nodes are made absolute by :meth:`span`."""
+    """A composed document of a file. Node offsets are made absolute by :meth:`offset`/:meth:`scalar`."""
 
     file: str
     text: str  # the whole file text
