@@ -100,6 +100,15 @@ class Context:
         return directory / "config.json"
 
     @property
+    def cache_ttl(self) -> float | None:
+        """``AUTOMATOR_CACHE_TTL``: seconds a cached tag list stays fresh (None: the default)."""
+        value = self.get("AUTOMATOR_CACHE_TTL")
+        try:
+            return float(value) if value is not None and float(value) >= 0 else None
+        except ValueError:
+            return None
+
+    @property
     def github_actor(self) -> str | None:
         return self.get("GITHUB_ACTOR")
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from automator.errors import AutomatorError
 from automator.imageref import normalise_repository
 from automator.manifest.patch import render
-from automator.model import ImageUse, Plan, PolicySpec, Problem, TagInfo, Update
+from automator.model import ImageUse, Plan, PolicySpec, Problem, Selection, TagInfo, Update
 from automator.policy import Policy, make_policy
 
 TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
@@ -105,11 +105,17 @@ def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: 
 
 
 def plan_updates(
-    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = ()
+    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = (), rules=None
 ) -> Plan:
-    """Select a tag for every use; never downgrade; everything that fails is a Problem."""
+    """Select a tag for every use; never downgrade; everything that fails is a Problem.
+
+    ``rules`` (an :class:`automator.rules.runtime.BoundRules`) filters candidates (hold,
+    freeze, minimum age, change size), promotes from other environments and keeps digests
+    consistent with their tags.
+    """
     updates: list[Update] = []
     found: list[Problem] = list(problems)
+    chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
         where = f"{use.file}:{use.line}"
         repository = use.image.repository
@@ -129,7 +135,17 @@ def plan_updates(
                 why = f"{repository}: {why}"
             found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
             continue
-        selection = policy.select(listed, current=use.image.tag)
+        key = (use.policy, repository, use.image.tag)
+        try:
+            if rules is not None:  # rules depend on the file and workload: select per use
+                selection = rules.select(use, listed, policy)
+            else:
+                selection = chosen.get(key) or chosen.setdefault(key, policy.select(listed, current=use.image.tag))
+            whole = rules is not None and selection.chosen is not None and use.field in ("image", "tag")
+            value = rules.new_value(use, selection.chosen) if whole else None
+        except AutomatorError as error:
+            found.append(Problem(f"{where}: {error}", use.file, repository, use.line))
+            continue
         if selection.chosen is None:
             found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
             continue
@@ -140,9 +156,11 @@ def plan_updates(
             elif part is not None:
                 found.append(part)
             continue
-        if selection.chosen == use.image.tag:
+        if selection.chosen == use.image.tag and value is None:
             continue
-        updates.append(Update(use, use.image.tag or "", selection.chosen, new_text(use, selection.chosen), selection.reason))
+        reason = selection.reason if selection.chosen != use.image.tag else f"the digest of {selection.chosen} moved"
+        text = render(use.quote, value) if value is not None else new_text(use, selection.chosen)
+        updates.append(Update(use, use.image.tag or "", selection.chosen, text, reason))
     return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
 
 

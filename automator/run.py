@@ -7,13 +7,15 @@ One bad file, image or tag list never stops the others: it becomes a :class:`Pro
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from automator.errors import AutomatorError, ConfigError, ManifestError
+from automator.errors import AutomatorError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
 from automator.manifest.fluxv2_locate import FLUX_V2_DIALECTS, bind_catalog
 from automator.manifest.fluxv2_tree import read_catalog
@@ -21,6 +23,7 @@ from automator.manifest.locate import Located, Locator, all_markers, locate_text
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.model import Plan, Problem, Update
+from automator.parallel import parallel_map
 from automator.plan import (
     build_policies,
     digests_wanted,
@@ -42,34 +45,62 @@ class ApplyError(ManifestError):
         self.problems = problems
 
 
-def relative_name(path: Path, root: Path) -> str:
+def relative_name(path: Path | str, root: Path | str) -> str:
+    """``path`` relative to ``root`` in POSIX spelling (``path`` itself when outside)."""
+    path, root = os.fspath(path), os.fspath(root)
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):
+        return path[len(prefix) :].replace(os.sep, "/")
     try:
-        return path.relative_to(root).as_posix()
+        return Path(path).relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()
+
+
+Locators = Mapping[str, Locator]
 
 
 def locate_tree(
     root: Path,
     scan_path: Path,
     progress: Progress | None = None,
-    locators: Mapping[str, Locator] = LOCATORS,
+    locators: Locators = LOCATORS,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept)."""
-    markers = all_markers(locators)
     located = []
-    for count, path in enumerate(manifest_paths(scan_path), 1):
-        name = relative_name(path, root)
-        try:
-            text = read_candidate(path, markers)
-        except ManifestError as error:
-            located.append(Located(name, problems=(Problem(str(error), file=name),)))
-            continue
-        if text is not None:
-            located.append(locate_text(name, text, locators))
-        if progress is not None and count % 1000 == 0:
-            progress(f"read {count} files")
+    with _shared(locators) as key:
+        items = [(key, str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
+        for count, found in enumerate(parallel_map(_locate_file, items), 1):
+            if found is not None:
+                located.append(found)
+            if progress is not None and count % 1000 == 0:
+                progress(f"read {count} of {len(items)} files")
     return located
+
+
+# Locators of the passes under way, by key: forked workers inherit them, nothing is pickled.
+_PASSES: dict[int, Locators] = {}
+_pass_keys = itertools.count()
+
+
+@contextmanager
+def _shared(locators: Locators) -> Iterator[int]:
+    key = next(_pass_keys)
+    _PASSES[key] = locators
+    try:
+        yield key
+    finally:
+        del _PASSES[key]
+
+
+def _locate_file(item: tuple[int, str, str]) -> Located | None:
+    key, path, name = item
+    locators = _PASSES[key]
+    try:
+        text = read_candidate(Path(path), all_markers(locators))
+    except ManifestError as error:
+        return Located(name, problems=(Problem(str(error), file=name),))
+    return None if text is None else locate_text(name, text, locators)
 
 
 def make_plan(
@@ -80,13 +111,22 @@ def make_plan(
     rules: object = None,
     progress: Progress | None = None,
 ) -> Plan:
-    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why."""
-    if rules is not None:
-        raise ConfigError("environment rules are not supported by this version of make_plan")
+    """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
+
+    ``rules`` is an :class:`automator.rules.RulesRuntime` (``RulesRuntime.load`` reads the
+    rules file); without one, no rules apply but annotations (hold, follow) still do.
+    """
     root = Path(root)
-    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole checkout
+    if rules is None:
+        from automator.rules import RulesRuntime
+
+        rules = RulesRuntime.empty(root)
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
     catalog = read_catalog(root)
     locators = bind_catalog(LOCATORS, catalog)
+    extra = rules.locator(root)
+    if extra is not None:
+        locators = {**locators, extra.name: extra}
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
     uses, problems = resolve(located, locators)
     problems = [*catalog.problems, *problems]
@@ -98,60 +138,81 @@ def make_plan(
         tags = dict(source.list_tags(repositories)) if repositories else {}
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
-    for repository, wanted in metadata_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
-    for repository, wanted in digests_wanted(uses, policies, tags).items():
-        try:
-            found = source.metadata(repository, wanted)
-        except AutomatorError as error:
-            found = dict.fromkeys(wanted, error)
-        tags[repository] = merge_metadata(tags[repository], found)
-    return plan_updates(uses, tags, policies, problems)
+    for wanted_by in (metadata_wanted, digests_wanted):
+        for repository, wanted in wanted_by(uses, policies, tags).items():
+            try:
+                found = source.metadata(repository, wanted)
+            except AutomatorError as error:
+                found = dict.fromkeys(wanted, error)
+            tags[repository] = merge_metadata(tags[repository], found)
+    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
+    rules.save()
+    return plan
 
 
-def locators_for(root: Path, plan: Plan) -> Mapping[str, Locator]:
-    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies."""
-    if not any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
-        return LOCATORS
-    return bind_catalog(LOCATORS, read_catalog(Path(root)))
+def locators_for(root: Path, plan: Plan) -> Locators:
+    """The locators that re-locate the plan's files: Flux v2 ones bound to the tree's policies,
+    and the rules dialect for images that rules opted in."""
+    from automator.rules.optin import locators_for as with_rules_locator
+
+    base = LOCATORS
+    if any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
+        base = bind_catalog(LOCATORS, read_catalog(Path(root)))
+    return with_rules_locator(plan, base)
+
+
+def _by_file(plan: Plan) -> dict[str, list[Update]]:
+    by_file: dict[str, list[Update]] = defaultdict(list)
+    for update in plan.updates:
+        by_file[update.use.file].append(update)
+    return by_file
+
+
+def _patch_file(root: Path, name: str, updates: list[Update], locators: Locators) -> tuple[str, str, str] | Problem:
+    try:
+        text = read_text(root / name)
+        return name, text, patch_text(name, text, updates, locators)
+    except AutomatorError as error:
+        message = str(error) if str(error).startswith(name) else f"{name}: {error}"
+        return Problem(f"{message}; file left unchanged", file=name)
 
 
 def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Problem]:
     """For each file of the plan, ``(name, old text, new text)`` proven safe, or a Problem."""
-    root = Path(root)
-    by_file: dict[str, list[Update]] = defaultdict(list)
-    for update in plan.updates:
-        by_file[update.use.file].append(update)
-    locators = locators_for(root, plan) if by_file else LOCATORS
-    for name in sorted(by_file):
-        try:
-            text = read_text(root / name)
-            yield name, text, patch_text(name, text, by_file[name], locators)
-        except AutomatorError as error:
-            message = str(error) if str(error).startswith(name) else f"{name}: {error}"
-            yield Problem(f"{message}; file left unchanged", file=name)
+    by_file = _by_file(plan)
+    locators = locators_for(Path(root), plan) if by_file else LOCATORS
+    for name, updates in sorted(by_file.items()):
+        yield _patch_file(Path(root), name, updates, locators)
+
+
+def _write_file(item: tuple[int, Path, str, list[Update]]) -> bool | Problem:
+    key, root, name, updates = item
+    patched = _patch_file(root, name, updates, _PASSES[key])
+    if isinstance(patched, Problem):
+        return patched
+    _, old, new = patched
+    if new == old:
+        return False
+    try:
+        write_atomically(root / name, new)
+    except OSError as error:
+        return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
+    return True
 
 
 def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems."""
+    by_file = _by_file(plan)
     changed: list[str] = []
     problems: list[Problem] = []
-    for item in patched_files(root, plan):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        name, old, new = item
-        if new == old:
-            continue
-        try:
-            write_atomically(Path(root) / name, new)
-            changed.append(name)
-        except OSError as error:
-            problems.append(Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name))
+    with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
+        items = [(key, Path(root), name, updates) for name, updates in sorted(by_file.items())]
+        outcomes = parallel_map(_write_file, items, min_items=200, chunksize=16)
+        for (_, _, name, _), outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+            elif outcome:
+                changed.append(name)
     return changed, problems
 
 
@@ -172,8 +233,6 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:

@@ -83,12 +83,11 @@ def _load_data(text: str, source: str) -> object:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise ConfigError(f"invalid JSON: {error.msg}", source=source, line=error.lineno) from None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from automator.manifest.yamldoc import load_strings
 
     try:
-        return YAML(typ="base", pure=True).load(text)  # every scalar a string: 1.10 stays "1.10"
-    except YAMLError as error:
+        return load_strings(text)  # every scalar a string: 1.10 stays "1.10"
+    except Exception as error:  # the YAML libraries' MarkedYAMLError trees
         mark = getattr(error, "problem_mark", None)
         raise ConfigError(
             f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None

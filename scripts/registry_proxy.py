@@ -6,7 +6,8 @@
     proxy.add_fault(r"/tags/list", status=200, body=b"{not json")
     proxy.count(r"/tags/list")                              # requests seen so far
 
-``page_size`` makes it page tag lists as the distribution spec describes (``n``, ``last`` and a
+It also serves as a plain HTTP forward proxy (``HTTP_PROXY=proxy.url``): absolute request
+targets go to the same upstream. ``page_size`` makes it page tag lists as the distribution spec describes (``n``, ``last`` and a
 ``Link: <...>; rel="next"`` header), which the real distribution 2.8 does not do; the tags come
 from the real registry. Faults are consumed first-in first-out, each ``times`` times.
 """
@@ -146,12 +147,16 @@ class RegistryProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between headers and body
 
             def log_message(self, *args) -> None:
                 pass
 
             def _serve(self) -> None:
                 method, path = self.command, self.path
+                if "://" in path.split("?", 1)[0]:  # absolute form: we are used as an HTTP proxy
+                    parts = urlsplit(path)
+                    path = parts.path + (f"?{parts.query}" if parts.query else "")
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}

@@ -104,6 +104,8 @@ class TokenServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
             def log_message(self, *args) -> None:  # quiet
                 pass
 

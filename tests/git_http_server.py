@@ -11,8 +11,9 @@ from pathlib import Path
 
 
 class GitHTTPServer:
-    def __init__(self, project_root: Path, username: str, token: str) -> None:
+    def __init__(self, project_root: Path, username: str, token: str, *, failing_pushes: int = 0) -> None:
         self.project_root = project_root
+        self.failing_pushes = failing_pushes  # answer this many pushes with 502 Bad Gateway
         self.expected = "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
         self.seen_auth: list[str | None] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -57,6 +58,12 @@ class GitHTTPServer:
                     self.end_headers()
                     return
                 path, _, query = self.path.partition("?")
+                if path.endswith("/git-receive-pack") and outer.failing_pushes > 0:
+                    outer.failing_pushes -= 1
+                    self.send_response(502)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 env = {
                     "GIT_PROJECT_ROOT": str(outer.project_root),
                     "GIT_HTTP_EXPORT_ALL": "1",

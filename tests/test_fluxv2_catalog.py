@@ -178,3 +178,32 @@ def test_other_objects_and_other_api_groups_are_ignored():
     text = "apiVersion: example.com/v1\nkind: ImagePolicy\nmetadata: {name: x}\n---\nkind: ConfigMap\ndata: {a: ImageRepository}\n"
     found = catalog_of([("x.yaml", text)])
     assert len(found) == 0 and found.problems == ()
+
+
+def test_an_object_defined_twice_is_a_warning_and_the_last_one_counts():
+    first = POLICY.format(api="v1", spec="  policy:\n    semver:\n      range: 1.x\n")
+    second = POLICY.format(api="v1", spec="  policy:\n    semver:\n      range: 2.x\n")
+    repository = REPOSITORY.format(api="v1", image="ghcr.io/acme/app")
+    found = catalog_of([("a.yaml", first), ("b.yaml", second + "---\n" + repository)])
+    assert found.get("flux-system:app").spec.spec == "semver:2.x"
+    (problem,) = found.problems
+    assert problem.severity == "warning" and "defined in a.yaml and again in b.yaml" in problem.message
+
+
+def test_with_one_policy_name_per_cluster_a_marker_uses_the_nearest_definition():
+    def cluster(range_, image):
+        return REPOSITORY.format(api="v1", image=image) + "---\n" + POLICY.format(
+            api="v1", spec=f"  policy:\n    semver:\n      range: {range_}\n"
+        )
+
+    found = catalog_of(
+        [
+            ("clusters/staging/flux-system/images.yaml", cluster("'>=0.0.0-0'", "ghcr.io/acme/app-dev")),
+            ("clusters/production/flux-system/images.yaml", cluster("1.x", "ghcr.io/acme/app")),
+        ]
+    )
+    staging = found.get("flux-system:app", near="clusters/staging/apps/deploy.yaml")
+    production = found.get("flux-system:app", near="clusters/production/apps/deploy.yaml")
+    assert (staging.spec.spec, staging.repository) == ("semver:>=0.0.0-0", "ghcr.io/acme/app-dev")
+    assert (production.spec.spec, production.repository) == ("semver:1.x", "ghcr.io/acme/app")
+    assert found.problems == ()

@@ -156,3 +156,10 @@ def test_a_marker_that_does_not_fit_its_images_field_is_an_error():
     text = 'images:\n- name: app\n  newTag: 1.0.0 # {"$imagepolicy": "flux-system:app"}\n'
     (problem,) = locate(text, "kustomization.yaml").problems
     assert "newTag takes :tag" in problem.message and problem.severity == "error"
+
+
+def test_spans_are_offsets_into_the_whole_file_with_bom_crlf_and_several_documents():
+    text = "\ufeff" + marked("image: ghcr.io/acme/app:1.0.0") + "\r\n---\r\nkind: X\r\nv: 'ghcr.io/acme/app:1.1.0' " + "# {\"$imagepolicy\": \"flux-system:app\"}\r\n"
+    first, second = locate(text).uses
+    assert [text[u.span.start : u.span.end] for u in (first, second)] == ["ghcr.io/acme/app:1.0.0", "ghcr.io/acme/app:1.1.0"]
+    assert [u.line for u in (first, second)] == [1, 4]

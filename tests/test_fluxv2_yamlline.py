@@ -2,7 +2,7 @@
 
 import pytest
 
-from automator.manifest.yamlline import parse_line, scan_lines
+from automator.manifest.yamlline import parse_line
 
 
 def value_of(line):
@@ -42,24 +42,6 @@ def test_lines_without_a_one_line_scalar_value(line):
     assert parsed is None or not parsed.value
 
 
-def test_block_scalar_content_is_never_taken_for_values():
-    text = "a: |\n  b: 1 # c\n  - x # c\nd: 2 # c\n- |\n  e: 3 # c\n"
-    assert [(s.key, s.text) for s in scan_lines(text) if s.value] == [("d", "2")]
-
-
-def test_block_scalar_under_a_sequence_item_key_ends_at_the_sibling_key():
-    text = "- script: |\n    x: 1 # c\n  image: app:1 # c\n"
-    assert [(s.key, s.text) for s in scan_lines(text) if s.value] == [("image", "app:1")]
-
-
-def test_offsets_are_into_the_whole_text_with_crlf_and_bom():
-    text = "\ufeffa: 1\r\nb: 'two' # c\r\n"
-    found = [s for s in scan_lines(text) if s.value]
-    assert [text[s.start : s.end] for s in found] == ["1", "two"]
-    assert [s.line for s in found] == [1, 2]
-    assert found[1].comment == "# c"
-
-
-def test_document_start_ends_a_root_block_scalar():
-    text = "--- |\n  x: 1 # c\n---\ny: 2 # c\n"
-    assert [(s.key, s.text) for s in scan_lines(text) if s.value] == [("y", "2")]
+def test_a_block_scalar_header_is_no_value():
+    parsed = parse_line("  script: |-  # c")
+    assert parsed is not None and parsed.block and not parsed.value

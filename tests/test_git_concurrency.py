@@ -117,3 +117,44 @@ def test_killed_run_leaves_no_partial_state_and_the_next_run_recovers(tmp_path, 
     assert f"image: {APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
     assert f"image: {APP}:1.2.0" in show(bare, "envs/prod/api.yaml")
     assert git(bare, "rev-list", "--merges", "main") == ""
+
+
+def test_terminated_run_undoes_its_commit_and_exits_130(tmp_path):
+    bare = make_remote(tmp_path, {"envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")})
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    before = git(work, "rev-parse", "HEAD")
+    gate = tmp_path / "gate"
+    run = popen_automator(
+        ["run", "envs/prod", "--tags-from", str(tags)], cwd=work,
+        env={"AUTOMATOR_TEST_WAIT_AT": "after-commit", "AUTOMATOR_TEST_WAIT_FILE": str(gate)},
+    )
+    _wait_for(gate.with_name("gate.reached"))
+    run.terminate()
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130, err
+    assert git(work, "rev-parse", "HEAD") == before
+    assert not (work / ".git" / "automator-run.json").exists()
+    assert_clean(work)
+    assert git(bare, "rev-parse", "main") == before
+
+
+def test_two_runs_in_one_checkout_take_turns(tmp_path):
+    """The second run waits for the first one's lock instead of tripping over its files."""
+    bare = make_remote(tmp_path, {"envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")})
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    gate = tmp_path / "gate"
+    first = popen_automator(
+        ["run", "envs/prod", "--tags-from", str(tags)], cwd=work,
+        env={"AUTOMATOR_TEST_WAIT_AT": "after-apply", "AUTOMATOR_TEST_WAIT_FILE": str(gate)},
+    )
+    _wait_for(gate.with_name("gate.reached"))
+    second = popen_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
+    time.sleep(1.0)  # let the second run reach the lock while the first holds it (no assertion on time)
+    gate.touch()
+    outputs = [first.communicate(timeout=60), second.communicate(timeout=60)]
+    assert (first.returncode, second.returncode) == (0, 0), outputs
+    assert "no updates" in outputs[1][0]
+    assert git(bare, "rev-list", "--count", "main") == "2"
+    assert_clean(work)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 from git_helpers import (
@@ -145,6 +147,7 @@ def test_token_goes_only_into_the_request_header_never_config_or_output(env_repo
         (left_behind,) = scratch.iterdir()  # the killed run could not clean up: inspect its clone
         config = (left_behind / "repo" / ".git" / "config").read_text()
         assert TOKEN not in config and "extraheader" not in config.lower() and url in config
+        assert (left_behind / "repo" / ".git" / "shallow").exists(), "clone mode clones shallow"
         env.pop("AUTOMATOR_TEST_KILL_AT")
         done = run_automator(["run", "envs/prod", "--repo", url, "--tags-from", str(tags), "-vv"], cwd=tmp_path, env=env)
         assert done.returncode == 0, done.stderr
@@ -167,4 +170,32 @@ def test_token_in_the_url_is_moved_to_the_header(env_repo, tmp_path):
         done = run_automator(["run", "envs/prod", "--repo", url, "--tags-from", str(tags)], cwd=tmp_path, env={k: v for k, v in os.environ.items()})
     assert done.returncode == 0, done.stderr
     assert TOKEN not in done.stdout + done.stderr
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_commits_are_signed_when_git_config_asks_for_it(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    key = tmp_path / "signing_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bot@example.com", "-f", str(key)], check=True)
+    for name, value in [("commit.gpgsign", "true"), ("gpg.format", "ssh"), ("user.signingkey", f"{key}.pub"),
+                        ("user.name", "Signing Bot"), ("user.email", "bot@example.com")]:
+        git(work, "config", name, value)
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"bot@example.com {(tmp_path / 'signing_ed25519.pub').read_text()}")
+    verified = subprocess.run(
+        ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", "main"], cwd=bare, capture_output=True, text=True
+    )
+    assert verified.returncode == 0 and 'Good "git" signature for bot@example.com' in verified.stderr
+
+
+def test_a_push_failing_with_502_is_tried_again(env_repo, tmp_path):
+    bare, _, tags = env_repo
+    with GitHTTPServer(bare.parent, "x-access-token", TOKEN, failing_pushes=1) as server:
+        url = f"{server.url}/{bare.name}"
+        done = run_automator(["run", "envs/prod", "--repo", url, "--tags-from", str(tags), "--json"], cwd=tmp_path, env={"GIT_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["attempts"] == 2 and "502" in done.stderr
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")

@@ -43,7 +43,8 @@ def writer(checkout: Path, tags: dict[str, list[str]], scan: str = ".", *, meanw
             pending.pop()()
         return apply_plan(checkout, plan)
 
-    return write_updates(path, replan, apply, WriteOptions(retry=FAST, **options), ctx=Context())
+    options.setdefault("retry", FAST)
+    return write_updates(path, replan, apply, WriteOptions(**options), ctx=Context())
 
 
 @pytest.fixture
@@ -202,3 +203,16 @@ def test_author_is_configurable_and_committer_follows_git_config(env_repo):
     git(work, "config", "user.email", "ci@example.com")
     writer(work, {APP: ["1.2.0"]}, "prod", author=parse_identity("Release Team <release@example.com>"))
     assert git(bare, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main") == "Release Team <release@example.com>|CI Bot <ci@example.com>"
+
+
+def test_retry_budget_exhausted_is_a_git_error_and_leaves_the_checkout_clean(env_repo, tmp_path):
+    bare, work = env_repo
+    before = git(work, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match="could not push to origin main after 1 attempts"):
+        writer(
+            work, {APP: ["1.3.0"]}, "prod", retry=RetryPolicy(max_attempts=1, max_seconds=30),
+            meanwhile=lambda: commit_elsewhere(bare, tmp_path / "other", {"docs/x.md": "x\n"}, "Unrelated"),
+        )
+    assert git(work, "rev-parse", "HEAD") == before
+    assert not (work / ".git" / "automator-run.json").exists()
+    assert_clean(work)

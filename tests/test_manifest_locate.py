@@ -89,7 +89,7 @@ def test_a_workload_inside_a_list_is_found() -> None:
     [
         ('"acme/app:1.0\\u0030"', "escapes"),
         ("|\n          acme/app:1.0.0", "block scalars"),
-        ("acme/app:1.0@sha256:" + "a" * 64, "pinned by digest"),
+        ("acme/app@sha256:" + "a" * 64, "pinned by digest only"),
         ("Acme/App:1", "must be lowercase"),
     ],
 )

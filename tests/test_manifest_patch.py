@@ -49,7 +49,7 @@ def test_editing_an_anchored_value_is_one_edit_seen_through_its_alias() -> None:
 @pytest.mark.parametrize(
     ("new", "message"),
     [
-        ('a: x  # keep\nb: "y"\nc: &anchor z\nd: *anchor\ne: 1\n', "changed size"),
+        ('a: x  # keep\nb: "y"\nc: &anchor z\nd: *anchor\ne: 1\n', "changed shape"),
         ('a: q  # keep\nb: "y"\nc: &anchor z\nd: *anchor\n', "value 'x' became 'q'"),
         ('a: x  # keep\nb: "y"\n---\nc: &anchor z\nd: *anchor\n', "number of YAML documents"),
     ],

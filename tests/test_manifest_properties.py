@@ -110,3 +110,51 @@ def test_relocating_the_patched_text_finds_the_new_tags(case) -> None:
     for update in plan.updates:
         assert again[update.use.container] == update.to_tag
     assert plan_updates(locate_text("m.yaml", new).uses, tags, build_policies(uses)).updates == ()
+
+
+@st.composite
+def helm_releases(draw):
+    """HelmReleases whose values hold ``<name>.image`` + ``<name>.tag`` in random styles."""
+    pad = " " * draw(st.sampled_from([2, 4]))
+    names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
+    flow = draw(st.booleans())
+    lines = [
+        "apiVersion: helm.toolkit.fluxcd.io/v2beta1",
+        "kind: HelmRelease",
+        "metadata:",
+        f"{pad}name: rel" + draw(COMMENT),
+        f"{pad}annotations:",
+        f'{pad}{pad}fluxcd.io/automated: "true"',
+        *[f"{pad}{pad}fluxcd.io/tag.{n}: semver:*" for n in names],
+        "spec:",
+        f"{pad}values:",
+    ]
+    tags = {}
+    for name in names:
+        minor = draw(st.integers(0, 9))
+        quote = draw(QUOTE)
+        tag = f"{quote}1.{minor}{quote}"  # plain 1.N reads as a number: new values must be quoted
+        if flow:
+            lines.append(f"{pad}{pad}{name}: {{image: acme/{name}, tag: {tag}}}" + draw(COMMENT))
+        else:
+            lines += [f"{pad}{pad}{name}:" + draw(COMMENT), f"{pad}{pad}{pad}image: acme/{name}", f"{pad}{pad}{pad}tag: {tag}" + draw(COMMENT)]
+        tags[f"docker.io/acme/{name}"] = (TagInfo(f"1.{minor}"), TagInfo(f"1.{minor + 1}"), TagInfo("1.10"))
+    return "\n".join(lines) + "\n", tags
+
+
+@settings(max_examples=40, deadline=None)
+@given(helm_releases())
+def test_split_tag_fields_change_only_the_tag_and_stay_strings(case) -> None:
+    text, tags = case
+    uses = locate_text("h.yaml", text).uses
+    plan = plan_updates(uses, tags, build_policies(uses))
+    assert plan.updates and all(u.use.field == "tag" for u in plan.updates)
+    new = patch_text("h.yaml", text, plan.updates)
+    (old_doc,), (new_doc,) = load(text), load(new)
+    for update in plan.updates:
+        values = new_doc["spec"]["values"][update.use.container]
+        assert values["tag"] == "1.10"  # a string, not the number 1.1
+        assert values["image"] == old_doc["spec"]["values"][update.use.container]["image"]
+        old_doc["spec"]["values"][update.use.container]["tag"] = "1.10"
+    assert old_doc == new_doc
+    assert [line for line in new.split("\n") if "tag:" not in line] == [line for line in text.split("\n") if "tag:" not in line]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from automator.errors import AutomatorError, ConfigError
+from automator.errors import AutomatorError
 from automator.model import TagInfo
 from automator.run import ApplyError, apply_plan, make_plan
 from automator.tagfile import FileTagSource
@@ -115,11 +115,6 @@ def test_scan_path_limits_the_walk_and_names_stay_relative_to_root(tmp_path: Pat
     (tmp_path / "b.yaml").write_text(deployment("b", "acme/app:1.0.0"))
     plan = make_plan(tmp_path, RecordingSource({"docker.io/acme/app": tags("1.1.0")}), scan_path=tmp_path / "prod")
     assert [u.use.file for u in plan.updates] == ["prod/a.yaml"]
-
-
-def test_rules_are_not_supported_yet(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError):
-        make_plan(tmp_path, RecordingSource({}), rules=object())
 
 
 def test_apply_writes_atomically_keeping_mode_and_symlinks(tmp_path: Path) -> None:

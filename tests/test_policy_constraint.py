@@ -284,6 +284,10 @@ SPELLED_OUT = [
     ("~> 1.2", "1.2.5", True),
     ("~> 1.2", "1.3.0", False),
     ("X", "3.0.0", True),
+    # ^* follows Masterminds' code, not its comment ("any"): the major 0 of the wildcard binds
+    ("^*", "0.0.0", True),
+    ("^*", "1.2.3", False),
+    ("~*", "1.2.3", True),
     ("1.X", "1.5.0", True),
     ("v1.2.3", "1.2.3", True),
     # prerelease admission is decided per OR-group

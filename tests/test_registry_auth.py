@@ -10,7 +10,7 @@ from registry_helpers import docker_config, make_source
 from registry_proxy import RegistryProxy
 
 from automator.context import Context
-from automator.errors import AutomatorError
+from automator.errors import AutomatorError, registered_secrets
 
 ALICE = ("alice", "correct-horse-42")
 
@@ -112,7 +112,8 @@ def test_token_auth_anonymous_pull(token_registry, fresh_token_server):
     assert all(r["user"] is None for r in fresh_token_server.requests)
 
 
-def test_token_auth_sends_credentials_to_the_realm_only(token_registry, fresh_token_server, tmp_path):
+def test_token_auth_sends_credentials_to_the_realm_only(token_registry, fresh_token_server, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     fresh_token_server.anonymous_pull = False
     with RegistryProxy(token_registry.url) as proxy:
         ctx = docker_config(tmp_path, {proxy.host: {"username": ALICE[0], "password": ALICE[1]}})
@@ -122,6 +123,8 @@ def test_token_auth_sends_credentials_to_the_realm_only(token_registry, fresh_to
         sent = [s.headers.get("Authorization", "") for s in proxy.seen]
     assert sent[0] == "" and all(h.startswith("Bearer ") for h in sent[1:])
     assert [r["user"] for r in fresh_token_server.requests] == ["alice"]
+    assert all(secret not in caplog.text for secret in registered_secrets())  # tokens, the password
+    assert ALICE[1] in registered_secrets() and "Bearer" not in caplog.text
 
 
 def test_token_refused_without_credentials_names_the_registry(token_registry, fresh_token_server):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import requests
 from registry_helpers import make_source
 from registry_proxy import RegistryProxy
 
@@ -95,3 +96,20 @@ def test_a_manifest_that_does_not_match_its_digest_is_refused(proxy, pushed):
                     headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
     result = _meta(proxy, ["config-time"])
     assert "does not match its digest" in str(result["config-time"])
+
+
+
+def _retag(base_url: str, repository: str, tag: str, new_tag: str) -> None:
+    accept = {"Accept": "application/vnd.docker.distribution.manifest.v2+json"}
+    manifest = requests.get(f"{base_url}/v2/{repository}/manifests/{tag}", headers=accept, timeout=10)
+    requests.put(f"{base_url}/v2/{repository}/manifests/{new_tag}", data=manifest.content, timeout=10,
+                 headers={"Content-Type": manifest.headers["Content-Type"]}).raise_for_status()
+
+
+def test_tags_sharing_a_digest_read_the_config_once(proxy, pushed):
+    registry, digests = pushed
+    _retag(registry.url, "meta/app", "config-time", "config-alias")
+    result = _meta(proxy, ["config-time", "config-alias"])
+    assert result["config-alias"].digest == result["config-time"].digest == digests["config"]
+    assert result["config-alias"].created == result["config-time"].created
+    assert proxy.count(r"/manifests/sha256:") == 1 and proxy.count(r"/blobs/") == 1

@@ -40,6 +40,7 @@ ACTION_INPUTS: dict[str, Input] = {
     "path": Input("positional"),
     "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
     "tags-file": Input("value", "--tags-from"),
+    "rules": Input("value", "--rules"),
     "repo": Input("value", "--repo"),
     "ref": Input("value", "--ref"),
     "branch": Input("value", "--branch"),

@@ -63,6 +63,26 @@ def tag_source_from_args(args: argparse.Namespace, ctx: Context) -> TagSource:
     )
 
 
+def add_rules_options(parser: argparse.ArgumentParser) -> None:
+    """``--rules FILE``: environment rules (default: .automator.yaml found for PATH)."""
+    group = parser.add_argument_group("environment rules")
+    group.add_argument(
+        "--rules",
+        metavar="FILE",
+        type=Path,
+        help="rules file (default: .automator.yaml in PATH or above it, up to the repository root); "
+        "see docs/rules.md",
+    )
+
+
+def rules_from_args(args: argparse.Namespace, ctx: Context, root: Path, scan_path: Path):
+    """The rules of a run: ``--rules FILE`` or the rules file found for ``scan_path``."""
+    from automator.rules import RulesRuntime
+
+    cache_dir = None if getattr(args, "no_cache", False) else (getattr(args, "cache_dir", None) or ctx.cache_dir)
+    return RulesRuntime.load(root, scan_path=scan_path, rules_file=getattr(args, "rules", None), cache_dir=cache_dir)
+
+
 # --- reports (scan, update, run) --------------------------------------------------------------
 
 

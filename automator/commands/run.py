@@ -1,7 +1,11 @@
 """``automator run``: update the manifests under PATH, make one commit, push it safely.
 
-Argument groups are small functions listed in :data:`ARGUMENT_GROUPS`; another part adds its
-options (pull requests, schedules, rules) by appending one function there.
+Extension points for other parts:
+
+* :data:`ARGUMENT_GROUPS`: append one ``add_<name>_arguments(parser)`` function to add an
+  option group (pull requests, schedules, rules);
+* :func:`planner_options`: extra keyword arguments for ``make_plan`` (``rules=...``);
+* :func:`write_back`: the write step (commit + push); a pull-request mode branches here.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from automator import schedule
 from automator.commands.options import (
     add_report_options,
+    add_rules_options,
     add_source_options,
     planning_progress,
+    rules_from_args,
     tag_source_from_args,
     write_reports,
 )
@@ -27,9 +33,10 @@ from automator.errors import ExitCode, UsageError, scrub
 from automator.git.backoff import RetryPolicy
 from automator.git.identity import DEFAULT_AUTHOR, parse_identity
 from automator.git.message import PLACEHOLDERS, check_template
-from automator.model import Plan, Problem
+from automator.model import Change, Plan, Problem
 from automator.report import text as text_report
 from automator.report.json import plan_dict
+from automator.rules.write import pull_request_args, split_by_write_mode
 
 if TYPE_CHECKING:
     from automator.git.writer import WriteResult
@@ -117,6 +124,7 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_clone_arguments,
     add_output_arguments,
     add_pull_request_arguments,
+    add_rules_options,
     lambda parser: add_report_options(parser, json_flag=False),
     schedule.add_arguments,
 ]
@@ -183,9 +191,18 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     extra = planner_options(args, ctx)
     apply_problems: list[Problem] = []
 
-    def replan() -> Plan:
+    made: dict[str, Any] = {}
+
+    def plan_all() -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
+        made["rules"] = rules_from_args(args, ctx, ws.root, path)
+        extra["rules"] = made["rules"]
         with planning_progress(args, ctx) as progress:
-            return pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+            made["plan"] = pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+        return made["plan"]
+
+    def replan() -> Plan:  # what is committed: all with --pr off, except updates rules send to PRs
+        plan = plan_all()
+        return plan if args.pr or args.dry_run else split_by_write_mode(plan, made["rules"], ws.root)[0]
 
     def apply(plan: Plan) -> list[str]:
         apply_problems.clear()
@@ -203,20 +220,44 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         from automator.forge.options import run_pull_requests
 
         plan = replan()
-
-        def publish(outcomes) -> None:
-            changes = [o.change() for o in outcomes if o.pr is not None]
-            write_reports(args, ctx, plan, changes[0] if changes else None, root=ws.root)
-
+        pr_args = pull_request_args(args, plan, made["rules"], ws.root)
         return run_pull_requests(
-            args, ctx, ws, path, plan, author=options.author, message_template=options.message_template, on_outcomes=publish
+            pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template,
+            on_outcomes=lambda outcomes: write_reports(args, ctx, plan, first_pull_request(outcomes), root=ws.root),
         )
+    result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
+    code = report(result, args, apply_problems)
+    committed = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
+    reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
+    if not reviewed.updates:
+        write_reports(args, ctx, committed, result.change, root=ws.root)
+        return code
+    from automator.forge.options import run_pull_requests
+
+    def publish(outcomes) -> None:
+        pr = first_pull_request(outcomes)
+        change = replace(result.change, pr_url=pr.pr_url) if result.change and pr else (result.change or pr)
+        both = replace(committed, updates=(*committed.updates, *reviewed.updates))
+        write_reports(args, ctx, both, change, root=ws.root)
+
+    pr_args = pull_request_args(args, reviewed, made["rules"], ws.root)
+    pr_code = run_pull_requests(
+        pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template, on_outcomes=publish
+    )
+    return max(code, pr_code)
+
+
+def first_pull_request(outcomes) -> Change | None:
+    """The change of the first pull request ensured (CI outputs carry one ``pr-url``)."""
+    changes = [o.change() for o in outcomes if o.pr is not None]
+    return changes[0] if changes else None
+
+
+def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:
+    """The write step: one commit pushed with rebase-retry. A pull-request mode hooks in here."""
     from automator.git.writer import write_updates
 
-    result = write_updates(path, replan, apply, options, ctx=ctx, workspace=ws)
-    reported = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
-    write_reports(args, ctx, reported, result.change, root=ws.root)
-    return report(result, args, apply_problems)
+    return write_updates(path, replan, apply, options, ctx=ctx, workspace=workspace)
 
 
 def _exit_code(plan: Plan, extra: Sequence[Problem] = ()) -> int:

@@ -211,5 +211,5 @@ def ensure_pull_requests(forge: Forge, writer: BranchWriter, plan: Plan, setting
     try:
         outcomes.extend(close_stale(forge, writer, plan, settings, outcomes))
     except AutomatorError as error:
-        outcomes.append(Outcome("failed", "", error=str(error)))
+        outcomes.append(Outcome("failed", f"(closing stale {forge.noun}s)", error=str(error)))
     return outcomes

@@ -17,9 +17,14 @@ class RetryPolicy:
     base_delay: float = 0.05
     max_delay: float = 2.0
 
-    def delay(self, retry: int, rand: Callable[[], float] = random.random) -> float:
-        """Sleep before retry number ``retry`` (1-based): uniform in [0, min(cap, base*2^retry))."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** min(retry, 30)))
+    def delay(self, retry: int, slot: float = 0.0, rand: Callable[[], float] = random.random) -> float:
+        """Sleep before retry number ``retry`` (1-based): uniform in [0, min(cap, slot*2^retry)).
+
+        ``slot`` is how long one fetch-rebase-push round took (at least ``base_delay``): as in
+        Ethernet's binary exponential backoff, waiting in units of the contended operation
+        spreads N writers over about N rounds whatever the speed of the machine.
+        """
+        ceiling = min(self.max_delay, max(slot, self.base_delay) * (2 ** min(retry, 30)))
         return ceiling * rand()
 
 
@@ -41,6 +46,9 @@ class Deadline:
         self.attempts += 1
         return True
 
-    def pause(self, sleep: Callable[[float], None] = time.sleep) -> None:
+    def pause(self, slot: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Sleep before the next attempt; return how long."""
         remaining = self.policy.max_seconds - (self.clock() - self.started)
-        sleep(max(0.0, min(self.policy.delay(self.attempts), remaining)))
+        seconds = max(0.0, min(self.policy.delay(self.attempts, slot), remaining))
+        sleep(seconds)
+        return seconds

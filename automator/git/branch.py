@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -105,7 +106,14 @@ class BranchPusher:
                 self._git("commit", "--quiet", "--no-verify", "-m", message, cwd=tree, extra_env=self._identity_env())
                 return self._git("rev-parse", "HEAD", cwd=tree)
             finally:
-                self._git("worktree", "remove", "--force", str(tree))
+                self._remove_worktree(tree)
+
+    def _remove_worktree(self, tree: Path) -> None:
+        try:
+            self._git("worktree", "remove", "--force", str(tree))
+        except GitError:  # never hide the error that got us here; prune what is left
+            shutil.rmtree(tree, ignore_errors=True)
+            self.repo.git.execute(["git", "worktree", "prune"], with_exceptions=False)
 
     def _push(self, sha: str, branch: str, expected: str | None) -> None:
         lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"

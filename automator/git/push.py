@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["pushed", "retry", "refused", "failed"]
+Outcome = Literal["pushed", "retry", "transient", "refused", "failed"]
 
 # The remote moved under us: fetch, rebase, push again.
 _RETRYABLE = (
@@ -17,6 +17,19 @@ _RETRYABLE = (
     "reference already exists",
 )
 _HOOK = ("hook declined", "pre-receive hook", "update hook")
+# The connection failed, not the push: try the same push again after a pause.
+_TRANSIENT = (
+    "the requested url returned error: 500",
+    "the requested url returned error: 502",
+    "the requested url returned error: 503",
+    "the requested url returned error: 504",
+    "rpc failed",
+    "early eof",
+    "connection reset",
+    "connection timed out",
+    "operation timed out",
+    "the remote end hung up unexpectedly",
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,8 @@ def _remote_messages(stderr: str) -> str:
 
 
 def classify_push(status: int, stdout: str, stderr: str) -> PushResult:
-    """Classify ``git push --porcelain`` output: pushed, retry (remote moved), refused (hook), failed."""
+    """Classify ``git push --porcelain`` output: pushed, retry (remote moved), transient
+    (connection trouble: push again), refused (hook), failed."""
     if status == 0:
         return PushResult("pushed")
     ref_lines = [line for line in stdout.splitlines() if line.startswith("!")]
@@ -42,5 +56,7 @@ def classify_push(status: int, stdout: str, stderr: str) -> PushResult:
         return PushResult("refused", "the remote refused the push: " + (ref_lines[0].split("\t")[-1] if ref_lines else "hook declined") + (f" ({detail})" if detail else ""))
     if any(marker in lowered for marker in _RETRYABLE):
         return PushResult("retry", text.strip())
-    reason = (stderr.strip() or stdout.strip() or f"git push exited with {status}").splitlines()
-    return PushResult("failed", " ".join(line.strip() for line in reason[-3:]))
+    reason = " ".join(line.strip() for line in (stderr.strip() or stdout.strip() or f"git push exited with {status}").splitlines()[-3:])
+    if any(marker in stderr.lower() for marker in _TRANSIENT):
+        return PushResult("transient", reason)
+    return PushResult("failed", reason)

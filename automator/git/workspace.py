@@ -34,6 +34,7 @@ class RunState:
     base: str  # the commit our own commit (if any) sits on
     scan: str  # scanned path relative to the root
     detached: bool  # True when the run works on a detached HEAD (another branch)
+    start: str = ""  # where the branch was before the run fast-forwarded or rebased it
 
 
 def find_repository(path: Path) -> git.Repo:
@@ -174,9 +175,11 @@ class Workspace:
             status, parent, _ = self.try_git("rev-parse", "--verify", "--quiet", "HEAD^")
             if head == state.base or (status == 0 and parent.strip() == state.base):
                 self.git("reset", "--quiet", state.base)
+                if state.start and state.start != state.base:  # only when pushing: the tree was clean
+                    self.git("reset", "--quiet", "--hard", state.start)
             else:
                 log.warning("not resetting %s: it moved past %s since the interrupted run", state.original, state.base[:12])
         else:
             self.git("checkout", "--quiet", "--force", state.original)
-        self.git("checkout", "--quiet", state.base if not state.detached else "HEAD", "--", state.scan)
+        self.try_git("checkout", "--quiet", "HEAD", "--", state.scan)  # fails harmlessly if nothing is tracked there
         self.git("clean", "--quiet", "-d", "--force", "--", state.scan)

@@ -13,6 +13,7 @@ that landed meanwhile is kept). It never force-pushes and never makes merge comm
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,12 +61,12 @@ class _Run:
     def __init__(self, ws: Workspace, scan: str, options: WriteOptions, target: Target, ctx: Context) -> None:
         self.ws, self.scan, self.options, self.target, self.ctx = ws, scan, options, target, ctx
         self.deadline = Deadline(options.retry)
-        self.base = ws.head()
+        self.base = self.start = ws.head()
         self.replans = 0
 
     def remember(self, base: str) -> None:
         self.base = base
-        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached))
+        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached, self.start))
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
@@ -77,6 +78,7 @@ class _Run:
         """True when our commit landed; False when it was dropped and the caller must re-plan."""
         remote, branch = self.target.remote, self.target.branch
         assert remote is not None
+        round_started = time.monotonic()
         while True:
             if not self.deadline.next_attempt():
                 raise GitError(
@@ -90,8 +92,16 @@ class _Run:
                 return True
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
+            if result.outcome == "transient":
+                log.warning("push to %s %s failed (%s); trying again", remote, branch, result.reason)
+                self.deadline.pause(slot=time.monotonic() - round_started)
+                round_started = time.monotonic()
+                continue
+            slot = time.monotonic() - round_started
             log.info("push to %s %s rejected (%s); fetching and rebasing", remote, branch, result.reason)
-            self.deadline.pause()
+            waited = self.deadline.pause(slot=slot)
+            log.debug("attempt %d: round %.2f s, waited %.2f s", self.deadline.attempts, slot, waited)
+            round_started = time.monotonic()
             fresh = self.target.fetch(self.ws)
             if fresh is None:
                 raise GitError(f"branch {branch} disappeared from {remote} while pushing")
@@ -128,12 +138,14 @@ class _Run:
             self.replans += 1
             plan = replan()
 
-    def undo(self) -> None:
+    def undo(self) -> bool:
         """Leave the checkout as it was: no rebase, no commit of ours, original branch."""
         try:
-            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached))
+            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached, self.start))
+            return True
         except GitError as error:  # report the first failure, not the clean-up's
-            log.warning("could not fully restore the checkout: %s", error)
+            log.warning("could not fully restore the checkout (the next run will): %s", error)
+            return False
 
 
 def write_updates(
@@ -150,6 +162,7 @@ def write_updates(
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
     ws.lock(options.retry.max_seconds)
+    keep_marker = False
     try:
         ws.recover()
         refuse_dirty(ws, scan, options)
@@ -166,13 +179,14 @@ def write_updates(
                     ws.git("checkout", "--quiet", "--detach", head)
             result = run.execute(replan, apply)
         except BaseException:
-            run.undo()
+            keep_marker = not run.undo()
             raise
         if target.detached:
             ws.git("checkout", "--quiet", "--force", target.original)
         return result
     finally:
-        ws.clear_state()
+        if not keep_marker:
+            ws.clear_state()
         ws.unlock()
 
 

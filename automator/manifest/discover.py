@@ -30,44 +30,55 @@ def manifest_paths(scan_path: Path) -> Iterator[Path]:
     if scan_path.is_file():
         yield scan_path
         return
-    chosen: dict[Path, Path] = {}  # real file -> the path reporting it (a direct path wins)
-    for path in _walk(scan_path):
-        real = path.resolve()
-        if real not in chosen or (chosen[real].resolve() != chosen[real].absolute() and real == path.absolute()):
-            chosen[real] = path
-    yield from sorted(chosen.values())
+    direct: list[str] = []
+    linked: dict[str, str] = {}  # real path -> first path reaching it through a symlink
+    for path, through_link in _walk(str(scan_path)):
+        if through_link:
+            linked.setdefault(os.path.realpath(path), path)
+        else:
+            direct.append(path)
+    if linked:  # a file reached directly and through a link is reported once, directly
+        seen = {os.path.realpath(p) for p in direct}
+        direct.extend(p for real, p in linked.items() if real not in seen)
+    for path in sorted(direct):
+        yield Path(path)
 
 
-def _walk(scan_path: Path) -> Iterator[Path]:
-    root = scan_path.resolve()
+def _walk(scan_path: str) -> Iterator[tuple[str, bool]]:
+    """(path, reached through a symlink) of manifest files; links must stay inside the root."""
+    root = os.path.realpath(scan_path)
     visited = {root}
+    linked_dirs: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(scan_path, followlinks=True):
-        here = Path(dirpath)
+        dir_linked = dirpath in linked_dirs
         keep = []
-        for name in sorted(dirnames):
-            child = here / name
-            if name in SKIP_DIRS or not _inside(child, root):
+        for name in dirnames:
+            child = os.path.join(dirpath, name)
+            if name in SKIP_DIRS:
                 continue
-            real = child.resolve() if child.is_symlink() else None
-            if real is not None and real in visited:
-                continue  # a link back into a directory already walked
-            if real is not None:
+            if os.path.islink(child):
+                real = os.path.realpath(child)
+                if not _within(real, root) or real in visited:
+                    continue  # outside the root, or a link back into a directory already walked
                 visited.add(real)
+                linked_dirs.add(child)
+            elif dir_linked:
+                linked_dirs.add(child)
             keep.append(name)
         dirnames[:] = keep
-        for name in sorted(filenames):
-            path = here / name
-            if is_manifest_name(name) and _inside(path, root) and path.is_file():
-                yield path
+        for name in filenames:
+            if not is_manifest_name(name):
+                continue
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                if _within(os.path.realpath(path), root) and os.path.isfile(path):
+                    yield path, True
+            elif os.path.isfile(path):
+                yield path, dir_linked
 
 
-def _inside(path: Path, root: Path) -> bool:
-    if not path.is_symlink():
-        return True
-    try:
-        return path.resolve().is_relative_to(root)
-    except OSError:
-        return False
+def _within(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def read_candidate(path: Path, markers: tuple[str, ...]) -> str | None:

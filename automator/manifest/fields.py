@@ -44,10 +44,10 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
             span, quote = doc.scalar(found.image)
             ref = parse_image_ref(repo_text)
             node, kind = found.image, "image"
-        if ref.digest:
+        if ref.digest and not ref.tag:  # repo:tag@digest is kept consistent (docs/rules.md)
             raise AutomatorError(
-                f"image {ref.written} of container {found.container!r} is pinned by digest; left alone",
-                hint="remove the digest to let automation choose tags",
+                f"image {ref.written} of container {found.container!r} is pinned by digest only; left alone",
+                hint="write repo:tag@digest to let the digest move with the tag",
             )
     except AutomatorError as error:
         return Problem(f"{where}: {error}", file=doc.file, image=_repo_or_text(repo_text), line=doc.line_of(found.image))

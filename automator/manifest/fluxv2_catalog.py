@@ -19,10 +19,9 @@ the object; it never stops the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
@@ -33,6 +32,7 @@ API_VERSIONS = ("v1beta1", "v1beta2", "v1")
 KINDS = ("ImagePolicy", "ImageRepository")
 DEFAULT_NAMESPACE = "default"
 ORDERS = ("asc", "desc")
+_T = TypeVar("_T")
 
 
 def screen(text: str) -> bool:
@@ -50,7 +50,7 @@ def is_flux_image_object(data: Any) -> bool:
 
 @dataclass(frozen=True)
 class FluxPolicy:
-    """One usable ImagePolicy: what it scans and how it chooses."""
+    """One usable ImagePolicy: what it scans and how it chooses (``spec.source`` is its file)."""
 
     key: str
     repository: str
@@ -58,16 +58,36 @@ class FluxPolicy:
     spec: PolicySpec
 
 
+def nearness(a: str, b: str) -> int:
+    """How many leading directories two relative file names share."""
+    shared = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1], strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
+
+
+def nearest(candidates: Sequence[_T], file: str, where: Callable[[_T], str]) -> _T:
+    """The candidate defined closest to ``file`` (the last one among equals)."""
+    return max(reversed(candidates), key=lambda c: nearness(where(c), file))
+
+
 @dataclass(frozen=True)
 class FluxCatalog:
-    """``namespace:name`` -> :class:`FluxPolicy`; ``broken`` keys name policies that failed."""
+    """``namespace:name`` -> the ImagePolicies of that name; ``broken`` keys name failed ones.
 
-    policies: Mapping[str, FluxPolicy] = field(default_factory=lambda: MappingProxyType({}))
-    broken: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    A repository holding several clusters often defines the same ``flux-system:app`` once per
+    cluster; a marker then uses the definition nearest to its own file.
+    """
+
+    policies: Mapping[str, tuple[FluxPolicy, ...]] = field(default_factory=dict)
+    broken: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
-    def get(self, key: str) -> FluxPolicy | None:
-        return self.policies.get(key)
+    def get(self, key: str, near: str = "") -> FluxPolicy | None:
+        found = self.policies.get(key)
+        return nearest(found, near, lambda p: p.spec.source or "") if found else None
 
     def __len__(self) -> int:
         return len(self.policies)
@@ -163,23 +183,44 @@ class CatalogBuilder:
         return obj.namespace or DEFAULT_NAMESPACE
 
     def build(self) -> FluxCatalog:
-        repositories: dict[str, tuple[str, str] | None] = {}
+        self._warn_duplicates()
+        repositories: dict[str, list[tuple[_Object, tuple[str, str] | None]]] = {}
         for obj in self._objects:
             if obj.kind == "ImageRepository":
-                repositories[f"{self._namespace(obj)}:{obj.name}"] = self._repository(obj)
-        policies: dict[str, FluxPolicy] = {}
+                repositories.setdefault(self._key(obj), []).append((obj, self._repository(obj)))
+        policies: dict[str, list[FluxPolicy]] = {}
         broken: dict[str, str] = {}
         for obj in self._objects:
             if obj.kind != "ImagePolicy":
                 continue
-            key = f"{self._namespace(obj)}:{obj.name}"
+            key = self._key(obj)
             try:
-                policies[key] = self._policy(obj, key, repositories)
+                policies.setdefault(key, []).append(self._policy(obj, key, repositories))
             except ValueError as error:
                 message = f"ImagePolicy {key} in {obj.file}: {error}"
                 broken[key] = message
                 self._problem(obj.file, obj.line, message)
-        return FluxCatalog(MappingProxyType(policies), MappingProxyType(broken), tuple(self._problems))
+        frozen = {key: tuple(found) for key, found in policies.items() if found}
+        return FluxCatalog(frozen, broken, tuple(self._problems))
+
+    def _key(self, obj: _Object) -> str:
+        return f"{self._namespace(obj)}:{obj.name}"
+
+    def _warn_duplicates(self) -> None:
+        """Two objects of one kind and name in one directory: the last one counts."""
+        seen: dict[tuple[str, str, str], _Object] = {}
+        for obj in self._objects:
+            key = (obj.kind, self._key(obj), obj.file.rpartition("/")[0])
+            if key in seen:
+                self._problems.append(
+                    Problem(
+                        message=f"{obj.kind} {key[1]} is defined in {seen[key].file} and again in {obj.file}; using the one in {obj.file}",
+                        file=obj.file,
+                        line=obj.line,
+                        severity="warning",
+                    )
+                )
+            seen[key] = obj
 
     def _repository(self, obj: _Object) -> tuple[str, str] | None:
         image = obj.spec.get("image")
@@ -193,7 +234,7 @@ class CatalogBuilder:
             self._problem(obj.file, obj.line, f"{label}: spec.image {image!r} is not an image name: {error}", image=image)
             return None
 
-    def _policy(self, obj: _Object, key: str, repositories: Mapping[str, tuple[str, str] | None]) -> FluxPolicy:
+    def _policy(self, obj: _Object, key: str, repositories: Mapping[str, list[tuple[_Object, tuple[str, str] | None]]]) -> FluxPolicy:
         ref = obj.spec.get("imageRepositoryRef")
         if not isinstance(ref, Mapping) or not isinstance(ref.get("name"), str):
             raise ValueError("spec.imageRepositoryRef.name is missing")
@@ -201,9 +242,8 @@ class CatalogBuilder:
         target = f"{namespace}:{ref['name']}"
         if target not in repositories:
             raise ValueError(f"its ImageRepository {target} is not in the scanned tree")
-        repository = repositories[target]
+        _, repository = nearest(repositories[target], obj.file, lambda pair: pair[0].file)
         if repository is None:
             raise ValueError(f"its ImageRepository {target} is unusable (see the problem reported for it)")
         spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line)
         return FluxPolicy(key=key, repository=repository[0], image_name=repository[1], spec=spec)
-

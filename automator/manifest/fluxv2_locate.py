@@ -90,7 +90,7 @@ def bind_catalog(locators: Mapping[str, Locator], catalog: FluxCatalog) -> dict[
 def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> ImageUse | Problem:
     """The ImageUse for one marked field, or a Problem (a warning for an unknown policy)."""
     where = f"{site.file}:{site.line}"
-    policy = catalog.get(site.marker.policy)
+    policy = catalog.get(site.marker.policy, near=site.file)
     if policy is None:
         return _unknown(site, catalog)
     try:
@@ -107,13 +107,16 @@ def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> Ima
         )
 
 
+_WHERE = " (scan a directory that also holds the ImagePolicy and its ImageRepository)"
+
+
 def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
     where, name = f"{site.file}:{site.line}", site.marker.policy
     if name in catalog.broken:
         return Problem(f"{where}: {catalog.broken[name]}; value left unchanged", file=site.file, line=site.line)
     hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
     return Problem(
-        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree; value left unchanged{hint}",
+        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree; value left unchanged{hint or _WHERE}",
         file=site.file,
         line=site.line,
         severity="warning",

@@ -26,7 +26,7 @@ from automator.manifest.yamldoc import (
     items,
     text_of,
 )
-from automator.manifest.yamlline import scan_lines
+from automator.manifest.yamlline import parse_line
 from automator.model import Span
 
 
@@ -77,20 +77,42 @@ def workload_of(root: Node) -> str:
     return f"{kind}/{name}" if kind and name else kind or ""
 
 
+def marked_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(line number, offset, line)`` of each line of ``text`` that mentions the marker key."""
+    pos, line_no, counted = text.find(MARKER_KEY), 1, 0
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line_no += text.count("\n", counted, start)
+        counted = start
+        line = text[start:end].removesuffix("\r")
+        if start == 0 and line.startswith("\ufeff"):
+            line, start = line[1:], 1
+        yield line_no, start, line
+        pos = text.find(MARKER_KEY, end)
+
+
 def marker_sites(doc: Document) -> Iterator[MarkerSite]:
-    """Every scalar of ``doc`` carrying a ``$imagepolicy`` line comment, in file order."""
-    if MARKER_KEY not in doc.chunk.text:
-        return
-    slots: dict[int, _Slot] = {}
-    _slots(doc.root, (), slots, doc)
-    workload = workload_of(doc.root)
-    for scalar in scan_lines(doc.chunk.text):
-        if not scalar.value or MARKER_KEY not in scalar.comment:
+    """Every scalar of ``doc`` carrying a ``$imagepolicy`` line comment, in file order.
+
+    Only lines mentioning the marker are parsed; the composed tree confirms each one (a
+    line inside a block scalar has no scalar node starting where its value would).
+    """
+    slots: dict[int, _Slot] | None = None
+    workload = ""
+    for number, offset, line in marked_lines(doc.chunk.text):
+        parsed = parse_line(line)
+        if parsed is None or not parsed.value or MARKER_KEY not in parsed.comment:
             continue
-        marker = parse_marker(scalar.comment)
+        marker = parse_marker(parsed.comment)
         if marker is None:
             continue
-        start = doc.chunk.start + scalar.start - (1 if scalar.quote else 0)
+        if slots is None:
+            slots = {}
+            _slots(doc.root, (), slots, doc)
+            workload = workload_of(doc.root)
+        start = doc.chunk.start + offset + parsed.start - (1 if parsed.quote else 0)
         slot = slots.get(start)
         if slot is None:
             continue
@@ -101,7 +123,7 @@ def marker_sites(doc: Document) -> Iterator[MarkerSite]:
             error = problem.message
         yield MarkerSite(
             file=doc.file,
-            line=doc.first_line + scalar.line - 1,
+            line=doc.first_line + number - 1,
             span=span,
             quote=quote,
             error=error,

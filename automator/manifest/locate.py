@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from automator.errors import ManifestError
-from automator.manifest.yamldoc import Document, compose, split_documents
+from automator.manifest.yamldoc import Chunk, Document, compose, split_documents
 from automator.model import ImageUse, Problem
 
 
@@ -71,27 +71,42 @@ def screen(text: str, locators: Mapping[str, Locator]) -> bool:
     return any(marker in text for marker in all_markers(locators))
 
 
-def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = None) -> Located:
-    """Find every automated field in one file's text. Never raises for bad input."""
-    if locators is None:
-        from automator.manifest.locators import LOCATORS as locators
+@dataclass
+class Parsed:
+    """The screened documents of one text, composed once (a root, or the parse error)."""
+
+    text: str
+    docs: dict[int, tuple[Chunk, Any, list[Locator]]]
+
+
+def parse_text(text: str, locators: Mapping[str, Locator]) -> Parsed:
+    """Compose every document that contains a marker of some locator; skip the others."""
+    docs: dict[int, tuple[Chunk, Any, list[Locator]]] = {}
     if not screen(text, locators):
-        return Located(file)
-    uses: list[ImageUse] = []
-    problems: list[Problem] = []
-    facts: list[Fact] = []
+        return Parsed(text, docs)
     for chunk in split_documents(text):
         interested = [loc for loc in locators.values() if any(m in chunk.text for m in loc.markers)]
         if not interested:
             continue
         try:
-            root = compose(chunk, chunk.first_line)
+            root: Any = compose(chunk, chunk.first_line)
         except ManifestError as error:
-            problems.append(Problem(f"{file}: {error.message}", file=file, line=chunk.first_line))
+            root = error
+        docs[chunk.index] = (chunk, root, interested)
+    return Parsed(text, docs)
+
+
+def locate_parsed(file: str, parsed: Parsed) -> Located:
+    uses: list[ImageUse] = []
+    problems: list[Problem] = []
+    facts: list[Fact] = []
+    for chunk, root, interested in parsed.docs.values():
+        if isinstance(root, ManifestError):
+            problems.append(Problem(f"{file}: {root.message}", file=file, line=chunk.first_line))
             continue
         if root is None:
             continue
-        doc = Document(file, text, chunk, root)
+        doc = Document(file, parsed.text, chunk, root)
         for locator in interested:
             try:
                 for found in locator.locate(doc):
@@ -99,6 +114,13 @@ def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = N
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
     return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
+
+
+def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = None) -> Located:
+    """Find every automated field in one file's text. Never raises for bad input."""
+    if locators is None:
+        from automator.manifest.locators import LOCATORS as locators
+    return locate_parsed(file, parse_text(text, locators))
 
 
 def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:

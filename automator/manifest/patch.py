@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from automator.errors import ManifestError
 from automator.manifest.yamldoc import (
     compose,
-    is_mapping,
-    is_scalar,
-    is_sequence,
+    kind_name,
     split_documents,
     value_bounds,
 )
@@ -76,7 +74,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return out
 
 
-def verify_edits(old: str, new: str, edits: Sequence[Edit]) -> None:
+def verify_edits(old: str, new: str, edits: Sequence[Edit], roots: tuple[dict, dict] | None = None) -> None:
     """Re-parse the edited documents and raise unless only the edited scalars differ.
 
     Every node of every edited document must be the same (same shape, same anchors, same
@@ -92,56 +90,76 @@ def verify_edits(old: str, new: str, edits: Sequence[Edit]) -> None:
             if old_chunk.text != new_chunk.text:
                 raise ManifestError(f"document {old_chunk.index + 1} changed although it has no edit")
             continue
-        old_root = compose(old_chunk, old_chunk.first_line)
-        new_root = compose(new_chunk, new_chunk.first_line)
-        _compare(old_root, new_root, old_chunk.start, expected, set(), old)
+        old_root = _root(roots[0] if roots else {}, old_chunk)
+        new_root = _root(roots[1] if roots else {}, new_chunk)
+        _compare(old_root, new_root, old_chunk.start, expected, old)
         if expected:
             lines = sorted(old.count("\n", 0, offset) + 1 for offset in expected)
             raise ManifestError(f"line {lines[0]}: the edited text is not a whole value")
+
+
+def _root(known: dict, chunk):
+    """The composed root of a chunk: reused when already parsed (same text), else composed."""
+    entry = known.get(chunk.index)
+    if entry is not None and entry[0].text == chunk.text:
+        if isinstance(entry[1], ManifestError):
+            raise entry[1]
+        return entry[1]
+    return compose(chunk, chunk.first_line)
 
 
 def _unquoted(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
-def _compare(a, b, base: int, expected: dict[int, str], seen: set[int], text: str) -> None:
+def _compare(a, b, base: int, expected: dict[int, str], text: str) -> None:
+    """Walk both trees together; raise at the first difference not expected by an edit."""
     if a is None or b is None:
         if a is not b:
             raise ManifestError("a document became empty or non-empty")
         return
-    if id(a) in seen:
-        return
-    seen.add(id(a))
-    if type(a).__name__ != type(b).__name__ or a.tag != b.tag and not is_scalar(a):
-        raise ManifestError(f"line {a.start_mark.line + 1}: the structure changed")
-    if is_scalar(a):
-        start = value_bounds(text, a, base)[0] + (1 if a.style in ('"', "'") else 0)
-        want = expected.pop(start, a.value)
-        if b.value != want:
-            raise ManifestError(f"line {a.start_mark.line + 1}: value {a.value!r} became {b.value!r}, expected {want!r}")
-        return
-    if is_mapping(a):
-        pairs = list(zip(a.value, b.value, strict=False))
-        if len(a.value) != len(b.value):
-            raise ManifestError(f"line {a.start_mark.line + 1}: a mapping changed size")
-        for (ka, va), (kb, vb) in pairs:
-            _compare(ka, kb, base, expected, seen, text)
-            _compare(va, vb, base, expected, seen, text)
-    elif is_sequence(a):
-        if len(a.value) != len(b.value):
-            raise ManifestError(f"line {a.start_mark.line + 1}: a list changed size")
-        for x, y in zip(a.value, b.value, strict=False):
-            _compare(x, y, base, expected, seen, text)
+    seen: set[int] = set()
+    stack = [(a, b)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        x, y = pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        kind = type(x)
+        if kind is not type(y):
+            raise ManifestError(f"line {x.start_mark.line + 1}: the structure changed")
+        value = x.value
+        if kind.__name__ == "ScalarNode":
+            if value == y.value:
+                continue  # an edited scalar left unchanged is caught below: its edit stays unmatched
+            start = value_bounds(text, x, base)[0] + (1 if x.style in ('"', "'") else 0)
+            want = expected.pop(start, value)
+            if y.value != want:
+                raise ManifestError(f"line {x.start_mark.line + 1}: value {value!r} became {y.value!r}, expected {want!r}")
+            continue
+        if x.tag != y.tag or len(value) != len(y.value):
+            raise ManifestError(f"line {x.start_mark.line + 1}: a {kind_name(x)} changed shape")
+        if kind.__name__ == "MappingNode":
+            for (kx, vx), (ky, vy) in zip(value, y.value, strict=True):
+                push((vx, vy))
+                push((kx, ky))
+        else:
+            for pair in zip(value, y.value, strict=True):
+                push(pair)
 
 
 def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -> str:
     """Apply updates to one file's text; raise :class:`ManifestError` unless exactly they changed.
 
     Two proofs: the re-parsed documents equal the old ones apart from the edited scalars, and
-    re-locating the new text finds the same automated fields with the new tags.
+    re-locating the new text finds the same automated fields with the new tags. Each text is
+    parsed once for both.
     """
-    from automator.manifest.locate import locate_text
+    from automator.manifest.locate import locate_parsed, parse_text
 
+    if locators is None:
+        from automator.manifest.locators import LOCATORS as locators
     for update in updates:
         use = update.use
         was = use.current if use.current is not None else use.image.tag or "" if use.field == "tag" else use.image.written
@@ -149,16 +167,20 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
             raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
     edits = edits_for(updates)
     new = apply_edits(text, edits)
-    verify_edits(text, new, edits)
-    before = locate_text(file, text, locators).uses
-    after = locate_text(file, new, locators).uses
+    old_parsed, new_parsed = parse_text(text, locators), parse_text(new, locators)
+    verify_edits(text, new, edits, (old_parsed.docs, new_parsed.docs))
+    before = locate_parsed(file, old_parsed).uses
+    after = locate_parsed(file, new_parsed).uses
     wanted = {_key(u): _state(u) for u in before}
     for update in updates:
         wanted[_key(update.use)] = _state(update.use, update.to_tag)
     found = {_key(u): _state(u) for u in after}
     if found != wanted:
         changed = sorted(k[3] for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
-        raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
+        raise ManifestError(
+            f"{file}: re-locating the patched text does not show the planned change "
+            f"(containers {', '.join(changed)})"
+        )
     return new
 
 

@@ -19,11 +19,38 @@ from automator.model import Span
 
 try:  # pragma: no cover - depends on the installation
     import yaml as _pyyaml
+    from yaml import nodes as _nodes
 
     FAST = bool(getattr(_pyyaml, "__with_libyaml__", False))
 except ImportError:  # pragma: no cover
     _pyyaml = None
     FAST = False
+
+if FAST:
+
+    from yaml._yaml import CParser as _CParser
+
+    class _TextLoader(_CParser):  # type: ignore[misc,name-defined]
+        """libyaml's composer with no tag resolution at all: every scalar stays text.
+
+        The composer calls back into Python for every node to resolve implicit tags; these
+        constant answers keep that callback trivial (positions are all the locators need).
+        """
+
+        _TAGS = {
+            _nodes.ScalarNode: "tag:yaml.org,2002:str",
+            _nodes.SequenceNode: "tag:yaml.org,2002:seq",
+            _nodes.MappingNode: "tag:yaml.org,2002:map",
+        }
+
+        def resolve(self, kind, value, implicit):  # noqa: ARG002 - libyaml's callback signature
+            return self._TAGS[kind]
+
+        def descend_resolver(self, current_node, current_index):
+            pass
+
+        def ascend_resolver(self):
+            pass
 
 BOM = "\ufeff"
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
@@ -61,7 +88,7 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
     use_fast = FAST if backend is None else backend == "libyaml"
     try:
         if use_fast:
-            return _pyyaml.compose(chunk.text, Loader=_pyyaml.CSafeLoader)
+            return _TextLoader(chunk.text).get_single_node()
         from ruamel.yaml import YAML
 
         return YAML(typ="rt", pure=True).compose(chunk.text)
@@ -74,7 +101,7 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
 
 @dataclass
 class Document:
-    """A composed document of a file. Offsets from nodes are made absolute by :meth:`span`."""
+    """A composed document of a file. Node offsets are made absolute by :meth:`offset`/:meth:`scalar`."""
 
     file: str
     text: str  # the whole file text
@@ -120,6 +147,15 @@ class Document:
 
 
 _PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)+")
+
+
+def load_strings(text: str) -> Any:
+    """Load YAML data with every scalar as a string (no 1.10 -> 1.1, no dates)."""
+    if FAST:
+        return _pyyaml.load(text, Loader=_pyyaml.CBaseLoader)
+    from ruamel.yaml import YAML
+
+    return YAML(typ="base", pure=True).load(text)
 
 
 def value_bounds(text: str, node: Node, base: int) -> tuple[int, int]:
@@ -185,6 +221,6 @@ def text_of(node: Node | None) -> str | None:
     """The string value of a scalar node (None for anything else or a null)."""
     if node is None or not is_scalar(node):
         return None
-    if node.tag.endswith(":null") and node.value in ("", "~", "null", "Null", "NULL"):
+    if not node.style and node.value in ("", "~", "null", "Null", "NULL"):
         return None
     return node.value

@@ -1,53 +1,25 @@
-"""Find single-line YAML scalars and their trailing comments without parsing the document.
+"""Read one YAML line: its key, its one-line scalar value (exact offsets) and its comment.
 
-Flux v2 markers are line comments on a scalar (``image: app:1.0 # {"$imagepolicy": ...}``),
-so a line scanner is enough to locate them, and it costs nothing on lines without a marker.
-:func:`scan_lines` walks a text line by line, skips the content of block scalars (``|``/``>``)
-and yields every line that holds a one-line scalar value: ``key: value``, ``- value``,
-``- key: value`` with plain, single- or double-quoted values, anchors and tags allowed.
-Offsets are character offsets into the whole text; line numbers start at 1.
+Flux v2 markers are line comments on a scalar (``image: app:1.0 # {"$imagepolicy": ...}``)
+and comments are not part of a composed YAML tree, so the lines that mention a marker are
+read with :func:`parse_line`: ``key: value``, ``- value``, ``- key: value`` with plain,
+single- or double-quoted values, anchors and tags allowed. The composed tree then confirms
+that the value really is a scalar there (not text inside a block scalar).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-_LINE = re.compile(r"[^\n]*\n?")
 _BLANK = " \t"
 # characters that cannot start a plain scalar (flow collections, aliases, reserved indicators)
 _NOT_PLAIN = set("[]{},*%@`")
 
 
 @dataclass(frozen=True)
-class ScalarLine:
-    """One line of a YAML text: its key, and its one-line scalar value when ``value`` is True.
+class Parsed:
+    """What a line holds; ``start``/``end`` bound the value's content (quotes excluded)."""
 
-    ``start``/``end`` bound the scalar's content (quotes excluded); ``column`` is where the key
-    (or the keyless value) starts; ``item`` says the line opens a sequence item (``- ...``);
-    ``comment`` is the line comment from its ``#`` on ("" when none).
-    """
-
-    line: int
-    start: int
-    end: int
-    quote: str
-    key: str | None
-    column: int
-    comment: str
-    item: bool = False
-    value: bool = True
-    text: str = ""
-
-    @property
-    def document_start(self) -> bool:
-        """True for the ``---`` line that opens a document (no key, no value)."""
-        return self.column < 0
-
-
-@dataclass(frozen=True)
-class _Parsed:
     key: str | None
     column: int
     start: int
@@ -126,11 +98,11 @@ def _properties(line: str, i: int) -> int:
     return i
 
 
-def parse_line(line: str) -> _Parsed | None:
+def parse_line(line: str) -> Parsed | None:
     """Key, scalar value and comment of one line (without its line break), or None.
 
     A line with a key but no one-line scalar value (``spec:``, ``key: [a, b]``) gives a
-    :class:`_Parsed` whose ``value`` is False, so callers can follow the key structure.
+    :class:`Parsed` whose ``value`` is False, so callers can follow the key structure.
     """
     i = _skip(line, 0)
     if i == len(line) or line[i] == "#" or line.startswith(("---", "..."), i):
@@ -147,12 +119,12 @@ def parse_line(line: str) -> _Parsed | None:
         key, after = found
         i = _skip(line, after)
     i = _properties(line, i)
-    keyed = _Parsed(key, column, i, i, "", "", item=item, value=False) if key is not None else None
+    keyed = Parsed(key, column, i, i, "", "", item=item, value=False) if key is not None else None
     if i == len(line) or line[i] == "#":
         return keyed
     if line[i] in "|>":
         # block scalar content is indented deeper than its key (or its "-" when keyless)
-        return _Parsed(key, column if key is not None else parent, i, i, "", "", item=item, value=False, block=True)
+        return Parsed(key, column if key is not None else parent, i, i, "", "", item=item, value=False, block=True)
     if line[i] in "\"'":
         close = _quoted_end(line, i)
         if close is None:
@@ -160,70 +132,9 @@ def parse_line(line: str) -> _Parsed | None:
         rest = _skip(line, close + 1)
         if rest < len(line) and line[rest] != "#":
             return keyed
-        return _Parsed(key, column, i + 1, close, line[i], line[rest:], item=item)
+        return Parsed(key, column, i + 1, close, line[i], line[rest:], item=item)
     if line[i] in _NOT_PLAIN or _is_indicator(line, i, "?") or _is_indicator(line, i, ":"):
         return keyed
     comment = _plain_comment(line, i)
     end = len(line[:comment].rstrip(_BLANK))
-    return _Parsed(key, column, i, end, "", line[comment:], item=item)
-
-
-def _unquote(raw: str, quote: str) -> str:
-    """The value of a one-line scalar's content (simple escapes only; images need no more)."""
-    if quote == "'":
-        return raw.replace("''", "'")
-    if quote == '"' and "\\" in raw:
-        return raw.replace('\\"', '"').replace("\\\\", "\\")
-    return raw
-
-
-def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(line number, offset, line without its break)``; CRLF and a leading BOM are tolerated."""
-    for number, match in enumerate(_LINE.finditer(text), 1):
-        line = match.group()
-        if not line:
-            return
-        offset = match.start()
-        line = line.rstrip("\n")
-        if line.endswith("\r"):
-            line = line[:-1]
-        if number == 1 and line.startswith("\ufeff"):
-            line, offset = line[1:], offset + 1
-        yield number, offset, line
-
-
-def scan_lines(text: str) -> Iterator[ScalarLine]:
-    """Every keyed or one-line scalar line of ``text`` outside block scalars, in order.
-
-    Lines whose ``value`` is False carry only a key (their value is nested, a collection or
-    a block scalar); they let callers follow the structure (parents, sequence items).
-    """
-    block_column: int | None = None
-    for number, offset, line in iter_lines(text):
-        if block_column is not None:
-            indent = len(line) - len(line.lstrip(" "))
-            document_start = line.startswith(("---", "...")) and line[3:4] in ("", " ", "\t")
-            if not document_start and (not line.strip(_BLANK) or indent > block_column):
-                continue
-            block_column = None
-        if line.startswith("---") and line[3:4] in ("", " ", "\t"):
-            yield ScalarLine(line=number, start=offset, end=offset, quote="", key=None, column=-1, comment="", value=False)
-            block_column = -1 if line[3:].lstrip(_BLANK)[:1] in ("|", ">") else None
-            continue
-        parsed = parse_line(line)
-        if parsed is None:
-            continue
-        if parsed.block:
-            block_column = parsed.column
-        yield ScalarLine(
-            line=number,
-            start=offset + parsed.start,
-            end=offset + parsed.end,
-            quote=parsed.quote,
-            key=parsed.key,
-            column=parsed.column,
-            comment=parsed.comment,
-            item=parsed.item,
-            value=parsed.value,
-            text=_unquote(line[parsed.start : parsed.end], parsed.quote) if parsed.value else "",
-        )
+    return Parsed(key, column, i, end, "", line[comment:], item=item)

@@ -60,11 +60,29 @@ class RegistryAuth:
         self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._lock = threading.Lock()
+        self._settled = threading.Event()
+        self._probing = False
         self.tokens_fetched = 0
 
     @property
     def credentials(self) -> Credentials | None:
         return self._lookup()
+
+    def begin(self) -> bool:
+        """Called before each request. The first request to a registry goes alone (True: the
+        caller must call :meth:`settle` afterwards); the others wait until it has shown what
+        the registry wants, so a concurrent first wave does not collect one 401 per request."""
+        if self._settled.is_set():
+            return False
+        with self._lock:
+            if not self._probing:
+                self._probing = True
+                return True
+        self._settled.wait()
+        return False
+
+    def settle(self) -> None:
+        self._settled.set()
 
     def for_scope(self, scope: str) -> AuthBase:
         return _ScopedAuth(self, scope)

@@ -46,6 +46,14 @@ class RegistryClient:
     # --- plumbing ------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
+        probing = self.auth.begin()
+        try:
+            return self._authorised_request(method, url, path, **kwargs)
+        finally:
+            if probing:
+                self.auth.settle()
+
+    def _authorised_request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
         scope = f"repository:{path}:pull"
         what = f"{self.registry}/{path}"
         response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
@@ -75,6 +83,8 @@ class RegistryClient:
             wait = parse_retry_after(response.headers.get("Retry-After"))
             later = f" (the registry asks to wait {wait:.0f} s)" if wait is not None else ""
             return RegistryError(f"{where}: rate limited while {action}{later}", hint="run again later or log in")
+        if status >= 500:
+            return RegistryError(f"{where}: HTTP {status} while {action}", hint="the registry kept failing; try again later")
         return RegistryError(f"{where}: HTTP {status} while {action}")
 
     def _read(self, response: requests.Response, path: str, action: str) -> bytes:

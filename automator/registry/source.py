@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 from automator.context import Context
@@ -65,6 +66,8 @@ class RegistryTagSource:
         self._registries: dict[str, _Registry] = {}
         self._listed: dict[str, Sequence[TagInfo] | AutomatorError] = {}
         self._lock = threading.Lock()
+        self._digest_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._known: dict[tuple[str, str], tuple[bool, datetime | None]] = {}
         if self.credentials.config_error:
             log.warning("%s", self.credentials.config_error)
 
@@ -77,11 +80,13 @@ class RegistryTagSource:
         insecure_registries: Iterable[str] = (),
         platform: str = DEFAULT_PLATFORM,
         concurrency: int = 8,
-        tag_ttl: float = DEFAULT_TAG_TTL,
+        tag_ttl: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> RegistryTagSource:
-        """What the CLI builds: ``cache_dir=None`` disables the cache."""
-        cache = RegistryCache(cache_dir, tag_ttl=tag_ttl) if cache_dir is not None else None
+        """What the CLI builds: ``cache_dir=None`` disables the cache; tag lists stay fresh for
+        ``tag_ttl`` seconds (default ``AUTOMATOR_CACHE_TTL``, else 5 minutes)."""
+        ttl = tag_ttl if tag_ttl is not None else (ctx.cache_ttl if ctx.cache_ttl is not None else DEFAULT_TAG_TTL)
+        cache = RegistryCache(cache_dir, tag_ttl=ttl) if cache_dir is not None else None
         transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
         return cls(ctx, cache=cache, insecure_registries=insecure_registries, platform=platform,
                    concurrency=concurrency, transport=transport)
@@ -155,11 +160,18 @@ class RegistryTagSource:
     def _metadata_one(self, client: RegistryClient, path: str, tag: str) -> TagInfo | AutomatorError:
         try:
             digest = client.digest(path, tag)
-            found, created = self.cache.get_created(digest, self.platform) if self.cache else (False, None)
-            if not found:
-                created = self._created(client, path, digest)
-                if self.cache:
-                    self.cache.put_created(digest, self.platform, created)
+            key = (client.registry, digest)
+            with self._lock:
+                key_lock = self._digest_locks.setdefault(key, threading.Lock())
+            with key_lock:  # tags sharing a digest ("latest", "1.2.3") read its config once
+                found, created = self._known.get(key, (False, None))
+                if not found and self.cache:
+                    found, created = self.cache.get_created(digest, self.platform)
+                if not found:
+                    created = self._created(client, path, digest)
+                    if self.cache:
+                        self.cache.put_created(digest, self.platform, created)
+                self._known[key] = (True, created)
             return TagInfo(tag=tag, created=created, digest=digest)
         except AutomatorError as error:
             return error
@@ -193,3 +205,21 @@ class RegistryTagSource:
         registry = self._registry(host)
         futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t) for t in dict.fromkeys(tags)}
         return {tag: future.result() for tag, future in futures.items()}
+
+    def platform_digest(self, repository: str, tag: str, platform: str) -> str:
+        """The digest of ``platform``'s image behind ``tag`` (the tag's own digest when it is
+        a single-platform manifest). Raises :class:`RegistryError` when the index lacks it."""
+        host, path = split_name(repository)
+        client = self._registry(host).client
+        manifest = client.manifest(path, tag)
+        try:
+            if manifest_kind(manifest.data, manifest.media_type) != "index":
+                return manifest.digest
+        except ValueError as error:
+            raise RegistryError(f"{repository}:{tag}: {error}") from None
+        child = pick_platform(manifest.data, platform)
+        if child is None:
+            raise RegistryError(f"{repository}:{tag}: no {platform} image in the index",
+                                hint="check the platform: setting of the rule")
+        return child["digest"]
+

@@ -8,6 +8,7 @@ requests; proxies come from :class:`automator.context.Context` instead.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
 import random
 import re
@@ -38,8 +39,14 @@ class RetryPolicy:
 
 
 def is_loopback(host: str) -> bool:
+    """``localhost``, ``*.localhost``, 127.0.0.0/8 and ::1 (docker's rule for plain HTTP)."""
     host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bypasses_proxy(host: str, no_proxy: str) -> bool:
@@ -105,12 +112,12 @@ class Transport:
                 chosen[scheme] = value
         return chosen
 
-    def _check_budget(self, host: str) -> None:
+    def _check_budget(self, host: str, label: str) -> None:
         with self._lock:
             remaining = self._exhausted.get(host)
         if remaining is not None:
             raise RegistryError(
-                f"stopped before exhausting the rate limit of {host}: {remaining} requests left",
+                f"{label}: stopped before exhausting the rate limit of {host}: {remaining} requests left",
                 hint="run again later, log in for a higher limit, or keep the cache between runs",
             )
 
@@ -129,7 +136,7 @@ class Transport:
         kwargs.setdefault("allow_redirects", True)
         label = what or host
         for attempt in range(1, self.retry.attempts + 1):
-            self._check_budget(host)
+            self._check_budget(host, label)
             started = time.monotonic()
             with self._lock:
                 self.requests_sent += 1

@@ -1,0 +1,48 @@
+"""Where the rules of a run come from: ``--rules FILE`` or a rules file in the checkout.
+
+The rules file is named ``.automator.yaml`` (or ``.automator.yml``). It is looked for in the
+scanned directory and then in each parent up to the repository root (the directory holding
+``.git``), so a repository-wide file at the top serves every environment directory. Without
+one, the built-in defaults apply (written out in ``policies/default-rules.yaml``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from automator.rules.load import load_rules_file
+from automator.rules.model import RuleSet
+
+RULES_FILE_NAMES = (".automator.yaml", ".automator.yml")
+
+
+def repository_root(path: Path) -> Path | None:
+    """The nearest directory at or above ``path`` that holds ``.git`` (file or directory)."""
+    path = path.resolve()
+    for candidate in (path, *path.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def find_rules_file(start: Path, root: Path | None = None) -> Path | None:
+    """The first rules file from ``start`` upwards, stopping at the repository root.
+
+    Outside a git checkout only ``start`` (or ``root`` when given) is looked at.
+    """
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    top = repository_root(start) or (root.resolve() if root else start)
+    for directory in (start, *start.parents):
+        for name in RULES_FILE_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+        if directory == top or top not in directory.parents:
+            break
+    return None
+
+
+def load_rule_set(path: Path | None) -> RuleSet:
+    """The rules in ``path``; none (the built-in defaults) when ``path`` is None."""
+    return load_rules_file(path) if path else RuleSet()

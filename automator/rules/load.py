@@ -1,0 +1,251 @@
+"""Read rule files (YAML) into a :class:`RuleSet`; the first mistake stops with file:line.
+
+Positions come from ruamel.yaml's round-trip loader, so every :class:`ConfigError` names the
+file and the line of the offending key or value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from automator.errors import ConfigError
+from automator.rules.model import CHANGE_SIZES, Follow, FreezeWindow, Match, Rule, RuleSet, Settings
+from automator.rules.values import normalise_image_glob, parse_duration, parse_week_time
+
+RULE_KEYS = {
+    "name", "match", "policy", "write", "pr", "min-age", "max-change", "freeze", "hold",
+    "follow", "soak", "digest", "platform",
+}
+MATCH_KEYS = {"paths", "images", "change"}
+
+
+class _At:
+    """A value with the place it was written, for error messages."""
+
+    def __init__(self, source: str, line: int | None) -> None:
+        self.source, self.line = source, line
+
+    def fail(self, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, source=self.source, line=self.line, hint=hint)
+
+
+def _line_of_key(node: Any, key: Any, source: str) -> _At:
+    try:
+        return _At(source, node.lc.key(key)[0] + 1)
+    except (AttributeError, KeyError, TypeError):
+        return _At(source, getattr(getattr(node, "lc", None), "line", -1) + 1 or None)
+
+
+def _line_of_item(node: CommentedSeq, index: int, source: str) -> _At:
+    try:
+        return _At(source, node.lc.item(index)[0] + 1)
+    except (AttributeError, KeyError, IndexError):
+        return _At(source, node.lc.line + 1)
+
+
+def parse_rules(text: str, source: str) -> RuleSet:
+    """Parse the text of a rules file; raise :class:`ConfigError` with file:line."""
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"not valid YAML: {error.problem or error}", source=source, line=line) from None
+    if data is None:
+        return RuleSet(sources=(source,))
+    if not isinstance(data, CommentedMap):
+        raise ConfigError("a rules file is a mapping with a 'rules:' list", source=source, line=1)
+    for key in data:
+        if key not in ("version", "rules"):
+            raise _line_of_key(data, key, source).fail(f"unknown key {key!r}", hint="expected 'version' and 'rules'")
+    if data.get("version", 1) != 1:
+        raise _line_of_key(data, "version", source).fail(f"unsupported version {data['version']!r}", hint="use version: 1")
+    rules = data.get("rules", [])
+    if not isinstance(rules, CommentedSeq):
+        raise _line_of_key(data, "rules", source).fail("'rules' must be a list of rules")
+    return RuleSet(tuple(_rule(rules, i, source) for i in range(len(rules))), (source,))
+
+
+def load_rules_file(path: Path) -> RuleSet:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read rules file: {error}", source=str(path)) from None
+    return parse_rules(text, str(path))
+
+
+def _rule(rules: CommentedSeq, index: int, source: str) -> Rule:
+    node, at = rules[index], _line_of_item(rules, index, source)
+    if not isinstance(node, CommentedMap):
+        raise at.fail("each rule is a mapping (match:, and what to set)")
+    for key in node:
+        if key not in RULE_KEYS:
+            raise _line_of_key(node, key, source).fail(f"unknown rule key {key!r}", hint="see docs/rules.md")
+    values: dict[str, Any] = {}
+    for key, convert in _SETTINGS.items():
+        if key in node:
+            values.update(convert(node[key], _line_of_key(node, key, source)))
+    name = node.get("name", "")
+    if not isinstance(name, str):
+        raise _line_of_key(node, "name", source).fail("'name' must be a string")
+    match = _match(node.get("match"), _line_of_key(node, "match", source) if "match" in node else at, node, source)
+    return Rule(match=match, settings=Settings(**values), name=name, source=source, line=at.line)
+
+
+def _strings(value: Any, at: _At, what: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise at.fail(f"'{what}' must be a string or a list of strings")
+    return tuple(items)
+
+
+def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
+    if node is None:
+        return Match()
+    if not isinstance(node, CommentedMap):
+        raise at.fail("'match' must be a mapping with paths:, images: and/or change:")
+    for key in node:
+        if key not in MATCH_KEYS:
+            raise _line_of_key(node, key, source).fail(f"unknown match key {key!r}", hint="expected paths, images, change")
+    paths = _strings(node.get("paths", []), _line_of_key(node, "paths", source), "paths")
+    images_at = _line_of_key(node, "images", source)
+    try:
+        images = tuple(normalise_image_glob(g) for g in _strings(node.get("images", []), images_at, "images"))
+    except ValueError as error:
+        raise images_at.fail(str(error)) from None
+    change = _strings(node.get("change", []), _line_of_key(node, "change", source), "change")
+    for size in change:
+        if size not in CHANGE_SIZES:
+            raise _line_of_key(node, "change", source).fail(f"unknown change size {size!r}", hint="patch, minor or major")
+    return Match(paths=paths, images=images, change=change)  # type: ignore[arg-type]
+
+
+def _choice(name: str, options: tuple[str, ...]) -> Callable[[Any, _At], dict[str, Any]]:
+    def convert(value: Any, at: _At) -> dict[str, Any]:
+        if value not in options:
+            raise at.fail(f"{value!r} is not one of {', '.join(options)}")
+        return {name: value}
+
+    return convert
+
+
+def _duration(name: str) -> Callable[[Any, _At], dict[str, Any]]:
+    def convert(value: Any, at: _At) -> dict[str, Any]:
+        if not isinstance(value, str):
+            raise at.fail(f"a duration must be a string such as '24h', not {value!r}")
+        try:
+            return {name: parse_duration(value)}
+        except ValueError as error:
+            raise at.fail(str(error)) from None
+
+    return convert
+
+
+def _flag(name: str) -> Callable[[Any, _At], dict[str, Any]]:
+    def convert(value: Any, at: _At) -> dict[str, Any]:
+        if not isinstance(value, bool):
+            raise at.fail(f"expected true or false, not {value!r}")
+        return {name: value}
+
+    return convert
+
+
+def _text(name: str) -> Callable[[Any, _At], dict[str, Any]]:
+    def convert(value: Any, at: _At) -> dict[str, Any]:
+        if not isinstance(value, str) or not value.strip():
+            raise at.fail(f"expected a non-empty string, not {value!r}")
+        return {name: value}
+
+    return convert
+
+
+def _policy(value: Any, at: _At) -> dict[str, Any]:
+    if not isinstance(value, str) or not value.strip():
+        raise at.fail("'policy' must be a tag policy string such as 'semver:^1' or 'glob:v*'")
+    try:
+        from automator.model import PolicySpec
+        from automator.policy import make_policy
+    except ImportError:  # policies not installed in this build: checked when first used
+        return {"policy": value}
+    make_policy(PolicySpec(spec=value, source=at.source, line=at.line))
+    return {"policy": value}
+
+
+def _pr(value: Any, at: _At) -> dict[str, Any]:
+    if not isinstance(value, CommentedMap):
+        raise at.fail("'pr' must be a mapping with group: and/or labels:")
+    out: dict[str, Any] = {}
+    for key in value:
+        key_at = _line_of_key(value, key, at.source)
+        if key == "group":
+            out.update(_choice("pr_group", ("run", "image"))(value[key], key_at))
+        elif key == "labels":
+            out["pr_labels"] = _strings(value[key], key_at, "labels")
+        else:
+            raise key_at.fail(f"unknown pr key {key!r}", hint="expected group, labels")
+    return out
+
+
+def _freeze(value: Any, at: _At) -> dict[str, Any]:
+    if not isinstance(value, CommentedSeq):
+        raise at.fail("'freeze' must be a list of windows (from:, to:, timezone:)")
+    return {"freeze": tuple(_window(value, i, at.source) for i in range(len(value)))}
+
+
+def _window(seq: CommentedSeq, index: int, source: str) -> FreezeWindow:
+    node, at = seq[index], _line_of_item(seq, index, source)
+    if not isinstance(node, CommentedMap) or "from" not in node or "to" not in node:
+        raise at.fail("a freeze window needs from: and to: (e.g. from: Fri 16:00, to: Mon 08:00)")
+    for key in node:
+        if key not in ("from", "to", "timezone"):
+            raise _line_of_key(node, key, source).fail(f"unknown freeze key {key!r}", hint="expected from, to, timezone")
+    bounds = []
+    for key in ("from", "to"):
+        try:
+            bounds.append(parse_week_time(str(node[key])))
+        except ValueError as error:
+            raise _line_of_key(node, key, source).fail(str(error)) from None
+    zone = node.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _line_of_key(node, "timezone", source).fail(f"unknown time zone {zone!r}", hint="use an IANA name such as Europe/Berlin") from None
+    if bounds[0] == bounds[1]:
+        raise at.fail("a freeze window must not start and end at the same time")
+    return FreezeWindow(bounds[0], bounds[1], str(zone), f"{node['from']} -> {node['to']} {zone}")
+
+
+def _follow(value: Any, at: _At) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = CommentedMap(path=value)
+    if not isinstance(value, CommentedMap) or "path" not in value:
+        raise at.fail("'follow' needs path: (the other environment's file, e.g. staging/{name})")
+    for key in value:
+        if key not in ("path", "container"):
+            raise _line_of_key(value, key, at.source).fail(f"unknown follow key {key!r}", hint="expected path, container")
+    if not isinstance(value["path"], str) or not value["path"].strip():
+        raise _line_of_key(value, "path", at.source).fail("'path' must be a non-empty string")
+    container = value.get("container")
+    return {"follow": Follow(path=value["path"], container=str(container) if container else None)}
+
+
+_SETTINGS: dict[str, Callable[[Any, _At], dict[str, Any]]] = {
+    "policy": _policy,
+    "write": _choice("write", ("commit", "pr")),
+    "pr": _pr,
+    "min-age": _duration("min_age"),
+    "max-change": _choice("max_change", CHANGE_SIZES),
+    "freeze": _freeze,
+    "hold": _flag("hold"),
+    "follow": _follow,
+    "soak": _duration("soak"),
+    "digest": _flag("digest"),
+    "platform": _text("platform"),
+}

@@ -1,0 +1,286 @@
+"""Rules at work in one run: the I/O edge around the pure rule functions.
+
+``make_plan(root, source, rules=RulesRuntime.load(...))`` asks it, for every automated image:
+
+* :meth:`RulesRuntime.select` instead of ``policy.select``: hold, freeze, change-size and
+  minimum-age filters, or promotion from another environment (``follow``);
+* :meth:`RulesRuntime.new_text` for the replacement text (the digest moves with the tag);
+* :meth:`RulesRuntime.write_settings` for the write mode, PR grouping and labels of an update;
+* :meth:`RulesRuntime.save` once at the end (first-seen times in the cache directory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+
+from automator.errors import AutomatorError, ManifestError, RegistryError
+from automator.model import ImageUse, Selection, TagInfo, Update
+from automator.rules import annotations as notes
+from automator.rules.discover import find_rules_file, load_rule_set, repository_root
+from automator.rules.filters import SelectingPolicy, exclusion, select_with_rules
+from automator.rules.firstseen import FirstSeenFile, first_seen, remember
+from automator.rules.match import change_size, is_downgrade, settings_for
+from automator.rules.model import (
+    DEFAULT_FOLLOW_WRITE,
+    DEFAULT_SOAK,
+    DEFAULT_WRITE,
+    ChangeSize,
+    RuleSet,
+    Settings,
+)
+from automator.rules.optin import RulesLocator, rules_locator
+from automator.rules.promotion import Revision, file_history, running_upstream
+from automator.rules.values import format_duration, parse_duration
+from automator.tagsource import TagSource
+
+History = Callable[[Path, str], Iterable[Revision]]
+_NO_SETTINGS = Settings()
+
+
+@dataclass(frozen=True)
+class WriteSettings:
+    mode: str
+    pr_group: str
+    labels: tuple[str, ...]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RulesRuntime:
+    rules: RuleSet
+    base: Path
+    now: datetime
+    repo_root: Path | None = None
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+    state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
+    history: History = file_history
+    decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
+    _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    _remembered: set[str] = field(default_factory=set)
+    _paths: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def _ages_tags(self) -> bool:
+        """First-seen times are kept only while some rule asks for a minimum age."""
+        return any(rule.settings.min_age for rule in self.rules.rules)
+
+    @classmethod
+    def load(
+        cls,
+        root: Path,
+        *,
+        scan_path: Path | None = None,
+        rules_file: Path | None = None,
+        cache_dir: Path | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> RulesRuntime:
+        """Read the rules file (``rules_file`` or the one found for the scanned path) and state."""
+        root = root.resolve()
+        found = rules_file or find_rules_file(scan_path or root, root)
+        rules = load_rule_set(found)
+        base = found.resolve().parent if found and rules_file is None else (repository_root(root) or root)
+        store = FirstSeenFile(cache_dir)
+        return cls(rules, base, clock(), repository_root(root), store.load(), store)
+
+    @classmethod
+    def empty(cls, root: Path, *, clock: Callable[[], datetime] = _utcnow) -> RulesRuntime:
+        """No rules file and no state: annotations (hold, follow) and digests still work."""
+        root = Path(root).resolve()
+        top = repository_root(root)
+        return cls(RuleSet(), top or root, clock(), top)
+
+    def save(self) -> None:
+        if self._remembered:
+            self.state_file.save(self.state)
+
+    def bind(self, root: Path, source: TagSource) -> BoundRules:
+        """What the planning core calls for a run under ``root`` with tags from ``source``."""
+        return BoundRules(self, Path(root), source)
+
+    def locator(self, root: Path) -> RulesLocator | None:
+        """The ``rules`` dialect for this run (images opted in by rules or by follow)."""
+        return rules_locator(self.rules, lambda file: self.rule_path(root, file))
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def rule_path(self, root: Path, file: str) -> str:
+        """A file's path as rule globs see it: relative to the rules file's directory."""
+        key = (str(root), file)
+        found = self._paths.get(key)
+        if found is None:
+            full = (Path(root) / file).resolve()
+            try:
+                found = full.relative_to(self.base).as_posix()
+            except ValueError:
+                found = PurePosixPath(file).as_posix()
+            self._paths[key] = found
+        return found
+
+    def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
+        """The ``automator.dev/`` hold/follow/soak annotations of the use's workload."""
+        path = Path(root) / use.file
+        if path not in self._notes:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._notes[path] = notes.annotations_by_line(text) if notes.mentions_rule_annotations(text) else []
+        return notes.annotations_at_line(self._notes[path], use.line)
+
+    def settings(self, root: Path, use: ImageUse, size: ChangeSize | None = None) -> Settings:
+        if not self.rules.rules:
+            return _NO_SETTINGS
+        return settings_for(self.rules, self.rule_path(root, use.file), use.image.repository, size)
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def select(self, root: Path, use: ImageUse, tags: Sequence[TagInfo], policy: SelectingPolicy, source: TagSource) -> Selection:
+        repository, current = use.image.repository, use.image.tag
+        if self._ages_tags and repository not in self._remembered:
+            self._remembered.add(repository)
+            self.state = remember(self.state, repository, (t.tag for t in tags), self.now)
+        found = self.annotations(root, use)
+        held_by = "held by annotation automator.dev/hold" if notes.is_held(found) else None
+        upstream = notes.follow_path(found, use.container) or self._rule_follow(root, use)
+        if upstream:
+            return self._promote(root, use, upstream, held_by, policy)
+
+        if not self.rules.rules and held_by is None:  # nothing can filter: the policy alone
+            return policy.select(tags, current)
+
+        def created_of(tag: TagInfo) -> datetime | None:
+            return self._created(source, repository, tag)
+
+        return select_with_rules(
+            policy, tags, current, settings_of=lambda size: self.settings(root, use, size),
+            now=self.now, created_of=created_of, held_by=held_by,
+        )
+
+    def _created(self, source: TagSource, repository: str, tag: TagInfo) -> datetime | None:
+        try:
+            info = source.metadata(repository, [tag.tag]).get(tag.tag)
+        except AutomatorError:
+            info = None
+        if isinstance(info, TagInfo) and info.created:
+            return info.created
+        return first_seen(self.state, repository, tag.tag)
+
+    def _rule_follow(self, root: Path, use: ImageUse) -> str | None:
+        follow = self.settings(root, use).follow
+        if follow is None or (follow.container and follow.container != use.container):
+            return None
+        path = PurePosixPath(self.rule_path(root, use.file))
+        return follow.path.format(file=path.as_posix(), name=path.name, dir=path.parent.as_posix())
+
+    def _promote(
+        self, root: Path, use: ImageUse, upstream_path: str, held_by: str | None, policy: SelectingPolicy
+    ) -> Selection:
+        current = use.image.tag
+        target = (self.base / upstream_path).resolve()
+        git_root = self.repo_root or self.base
+        try:
+            relative = target.relative_to(git_root).as_posix()
+        except ValueError:
+            return Selection(current, f"follow: {upstream_path} is outside the repository {git_root}")
+        upstream = running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+        if upstream is None:
+            return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
+        soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
+        if not upstream.known:
+            why = (f"the history of {relative} is shallow: cannot tell since when {upstream.tag} runs there "
+                   "(fetch the full history, e.g. git fetch --unshallow)")
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        if upstream.tag == current:
+            return Selection(current, f"already on {current}, as {relative}", considered=1)
+        if not upstream.soaked(soak, self.now):
+            why = f"{upstream.describe(self.now)}; soak time {format_duration(soak)} not reached"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        if not policy.admits(upstream.tag):
+            why = f"{upstream.tag} from {relative} is outside this image's policy"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        if is_downgrade(current, upstream.tag):
+            why = f"{upstream.tag} in {relative} is older than {current}: never downgrade"
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+
+        def settings_of(size: ChangeSize | None) -> Settings:
+            return replace(self.settings(root, use, size), min_age=None)  # the soak time rules
+
+        why = exclusion(TagInfo(upstream.tag), current, settings_of=settings_of, now=self.now,
+                        created_of=lambda tag: None, held_by=held_by)
+        if why:
+            return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        return Selection(upstream.tag, f"promoted from {relative}: {upstream.describe(self.now)}, "
+                         f"soak {format_duration(soak)}; upstream commit {upstream.commit}", 1)
+
+    # --- text and write -----------------------------------------------------------------------
+
+    def new_value(self, root: Path, use: ImageUse, to_tag: str, source: TagSource) -> str | None:
+        """The new value of the field (unquoted); ``None`` when nothing changes.
+
+        ``repo:tag@sha256:...`` keeps its digest consistent: the digest of ``to_tag`` is read
+        through ``source.metadata``; a rule with ``digest: true`` pins digests that were not
+        written yet. Raises :class:`RegistryError` when the digest cannot be learnt.
+        """
+        ref = use.image
+        pin = bool(ref.digest) or bool(self.settings(root, use).digest)
+        if use.field != "image" or not pin:
+            if to_tag == ref.tag:
+                return None
+            return ref.with_tag(to_tag) if use.field == "image" else to_tag
+        platform = self.settings(root, use).platform
+        if platform:
+            text = ref.with_tag(to_tag, _platform_digest(source, ref.repository, to_tag, platform))
+            return None if text == ref.written else text
+        info = source.metadata(ref.repository, [to_tag]).get(to_tag)
+        if not isinstance(info, TagInfo) or not info.digest:
+            detail = f": {info}" if isinstance(info, AutomatorError) else ""
+            raise RegistryError(f"no digest for {ref.repository}:{to_tag}{detail}",
+                                hint="the digest must move with the tag; check the registry")
+        text = ref.with_tag(to_tag, info.digest)
+        return None if text == ref.written else text
+
+    def write_settings(self, root: Path, update: Update) -> WriteSettings:
+        size = change_size(update.from_tag, update.to_tag)
+        settings = self.settings(root, update.use, size)
+        promoted = update.reason.startswith("promoted from ")
+        mode = settings.write or (DEFAULT_FOLLOW_WRITE if promoted else DEFAULT_WRITE)
+        return WriteSettings(mode, settings.pr_group or "run", settings.pr_labels or ())
+
+
+def _platform_digest(source: TagSource, repository: str, tag: str, platform: str) -> str:
+    lookup = getattr(source, "platform_digest", None)
+    if lookup is None:
+        raise RegistryError(f"{repository}:{tag}: a platform digest ({platform}) needs the registry",
+                            hint="run without --tags-from, or drop the rule's platform:")
+    return lookup(repository, tag, platform)
+
+
+@dataclass
+class BoundRules:
+    """The rules of one run bound to its root and tag source; records every decision."""
+
+    runtime: RulesRuntime
+    root: Path
+    source: TagSource
+
+    def select(self, use: ImageUse, tags: Sequence[TagInfo], policy: SelectingPolicy) -> Selection:
+        selection = self.runtime.select(self.root, use, tags, policy, self.source)
+        self.runtime.decisions.append((use, selection))
+        return selection
+
+    def new_value(self, use: ImageUse, to_tag: str) -> str | None:
+        return self.runtime.new_value(self.root, use, to_tag, self.source)
+
+
+def _annotation_soak(found: dict[str, str], use: ImageUse) -> timedelta | None:
+    text = found.get(notes.SOAK)
+    try:
+        return parse_duration(text) if text else None
+    except ValueError as error:
+        raise ManifestError(f"{use.file}:{use.line}: {notes.SOAK}: {error}") from None

@@ -1,0 +1,96 @@
+"""Parsers for the small value languages of rule files: durations, weekly times, globs."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import lru_cache
+
+from automator.errors import ImageRefError
+from automator.imageref import normalise_repository
+
+_DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEK_TIME = re.compile(r"([A-Za-z]+)\s+(\d{1,2}):(\d{2})\Z")
+MINUTES_PER_WEEK = 7 * 24 * 60
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"24h"``, ``"1d12h"``, ``"90m"``, ``"2w"`` -> timedelta; ValueError otherwise."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"invalid duration {text!r}: write e.g. 30m, 24h, 2d, 1w or 1d12h")
+    weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """``1d12h``, ``3h5m``, ``90s`` -> at most two units, the largest ones, rounded down."""
+    seconds = max(int(value.total_seconds()), 0)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count or parts:
+            parts.append(f"{count}{unit}" if count else "")
+    return "".join(parts[:2]) or "0s"
+
+
+def parse_week_time(text: str) -> int:
+    """``"Fri 16:00"`` -> minutes since Monday 00:00; ValueError otherwise."""
+    match = _WEEK_TIME.match(text.strip())
+    if not match:
+        raise ValueError(f"invalid weekly time {text!r}: write a day and a time, e.g. 'Fri 16:00'")
+    word, hour, minute = match.group(1).lower(), int(match.group(2)), int(match.group(3))
+    if word not in _DAYS and word not in _FULL_DAYS:
+        raise ValueError(f"invalid day in {text!r}: use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        raise ValueError(f"invalid time of day in {text!r}")
+    return _DAYS.index(word[:3]) * 24 * 60 + hour * 60 + minute
+
+
+@lru_cache(maxsize=512)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Path glob: ``*`` and ``?`` stay within one path component, ``**`` crosses them."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def normalise_image_glob(pattern: str) -> str:
+    """Write an image glob in the normalised form repositories are matched in.
+
+    ``nginx`` -> ``docker.io/library/nginx``; ``acme/*`` -> ``docker.io/acme/*``;
+    ``ghcr.io/acme/**`` and ``*`` / ``**`` stay as written.
+    """
+    if pattern in ("*", "**"):
+        return "**"
+    if not any(ch in pattern for ch in "*?["):
+        try:
+            return normalise_repository(pattern)
+        except ImageRefError as error:
+            raise ValueError(str(error)) from None
+    first, sep, _rest = pattern.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost" or first.startswith("*")):
+        return pattern
+    return f"docker.io/{pattern}" if sep else f"docker.io/library/{pattern}"

@@ -1,0 +1,56 @@
+"""The PR body: a table rendered from the plan and a hidden marker later runs can read back."""
+
+from __future__ import annotations
+
+import pytest
+from forge_helpers import deployment, make_env_repo, plan_for, tags
+
+from automator.forge.body import fingerprint, parse_marker, render_body, render_title
+
+
+@pytest.fixture
+def env(tmp_path):
+    return make_env_repo(tmp_path, {"clusters/prod/app.yaml": deployment()})
+
+
+def test_body_has_one_table_row_per_update_and_a_marker_that_round_trips(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
+    body = render_body(plan.updates, env_path="clusters/prod", branch="automator/clusters-prod/all")
+
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert len(rows) == 2
+    assert "`redis` -> " not in body and "`7.2.3` -> `7.2.4`" in body
+    marker = parse_marker(body)
+    assert (marker.env, marker.branch, marker.fingerprint) == ("clusters/prod", "automator/clusters-prod/all", fingerprint(plan.updates))
+    assert marker.repositories == ("docker.io/library/redis", "ghcr.io/acme/podinfo")
+
+
+def test_fingerprint_depends_on_what_changes_not_on_line_numbers(env, tmp_path):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1"))
+    (env.clone / "clusters/prod/app.yaml").write_text("# a comment that shifts every line\n" + deployment())
+    shifted = plan_for(env.clone, tags(podinfo="6.5.1"))
+    newer = plan_for(env.clone, tags(podinfo="6.6.0"))
+
+    assert plan.updates[0].use.line != shifted.updates[0].use.line
+    assert fingerprint(plan.updates) == fingerprint(shifted.updates)
+    assert fingerprint(plan.updates) != fingerprint(newer.updates)
+
+
+def test_titles_name_one_image_or_count_several(env):
+    assert render_title(plan_for(env.clone, tags(podinfo="6.5.1")).updates, "clusters/prod") == "Update podinfo to 6.5.1 in clusters/prod"
+    assert render_title(plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4")).updates, "") == "Update 2 images"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, "", "no marker here", "<!-- automator:{not json} -->", '<!-- automator:{"env": "x"} -->'],
+)
+def test_bodies_without_a_valid_marker_are_not_ours(body):
+    assert parse_marker(body) is None
+
+
+def test_marker_cannot_be_closed_early_by_a_file_name(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1"))
+    body = render_body(plan.updates, env_path="odd-->name", branch="b")
+
+    assert parse_marker(body).env == "odd-->name"
