@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from automator.commands.options import (
     add_rules_options,
     add_source_options,
+    planning_progress,
     rules_from_args,
     tag_source_from_args,
 )
@@ -39,9 +39,9 @@ def plan_with_rules(args: argparse.Namespace, ctx: Context):
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     source = tag_source_from_args(args, ctx)
-    progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
     root = root_of(path)
     from automator.run import make_plan
 
     rules = rules_from_args(args, ctx, root, path)
-    return root, make_plan(root, source, scan_path=path, rules=rules, progress=progress), rules
+    with planning_progress(args, ctx) as progress:
+        return root, make_plan(root, source, scan_path=path, rules=rules, progress=progress), rules

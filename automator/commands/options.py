@@ -81,3 +81,54 @@ def rules_from_args(args: argparse.Namespace, ctx: Context, root: Path, scan_pat
 
     cache_dir = None if getattr(args, "no_cache", False) else (getattr(args, "cache_dir", None) or ctx.cache_dir)
     return RulesRuntime.load(root, scan_path=scan_path, rules_file=getattr(args, "rules", None), cache_dir=cache_dir)
+
+
+# --- reports (scan, update, run) --------------------------------------------------------------
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    """``--json``, ``--markdown FILE`` and ``--dotenv FILE``; see :func:`write_reports`."""
+    group = parser.add_argument_group("reports")
+    if json_flag:
+        group.add_argument("--json", action="store_true", help="print the plan as JSON on stdout instead of text")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="also write the plan as Markdown to FILE ('-': stdout), e.g. a CI artifact or PR body",
+    )
+    group.add_argument(
+        "--dotenv",
+        metavar="FILE",
+        help="also write AUTOMATOR_UPDATED, AUTOMATOR_UPDATES (JSON), AUTOMATOR_COMMIT, AUTOMATOR_PR_URL "
+        "... to FILE, a GitLab dotenv report for downstream jobs",
+    )
+
+
+def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, root: Path | None = None) -> None:
+    """Write the report files asked for, and publish to the CI system (GitHub: annotations,
+    step summary, outputs). Call once per run, after the plan was written (or not)."""
+    import sys
+
+    from automator import ci
+    from automator.report import dotenv, markdown, records
+
+    target = getattr(args, "markdown", None)
+    if target == "-":
+        sys.stdout.write(markdown.render_markdown(plan, change))
+    elif target:
+        path = Path(target)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(markdown.render_markdown(plan, change), encoding="utf-8")
+        tmp.replace(path)
+    if getattr(args, "dotenv", None):
+        dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
+    # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
+    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if getattr(args, "json", False) else sys.stdout)
+
+
+def planning_progress(args: argparse.Namespace, ctx: Context):
+    """``with planning_progress(args, ctx) as progress: make_plan(..., progress=progress)``:
+    drawn in place on a terminal, one INFO line per message (``-v``) in CI or when piped."""
+    from automator.log import progress
+
+    return progress(ci=ctx.ci, quiet=getattr(args, "quiet", False))

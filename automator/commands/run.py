@@ -14,21 +14,26 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from automator import schedule
 from automator.commands.options import (
+    add_report_options,
     add_rules_options,
     add_source_options,
+    planning_progress,
     rules_from_args,
     tag_source_from_args,
+    write_reports,
 )
 from automator.context import Context
 from automator.errors import ExitCode, UsageError, scrub
 from automator.git.backoff import RetryPolicy
 from automator.git.identity import DEFAULT_AUTHOR, parse_identity
 from automator.git.message import PLACEHOLDERS, check_template
-from automator.model import Plan, Problem
+from automator.model import Change, Plan, Problem
 from automator.report import text as text_report
 from automator.report.json import plan_dict
 from automator.rules.write import pull_request_args, split_by_write_mode
@@ -120,6 +125,8 @@ ARGUMENT_GROUPS: list[Callable[[argparse.ArgumentParser], None]] = [
     add_output_arguments,
     add_pull_request_arguments,
     add_rules_options,
+    lambda parser: add_report_options(parser, json_flag=False),
+    schedule.add_arguments,
 ]
 
 
@@ -157,6 +164,11 @@ def write_options(args: argparse.Namespace):  # -> WriteOptions
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    write_options(args)  # argument errors before the first attempt, not in every one
+    return schedule.run_scheduled(lambda: run_once(args, ctx), every=args.every, health_file=args.health_file)
+
+
+def run_once(args: argparse.Namespace, ctx: Context) -> int:
     options = write_options(args)
     source = tag_source_from_args(args, ctx)
     if args.repo:
@@ -177,7 +189,6 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         raise UsageError(f"{path} does not exist")
     ws = workspace or Workspace.open(path)
     extra = planner_options(args, ctx)
-    progress = None if args.quiet or args.verbose == 0 else (lambda text: print(text, file=sys.stderr))
     apply_problems: list[Problem] = []
 
     made: dict[str, Any] = {}
@@ -185,7 +196,8 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     def plan_all() -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
         made["rules"] = rules_from_args(args, ctx, ws.root, path)
         extra["rules"] = made["rules"]
-        made["plan"] = pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+        with planning_progress(args, ctx) as progress:
+            made["plan"] = pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
         return made["plan"]
 
     def replan() -> Plan:  # what is committed: all with --pr off, except updates rules send to PRs
@@ -201,23 +213,44 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
             return list(error.changed)
 
     if args.dry_run:
-        return report_dry_run(replan(), args, ws.relative(path))
+        plan = replan()
+        write_reports(args, ctx, plan, root=ws.root)
+        return report_dry_run(plan, args, ws.relative(path))
     if args.pr:
         from automator.forge.options import run_pull_requests
 
         plan = replan()
         pr_args = pull_request_args(args, plan, made["rules"], ws.root)
-        return run_pull_requests(pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template)
+        return run_pull_requests(
+            pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template,
+            on_outcomes=lambda outcomes: write_reports(args, ctx, plan, first_pull_request(outcomes), root=ws.root),
+        )
     result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
     code = report(result, args, apply_problems)
+    committed = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
     reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
     if not reviewed.updates:
+        write_reports(args, ctx, committed, result.change, root=ws.root)
         return code
     from automator.forge.options import run_pull_requests
 
+    def publish(outcomes) -> None:
+        pr = first_pull_request(outcomes)
+        change = replace(result.change, pr_url=pr.pr_url) if result.change and pr else (result.change or pr)
+        both = replace(committed, updates=(*committed.updates, *reviewed.updates))
+        write_reports(args, ctx, both, change, root=ws.root)
+
     pr_args = pull_request_args(args, reviewed, made["rules"], ws.root)
-    pr_code = run_pull_requests(pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template)
+    pr_code = run_pull_requests(
+        pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template, on_outcomes=publish
+    )
     return max(code, pr_code)
+
+
+def first_pull_request(outcomes) -> Change | None:
+    """The change of the first pull request ensured (CI outputs carry one ``pr-url``)."""
+    changes = [o.change() for o in outcomes if o.pr is not None]
+    return changes[0] if changes else None
 
 
 def write_back(path: Path, replan, apply, options, *, args: argparse.Namespace, ctx: Context, workspace) -> WriteResult:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from automator.commands._manifests import add_path_arguments, plan_for
+from automator.commands.options import add_report_options, write_reports
 from automator.context import Context
 from automator.errors import ExitCode
 from automator.report import json as json_report
@@ -30,11 +31,13 @@ be processed (the rest was), 2 invalid arguments or configuration.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_path_arguments(parser)
+    add_report_options(parser, json_flag=False)
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of a table")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    _, plan = plan_for(args, ctx)
+    root, plan = plan_for(args, ctx)
+    write_reports(args, ctx, plan, root=root)
     if args.json:
         sys.stdout.write(json_report.render(plan))
         sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"]))

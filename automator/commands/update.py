@@ -7,6 +7,7 @@ import difflib
 import sys
 
 from automator.commands._manifests import add_path_arguments, plan_for
+from automator.commands.options import add_report_options, write_reports
 from automator.context import Context
 from automator.errors import ExitCode
 from automator.model import Problem
@@ -27,6 +28,7 @@ be processed (the rest was done), 2 invalid arguments or configuration.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_path_arguments(parser)
+    add_report_options(parser, json_flag=False)
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
 
 
@@ -53,5 +55,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
         if not plan.updates:
             sys.stdout.write(text_report.table(plan))
+    write_reports(args, ctx, plan, root=root)
     sys.stderr.write(text_report.problems([*plan.problems, *failed]))
     return int(ExitCode.PARTIAL if plan.errors or failed else ExitCode.OK)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -182,12 +183,17 @@ def run_pull_requests(
     *,
     author: Identity = DEFAULT_AUTHOR,
     message_template: str | None = None,
+    on_outcomes: Callable[[list[Outcome]], None] | None = None,
 ) -> int:
-    """What ``automator run --pr`` does after planning: ensure the PRs, print, return the exit code."""
+    """What ``automator run --pr`` does after planning: ensure the PRs, print, return the exit code.
+
+    ``on_outcomes`` sees the outcomes first (CI outputs and reports of the run command)."""
     from automator.report import text as text_report
     from automator.report.json import plan_dict
 
     outcomes = open_pull_requests(args, ctx, ws, path, plan, author=author, message_template=message_template)
+    if on_outcomes is not None:
+        on_outcomes(outcomes)
     if getattr(args, "json", False):
         document = {**plan_dict(plan), "pull_requests": [outcome_dict(o) for o in outcomes]}
         print(json.dumps(document, indent=2, ensure_ascii=False))

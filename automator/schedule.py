@@ -1,0 +1,205 @@
+"""Cron mode: run an attempt once (default) or every INTERVAL, with graceful stop and a health file.
+
+``automator run --repo URL --every 5m --health-file /tmp/automator/health`` loops; without
+``--every`` it runs once (the Kubernetes CronJob shape). Signals:
+
+* SIGTERM between attempts: stop at once, exit 0.
+* SIGTERM during an attempt: let it finish (its writes are bounded by the push retry limit),
+  then stop: exit 0 in a loop, the attempt's own code when run once.
+* A second SIGTERM, or SIGINT: abandon the attempt in flight (``KeyboardInterrupt`` unwinds
+  it, the git writer restores the checkout), exit 130.
+
+The health file is JSON written atomically at each attempt's start and end and every
+``HEARTBEAT`` seconds while waiting: ``{"status", "exit_code", "attempt", "timestamp",
+"time", "message", "pid"}``. ``python -m automator.schedule check FILE --max-age 10m``
+exits 0 when it is fresh: a liveness probe without HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from automator.errors import AutomatorError, ExitCode, UsageError, scrub
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = 30.0
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+STATUS_BY_CODE = {ExitCode.OK: "ok", ExitCode.PARTIAL: "partial"}
+
+
+def parse_interval(text: str) -> float:
+    """``30s``, ``5m``, ``1h``, ``1h30m``, ``2d`` or plain seconds (``90``) -> seconds > 0."""
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", value):
+        seconds = float(value)
+    elif re.fullmatch(r"(?:\d+(?:\.\d+)?[smhd])+", value):
+        seconds = sum(float(n) * _UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)([smhd])", value))
+    else:
+        raise UsageError(f"invalid interval {text!r}", hint="write it like 30s, 5m, 1h or 1h30m")
+    if seconds <= 0:
+        raise UsageError(f"invalid interval {text!r}: must be more than zero")
+    return seconds
+
+
+def _interval_arg(text: str) -> float:
+    try:
+        return parse_interval(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("schedule (container / cron mode)")
+    group.add_argument(
+        "--every",
+        metavar="INTERVAL",
+        type=_interval_arg,
+        help="run again INTERVAL after each attempt ends (30s, 5m, 1h); default: run once",
+    )
+    group.add_argument(
+        "--health-file",
+        metavar="PATH",
+        type=Path,
+        help="write JSON status (timestamp, last status) here for liveness probes",
+    )
+
+
+# --- health file ------------------------------------------------------------------------------
+
+
+def write_health(path: Path, status: str, *, exit_code: int | None = None, attempt: int = 0, message: str = "") -> None:
+    now = time.time()
+    record = {
+        "status": status,
+        "exit_code": exit_code,
+        "attempt": attempt,
+        "timestamp": now,
+        "time": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "message": scrub(message),
+        "pid": os.getpid(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def check_health(path: Path, max_age: float, *, now: float | None = None) -> tuple[bool, str]:
+    """Whether the health file exists and was written less than ``max_age`` seconds ago."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        age = (time.time() if now is None else now) - float(record["timestamp"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return False, f"{path}: unreadable health file ({error})"
+    summary = f"{path}: {record.get('status')} {age:.0f}s ago (attempt {record.get('attempt')})"
+    return age <= max_age, summary
+
+
+# --- the loop ---------------------------------------------------------------------------------
+
+
+class _Signals:
+    """SIGTERM asks for a stop (twice: abandon); SIGINT abandons. Restores handlers on exit."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.in_attempt = False
+        self._saved: dict[int, object] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if signum == signal.SIGINT or (self.in_attempt and self.stop.is_set()):
+            raise KeyboardInterrupt
+        self.stop.set()
+        if self.in_attempt:
+            log.warning("SIGTERM: finishing the attempt in flight, then stopping (send it again to abandon)")
+
+
+def run_scheduled(
+    attempt: Callable[[], int],
+    *,
+    every: float | None = None,
+    health_file: Path | None = None,
+    heartbeat: float = HEARTBEAT,
+) -> int:
+    """Run ``attempt`` once, or every ``every`` seconds until SIGTERM; see the module doc."""
+
+    def health(status: str, **fields: object) -> None:
+        if health_file is not None:
+            write_health(health_file, status, **fields)  # type: ignore[arg-type]
+
+    count, code, message = 0, int(ExitCode.OK), ""
+    with _Signals() as signals:
+        try:
+            while not signals.stop.is_set():
+                count += 1
+                signals.in_attempt = True
+                health("running", exit_code=None, attempt=count)
+                try:
+                    code, message = int(attempt()), ""
+                except AutomatorError as error:
+                    if every is None:
+                        health("failed", exit_code=int(error.exit_code), attempt=count, message=str(error))
+                        raise
+                    code, message = int(error.exit_code), str(error)
+                    log.error("attempt %d failed: %s", count, message)
+                except Exception as error:  # a bug must not end the service; it is logged in full
+                    if every is None:
+                        raise
+                    code, message = int(ExitCode.PARTIAL), scrub(f"{type(error).__name__}: {error}")
+                    log.exception("attempt %d crashed", count)
+                finally:
+                    signals.in_attempt = False
+                status = STATUS_BY_CODE.get(code, "failed")
+                health(status, exit_code=code, attempt=count, message=message)
+                if every is None:
+                    return code
+                log.info("attempt %d ended with %s; next in %.0fs", count, status, every)
+                deadline = time.monotonic() + every
+                while not signals.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                    if signals.stop.wait(min(left, heartbeat)):
+                        break
+                    health(status, exit_code=code, attempt=count, message=message)
+            health("stopped", exit_code=code, attempt=count, message=message)
+            log.info("stopped after %d attempt(s)", count)
+            return int(ExitCode.OK)
+        except KeyboardInterrupt:
+            health("abandoned", exit_code=int(ExitCode.INTERRUPTED), attempt=count)
+            raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m automator.schedule", description="health file probe")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="exit 0 when the health file is fresh")
+    check.add_argument("file", type=Path)
+    check.add_argument("--max-age", type=_interval_arg, default=600.0, help="default: 10m")
+    args = parser.parse_args(argv)
+    ok, summary = check_health(args.file, args.max_age)
+    print(summary, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""The delivery files parse and say what the docs promise: GitLab template, examples, Dockerfile."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from automator.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+yaml = YAML(typ="safe")
+
+
+def load(relative: str):
+    return yaml.load((ROOT / relative).read_text())
+
+
+def load_all(relative: str):
+    return list(yaml.load_all((ROOT / relative).read_text()))
+
+
+def run_parser():
+    parser = build_parser(["run"])
+    return parser._subparsers._group_actions[0].choices["run"]
+
+
+# --- GitLab -----------------------------------------------------------------------------------
+
+TEMPLATE = load("templates/automator.gitlab-ci.yml")
+
+
+def test_gitlab_template_defines_the_documented_jobs():
+    jobs = {name for name, value in TEMPLATE.items() if isinstance(value, dict) and name != "variables"}
+    assert jobs == {".automator", "automator:update", "automator:plan"}
+    for name in ("automator:update", "automator:plan"):
+        assert TEMPLATE[name]["extends"] == ".automator"
+
+
+def rule_sources(job: dict) -> set[str]:
+    return {m for rule in job["rules"] for m in re.findall(r'\$CI_PIPELINE_SOURCE == "(\w+)"', rule["if"])}
+
+
+def test_update_job_runs_on_schedules_and_pipeline_triggers_only():
+    assert rule_sources(TEMPLATE["automator:update"]) == {"schedule", "trigger", "pipeline", "api", "web"}
+    assert rule_sources(TEMPLATE["automator:plan"]) == {"merge_request_event"}
+    for name in ("automator:update", "automator:plan"):
+        assert TEMPLATE[name]["rules"][0] == {"if": '$AUTOMATOR_DISABLED == "true"', "when": "never"}
+
+
+def test_base_job_publishes_markdown_artifact_and_dotenv_report_named_by_the_variables():
+    base, variables = TEMPLATE[".automator"], TEMPLATE["variables"]
+    assert base["artifacts"]["paths"] == [variables["AUTOMATOR_REPORT"]]
+    assert base["artifacts"]["reports"]["dotenv"] == variables["AUTOMATOR_DOTENV"]
+    assert base["artifacts"]["when"] == "always"
+    assert base["image"] == {"name": "$AUTOMATOR_IMAGE", "entrypoint": [""]}
+
+
+def test_token_is_a_project_access_token_or_the_job_token():
+    before = "\n".join(TEMPLATE[".automator"]["before_script"])
+    assert 'export GIT_TOKEN="$AUTOMATOR_TOKEN" GITLAB_TOKEN="$AUTOMATOR_TOKEN"' in before
+    assert "CI_JOB_TOKEN" in (ROOT / "templates/automator.gitlab-ci.yml").read_text()
+
+
+def script_argv(job: dict) -> list[str]:
+    (line,) = job["script"]
+    return shlex.split(line.replace("$AUTOMATOR_ARGS", ""))
+
+
+@pytest.mark.parametrize("job", ["automator:update", "automator:plan"])
+def test_template_scripts_use_real_run_flags(job):
+    argv = script_argv(TEMPLATE[job])
+    assert argv[:2] == ["automator", "run"]
+    options = {s for action in run_parser()._actions for s in action.option_strings}
+    assert {a for a in argv if a.startswith("--")} <= options
+    assert {"--markdown", "--dotenv"} <= set(argv)
+
+
+def test_gitlab_example_includes_the_template_and_extends_its_job():
+    example = load("examples/gitlab/.gitlab-ci.yml")
+    assert example["include"][0]["remote"].endswith("/templates/automator.gitlab-ci.yml")
+    assert example["automator:production"]["extends"] == "automator:update"
+    assert example["announce"]["needs"] == ["automator:update"]
+    assert "$AUTOMATOR_UPDATED" in " ".join(example["announce"]["script"])
+
+
+# --- GitHub examples --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "triggers"),
+    [("scheduled.yml", {"schedule", "workflow_dispatch"}), ("dispatch.yml", {"repository_dispatch"})],
+)
+def test_github_examples_have_their_triggers_and_write_permissions(name, triggers):
+    workflow = load(f"examples/github/{name}")
+    on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert set(on) == triggers
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = workflow["jobs"]["update"]["steps"]
+    assert steps[0]["with"]["persist-credentials"] is False
+    action_inputs = set(load("action.yml")["inputs"])
+    used = [s for s in steps if str(s.get("uses", "")).startswith("acme/deployment-automator")]
+    assert used and set(used[0]["with"]) <= action_inputs
+
+
+def test_app_build_example_dispatches_the_event_the_env_repo_listens_for():
+    build = (ROOT / "examples/github/app-build.yml").read_text()
+    listens = load("examples/github/dispatch.yml")
+    on = listens.get("on", listens.get(True))
+    assert f"event_type={on['repository_dispatch']['types'][0]}" in build
+
+
+# --- container and Kubernetes -----------------------------------------------------------------
+
+
+def dockerfile_final_stage() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    instructions = [tuple(line.split(None, 1)) for line in lines]
+    last_from = max(i for i, (op, _) in enumerate(instructions) if op.upper() == "FROM")
+    return [(op.upper(), arg) for op, arg in instructions[last_from:]]
+
+
+def test_dockerfile_final_image_is_python_slim_with_git_and_the_package():
+    stage = dockerfile_final_stage()
+    assert re.fullmatch(r"python:3\.\d+-slim", stage[0][1])
+    runs = " ".join(arg for op, arg in stage if op == "RUN")
+    assert "apt-get install" in runs and " git " in runs and "pip install" in runs
+
+
+def test_dockerfile_runs_as_a_numeric_non_root_user_with_automator_as_entrypoint():
+    stage = dockerfile_final_stage()
+    users = [arg for op, arg in stage if op == "USER"]
+    assert users and users[-1].split(":")[0] not in ("0", "root")
+    assert users[-1].split(":")[0].isdigit()
+    entrypoints = [arg for op, arg in stage if op == "ENTRYPOINT"]
+    assert entrypoints == ['["automator"]']
+    ops = [op for op, _ in stage]
+    assert max(i for i, op in enumerate(ops) if op == "RUN") < ops.index("USER")
+
+
+def test_dockerignore_keeps_the_build_context_to_the_package():
+    lines = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
+    assert lines[0] == "*"
+    assert {"!pyproject.toml", "!README.md", "!automator/"} <= set(lines)
+
+
+def container(relative: str) -> dict:
+    (doc,) = load_all(relative)
+    spec = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]["template"]["spec"]
+    (main,) = spec["containers"]
+    return {"pod": spec, "container": main}
+
+
+def test_kubernetes_cronjob_is_one_shot_and_never_overlaps():
+    (doc,) = load_all("examples/kubernetes/cronjob.yaml")
+    assert doc["spec"]["concurrencyPolicy"] == "Forbid"
+    args = container("examples/kubernetes/cronjob.yaml")["container"]["args"]
+    assert args[0] == "run" and "--every" not in args and "--repo" in args
+    run_parser().parse_args(args[1:])
+
+
+def test_kubernetes_deployment_loops_and_probes_the_health_file_it_writes():
+    parts = container("examples/kubernetes/deployment.yaml")
+    args = parts["container"]["args"]
+    parsed = run_parser().parse_args(args[1:])
+    assert parsed.every == 300
+    probe = parts["container"]["livenessProbe"]["exec"]["command"]
+    assert probe[:4] == ["python", "-m", "automator.schedule", "check"]
+    assert probe[4] == str(parsed.health_file)
+
+
+@pytest.mark.parametrize("relative", ["examples/kubernetes/cronjob.yaml", "examples/kubernetes/deployment.yaml"])
+def test_kubernetes_examples_run_non_root_with_writable_tmp_and_grace_for_the_attempt(relative):
+    parts = container(relative)
+    assert parts["pod"]["securityContext"]["runAsNonRoot"] is True
+    image_user = [arg for op, arg in dockerfile_final_stage() if op == "USER"][-1].split(":")[0]
+    assert str(parts["pod"]["securityContext"]["runAsUser"]) == image_user
+    assert parts["pod"]["terminationGracePeriodSeconds"] >= 120
+    assert "/tmp" in {m["mountPath"] for m in parts["container"]["volumeMounts"]}
