@@ -9,6 +9,10 @@ JSON or YAML, a mapping of repository to a list of tags, or to a list of
 
 Keys are normalised like image references, so ``nginx`` and ``docker.io/library/nginx`` are
 one repository.
+
+A mistake in one repository's entries (a tag that is not a tag, a bad ``created``) makes that
+repository's listing an error and leaves the others usable; a file that cannot be read as such
+a mapping at all is a configuration error.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ class FileTagSource:
     """A :class:`automator.tagsource.TagSource` over a fixed table of tags."""
 
     path: str
-    tags: Mapping[str, tuple[TagInfo, ...]]
+    tags: Mapping[str, tuple[TagInfo, ...] | ConfigError]
 
     @classmethod
     def load(cls, path: Path | str) -> FileTagSource:
@@ -45,7 +49,7 @@ class FileTagSource:
         data = _load_data(text, source)
         if not isinstance(data, dict):
             raise ConfigError("a tags file maps repositories to lists of tags", source=source)
-        table: dict[str, tuple[TagInfo, ...]] = {}
+        table: dict[str, tuple[TagInfo, ...] | ConfigError] = {}
         for key, entries in data.items():
             try:
                 repository = normalise_repository(str(key))
@@ -53,9 +57,11 @@ class FileTagSource:
                 raise ConfigError(f"key {key!r} is not a repository: {error}", source=source) from None
             if repository in table:
                 raise ConfigError(f"repository {repository} is listed twice (as {key!r} and another spelling)", source=source)
-            if not isinstance(entries, list):
-                raise ConfigError(f"{key}: expected a list of tags", source=source)
-            table[repository] = tuple(_tag_info(entry, key, source) for entry in entries)
+            try:
+                table[repository] = _entries(entries, key, source)
+            except ConfigError as error:
+                error.hint = "fix this entry; the other repositories are still used"
+                table[repository] = error
         return cls(source, table)
 
     def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
@@ -70,7 +76,8 @@ class FileTagSource:
         return result
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
-        known = {info.tag: info for info in self.tags.get(repository, ())}
+        listed = self.tags.get(repository, ())
+        known = {info.tag: info for info in listed} if isinstance(listed, tuple) else {}
         return {
             tag: known.get(tag) or RegistryError(f"{repository}:{tag}: not listed in the tags file {self.path}")
             for tag in tags
@@ -92,6 +99,12 @@ def _load_data(text: str, source: str) -> object:
         raise ConfigError(
             f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None
         ) from None
+
+
+def _entries(entries: object, key: object, source: str) -> tuple[TagInfo, ...]:
+    if not isinstance(entries, list):
+        raise ConfigError(f"{key}: expected a list of tags", source=source)
+    return tuple(_tag_info(entry, key, source) for entry in entries)
 
 
 def _tag_info(entry: object, key: object, source: str) -> TagInfo:

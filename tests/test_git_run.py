@@ -199,3 +199,30 @@ def test_a_push_failing_with_502_is_tried_again(env_repo, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["attempts"] == 2 and "502" in done.stderr
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_local_checkout_pushes_with_the_token_from_the_environment(env_repo, tmp_path):
+    bare, _, tags = env_repo
+    with GitHTTPServer(bare.parent, "x-access-token", TOKEN) as server:
+        url = f"{server.url}/{bare.name}"
+        checkout = tmp_path / "http-work"
+        git(tmp_path, "-c", f"http.extraHeader=Authorization: {server.expected}", "clone", "--quiet", url, str(checkout))
+        done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=checkout, env={"GIT_TOKEN": TOKEN})
+        assert done.returncode == 0, done.stderr
+        assert TOKEN not in done.stdout + done.stderr
+        assert TOKEN not in (checkout / ".git" / "config").read_text()
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_checkout_with_its_own_auth_header_keeps_it_alone(env_repo, tmp_path):
+    """actions/checkout persists an extraheader; adding the token as a second one would be refused."""
+    bare, _, tags = env_repo
+    with GitHTTPServer(bare.parent, "x-access-token", TOKEN) as server:
+        url = f"{server.url}/{bare.name}"
+        checkout = tmp_path / "http-work"
+        git(tmp_path, "-c", f"http.extraHeader=Authorization: {server.expected}", "clone", "--quiet", url, str(checkout))
+        git(checkout, "config", f"http.{server.url}/.extraheader", f"Authorization: {server.expected}")
+        done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=checkout, env={"GIT_TOKEN": "some-other-token"})
+        assert done.returncode == 0, done.stderr
+        assert all(seen == server.expected for seen in server.seen_auth if seen)
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")

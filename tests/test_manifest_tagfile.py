@@ -52,12 +52,8 @@ def test_an_unlisted_repository_is_an_error_value_not_an_exception(tmp_path: Pat
     ("text", "message"),
     [
         ("- a\n- b\n", "maps repositories"),
-        ("nginx: 1\n", "expected a list"),
-        ("nginx: ['bad tag']\n", "not a valid tag"),
         ("Bad/Name: ['1']\n", "not a repository"),
         ("nginx: ['1']\ndocker.io/library/nginx: ['2']\n", "listed twice"),
-        ("nginx: [{created: x}]\n", "mapping with 'tag'"),
-        ("nginx: [{tag: '1', created: yesterday}]\n", "ISO 8601"),
         ("nginx: [1\n", "invalid YAML"),
         ('{"nginx": [}', "invalid JSON"),
     ],
@@ -66,6 +62,23 @@ def test_bad_files_fail_with_the_file_named(tmp_path: Path, text: str, message: 
     with pytest.raises(ConfigError, match=message) as caught:
         load(tmp_path, text)
     assert "tags.yaml" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("1", "expected a list"),
+        ("['bad tag']", "not a valid tag"),
+        ("[{created: x}]", "mapping with 'tag'"),
+        ("[{tag: '1', created: yesterday}]", "ISO 8601"),
+    ],
+)
+def test_a_bad_entry_spoils_only_its_own_repository(tmp_path: Path, entry: str, message: str) -> None:
+    source = load(tmp_path, f"nginx: {entry}\nquay.io/x: ['1.0']\n")
+    listed = source.list_tags(["docker.io/library/nginx", "quay.io/x"])
+    bad = listed["docker.io/library/nginx"]
+    assert isinstance(bad, ConfigError) and message in str(bad) and "tags.yaml" in str(bad)
+    assert [info.tag for info in listed["quay.io/x"]] == ["1.0"]
 
 
 def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:

@@ -148,3 +148,15 @@ def test_filter_reason_names_the_filter():
     selection = make_policy(PolicySpec("alphabetical", filter="^stable-")).select([TagInfo("x")])
     assert selection.chosen is None
     assert selection.excluded == (("x", "does not match filter '^stable-'"),)
+
+
+@pytest.mark.parametrize("policy", ["glob:0.*", "regex:^0\\."])
+def test_current_tag_is_kept_only_when_it_wins_the_same_tie_break(policy):
+    """With no build times the lexically greatest tag wins, for the current tag too."""
+    untimed = make_policy(PolicySpec(policy))
+    assert untimed.select([dated("0.3.1"), dated("0.4.0")], current="0.3.1").chosen == "0.4.0"
+    assert untimed.select([dated("0.3.1"), dated("0.4.0")], current="0.4.0").chosen == "0.4.0"
+    same_time = [dated("0.3.1", 1), dated("0.4.0", 1)]
+    assert untimed.select(same_time, current="0.3.1").chosen == "0.4.0"
+    newer_current = [dated("0.3.1", 2), dated("0.4.0", 1)]
+    assert untimed.select(newer_current, current="0.3.1").chosen == "0.3.1"

@@ -115,7 +115,7 @@ def open_pull_requests(
     the remote is ``--remote`` or that upstream's remote. The checkout itself is not changed.
     """
     from automator.git.branch import BranchPusher
-    from automator.git.credentials import git_environment
+    from automator.git.credentials import checkout_git_environment
     from automator.git.target import resolve_target as resolve_git_target
 
     if getattr(args, "no_push", False):
@@ -137,7 +137,7 @@ def open_pull_requests(
         ws.root,
         base=target.branch,
         remote=str(target.remote),
-        git_env=git_environment(ctx, url=target.remote_url(ws)),
+        git_env=checkout_git_environment(ctx, ws, target.remote_url(ws)),
         author=author,
     )
     settings = settings_from_args(args, env_path=scan, base=target.branch, message_template=message_template)

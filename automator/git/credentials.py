@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from automator.context import Context
 from automator.errors import register_secret
+
+if TYPE_CHECKING:
+    from automator.git.workspace import Workspace
 
 DEFAULT_USERNAME = "x-access-token"
 GITLAB_JOB_USERNAME = "gitlab-ci-token"
@@ -59,8 +63,23 @@ def extra_config_env(pairs: list[tuple[str, str]], base: Mapping[str, str]) -> d
     return env
 
 
+def checkout_git_environment(ctx: Context, ws: Workspace, url: str | None) -> dict[str, str]:
+    """Environment for git in an existing checkout: the token header unless the checkout
+    already authenticates with a header of its own (``actions/checkout`` persists one); two
+    ``Authorization`` headers would make the server refuse both."""
+    status, out, _ = ws.try_git("config", "--get-regexp", r"^http\..*extraheader$")
+    if status == 0 and out.strip():
+        return git_environment(ctx, url=url, use_token=False)
+    return git_environment(ctx, url=url)
+
+
 def git_environment(
-    ctx: Context, *, url: str | None = None, token: str | None = None, username: str | None = None
+    ctx: Context,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    use_token: bool = True,
 ) -> dict[str, str]:
     """Environment for every git process of a run: no prompts, and the token header if any.
 
@@ -68,7 +87,7 @@ def git_environment(
     so the token is never sent anywhere else (submodules, redirects to other hosts).
     """
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
-    token = token or ctx.git_token
+    token = (token or ctx.git_token) if use_token else None
     if token:
         register_secret(token)
         header = auth_header(username or token_username(ctx, token), token)

@@ -52,6 +52,7 @@ class Workspace:
         self.repo = repo
         self.root = Path(repo.working_tree_dir or ".").resolve()
         self.git_dir = Path(repo.git_dir).resolve()
+        self.has_credentials = bool(env)  # a clone made by the tool carries its own credentials
         if env:
             repo.git.update_environment(**env)
         self._lock_fd: int | None = None

@@ -21,7 +21,7 @@ from pathlib import Path
 from automator.context import Context
 from automator.errors import GitError, UsageError
 from automator.git.backoff import Deadline, RetryPolicy
-from automator.git.credentials import git_environment
+from automator.git.credentials import checkout_git_environment
 from automator.git.faults import checkpoint
 from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.git.message import render_message
@@ -168,8 +168,8 @@ def write_updates(
         refuse_dirty(ws, scan, options)
         ws.use_identity(options.author)
         target = resolve_target(ws, options.remote, options.branch, push=options.push)
-        if workspace is None:
-            ws.set_env(git_environment(ctx, url=target.remote_url(ws)))
+        if workspace is None or not workspace.has_credentials:
+            ws.set_env(checkout_git_environment(ctx, ws, target.remote_url(ws)))
         run = _Run(ws, scan, options, target, ctx)
         try:
             run.remember(ws.head())

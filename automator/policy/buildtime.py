@@ -37,9 +37,10 @@ class BuildTimePolicy(Policy):
     def rank(self, value: str, info: TagInfo) -> Rank:
         if not self.matches(value):
             return False, self.mismatch
-        return True, build_time_key(info.created)
+        # the tag completes the order, so keeping the current tag follows the same tie-break
+        return True, (*build_time_key(info.created), info.tag)
 
-    def winner_phrase(self, key: tuple[int, float]) -> str:
+    def winner_phrase(self, key: tuple[int, float, str]) -> str:
         if key[0] == 0:
             return "the lexically greatest matching tag, as no matching tag has a known build time"
         built = datetime.fromtimestamp(key[1], tz=timezone.utc).isoformat().replace("+00:00", "Z")
