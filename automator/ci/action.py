@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from automator.ci.github import mask_secrets
+from automator.context import Context
 from automator.errors import UsageError, register_secret
 from automator.report import workflow
 
@@ -135,9 +136,13 @@ def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
-    from automator.cli import main as cli_main
+    """Run ``automator run`` as a child process with the mapped arguments and environment.
 
-    environ = os.environ if environ is None else environ
+    A child, not a call: the token and the docker config reach it through its own environment
+    (read by :class:`~automator.context.Context` like any run), and the temporary docker
+    config is removed whatever happens to the run.
+    """
+    environ = Context.from_environ(environ).environ
     temp = Path(tempfile.mkdtemp(prefix="automator-", dir=environ.get("RUNNER_TEMP") or None))
     try:
         try:
@@ -145,13 +150,14 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             config_dir = docker_config(environ, temp / "docker")
         except UsageError as error:
             mask_secrets()
-            print(workflow.command("error", f"automator action: {error}", title="automator"), file=sys.stdout)
+            print(workflow.command("error", f"automator action: {error}", title="automator"), flush=True)
             return int(error.exit_code)
         mask_secrets()
-        os.environ.update(env)
+        sys.stdout.flush()
         if config_dir is not None:
-            os.environ["DOCKER_CONFIG"] = str(config_dir)
-        return cli_main(["run", *argv])
+            env["DOCKER_CONFIG"] = str(config_dir)
+        child = subprocess.run([sys.executable, "-m", "automator", "run", *argv], env={**environ, **env}, check=False)
+        return child.returncode
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
