@@ -3,11 +3,12 @@
 ``automator run --repo URL --every 5m --health-file /tmp/automator/health`` loops; without
 ``--every`` it runs once (the Kubernetes CronJob shape). Signals:
 
-* Once: SIGTERM or SIGINT abandons the attempt (``KeyboardInterrupt`` unwinds it, the git
-  writer restores the checkout), exit 130; the next scheduled run starts clean.
 * Loop, SIGTERM between attempts: stop at once, exit 0.
 * Loop, SIGTERM during an attempt: let it finish (its writes are bounded by the push retry
-  limit), then stop, exit 0. A second SIGTERM, or SIGINT, abandons it: exit 130.
+  limit), then stop with exit 0.
+* Run once (a CronJob's pod), or a second SIGTERM, or SIGINT: abandon the attempt in flight
+  (``KeyboardInterrupt`` unwinds it, the git writer restores the checkout), exit 130; the next
+  scheduled run does the work again.
 
 The health file is JSON written atomically at each attempt's start and end and every
 ``HEARTBEAT`` seconds while waiting: ``{"status", "exit_code", "attempt", "timestamp",
@@ -113,14 +114,14 @@ def check_health(path: Path, max_age: float, *, now: float | None = None) -> tup
 class _Signals:
     """SIGTERM asks for a stop (twice: abandon); SIGINT abandons. Restores handlers on exit."""
 
-    def __init__(self, *, install: bool = True) -> None:
+    def __init__(self, graceful: bool) -> None:
+        self.graceful = graceful  # a loop finishes the attempt in flight; a single run does not
         self.stop = threading.Event()
         self.in_attempt = False
-        self.install = install
         self._saved: dict[int, object] = {}
 
     def __enter__(self) -> _Signals:
-        if self.install and threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 self._saved[signum] = signal.signal(signum, self._handle)
         return self
@@ -130,7 +131,7 @@ class _Signals:
             signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame: object) -> None:
-        if signum == signal.SIGINT or (self.in_attempt and self.stop.is_set()):
+        if signum == signal.SIGINT or not self.graceful or (self.in_attempt and self.stop.is_set()):
             raise KeyboardInterrupt
         self.stop.set()
         if self.in_attempt:
@@ -151,7 +152,7 @@ def run_scheduled(
             write_health(health_file, status, **fields)  # type: ignore[arg-type]
 
     count, code, message = 0, int(ExitCode.OK), ""
-    with _Signals(install=every is not None) as signals:
+    with _Signals(graceful=every is not None) as signals:
         try:
             while not signals.stop.is_set():
                 count += 1

@@ -153,10 +153,19 @@ def test_health_check_command_as_a_probe_process(tmp_path):
     assert subprocess.run(probe, capture_output=True).returncode == 1
 
 
-def test_once_leaves_signal_handling_to_the_cli_so_sigterm_abandons(tmp_path):
-    seen = []
-    schedule.run_scheduled(lambda: seen.append(signal.getsignal(signal.SIGTERM)) or 0)
-    assert seen == [signal.getsignal(signal.SIGTERM)]
+def test_once_sigterm_abandons_the_attempt_at_once(tmp_path):
+    health = tmp_path / "health"
+    reached = []
+
+    def attempt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        reached.append("after the signal")
+        return 0
+
+    with pytest.raises(KeyboardInterrupt):
+        schedule.run_scheduled(attempt, health_file=health)
+    assert reached == []
+    assert read(health)["status"] == "abandoned"
 
 
 def test_once_records_an_abandoned_attempt(tmp_path):

@@ -114,7 +114,7 @@ def test_a_failing_file_or_image_exits_1_and_the_rest_is_still_done(tmp_path: Pa
 
 def test_usage_and_configuration_errors_exit_2(tmp_path: Path) -> None:
     env, tags = repo(tmp_path)
-    (tmp_path / "bad.yaml").write_text("nginx: 3\n")
+    (tmp_path / "bad.yaml").write_text("- nginx\n")  # not a mapping at all
     cases = [
         ("scan",),
         ("scan", str(tmp_path / "missing"), "--tags-from", str(tags)),
