@@ -5,9 +5,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "automator"
 MAX_MODULE_LINES = 400
-# Building a child process's environment is not reading configuration, and the GitHub Action's
-# entry point turns INPUT_* variables into command-line arguments before the CLI starts.
-ENVIRONMENT_PASS_THROUGH = {"git/branch.py", "ci/action.py"}
+# Building a child process's environment is not reading configuration.
+ENVIRONMENT_PASS_THROUGH = {"git/branch.py"}
 PURE_MODULES = ["imageref.py", "model.py", "plan.py", "errors.py"]
 IO_MODULES = {"os", "io", "subprocess", "socket", "requests", "git", "github", "gitlab", "docker", "shutil", "tempfile", "pathlib", "urllib.request", "http"}
 
