@@ -1,4 +1,4 @@
-"""On-disk cache: tag lists with a time-to-live, image metadata per digest forever.
+"""On-disk cache: tag lists and tag digests with a time-to-live, image metadata per digest forever.
 
 One small JSON file per key, written to a temporary file and renamed into place, so several
 processes (parallel CI jobs sharing a restored cache) can read and write at once: a reader sees
@@ -62,17 +62,28 @@ class RegistryCache:
 
     # --- tag lists -----------------------------------------------------------------------------
 
+    def _fresh(self, data: dict | None) -> bool:
+        fetched = data.get("fetched_at") if data else None
+        return isinstance(fetched, (int, float)) and 0 <= self._clock() - fetched <= self.tag_ttl
+
     def get_tags(self, repository: str) -> list[str] | None:
         data = self._read("tags", repository)
-        if data is None or not isinstance(data.get("tags"), list):
+        if not self._fresh(data) or not isinstance(data.get("tags"), list):  # type: ignore[union-attr]
             return None
-        fetched = data.get("fetched_at")
-        if not isinstance(fetched, (int, float)) or not 0 <= self._clock() - fetched <= self.tag_ttl:
-            return None
-        return [t for t in data["tags"] if isinstance(t, str)]
+        return [t for t in data["tags"] if isinstance(t, str)]  # type: ignore[index]
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         self._write("tags", repository, {"fetched_at": self._clock(), "tags": tags})
+
+    # --- the digest a tag points at: tags move, so it ages like the tag list ----------------------
+
+    def get_digest(self, repository: str, tag: str) -> str | None:
+        data = self._read("digests", f"{repository}:{tag}")
+        digest = data.get("digest") if data else None
+        return digest if self._fresh(data) and isinstance(digest, str) else None
+
+    def put_digest(self, repository: str, tag: str, digest: str) -> None:
+        self._write("digests", f"{repository}:{tag}", {"fetched_at": self._clock(), "digest": digest})
 
     # --- metadata per digest (content-addressed, so never stale) -------------------------------
 

@@ -159,7 +159,7 @@ class RegistryTagSource:
 
     def _metadata_one(self, client: RegistryClient, path: str, tag: str) -> TagInfo | AutomatorError:
         try:
-            digest = client.digest(path, tag)
+            digest = self._digest(client, path, tag)
             key = (client.registry, digest)
             with self._lock:
                 key_lock = self._digest_locks.setdefault(key, threading.Lock())
@@ -178,6 +178,16 @@ class RegistryTagSource:
         except Exception as error:
             log.debug("unexpected error reading %s:%s", path, tag, exc_info=True)
             return RegistryError(f"{client.registry}/{path}:{tag}: unexpected error ({type(error).__name__})")
+
+    def _digest(self, client: RegistryClient, path: str, tag: str) -> str:
+        """The tag's digest: a HEAD, unless the cache saw it within the tag-list TTL."""
+        repository = f"{client.registry}/{path}"
+        digest = self.cache.get_digest(repository, tag) if self.cache else None
+        if digest is None:
+            digest = client.digest(path, tag)
+            if self.cache:
+                self.cache.put_digest(repository, tag, digest)
+        return digest
 
     def _created(self, client: RegistryClient, path: str, digest: str):
         manifest = client.manifest(path, digest)
