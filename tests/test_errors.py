@@ -24,3 +24,9 @@ def test_config_error_names_file_and_line_and_is_a_usage_exit():
     error = ConfigError("unknown key 'foo'", source="rules.yaml", line=7)
     assert str(error).startswith("rules.yaml:7: unknown key")
     assert error.exit_code == ExitCode.USAGE
+
+
+def test_url_password_with_an_unencoded_at_sign_is_removed_whole():
+    """Git and requests split credentials from the host at the last ``@``, so must scrub."""
+    assert scrub("cannot reach https://deploy:p@ss@registry.example/v2/") == "cannot reach https://***@registry.example/v2/"
+    assert scrub("https://u:p@ss@a.example/x and mail to ops@b.example") == "https://***@a.example/x and mail to ops@b.example"
