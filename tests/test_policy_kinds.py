@@ -45,6 +45,9 @@ def test_alphabetical(policy, tags, chosen):
         # equal values: the lexically greatest tag
         ("numerical", ["1.0", "1", "01"], "1.0"),
         ("numerical", ["latest", "main"], None),
+        # exact values beyond float precision: millisecond timestamps, long build numbers
+        ("numerical:desc", ["20240501123045124", "20240501123045123"], "20240501123045123"),
+        ("numerical", ["99999999999999999", "100000000000000000"], "100000000000000000"),
     ],
 )
 def test_numerical(policy, tags, chosen):

@@ -2,12 +2,14 @@
 
 ``asc`` (the default) chooses the greatest number, ``desc`` the smallest. A tag is a number
 when it is a decimal like ``42``, ``-3``, ``1.5`` or ``1e6``; anything else (``latest``,
-``v1``, ``nan``, ``inf``) is ignored, never an error.
+``v1``, ``nan``, ``inf``) is ignored, never an error. Values compare exactly, so numbers
+beyond float precision (17-digit millisecond timestamps, long build numbers) still order.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from automator.model import TagInfo
 from automator.policy.alphabetical import parse_order
@@ -28,10 +30,10 @@ class NumericalPolicy(Policy):
     def rank(self, value: str, info: TagInfo) -> Rank:
         if _NUMBER.fullmatch(value) is None:
             return False, NOT_A_NUMBER
-        number = float(value)
-        if number in (float("inf"), float("-inf")):
+        try:
+            return True, Decimal(value)
+        except InvalidOperation:  # an exponent beyond what any number needs
             return False, NOT_A_NUMBER
-        return True, number
 
     def winner_phrase(self, key: object) -> str:
         return "the greatest number" if self.order == "asc" else "the smallest number"
