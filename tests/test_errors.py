@@ -20,6 +20,13 @@ def test_well_known_token_shapes_are_removed_even_unregistered():
     assert "glpat-" not in scrub("glpat-" + "b" * 20)
 
 
+def test_every_gitlab_token_prefix_is_removed_even_unregistered():
+    """GitLab prefixes each token kind: deploy, runner, job, trigger, OAuth secret, feed."""
+    for prefix in ("gldt-", "glrt-", "glcbt-", "glptt-", "gloas-", "glft-"):
+        token = prefix + "c1_" + "d" * 20
+        assert scrub(f"clone with {token} refused") == "clone with *** refused", prefix
+
+
 def test_config_error_names_file_and_line_and_is_a_usage_exit():
     error = ConfigError("unknown key 'foo'", source="rules.yaml", line=7)
     assert str(error).startswith("rules.yaml:7: unknown key")
