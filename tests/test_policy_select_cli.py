@@ -53,6 +53,19 @@ def test_stdin_lines_may_carry_build_times_for_glob_and_regex():
     assert (result.returncode, result.stdout) == (0, "main-a\n")
 
 
+@pytest.mark.parametrize(
+    ("newer", "older"),
+    [
+        ("2024-05-02T00:00:00.123456789Z", "2024-05-01T00:00:00Z"),  # registries: nanoseconds
+        ("2024-05-02T00:00:00.5Z", "2024-05-01T23:59:59.25Z"),  # Go trims trailing zeros
+        ("2024-05-02t00:00:00z", "2024-05-01T00:00:00.1+02:00"),
+    ],
+)
+def test_build_times_are_read_as_registries_write_them_on_every_python(newer, older):
+    result = select("glob:main-*", stdin=f"main-a {newer}\nmain-b {older}\n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "main-a\n", "")
+
+
 def test_explain_puts_the_reason_on_stderr_and_keeps_stdout_the_tag():
     result = select("semver:^1", "--explain", "1.0.0", "2.0.0", "latest")
     assert (result.returncode, result.stdout) == (0, "1.0.0\n")

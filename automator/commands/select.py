@@ -11,6 +11,7 @@ from automator.context import Context
 from automator.errors import ExitCode, UsageError
 from automator.model import PolicySpec, TagInfo
 from automator.policy import make_policy
+from automator.policy.buildtime import parse_rfc3339
 
 DESCRIPTION = """\
 Choose a tag from a list of tags by policy and print it alone on stdout.
@@ -117,7 +118,7 @@ def read_tag_lines(lines: Iterable[str]) -> list[TagInfo]:
 
 def _parse_time(text: str, number: int) -> datetime:
     try:
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        return parse_rfc3339(text)
     except ValueError:
         raise UsageError(
             f"stdin line {number}: {text!r} is not an ISO 8601 build time (e.g. 2024-05-01T12:00:00Z)"

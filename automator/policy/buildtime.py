@@ -9,12 +9,25 @@ greatest matching tag, and the reason says so.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from automator.model import TagInfo
 from automator.policy.base import Policy, Rank
 
 _NO_TIME = (0, 0.0)
+_FRACTION = re.compile(r"\.([0-9]+)")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """A time as registries and tools write it (``Z``, up to nanoseconds, any fraction length),
+    read alike on every supported Python (3.10's ``fromisoformat`` takes only 3 or 6 fraction
+    digits). A time without offset is UTC. Raises ``ValueError`` when it is not a time."""
+    value = text.strip()
+    value = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    value = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value, count=1)
+    parsed = datetime.fromisoformat(value.replace("t", "T", 1))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def build_time_key(created: datetime | None) -> tuple[int, float]:

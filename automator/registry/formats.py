@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
+
+from automator.policy.buildtime import parse_rfc3339
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -17,7 +19,6 @@ ACCEPT_MANIFESTS = ", ".join(MANIFEST_TYPES)
 CREATED_LABEL = "org.opencontainers.image.created"
 
 _LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel\s*=\s*"?next"?', re.IGNORECASE)
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
 
 
 class FormatError(ValueError):
@@ -110,14 +111,10 @@ def parse_time(text: object) -> datetime | None:
     """RFC 3339 with up to nanoseconds and ``Z``; ``None`` when absent or unreadable."""
     if not isinstance(text, str) or not text.strip():
         return None
-    value = _FRACTION.sub(lambda m: m.group(1), text.strip())
-    value = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        parsed = datetime.fromisoformat(value.replace("t", "T", 1))
+        parsed = parse_rfc3339(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
     if parsed.year <= 1970:  # reproducible builds stamp the epoch: no real build time
         return None
     return parsed
