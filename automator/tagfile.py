@@ -26,6 +26,7 @@ from pathlib import Path
 from automator.errors import AutomatorError, ConfigError, RegistryError
 from automator.imageref import is_valid_tag, normalise_repository
 from automator.model import TagInfo
+from automator.policy.buildtime import parse_rfc3339
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _created(value: object, key: object, tag: str, source: str) -> datetime | No
         moment = value
     else:
         try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            moment = parse_rfc3339(str(value))
         except ValueError:
             raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {value!r}", source=source) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

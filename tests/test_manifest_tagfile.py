@@ -37,6 +37,19 @@ def test_json_objects_carry_build_time_and_digest(tmp_path: Path) -> None:
     assert source.metadata("ghcr.io/acme/app", ["v1"])["v1"].digest == "sha256:ab"
 
 
+def test_build_times_are_read_as_registries_write_them(tmp_path: Path) -> None:
+    """Nanoseconds and trimmed fractions (Go's RFC 3339), alike on every supported Python."""
+    source = load(
+        tmp_path,
+        '{"app": [{"tag": "a", "created": "2024-03-01T10:00:00.123456789Z"}, {"tag": "b", "created": "2024-03-01T10:00:00.5Z"}]}',
+        "tags.json",
+    )
+    assert [info.created for info in source.list_tags(["docker.io/library/app"])["docker.io/library/app"]] == [
+        datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=timezone.utc),
+        datetime(2024, 3, 1, 10, 0, 0, 500000, tzinfo=timezone.utc),
+    ]
+
+
 @pytest.mark.parametrize("key", ["nginx", "library/nginx", "docker.io/library/nginx", "index.docker.io/library/nginx"])
 def test_keys_are_normalised_like_image_references(tmp_path: Path, key: str) -> None:
     source = load(tmp_path, f"{key}: ['1']\n")
