@@ -27,6 +27,9 @@ from automator.policy import POLICIES, make_policy
         (PolicySpec("numerical", filter="a(b)", extract="$2"), "$2 refers to group 2, but the filter has 1 group"),
         (PolicySpec("numerical", filter="(?P<ts>\\d+)", extract="$tz"), "$tz is not a named group of the filter (named groups: ts)"),
         (PolicySpec("numerical", filter="x", extract=""), "extract is empty"),
+        # Go's Expand reads the longest name and allows no leading zero: these are names
+        (PolicySpec("numerical", filter="-([0-9]+)$", extract="$1x"), "$1x is not a named group of the filter (named groups: none); write ${1}x for group 1"),
+        (PolicySpec("numerical", filter="-([0-9]+)$", extract="$01"), "$01 is not a named group of the filter (named groups: none); write ${1} for group 1"),
     ],
 )
 def test_invalid_policies_say_what_is_wrong(spec, message):

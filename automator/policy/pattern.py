@@ -3,8 +3,8 @@
 Go and Python agree on the syntax people use in tag filters; the one common difference,
 named groups spelled ``(?<name>...)``, is accepted here too. An extract template follows Go's
 ``Regexp.Expand``: ``$1``, ``$name`` or ``${name}`` insert a group (a name is the longest
-run of letters, digits and ``_``), ``$$`` is a literal ``$``, and a ``$`` not followed by a
-name is kept as text.
+run of letters, digits and ``_``; a group number has no leading zero), ``$$`` is a literal
+``$``, and a ``$`` not followed by a name is kept as text.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 _GO_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?=[A-Za-z_])")
+_LEADING_DIGITS = re.compile(r"[0-9]*")
 _TEMPLATE_REF = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+)|(\$))")
 
 
@@ -50,7 +51,7 @@ def parse_template(text: str, regex: re.Pattern[str]) -> Template:
             pieces.append("$")
             continue
         name = m.group(1) or m.group(2)
-        if name.isdigit():
+        if name.isdigit() and (name == "0" or name[0] != "0"):  # Go: a number has no leading zero
             number = int(name)
             if number > regex.groups:
                 raise ValueError(
@@ -62,7 +63,9 @@ def parse_template(text: str, regex: re.Pattern[str]) -> Template:
             pieces.append(regex.groupindex[name])
         else:
             known = ", ".join(sorted(regex.groupindex)) or "none"
-            raise ValueError(f"${name} is not a named group of the filter (named groups: {known})")
+            lead = _LEADING_DIGITS.match(name).group()
+            hint = f"; write ${{{int(lead)}}}{name[len(lead):]} for group {int(lead)}" if lead else ""
+            raise ValueError(f"${name} is not a named group of the filter (named groups: {known}){hint}")
     if pos < len(text):
         pieces.append(text[pos:])
     return Template(text, tuple(pieces))
