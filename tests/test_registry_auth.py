@@ -157,6 +157,17 @@ def test_an_expired_token_is_refreshed_once_on_invalid_token(token_registry, fre
     assert len(fresh_token_server.requests) == 3
 
 
+def test_a_known_challenge_still_refreshes_a_rejected_token_only_once(token_registry, fresh_token_server):
+    first, second = f"{token_registry.host}/team/web", f"{token_registry.host}/team/worker"
+    with make_source() as source:
+        assert _tags(source.list_tags([first])[first]) == ["2.0.0"]  # the challenge is now known
+        fresh_token_server.requests.clear()
+        fresh_token_server.jwt_lifetime = -120  # every token from now on is rejected: invalid_token
+        failed = source.list_tags([second])[second]
+    assert isinstance(failed, AutomatorError)
+    assert len(fresh_token_server.requests) == 2  # the token, then one refresh, then give up
+
+
 def test_identity_tokens_use_the_oauth2_refresh_grant(token_registry, fresh_token_server, tmp_path):
     fresh_token_server.anonymous_pull = False
     fresh_token_server.refresh_tokens["identity-token-123"] = "alice"
