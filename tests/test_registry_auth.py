@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import requests
 from local_registry import start_registry
 from registry_helpers import docker_config, make_source
 from registry_proxy import RegistryProxy
@@ -98,6 +99,30 @@ def test_basic_credentials_are_not_sent_before_the_registry_asks(basic_registry,
         first, second = proxy.seen[0], proxy.seen[1]
     assert "Authorization" not in first.headers
     assert second.headers["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("storage_host", ["localhost", "127.0.0.1"])  # another name; same name, other port
+def test_a_blob_redirected_to_storage_goes_there_without_the_registry_login(basic_registry, tmp_path, storage_host):
+    auth = requests.auth.HTTPBasicAuth(*ALICE)
+    accept = {"Accept": "application/vnd.docker.distribution.manifest.v2+json"}
+    manifest = requests.get(f"{basic_registry.url}/v2/team/api/manifests/1.1.0", headers=accept, auth=auth, timeout=10)
+    config = manifest.json()["config"]["digest"]
+    blob = requests.get(f"{basic_registry.url}/v2/team/api/blobs/{config}", auth=auth, timeout=10).content
+    with RegistryProxy(basic_registry.url) as proxy, RegistryProxy(basic_registry.url) as storage:
+        storage.add_fault(r"^/bucket/", status=200, body=blob)  # the storage host needs no registry login
+        port = storage.host.rsplit(":", 1)[1]
+        proxy.add_fault(r"/blobs/", status=307, method="GET",
+                        headers={"Location": f"http://{storage_host}:{port}/bucket/{config}?signature=abc"})
+        ctx = docker_config(tmp_path, {proxy.host: {"username": ALICE[0], "password": ALICE[1]}})
+        repo = f"{proxy.host}/team/api"
+        with make_source(ctx) as source:
+            info = source.metadata(repo, ["1.1.0"])["1.1.0"]
+        (to_registry,) = [s for s in proxy.seen if "/blobs/" in s.path]
+        (to_storage,) = storage.seen
+    assert not isinstance(info, AutomatorError), str(info)
+    assert info.created.month == 2
+    assert to_registry.headers["Authorization"].startswith("Basic ")
+    assert "Authorization" not in to_storage.headers
 
 
 def test_token_auth_anonymous_pull(token_registry, fresh_token_server):
