@@ -203,6 +203,22 @@ def test_identity_tokens_use_the_oauth2_refresh_grant(token_registry, fresh_toke
     assert [(r["method"], r["user"]) for r in fresh_token_server.requests] == [("POST", "alice")]
 
 
+def test_an_identity_token_is_never_posted_on_to_where_the_realm_redirects(token_registry, tmp_path):
+    with RegistryProxy(token_registry.url) as proxy, RegistryProxy(token_registry.url) as realm, \
+            RegistryProxy(token_registry.url) as elsewhere:
+        proxy.add_fault(r"/tags/list", status=401, times=1, headers={
+            "WWW-Authenticate": f'Bearer realm="{realm.url}/token",service="test"'})
+        realm.add_fault(r"^/token", status=307, headers={"Location": f"{elsewhere.url}/collect"})
+        ctx = docker_config(tmp_path, {proxy.host: {"identitytoken": "identity-token-456"}})
+        repo = f"{proxy.host}/team/web"
+        with make_source(ctx) as source:
+            failed = source.list_tags([repo])[repo]
+        assert [s.method for s in realm.seen] == ["POST"]
+        assert elsewhere.seen == []  # a 307 would have re-sent the refresh token in the body
+    assert isinstance(failed, AutomatorError) and "HTTP 307" in str(failed)
+    assert "identity-token-456" not in str(failed)
+
+
 def test_plain_http_only_for_loopback_or_insecure_registries():
     with make_source(Context(), insecure_registries=["registry.lan:5000"]) as source:
         assert source.base_url("127.0.0.1:5000") == "http://127.0.0.1:5000"
