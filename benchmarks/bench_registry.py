@@ -6,7 +6,9 @@ Prints, for a cold run (empty cache) and a warm run (cache within its TTL): wall
 per repository and the ratio of wall time to the ideal (requests / concurrency x latency).
 The baseline measured in the same run is a sequential lister (one request after the other),
 and a token-auth registry shows how many tokens a cold run fetches per repository scope.
-Each scenario runs --repeat times (fresh cache each cold run) and the fastest run is shown.
+A glob:* scenario reads the build time of every tag of one repository (cold, then warm) and
+shows what a build-time policy costs per tag (run once). The others run --repeat times (fresh
+cache each cold run) and the fastest run is shown.
 Aims: at most 1 tag-list request per repository cold (plus pages and one token per scope),
 wall time within 1.5x of the ideal, no tag-list requests warm.
 """
@@ -52,6 +54,24 @@ def scan(proxy: RegistryProxy, names: list[str], cache_dir: Path | None, concurr
     return {"wall": wall, "requests": len(seen), "tag_lists": sum("/tags/list" in s.path for s in seen)}
 
 
+def build_time_scan(proxy: RegistryProxy, name: str, cache_dir: Path, concurrency: int) -> dict:
+    """What a ``glob:*`` policy (newest build wins) asks for: the tag list, then every tag's build time."""
+    repo = f"{proxy.host}/{name}"
+    before = len(proxy.seen)
+    started = time.perf_counter()
+    with RegistryTagSource(Context(), cache=RegistryCache(cache_dir), concurrency=concurrency) as source:
+        listed = source.list_tags([repo])[repo]
+        if isinstance(listed, AutomatorError):
+            raise SystemExit(str(listed))
+        found = source.metadata(repo, [t.tag for t in listed])
+    wall = time.perf_counter() - started
+    failed = [v for v in found.values() if isinstance(v, AutomatorError) or v.created is None]
+    if failed:
+        raise SystemExit(f"{len(failed)} tags without a build time, e.g. {failed[0]}")
+    seen = proxy.seen[before:]
+    return {"wall": wall, "requests": len(seen), "tag_lists": sum("/tags/list" in s.path for s in seen)}
+
+
 def sequential_baseline(proxy: RegistryProxy, names: list[str]) -> float:
     session = requests.Session()
     session.trust_env = False
@@ -66,10 +86,10 @@ def best(runs: list[dict]) -> dict:
     return min(runs, key=lambda run: run["wall"])
 
 
-def report(label: str, run: dict, repos: int, concurrency: int, latency: float) -> None:
+def report(label: str, run: dict, repos: int, concurrency: int, latency: float, unit: str = "repo") -> None:
     ideal = run["requests"] / concurrency * latency
     ratio = f"{run['wall'] / ideal:.2f}x of ideal ({ideal:.2f} s)" if ideal else "no requests"
-    print(f"{label:<28} wall {run['wall']:6.2f} s   requests/repo {run['requests'] / repos:4.2f}   "
+    print(f"{label:<28} wall {run['wall']:6.2f} s   requests/{unit} {run['requests'] / repos:4.2f}   "
           f"tag-list requests {run['tag_lists']:4d}   {ratio}")
 
 
@@ -79,6 +99,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario; the fastest is shown")
+    parser.add_argument("--build-tags", type=int, default=100, help="tags read for their build time")
     parser.add_argument("--token-repos", type=int, default=50, help="repositories on the token-auth registry")
     args = parser.parse_args()
     names = [f"bench/app-{i:03d}" for i in range(args.repos)]
@@ -106,6 +127,17 @@ def main() -> int:
             print(f"speed-up of the cold run over the sequential baseline: {baseline / cold['wall']:.1f}x; "
                   f"{cold['wall'] / measured_ideal:.2f}x of the ideal at the measured "
                   f"{per_request * 1000:.0f} ms per request")
+            built = [f"build-{i:04d}" for i in range(args.build_tags)]
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda t: push_image(registry.url, "bench/built", t,
+                                                   created=f"2024-01-01T00:00:{int(t[-2:]) % 60:02d}Z"), built))
+            with RegistryProxy(registry.url, latency=args.latency) as proxy:
+                cold = build_time_scan(proxy, "bench/built", work / "cache-built", args.concurrency)
+                warm = build_time_scan(proxy, "bench/built", work / "cache-built", args.concurrency)
+            report("glob:* build times, cold", cold, len(built), args.concurrency, args.latency, "tag")
+            report("glob:* build times, warm", warm, len(built), args.concurrency, args.latency, "tag")
+            print(f"{'':<28} ({len(built)} tags of distinct images: one HEAD, the manifest and the "
+                  f"config blob per tag when cold, plus the tag list; nothing within the TTL)")
         token_names = names[: args.token_repos]
         with start_registry(work, token={"bench": "bench-pw"}) as registry:
             populate(registry.url, token_names, auth=("bench", "bench-pw"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import requests
 from local_registry import start_registry
 from registry_helpers import docker_config, make_source
 from registry_proxy import RegistryProxy
@@ -100,6 +101,30 @@ def test_basic_credentials_are_not_sent_before_the_registry_asks(basic_registry,
     assert second.headers["Authorization"].startswith("Basic ")
 
 
+@pytest.mark.parametrize("storage_host", ["localhost", "127.0.0.1"])  # another name; same name, other port
+def test_a_blob_redirected_to_storage_goes_there_without_the_registry_login(basic_registry, tmp_path, storage_host):
+    auth = requests.auth.HTTPBasicAuth(*ALICE)
+    accept = {"Accept": "application/vnd.docker.distribution.manifest.v2+json"}
+    manifest = requests.get(f"{basic_registry.url}/v2/team/api/manifests/1.1.0", headers=accept, auth=auth, timeout=10)
+    config = manifest.json()["config"]["digest"]
+    blob = requests.get(f"{basic_registry.url}/v2/team/api/blobs/{config}", auth=auth, timeout=10).content
+    with RegistryProxy(basic_registry.url) as proxy, RegistryProxy(basic_registry.url) as storage:
+        storage.add_fault(r"^/bucket/", status=200, body=blob)  # the storage host needs no registry login
+        port = storage.host.rsplit(":", 1)[1]
+        proxy.add_fault(r"/blobs/", status=307, method="GET",
+                        headers={"Location": f"http://{storage_host}:{port}/bucket/{config}?signature=abc"})
+        ctx = docker_config(tmp_path, {proxy.host: {"username": ALICE[0], "password": ALICE[1]}})
+        repo = f"{proxy.host}/team/api"
+        with make_source(ctx) as source:
+            info = source.metadata(repo, ["1.1.0"])["1.1.0"]
+        (to_registry,) = [s for s in proxy.seen if "/blobs/" in s.path]
+        (to_storage,) = storage.seen
+    assert not isinstance(info, AutomatorError), str(info)
+    assert info.created.month == 2
+    assert to_registry.headers["Authorization"].startswith("Basic ")
+    assert "Authorization" not in to_storage.headers
+
+
 def test_token_auth_anonymous_pull(token_registry, fresh_token_server):
     repos = [f"{token_registry.host}/team/web", f"{token_registry.host}/team/worker"]
     with make_source() as source:
@@ -157,6 +182,17 @@ def test_an_expired_token_is_refreshed_once_on_invalid_token(token_registry, fre
     assert len(fresh_token_server.requests) == 3
 
 
+def test_a_known_challenge_still_refreshes_a_rejected_token_only_once(token_registry, fresh_token_server):
+    first, second = f"{token_registry.host}/team/web", f"{token_registry.host}/team/worker"
+    with make_source() as source:
+        assert _tags(source.list_tags([first])[first]) == ["2.0.0"]  # the challenge is now known
+        fresh_token_server.requests.clear()
+        fresh_token_server.jwt_lifetime = -120  # every token from now on is rejected: invalid_token
+        failed = source.list_tags([second])[second]
+    assert isinstance(failed, AutomatorError)
+    assert len(fresh_token_server.requests) == 2  # the token, then one refresh, then give up
+
+
 def test_identity_tokens_use_the_oauth2_refresh_grant(token_registry, fresh_token_server, tmp_path):
     fresh_token_server.anonymous_pull = False
     fresh_token_server.refresh_tokens["identity-token-123"] = "alice"
@@ -165,6 +201,22 @@ def test_identity_tokens_use_the_oauth2_refresh_grant(token_registry, fresh_toke
     with make_source(ctx) as source:
         assert _tags(source.list_tags([repo])[repo]) == ["2.0.0"]
     assert [(r["method"], r["user"]) for r in fresh_token_server.requests] == [("POST", "alice")]
+
+
+def test_an_identity_token_is_never_posted_on_to_where_the_realm_redirects(token_registry, tmp_path):
+    with RegistryProxy(token_registry.url) as proxy, RegistryProxy(token_registry.url) as realm, \
+            RegistryProxy(token_registry.url) as elsewhere:
+        proxy.add_fault(r"/tags/list", status=401, times=1, headers={
+            "WWW-Authenticate": f'Bearer realm="{realm.url}/token",service="test"'})
+        realm.add_fault(r"^/token", status=307, headers={"Location": f"{elsewhere.url}/collect"})
+        ctx = docker_config(tmp_path, {proxy.host: {"identitytoken": "identity-token-456"}})
+        repo = f"{proxy.host}/team/web"
+        with make_source(ctx) as source:
+            failed = source.list_tags([repo])[repo]
+        assert [s.method for s in realm.seen] == ["POST"]
+        assert elsewhere.seen == []  # a 307 would have re-sent the refresh token in the body
+    assert isinstance(failed, AutomatorError) and "HTTP 307" in str(failed)
+    assert "identity-token-456" not in str(failed)
 
 
 def test_plain_http_only_for_loopback_or_insecure_registries():

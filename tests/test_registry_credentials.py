@@ -86,6 +86,24 @@ def test_a_missing_helper_means_no_credentials_not_a_crash(tmp_path):
     assert store.lookup("x.example") is None
 
 
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"username": "frank", "password": "pw-plain-fields"}, ("frank", "pw-plain-fields")),  # docker CLI reads these
+        ({"auth": "", "username": "frank", "password": "pw-plain-fields"}, ("frank", "pw-plain-fields")),
+        ({"auth": ""}, None),
+        ({"auth": "bm8tY29sb24="}, None),  # base64 of "no-colon": unusable, but only for this host
+    ],
+)
+def test_one_odd_auths_entry_neither_hides_its_plain_fields_nor_breaks_the_others(tmp_path, entry, expected):
+    ctx = _config(tmp_path, {"auths": {"odd.example": entry, "good.example": {"auth": _auth("gina", "pw-good")}}})
+    store = CredentialStore(ctx)
+    found = store.lookup("odd.example")
+    assert ((found.username, found.password) if found else None) == expected
+    assert store.lookup("good.example").username == "gina"
+    assert store.config_error is None
+
+
 def test_a_broken_config_is_reported_once_and_credentials_are_skipped(tmp_path):
     (tmp_path / "config.json").write_text("{not json")
     store = CredentialStore(Context({"DOCKER_CONFIG": str(tmp_path)}))

@@ -113,3 +113,13 @@ def test_tags_sharing_a_digest_read_the_config_once(proxy, pushed):
     assert result["config-alias"].digest == result["config-time"].digest == digests["config"]
     assert result["config-alias"].created == result["config-time"].created
     assert proxy.count(r"/manifests/sha256:") == 1 and proxy.count(r"/blobs/") == 1
+
+
+def test_a_tag_read_once_in_a_run_is_not_asked_for_again(proxy):
+    repo = f"{proxy.host}/meta/app"
+    with make_source() as source:  # no disk cache: the run itself must remember
+        first = source.metadata(repo, ["config-time", "gone"])
+        again = source.metadata(repo, ["gone", "config-time"])  # e.g. a rule pinning the chosen tag
+    assert again["config-time"] == first["config-time"] and again["gone"] is first["gone"]
+    assert proxy.count(r"/manifests/config-time", method="HEAD") == 1
+    assert proxy.count(r"/manifests/gone", method="HEAD") == 1

@@ -1,5 +1,6 @@
 """Pure pieces of the HTTP layer: Retry-After, rate-limit headers, proxies, loopback."""
 
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -21,6 +22,22 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
 
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663", "-5", "1.5", "Wed, 99 Foo 2015"])
+def test_retry_after_that_is_not_ascii_seconds_or_a_date_is_ignored(value):
+    assert parse_retry_after(value) is None  # plain backoff then, never a crash
+
+
+def test_retry_after_date_without_a_zone_is_read_as_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")  # a machine whose local time is not UTC
+    time.tzset()
+    later = (datetime.now(timezone.utc) + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S -0000")
+    try:
+        assert 25 <= parse_retry_after(later) <= 31
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 @pytest.mark.parametrize(("value", "expected"), [("76;w=21600", 76), ("0", 0), (" 12 ", 12), ("", None), ("x", None)])
 def test_ratelimit_remaining(value, expected):

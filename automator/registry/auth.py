@@ -162,7 +162,8 @@ class RegistryAuth:
         if creds and creds.identity_token:
             data = {**params, "grant_type": "refresh_token", "refresh_token": creds.identity_token,
                     "client_id": CLIENT_ID, "scope": scope}
-            response = self._transport.send("POST", realm, data=data, what=what)
+            # not followed: a 307/308 would re-send the refresh token in the body to wherever it points
+            response = self._transport.send("POST", realm, data=data, what=what, allow_redirects=False)
         else:
             if scope:
                 params["scope"] = scope

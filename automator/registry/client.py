@@ -57,9 +57,12 @@ class RegistryClient:
         scope = f"repository:{path}:pull"
         what = f"{self.registry}/{path}"
         response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
+        refreshed = False
         for _ in range(2):  # learn the challenge, then at most one token refresh
-            if response.status_code != 401 or not self.auth.on_unauthorized(response, scope):
+            sent = response.request is not None and "Authorization" in response.request.headers
+            if response.status_code != 401 or (sent and refreshed) or not self.auth.on_unauthorized(response, scope):
                 break
+            refreshed = sent
             response.close()
             response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
         return response

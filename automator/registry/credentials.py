@@ -8,6 +8,7 @@ is registered for scrubbing. The config file location comes from :class:`Context
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -55,6 +56,34 @@ def normalise_authconfig(data: dict | None, origin: str) -> Credentials | None:
     return Credentials(username=username, password=password, identity_token=identity, origin=origin)
 
 
+def _auths_like_docker(auths: object) -> object:
+    """``auths`` entries as the docker CLI reads them, before ``docker.auth`` sees them: plain
+    ``username``/``password`` fields count when ``auth`` is empty or absent (docker.auth would
+    drop them), and an ``auth`` that is not base64 of ``user:password`` is skipped with a
+    warning for that host only (docker.auth would reject the whole file)."""
+    if not isinstance(auths, dict):
+        return auths
+    fixed = {}
+    for host, entry in auths.items():
+        if isinstance(entry, dict):
+            entry = dict(entry)
+            encoded = entry.pop("auth", None)
+            if encoded:
+                try:
+                    user, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+                    if not colon:
+                        raise ValueError("no colon")
+                except (TypeError, ValueError):
+                    log.warning("docker config: the auth of %s is not base64 of user:password; ignored", host)
+                    continue
+                entry.update(username=user, password=password)
+            if isinstance(entry.get("username"), str) and isinstance(entry.get("password"), str):
+                pair = f"{entry['username']}:{entry['password']}".encode()
+                entry["auth"] = base64.b64encode(pair).decode()
+        fixed[host] = entry
+    return fixed
+
+
 def _host_only(value: str) -> str:
     value = value.split("://", 1)[-1]
     return value.split("/", 1)[0].lower()
@@ -91,7 +120,8 @@ class CredentialStore:
                 raise ValueError("not a JSON object")
             # credential helpers run with our environment plus these variables
             env = {k: v for k, v in self._ctx.environ.items() if k in ("PATH", "HOME")}
-            self._config = load_config(config_dict=dict(raw), credstore_env=env or None)
+            raw = {**raw, "auths": _auths_like_docker(raw["auths"])} if "auths" in raw else raw
+            self._config = load_config(config_dict=raw, credstore_env=env or None)
         except Exception as error:  # malformed JSON, bad base64 in auths, ...
             self._config_error = RegistryError(
                 f"docker config {path} is not valid: {type(error).__name__}",

@@ -68,6 +68,7 @@ class RegistryTagSource:
         self._lock = threading.Lock()
         self._digest_locks: dict[tuple[str, str], threading.Lock] = {}
         self._known: dict[tuple[str, str], tuple[bool, datetime | None]] = {}
+        self._read: dict[tuple[str, str], TagInfo | AutomatorError] = {}  # (repository, tag), per run
         if self.credentials.config_error:
             log.warning("%s", self.credentials.config_error)
 
@@ -206,15 +207,18 @@ class RegistryTagSource:
         return created_from_config(config)
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
-        """Digest and build time of the given tags (a HEAD each; manifests and configs only
-        for digests not seen before)."""
+        """Digest and build time of the given tags (a HEAD each, once per run; manifests and
+        configs only for digests not seen before)."""
         try:
             host, path = split_name(repository)
         except AutomatorError as error:
             return {tag: error for tag in tags}
         registry = self._registry(host)
-        futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t) for t in dict.fromkeys(tags)}
-        return {tag: future.result() for tag, future in futures.items()}
+        futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t)
+                   for t in dict.fromkeys(tags) if (repository, t) not in self._read}
+        for tag, future in futures.items():
+            self._read[(repository, tag)] = future.result()
+        return {tag: self._read[(repository, tag)] for tag in dict.fromkeys(tags)}
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         """The digest of ``platform``'s image behind ``tag`` (the tag's own digest when it is
