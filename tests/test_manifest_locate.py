@@ -171,3 +171,62 @@ def test_libyaml_and_ruamel_backends_locate_the_same_fields(case: str, monkeypat
         monkeypatch.setattr(yamldoc, "FAST", True)
         assert fast.uses == slow.uses
         assert [p.severity for p in fast.problems] == [p.severity for p in slow.problems]
+
+
+SHARED_IMAGE_LIST = """apiVersion: v1
+kind: List
+items:
+- kind: Deployment
+  metadata:
+    name: first
+    annotations:
+{first}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: a
+          image: &img nginx:1.0.0
+- kind: Deployment
+  metadata:
+    name: second
+    annotations:
+{second}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: b
+          image: *img
+"""
+AUTOMATED = '      fluxcd.io/automated: "true"'
+LOCKED = '      fluxcd.io/automated: "true"\n      fluxcd.io/locked: "true"'
+NOT_AUTOMATED = "      team: web"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (LOCKED, AUTOMATED),
+        (AUTOMATED, LOCKED),
+        (NOT_AUTOMATED, AUTOMATED),
+        (AUTOMATED, '      fluxcd.io/automated: "true"\n      fluxcd.io/tag.b: semver:~2'),
+    ],
+    ids=["first-locked", "second-locked", "first-not-automated", "different-policies"],
+)
+def test_an_aliased_image_shared_with_a_place_not_automated_alike_is_left_alone(first: str, second: str) -> None:
+    text = SHARED_IMAGE_LIST.format(first=first, second=second)
+    located = locate_text("f.yaml", text)
+    assert located.uses == ()
+    anchor_line = text.count("\n", 0, text.index("&img")) + 1
+    assert [(p.severity, p.line) for p in located.problems] == [("error", anchor_line)]
+    assert "YAML alias" in located.problems[0].message
+
+
+def test_an_aliased_image_automated_alike_everywhere_is_one_quiet_use() -> None:
+    text = SHARED_IMAGE_LIST.format(
+        first=f"{AUTOMATED}\n      fluxcd.io/tag.a: semver:~1", second=f"{AUTOMATED}\n      fluxcd.io/tag.b: semver:~1"
+    )
+    located = locate_text("f.yaml", text)
+    assert [text[u.span.start : u.span.end] for u in located.uses] == ["nginx:1.0.0"]
+    assert located.problems == ()

@@ -168,6 +168,47 @@ def value_bounds(text: str, node: Node, base: int) -> tuple[int, int]:
     return start, end
 
 
+def shared_scalars(text: str, root: Node, base: int) -> dict[int, int]:
+    """Scalars reached by more than one path through aliases: value start offset -> paths.
+
+    Offsets are those of :meth:`Document.scalar` spans (after anchor, tag and opening quote).
+    A scalar inside a recursive alias counts as reached twice.
+    """
+    children: dict[int, list[Node]] = {}
+    incoming: dict[int, int] = {id(root): 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = [n for pair in node.value for n in pair] if is_mapping(node) else list(node.value) if is_sequence(node) else []
+        children[id(node)] = kids
+        for kid in kids:
+            if id(kid) not in incoming:
+                incoming[id(kid)] = 0
+                stack.append(kid)
+            incoming[id(kid)] += 1
+    paths = {id(root): 1}
+    ready = [root]
+    while ready:  # in topological order, so each node's count is final before it is passed on
+        node = ready.pop()
+        for kid in children[id(node)]:
+            paths[id(kid)] = paths.get(id(kid), 0) + paths[id(node)]
+            incoming[id(kid)] -= 1
+            if incoming[id(kid)] == 0:
+                ready.append(kid)
+    shared = {}
+    for node_id, left in incoming.items():
+        count = paths.get(node_id, 0) if left == 0 else 2
+        if count > 1:
+            shared[node_id] = count
+    found = {}
+    for kids in children.values():
+        for kid in kids:
+            if id(kid) in shared and is_scalar(kid):
+                start = value_bounds(text, kid, base)[0] + (1 if kid.style in ('"', "'") else 0)
+                found[start] = shared[id(kid)]
+    return found
+
+
 def is_scalar(node: Node) -> bool:
     return type(node).__name__ == "ScalarNode"
 
