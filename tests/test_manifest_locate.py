@@ -230,3 +230,25 @@ def test_an_aliased_image_automated_alike_everywhere_is_one_quiet_use() -> None:
     located = locate_text("f.yaml", text)
     assert [text[u.span.start : u.span.end] for u in located.uses] == ["nginx:1.0.0"]
     assert located.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "extra"),
+    [
+        ("    web:\n      registry: quay.io\n      image: repo/app:v1\n", ""),
+        ("    web:\n      image:\n        registry: quay.io\n        repository: repo/app:v1\n", ""),
+        (
+            "    a:\n      r: quay.io\n      b: repo/app:v1\n",
+            "    registry.fluxcd.io/web: a.r\n    repository.fluxcd.io/web: a.b\n",
+        ),
+    ],
+    ids=["registry-key", "image-registry-key", "mapped-registry-and-repository"],
+)
+def test_a_registry_key_beside_a_tagged_image_moves_the_tag_inside_the_image_value(values: str, extra: str) -> None:
+    """Flux v1 writes ``repo:newtag`` back into the image value and leaves the registry key alone."""
+    text = HELM.format(api="helm.fluxcd.io/v1", extra=extra, values=values)
+    located = locate_text("h.yaml", text)
+    assert located.problems == ()
+    (use,) = located.uses
+    assert (use.container, use.field, text[use.span.start : use.span.end]) == ("web", "image", "repo/app:v1")
+    assert (use.image.repository, use.image.tag, use.image.with_tag("v2")) == ("quay.io/repo/app", "v1", "repo/app:v2")
