@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from automator.errors import ManifestError
 from automator.manifest import yamldoc
 from automator.manifest.locate import locate_text
 from automator.model import PolicySpec
@@ -252,3 +253,30 @@ def test_a_registry_key_beside_a_tagged_image_moves_the_tag_inside_the_image_val
     (use,) = located.uses
     assert (use.container, use.field, text[use.span.start : use.span.end]) == ("web", "image", "repo/app:v1")
     assert (use.image.repository, use.image.tag, use.image.with_tag("v2")) == ("quay.io/repo/app", "v1", "repo/app:v2")
+
+
+RECURSIVE = [
+    'metadata: &m\n  annotations: {fluxcd.io/automated: "true"}\n  <<: *m\n',
+    'metadata:\n  annotations: &a {fluxcd.io/automated: "true", <<: *a}\n',
+    'metadata:\n  annotations: {fluxcd.io/automated: "true"}\nextra: &e [1, *e]\n',
+    'metadata:\n  annotations: {fluxcd.io/automated: "true"}\nextra: &e {self: *e}\n',
+]
+
+
+@pytest.mark.parametrize("head", RECURSIVE, ids=["merge-self", "merge-own-annotations", "list-in-itself", "map-in-itself"])
+def test_a_document_whose_alias_contains_itself_is_an_error_and_the_next_one_is_still_read(head: str) -> None:
+    pod = "kind: Pod\n{head}spec:\n  containers:\n  - name: a\n    image: nginx:1.0.0\n"
+    text = pod.format(head=head) + "---\n" + pod.format(head='metadata:\n  annotations: {fluxcd.io/automated: "true"}\n')
+    located = locate_text("f.yaml", text)
+    assert [u.line for u in located.uses] == [text.count("\n")]  # the image on the last line
+    (problem,) = located.problems
+    assert (problem.severity, problem.line) == ("error", 1)
+    assert "contains itself" in problem.message
+
+
+def test_a_document_that_expands_aliases_beyond_reason_is_an_error() -> None:
+    levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n']
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)]
+    chunk = yamldoc.split_documents("".join(levels))[0]
+    with pytest.raises(ManifestError, match="aliases"):
+        yamldoc.compose(chunk)

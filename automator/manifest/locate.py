@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from automator.errors import ManifestError
-from automator.manifest.yamldoc import Chunk, Document, compose, shared_scalars, split_documents
+from automator.manifest.yamldoc import (
+    Chunk,
+    Document,
+    compose,
+    has_alias,
+    shared_scalars,
+    split_documents,
+)
 from automator.model import ImageUse, PolicySpec, Problem
 
 
@@ -114,7 +121,7 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
                     (mine if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
-        uses.extend(_shared_alike(doc, mine, problems) if mine and "*" in chunk.text else mine)
+        uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
     return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
 
 
