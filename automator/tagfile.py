@@ -86,16 +86,19 @@ class FileTagSource:
 
 
 def _load_data(text: str, source: str) -> object:
+    json_error = None
     if text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"invalid JSON: {error.msg}", source=source, line=error.lineno) from None
+            return json.loads(text, parse_float=str, parse_int=str)  # 1.10 stays "1.10"
+        except json.JSONDecodeError as error:  # maybe YAML in flow style ({nginx: [1.25]})
+            json_error = ConfigError(f"invalid JSON: {error.msg}", source=source, line=error.lineno)
     from automator.manifest.yamldoc import load_strings
 
     try:
         return load_strings(text)  # every scalar a string: 1.10 stays "1.10"
     except Exception as error:  # the YAML libraries' MarkedYAMLError trees
+        if json_error is not None:
+            raise json_error from None
         mark = getattr(error, "problem_mark", None)
         raise ConfigError(
             f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None

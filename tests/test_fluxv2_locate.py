@@ -47,6 +47,8 @@ def marked(line):
         ("- 'ghcr.io/acme/app' # {\"$imagepolicy\": \"flux-system:app:name\"}\n", "name", "ghcr.io/acme/app", "'"),
         ('tag: 1.0.0 # {"$imagepolicy": "flux-system:app:tag"}\n', "tag", "1.0.0", ""),
         ('d: sha256:' + "0" * 64 + ' # {"$imagepolicy": "flux-system:app:digest"}\n', "digest", "sha256:" + "0" * 64, ""),
+        ('image: &app ghcr.io/acme/app:1.0.0 # {"$imagepolicy": "flux-system:app"}\n', "image", "ghcr.io/acme/app:1.0.0", ""),
+        ('tag: !!str "1.0.0" # {"$imagepolicy": "flux-system:app:tag"}\n', "tag", "1.0.0", '"'),
     ],
 )
 def test_each_marker_kind_gives_the_exact_span_of_its_scalar(text, field, value, quote):
@@ -101,6 +103,8 @@ def test_a_policy_that_could_not_be_read_is_an_error_at_the_marker():
         ('tag: "not a tag!" # {"$imagepolicy": "flux-system:app:tag"}\n', "is not a valid image tag"),
         ('d: sha256:abc # {"$imagepolicy": "flux-system:app:digest"}\n', "is not an image digest"),
         ('image: "ghcr.io/acme/app:\\x31" # {"$imagepolicy": "flux-system:app"}\n', "escapes"),
+        ('image: >-  # {"$imagepolicy": "flux-system:app"}\n  ghcr.io/acme/app:1.0.0\n', "block scalars"),
+        ('image: |  # {"$imagepolicy": "flux-system:app"}\n  ghcr.io/acme/app:1.0.0\n', "block scalars"),
     ],
 )
 def test_a_marked_value_that_cannot_be_patched_is_an_error_naming_the_line(text, message):

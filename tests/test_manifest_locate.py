@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from automator.errors import ManifestError
 from automator.manifest import yamldoc
 from automator.manifest.locate import locate_text
 from automator.model import PolicySpec
@@ -171,3 +172,111 @@ def test_libyaml_and_ruamel_backends_locate_the_same_fields(case: str, monkeypat
         monkeypatch.setattr(yamldoc, "FAST", True)
         assert fast.uses == slow.uses
         assert [p.severity for p in fast.problems] == [p.severity for p in slow.problems]
+
+
+SHARED_IMAGE_LIST = """apiVersion: v1
+kind: List
+items:
+- kind: Deployment
+  metadata:
+    name: first
+    annotations:
+{first}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: a
+          image: &img nginx:1.0.0
+- kind: Deployment
+  metadata:
+    name: second
+    annotations:
+{second}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: b
+          image: *img
+"""
+AUTOMATED = '      fluxcd.io/automated: "true"'
+LOCKED = '      fluxcd.io/automated: "true"\n      fluxcd.io/locked: "true"'
+NOT_AUTOMATED = "      team: web"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (LOCKED, AUTOMATED),
+        (AUTOMATED, LOCKED),
+        (NOT_AUTOMATED, AUTOMATED),
+        (AUTOMATED, '      fluxcd.io/automated: "true"\n      fluxcd.io/tag.b: semver:~2'),
+    ],
+    ids=["first-locked", "second-locked", "first-not-automated", "different-policies"],
+)
+def test_an_aliased_image_shared_with_a_place_not_automated_alike_is_left_alone(first: str, second: str) -> None:
+    text = SHARED_IMAGE_LIST.format(first=first, second=second)
+    located = locate_text("f.yaml", text)
+    assert located.uses == ()
+    anchor_line = text.count("\n", 0, text.index("&img")) + 1
+    assert [(p.severity, p.line) for p in located.problems] == [("error", anchor_line)]
+    assert "YAML alias" in located.problems[0].message
+
+
+def test_an_aliased_image_automated_alike_everywhere_is_one_quiet_use() -> None:
+    text = SHARED_IMAGE_LIST.format(
+        first=f"{AUTOMATED}\n      fluxcd.io/tag.a: semver:~1", second=f"{AUTOMATED}\n      fluxcd.io/tag.b: semver:~1"
+    )
+    located = locate_text("f.yaml", text)
+    assert [text[u.span.start : u.span.end] for u in located.uses] == ["nginx:1.0.0"]
+    assert located.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "extra"),
+    [
+        ("    web:\n      registry: quay.io\n      image: repo/app:v1\n", ""),
+        ("    web:\n      image:\n        registry: quay.io\n        repository: repo/app:v1\n", ""),
+        (
+            "    a:\n      r: quay.io\n      b: repo/app:v1\n",
+            "    registry.fluxcd.io/web: a.r\n    repository.fluxcd.io/web: a.b\n",
+        ),
+    ],
+    ids=["registry-key", "image-registry-key", "mapped-registry-and-repository"],
+)
+def test_a_registry_key_beside_a_tagged_image_moves_the_tag_inside_the_image_value(values: str, extra: str) -> None:
+    """Flux v1 writes ``repo:newtag`` back into the image value and leaves the registry key alone."""
+    text = HELM.format(api="helm.fluxcd.io/v1", extra=extra, values=values)
+    located = locate_text("h.yaml", text)
+    assert located.problems == ()
+    (use,) = located.uses
+    assert (use.container, use.field, text[use.span.start : use.span.end]) == ("web", "image", "repo/app:v1")
+    assert (use.image.repository, use.image.tag, use.image.with_tag("v2")) == ("quay.io/repo/app", "v1", "repo/app:v2")
+
+
+RECURSIVE = [
+    'metadata: &m\n  annotations: {fluxcd.io/automated: "true"}\n  <<: *m\n',
+    'metadata:\n  annotations: &a {fluxcd.io/automated: "true", <<: *a}\n',
+    'metadata:\n  annotations: {fluxcd.io/automated: "true"}\nextra: &e [1, *e]\n',
+    'metadata:\n  annotations: {fluxcd.io/automated: "true"}\nextra: &e {self: *e}\n',
+]
+
+
+@pytest.mark.parametrize("head", RECURSIVE, ids=["merge-self", "merge-own-annotations", "list-in-itself", "map-in-itself"])
+def test_a_document_whose_alias_contains_itself_is_an_error_and_the_next_one_is_still_read(head: str) -> None:
+    pod = "kind: Pod\n{head}spec:\n  containers:\n  - name: a\n    image: nginx:1.0.0\n"
+    text = pod.format(head=head) + "---\n" + pod.format(head='metadata:\n  annotations: {fluxcd.io/automated: "true"}\n')
+    located = locate_text("f.yaml", text)
+    assert [u.line for u in located.uses] == [text.count("\n")]  # the image on the last line
+    (problem,) = located.problems
+    assert (problem.severity, problem.line) == ("error", 1)
+    assert "contains itself" in problem.message
+
+
+def test_a_document_that_expands_aliases_beyond_reason_is_an_error() -> None:
+    levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n']
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)]
+    chunk = yamldoc.split_documents("".join(levels))[0]
+    with pytest.raises(ManifestError, match="aliases"):
+        yamldoc.compose(chunk)

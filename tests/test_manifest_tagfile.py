@@ -25,6 +25,18 @@ def test_yaml_tags_keep_their_spelling(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['{"nginx": [1.10, 1.9, "v2", 10]}', "{nginx: [1.10, 1.9, v2, 10]}"],
+    ids=["json-numbers", "yaml-flow-mapping"],
+)
+def test_tags_keep_their_spelling_in_json_and_in_yaml_flow_style(tmp_path: Path, text: str) -> None:
+    source = load(tmp_path, text + "\n")
+    assert [t.tag for t in source.list_tags(["docker.io/library/nginx"])["docker.io/library/nginx"]] == [
+        "1.10", "1.9", "v2", "10",
+    ]
+
+
 def test_json_objects_carry_build_time_and_digest(tmp_path: Path) -> None:
     source = load(
         tmp_path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from automator.errors import AutomatorError
 from automator.imageref import parse_image_ref
@@ -28,21 +28,23 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
     try:
         if repo_text is None:
             raise AutomatorError(f"the image of container {found.container!r} is not a plain value")
-        if found.split:
-            registry = text_of(found.registry) if found.registry is not None else None
-            name = f"{registry.rstrip('/')}/{repo_text}" if registry else repo_text
-            if found.tag is None:
-                raise AutomatorError(
-                    f"container {found.container!r} has a repository ({repo_text}) but no tag key to update",
-                    hint="add a tag key next to the repository",
-                )
+        registry = text_of(found.registry) if found.registry is not None else None
+        name = f"{registry.rstrip('/')}/{repo_text}" if registry else repo_text
+        if found.tag is not None:
             span, quote = doc.scalar(found.tag)
             tag = text_of(found.tag)
             ref = parse_image_ref(f"{name}:{tag}" if tag else name)
             node, kind = found.tag, "tag"
         else:
+            # no tag key: the value itself carries the tag (Flux v1 writes repo:newtag back into it)
             span, quote = doc.scalar(found.image)
-            ref = parse_image_ref(repo_text)
+            written = parse_image_ref(repo_text)
+            if found.split and not (written.tag or written.digest):
+                raise AutomatorError(
+                    f"container {found.container!r} has a repository ({repo_text}) but no tag key to update",
+                    hint="add a tag key next to the repository",
+                )
+            ref = replace(parse_image_ref(name), written_name=written.written_name)
             node, kind = found.image, "image"
         if ref.digest and not ref.tag:  # repo:tag@digest is kept consistent (docs/rules.md)
             raise AutomatorError(

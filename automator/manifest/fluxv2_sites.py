@@ -25,6 +25,7 @@ from automator.manifest.yamldoc import (
     is_sequence,
     items,
     text_of,
+    value_bounds,
 )
 from automator.manifest.yamlline import parse_line
 from automator.model import Span
@@ -59,15 +60,20 @@ def _slots(node: Node, path: tuple[str, ...], out: dict[int, _Slot], doc: Docume
     if is_mapping(node):
         for key, _, value in items(node):
             if is_scalar(value):
-                out.setdefault(doc.offset(value.start_mark), _Slot(value, key, (*path, key), node))
+                out.setdefault(_start(doc, value), _Slot(value, key, (*path, key), node))
             else:
                 _slots(value, (*path, key), out, doc)
     elif is_sequence(node):
         for index, value in enumerate(node.value):
             if is_scalar(value):
-                out.setdefault(doc.offset(value.start_mark), _Slot(value, None, (*path, f"[{index}]"), None))
+                out.setdefault(_start(doc, value), _Slot(value, None, (*path, f"[{index}]"), None))
             else:
                 _slots(value, (*path, f"[{index}]"), out, doc)
+
+
+def _start(doc: Document, scalar: Node) -> int:
+    """Where a scalar's text starts (its quote included), after any anchor or tag."""
+    return value_bounds(doc.text, scalar, doc.chunk.start)[0]
 
 
 def workload_of(root: Node) -> str:
@@ -103,9 +109,17 @@ def marker_sites(doc: Document) -> Iterator[MarkerSite]:
     workload = ""
     for number, offset, line in marked_lines(doc.chunk.text):
         parsed = parse_line(line)
-        if parsed is None or not parsed.value or MARKER_KEY not in parsed.comment:
+        if parsed is None:
             continue
-        marker = parse_marker(parsed.comment)
+        comment = parsed.comment
+        if parsed.block:  # a marker after '|' or '>': the value cannot be patched, which is an error
+            at = line.find("#", parsed.start)
+            comment = line[at:] if at >= 0 else ""
+        elif not parsed.value:
+            continue
+        if MARKER_KEY not in comment:
+            continue
+        marker = parse_marker(comment)
         if marker is None:
             continue
         if slots is None:

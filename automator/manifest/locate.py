@@ -17,8 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from automator.errors import ManifestError
-from automator.manifest.yamldoc import Chunk, Document, compose, split_documents
-from automator.model import ImageUse, Problem
+from automator.manifest.yamldoc import (
+    Chunk,
+    Document,
+    compose,
+    has_alias,
+    shared_scalars,
+    split_documents,
+)
+from automator.model import ImageUse, PolicySpec, Problem
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,14 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
         if root is None:
             continue
         doc = Document(file, parsed.text, chunk, root)
+        mine: list[ImageUse] = []
         for locator in interested:
             try:
                 for found in locator.locate(doc):
-                    (uses if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
+                    (mine if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
+        uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
     return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
 
 
@@ -121,6 +130,44 @@ def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = N
     if locators is None:
         from automator.manifest.locators import LOCATORS as locators
     return locate_parsed(file, parse_text(text, locators))
+
+
+def _shared_alike(doc: Document, uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
+    """Drop (as errors) uses of an aliased value that also stands where it is not automated alike.
+
+    Patching an anchored scalar changes every alias of it, so it may change only when every
+    place that reaches it is an automated field with one policy.
+    """
+    shared = shared_scalars(doc.text, doc.root, doc.chunk.start)
+    at: dict[int, list[ImageUse]] = {}
+    for use in uses:
+        if use.span.start in shared:
+            at.setdefault(use.span.start, []).append(use)
+    bad = set()
+    for start, group in at.items():
+        places = {(u.workload, u.container) for u in group}
+        policies = {_rule(u.policy) for u in group}
+        if len(places) >= shared[start] and len(policies) == 1:
+            continue
+        bad.add(start)
+        first = group[0]
+        problems.append(
+            Problem(
+                f"{first.file}:{first.line}: {first.image.repository} is a YAML alias shared by "
+                f"{shared[start]} places, not all of them automated with one policy "
+                f"(automated: {', '.join(sorted({f'{u.workload} {u.container} {u.policy.spec}' for u in group}))}); "
+                "left alone: give each container its own value, or automate every place that shares it alike",
+                file=first.file,
+                image=first.image.repository,
+                line=first.line,
+            )
+        )
+    return [u for u in uses if u.span.start not in bad]
+
+
+def _rule(policy: PolicySpec) -> tuple[str, str | None, str | None]:
+    """What a policy decides, apart from where it was written."""
+    return policy.spec, policy.filter, policy.extract
 
 
 def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
@@ -133,7 +180,7 @@ def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
         if first is None:
             seen[key] = use
             kept.append(use)
-        elif (first.dialect, first.container, first.policy) != (use.dialect, use.container, use.policy):
+        elif (first.dialect, _rule(first.policy)) != (use.dialect, _rule(use.policy)):
             problems.append(
                 Problem(
                     f"{use.file}:{use.line}: {use.image.repository} is governed by both {first.dialect} "

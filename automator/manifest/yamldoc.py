@@ -54,6 +54,8 @@ if FAST:
 
 BOM = "\ufeff"
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_ALIAS = re.compile(r"(?:^|[ \t\[{,])\*[^ \t\r\n,\]}]", re.MULTILINE)
+MAX_ALIASED_NODES = 1_000_000  # nodes that aliases may add to a document (a "billion laughs" bound)
 
 Node = Any  # a composed node of PyYAML or ruamel.yaml: .tag, .value, .start_mark, .end_mark
 
@@ -88,15 +90,27 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
     use_fast = FAST if backend is None else backend == "libyaml"
     try:
         if use_fast:
-            return _TextLoader(chunk.text).get_single_node()
-        from ruamel.yaml import YAML
+            root = _TextLoader(chunk.text).get_single_node()
+        else:
+            from ruamel.yaml import YAML
 
-        return YAML(typ="rt", pure=True).compose(chunk.text)
+            root = YAML(typ="rt", pure=True).compose(chunk.text)
     except Exception as error:  # both libraries raise their own MarkedYAMLError trees
         mark = getattr(error, "problem_mark", None)
         where = f" at line {first_line + mark.line}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ManifestError(f"YAML does not parse{where}: {problem}") from None
+    if root is not None and has_alias(chunk.text):
+        try:
+            paths = alias_paths(root)
+        except ManifestError as error:
+            raise ManifestError(f"YAML cannot be read at line {first_line}: {error.message}") from None
+        if sum(paths.values()) - len(paths) > MAX_ALIASED_NODES:
+            raise ManifestError(
+                f"YAML cannot be read at line {first_line}: its aliases expand it beyond "
+                f"{MAX_ALIASED_NODES:,} nodes; write the values out"
+            )
+    return root
 
 
 @dataclass
@@ -166,6 +180,66 @@ def value_bounds(text: str, node: Node, base: int) -> tuple[int, int]:
         if found:
             start = found.end()
     return start, end
+
+
+def alias_paths(root: Node) -> dict[int, int]:
+    """How many paths from the root reach each node (more than one only through aliases).
+
+    Raise :class:`ManifestError` when a node contains itself (an alias inside its own anchor).
+    """
+    children: dict[int, list[Node]] = {}
+    incoming: dict[int, int] = {id(root): 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = [n for pair in node.value for n in pair] if is_mapping(node) else list(node.value) if is_sequence(node) else []
+        children[id(node)] = kids
+        for kid in kids:
+            if id(kid) not in incoming:
+                incoming[id(kid)] = 0
+                stack.append(kid)
+            incoming[id(kid)] += 1
+    paths = {id(root): 1}
+    ready = [root]
+    while ready:  # in topological order, so each node's count is final before it is passed on
+        node = ready.pop()
+        for kid in children[id(node)]:
+            paths[id(kid)] = paths.get(id(kid), 0) + paths[id(node)]
+            incoming[id(kid)] -= 1
+            if incoming[id(kid)] == 0:
+                ready.append(kid)
+    if len(paths) < len(children):
+        raise ManifestError("a value contains itself through an alias, which Kubernetes cannot read either; remove that alias")
+    return paths
+
+
+def has_alias(text: str) -> bool:
+    return _ALIAS.search(text) is not None
+
+
+def shared_scalars(text: str, root: Node, base: int) -> dict[int, int]:
+    """Scalars reached by more than one path through aliases: value start offset -> paths.
+
+    Offsets are those of :meth:`Document.scalar` spans (after anchor, tag and opening quote).
+    """
+    found = {}
+    for node, count in _shared(root, alias_paths(root)):
+        if is_scalar(node):
+            found[value_bounds(text, node, base)[0] + (1 if node.style in ('"', "'") else 0)] = count
+    return found
+
+
+def _shared(root: Node, paths: dict[int, int]) -> Iterator[tuple[Node, int]]:
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if paths[id(node)] > 1:
+            yield node, paths[id(node)]
+        for kid in [n for pair in node.value for n in pair] if is_mapping(node) else node.value if is_sequence(node) else ():
+            if id(kid) not in seen:
+                seen.add(id(kid))
+                stack.append(kid)
 
 
 def is_scalar(node: Node) -> bool:
