@@ -216,3 +216,19 @@ def test_retry_budget_exhausted_is_a_git_error_and_leaves_the_checkout_clean(env
     assert git(work, "rev-parse", "HEAD") == before
     assert not (work / ".git" / "automator-run.json").exists()
     assert_clean(work)
+
+
+def test_failed_commit_with_no_push_keeps_the_users_staged_changes_elsewhere(env_repo):
+    _, work = env_repo
+    (work / "README.md").write_text("staged by the user\n")
+    git(work, "add", "README.md")
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'commits are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+    with pytest.raises(GitError, match="commits are frozen"):
+        writer(work, {APP: ["1.2.0"]}, "prod", push=False)
+
+    assert git(work, "status", "--porcelain", "--untracked-files=all") == "M  README.md"
+    assert f"{APP}:1.0.0" in (work / "prod" / "app.yaml").read_text()
+    assert not (work / ".git" / "automator-run.json").exists()

@@ -175,7 +175,10 @@ class Workspace:
             head = self.head()
             status, parent, _ = self.try_git("rev-parse", "--verify", "--quiet", "HEAD^")
             if head == state.base or (status == 0 and parent.strip() == state.base):
-                self.git("reset", "--quiet", state.base)
+                # soft, then only the scanned path: staged changes elsewhere (allowed with
+                # --no-push) stay staged
+                self.git("reset", "--quiet", "--soft", state.base)
+                self.git("reset", "--quiet", state.base, "--", state.scan)
                 if state.start and state.start != state.base:  # only when pushing: the tree was clean
                     self.git("reset", "--quiet", "--hard", state.start)
             else:
