@@ -115,7 +115,7 @@ def branch_writer(args: argparse.Namespace, ctx: Context, ws: Workspace, *, auth
         ws.root,
         base=target.branch,
         remote=str(target.remote),
-        git_env=checkout_git_environment(ctx, ws, target.remote_url(ws)),
+        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, target.remote_url(ws)),
         author=author,
     )
 

@@ -52,10 +52,14 @@ class Workspace:
         self.repo = repo
         self.root = Path(repo.working_tree_dir or ".").resolve()
         self.git_dir = Path(repo.git_dir).resolve()
-        self.has_credentials = bool(env)  # a clone made by the tool carries its own credentials
+        self.env = dict(env or {})  # a clone made by the tool carries its own credentials
         if env:
             repo.git.update_environment(**env)
         self._lock_fd: int | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.env)
 
     @classmethod
     def open(cls, path: Path, env: dict[str, str] | None = None) -> Workspace:
