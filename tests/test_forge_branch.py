@@ -71,3 +71,26 @@ def test_updates_that_no_longer_apply_push_nothing_and_leave_no_worktree(env):
 
     assert not env.branch_exists(BRANCH)
     assert len(git(env.clone, "worktree", "list").splitlines()) == 1
+
+
+def test_clone_mode_branches_push_with_the_credentials_of_the_clone(env, tmp_path):
+    """``--repo URL --pr``: the clone authenticates through its environment, and so must the branch writer."""
+    import argparse
+
+    from git_http_server import GitHTTPServer
+
+    from automator.context import Context
+    from automator.forge.options import branch_writer
+    from automator.git.clone import cloned
+
+    token = "tok-" + "5" * 20
+    args = argparse.Namespace(no_push=False, remote=None, branch=None, pr_base=None)
+    with GitHTTPServer(env.bare.parent, "x-access-token", token) as server:
+        ctx = Context({"GIT_TOKEN": token})
+        with cloned(f"{server.url}/{env.bare.name}", None, ctx) as ws:
+            pusher = branch_writer(args, ctx, ws)
+            plan = plan_for(ws.root, tags(podinfo="6.5.1"))
+            sha = pusher.push(BRANCH, plan.updates, "podinfo 6.5.1", expected=None, may_overwrite=True)
+
+    assert env.sha(BRANCH) == sha
+    assert "podinfo:6.5.1" in env.show(BRANCH, APP)

@@ -85,3 +85,21 @@ def test_pr_and_no_push_do_not_mix(world, tmp_path, capsys):
     _, fake = world
     assert automator_run(tmp_path, fake, "6.5.1", "--no-push") == 2
     assert "--no-push" in capsys.readouterr().err
+
+
+def test_a_checkout_behind_the_base_plans_against_the_fresh_base(world, tmp_path, capsys):
+    """A scheduled job's checkout is never pulled: someone bumped the image on main meanwhile,
+    so the open pull request is stale and must be closed, not kept or failed on."""
+    env, fake = world
+    assert automator_run(tmp_path, fake, "6.5.1") == 0
+    human = env.another_clone(tmp_path / "human")
+    (human / APP).write_text(deployment(podinfo="ghcr.io/acme/podinfo:6.5.1"))
+    git(human, "commit", "--quiet", "-am", "podinfo 6.5.1 by hand")
+    git(human, "push", "--quiet", "origin", "main")
+    capsys.readouterr()
+
+    assert automator_run(tmp_path, fake, "6.5.1") == 0
+
+    assert "closed: https://github.example/acme/env/pull/1" in capsys.readouterr().out
+    assert fake.pulls[1]["state"] == "closed"
+    assert "podinfo:6.5.0" in (env.clone / APP).read_text(), "the checkout is left as it was"

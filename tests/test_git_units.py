@@ -137,6 +137,13 @@ def test_existing_git_config_env_entries_are_kept():
     assert base64.b64decode(env["GIT_CONFIG_VALUE_2"].split()[-1]).startswith(b"gitlab-ci-token:")
 
 
+@pytest.mark.parametrize("url", ["git@github.com:acme/env.git", "ssh://git@github.com/acme/env.git", "/srv/git/env.git"])
+def test_a_remote_not_over_https_gets_no_token_header_for_other_hosts_to_see(url):
+    """An unscoped header would go to every HTTP host git talks to (submodules, LFS)."""
+    env = git_environment(Context({"GITHUB_TOKEN": "ghs-secret-789"}), url=url)
+    assert env == {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+
+
 def test_no_token_no_header_and_never_a_prompt():
     assert git_environment(Context({})) == {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
 

@@ -216,3 +216,37 @@ def test_retry_budget_exhausted_is_a_git_error_and_leaves_the_checkout_clean(env
     assert git(work, "rev-parse", "HEAD") == before
     assert not (work / ".git" / "automator-run.json").exists()
     assert_clean(work)
+
+
+def test_failed_commit_with_no_push_keeps_the_users_staged_changes_elsewhere(env_repo):
+    _, work = env_repo
+    (work / "README.md").write_text("staged by the user\n")
+    git(work, "add", "README.md")
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'commits are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+    with pytest.raises(GitError, match="commits are frozen"):
+        writer(work, {APP: ["1.2.0"]}, "prod", push=False)
+
+    assert git(work, "status", "--porcelain", "--untracked-files=all") == "M  README.md"
+    assert f"{APP}:1.0.0" in (work / "prod" / "app.yaml").read_text()
+    assert not (work / ".git" / "automator-run.json").exists()
+
+
+def test_an_untracked_file_the_remote_starts_tracking_is_never_overwritten(env_repo, tmp_path):
+    bare, work = env_repo
+    (work / "notes.txt").write_text("the user's own notes\n")
+    before = git(work, "rev-parse", "HEAD")
+
+    with pytest.raises(GitError, match="notes.txt") as raised:
+        writer(
+            work, {APP: ["1.2.0"]}, "prod",
+            meanwhile=lambda: commit_elsewhere(bare, tmp_path / "other", {"notes.txt": "theirs\n"}, "Track notes"),
+        )
+
+    assert "move or delete" in raised.value.hint
+    assert (work / "notes.txt").read_text() == "the user's own notes\n"
+    assert git(work, "rev-parse", "HEAD") == before
+    assert git(work, "status", "--porcelain", "--untracked-files=all") == "?? notes.txt"
+    assert f"{APP}:1.0.0" in show(bare, "prod/app.yaml"), "nothing of ours landed"

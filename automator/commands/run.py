@@ -193,11 +193,11 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
 
     made: dict[str, Any] = {}
 
-    def plan_all() -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
-        made["rules"] = rules_from_args(args, ctx, ws.root, path)
+    def plan_all(root: Path = ws.root, scan: Path = path) -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
+        made["rules"] = rules_from_args(args, ctx, root, scan)
         extra["rules"] = made["rules"]
         with planning_progress(args, ctx) as progress:
-            made["plan"] = pipeline.make_plan(ws.root, source, scan_path=path.resolve(), progress=progress, **extra)
+            made["plan"] = pipeline.make_plan(root, source, scan_path=scan.resolve(), progress=progress, **extra)
         return made["plan"]
 
     def replan() -> Plan:  # what is committed: all with --pr off, except updates rules send to PRs
@@ -217,10 +217,11 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         write_reports(args, ctx, plan, root=ws.root)
         return report_dry_run(plan, args, ws.relative(path))
     if args.pr:
-        from automator.forge.options import run_pull_requests
+        from automator.forge.options import fresh_base, run_pull_requests
 
-        plan = replan()
-        pr_args = pull_request_args(args, plan, made["rules"], ws.root)
+        with fresh_base(args, ctx, ws) as base:  # the pull request is built on the base, so planned there
+            plan = plan_all(base, base / ws.relative(path))
+            pr_args = pull_request_args(args, plan, made["rules"], base)
         return run_pull_requests(
             pr_args, ctx, ws, path, plan, author=options.author, message_template=options.message_template,
             on_outcomes=lambda outcomes: write_reports(args, ctx, plan, first_pull_request(outcomes), root=ws.root),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -24,6 +25,7 @@ from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.model import Plan
 
 if TYPE_CHECKING:
+    from automator.git.branch import BranchPusher
     from automator.git.workspace import Workspace
 
 TOKEN_VARIABLES = {"github": ("GITHUB_TOKEN", "GH_TOKEN"), "gitlab": ("GITLAB_TOKEN", "CI_JOB_TOKEN")}
@@ -99,6 +101,34 @@ def settings_from_args(args: argparse.Namespace, *, env_path: str, base: str, me
     )
 
 
+def branch_writer(args: argparse.Namespace, ctx: Context, ws: Workspace, *, author: Identity = DEFAULT_AUTHOR) -> BranchPusher:
+    """The writer of the pull request branches: base ``--pr-base``, else ``--branch``, else the
+    upstream of the checked-out branch; remote ``--remote`` or that upstream's remote."""
+    from automator.git.branch import BranchPusher
+    from automator.git.credentials import checkout_git_environment
+    from automator.git.target import resolve_target as resolve_git_target
+
+    if getattr(args, "no_push", False):
+        raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
+    target = resolve_git_target(ws, getattr(args, "remote", None), args.pr_base or getattr(args, "branch", None), push=True)
+    return BranchPusher(
+        ws.root,
+        base=target.branch,
+        remote=str(target.remote),
+        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, target.remote_url(ws)),
+        author=author,
+    )
+
+
+@contextmanager
+def fresh_base(args: argparse.Namespace, ctx: Context, ws: Workspace) -> Iterator[Path]:
+    """The fresh head of the pull requests' base in a temporary worktree, to plan against: the
+    checkout may be behind (a scheduled job never pulls), and a plan made there would keep a
+    stale pull request open or fail on a base that already has the update."""
+    with branch_writer(args, ctx, ws).base_tree() as tree:
+        yield tree
+
+
 def open_pull_requests(
     args: argparse.Namespace,
     ctx: Context,
@@ -114,12 +144,6 @@ def open_pull_requests(
     The base is ``--pr-base``, else ``--branch``, else the upstream of the checked-out branch;
     the remote is ``--remote`` or that upstream's remote. The checkout itself is not changed.
     """
-    from automator.git.branch import BranchPusher
-    from automator.git.credentials import checkout_git_environment
-    from automator.git.target import resolve_target as resolve_git_target
-
-    if getattr(args, "no_push", False):
-        raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
     scan = ws.relative(path)
     dirty = ws.dirty(scan)
     if dirty:
@@ -127,20 +151,13 @@ def open_pull_requests(
             f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",
             hint="commit, stash or remove them first; the pull request is built from the committed base",
         )
-    target = resolve_git_target(ws, getattr(args, "remote", None), args.pr_base or getattr(args, "branch", None), push=True)
-    status, configured_url, _ = ws.try_git("config", "--get", f"remote.{target.remote}.url")
+    writer = branch_writer(args, ctx, ws, author=author)
+    status, configured_url, _ = ws.try_git("config", "--get", f"remote.{writer.remote}.url")
     if status != 0:
-        raise GitError(f"the checkout has no remote named {target.remote!r}")
+        raise GitError(f"the checkout has no remote named {writer.remote!r}")
     forge_target = resolve_forge_target(configured_url.strip(), kind=args.forge, api_url=args.forge_url)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=args.auto_merge or "merge")
-    writer = BranchPusher(
-        ws.root,
-        base=target.branch,
-        remote=str(target.remote),
-        git_env=checkout_git_environment(ctx, ws, target.remote_url(ws)),
-        author=author,
-    )
-    settings = settings_from_args(args, env_path=scan, base=target.branch, message_template=message_template)
+    settings = settings_from_args(args, env_path=scan, base=writer.base, message_template=message_template)
     ws.lock()
     try:
         return ensure_pull_requests(forge, writer, plan, settings)

@@ -17,7 +17,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from git import GitCommandError, Repo
@@ -92,21 +93,27 @@ class BranchPusher:
         configured = reader.has_option("user", "name") and reader.has_option("user", "email")
         return self.author.author_env() | ({} if configured else self.author.committer_env())
 
-    def commit(self, updates: Sequence[Update], message: str) -> str:
-        """A commit of ``updates`` on the fresh head of the base branch; nothing else changes."""
+    @contextmanager
+    def base_tree(self) -> Iterator[Path]:
+        """A temporary detached worktree at the fresh head of the base branch (removed after)."""
         base_sha = self._fetch(self.base)
         with tempfile.TemporaryDirectory(prefix="automator-branch-") as tmp:
-            tree = Path(tmp) / "tree"
+            tree = Path(tmp).resolve() / "tree"
             self._git("worktree", "add", "--detach", "--quiet", str(tree), base_sha)
             try:
-                self.apply(tree / self.root_path, Plan(updates=tuple(updates)))
-                self._git("add", "--all", cwd=tree)
-                if not self._git("status", "--porcelain", cwd=tree).strip():
-                    raise GitError(f"the updates change nothing on top of {self.remote}/{self.base}")
-                self._git("commit", "--quiet", "--no-verify", "-m", message, cwd=tree, extra_env=self._identity_env())
-                return self._git("rev-parse", "HEAD", cwd=tree)
+                yield tree
             finally:
                 self._remove_worktree(tree)
+
+    def commit(self, updates: Sequence[Update], message: str) -> str:
+        """A commit of ``updates`` on the fresh head of the base branch; nothing else changes."""
+        with self.base_tree() as tree:
+            self.apply(tree / self.root_path, Plan(updates=tuple(updates)))
+            self._git("add", "--all", cwd=tree)
+            if not self._git("status", "--porcelain", cwd=tree).strip():
+                raise GitError(f"the updates change nothing on top of {self.remote}/{self.base}")
+            self._git("commit", "--quiet", "--no-verify", "-m", message, cwd=tree, extra_env=self._identity_env())
+            return self._git("rev-parse", "HEAD", cwd=tree)
 
     def _remove_worktree(self, tree: Path) -> None:
         try:

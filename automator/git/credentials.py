@@ -84,16 +84,16 @@ def git_environment(
     """Environment for every git process of a run: no prompts, and the token header if any.
 
     With ``url`` the header is scoped to that URL's scheme and host (``http.<url>.extraHeader``)
-    so the token is never sent anywhere else (submodules, redirects to other hosts).
+    so the token is never sent anywhere else (submodules, redirects to other hosts); a URL that
+    is not http(s) (SSH, a local path) gets no header at all.
     """
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
     token = (token or ctx.git_token) if use_token else None
-    if token:
-        register_secret(token)
+    parts = urlsplit(url) if url else None
+    over_http = parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
+    register_secret(token)
+    if token and (parts is None or over_http):
         header = auth_header(username or token_username(ctx, token), token)
-        key = "http.extraHeader"
-        parts = urlsplit(url) if url else None
-        if parts and parts.scheme in ("http", "https") and parts.netloc:
-            key = f"http.{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.extraHeader"
+        key = f"http.{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.extraHeader" if parts else "http.extraHeader"
         env.update(extra_config_env([(key, header)], ctx.environ))
     return env

@@ -52,10 +52,14 @@ class Workspace:
         self.repo = repo
         self.root = Path(repo.working_tree_dir or ".").resolve()
         self.git_dir = Path(repo.git_dir).resolve()
-        self.has_credentials = bool(env)  # a clone made by the tool carries its own credentials
+        self.env = dict(env or {})  # a clone made by the tool carries its own credentials
         if env:
             repo.git.update_environment(**env)
         self._lock_fd: int | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.env)
 
     @classmethod
     def open(cls, path: Path, env: dict[str, str] | None = None) -> Workspace:
@@ -175,7 +179,10 @@ class Workspace:
             head = self.head()
             status, parent, _ = self.try_git("rev-parse", "--verify", "--quiet", "HEAD^")
             if head == state.base or (status == 0 and parent.strip() == state.base):
-                self.git("reset", "--quiet", state.base)
+                # soft, then only the scanned path: staged changes elsewhere (allowed with
+                # --no-push) stay staged
+                self.git("reset", "--quiet", "--soft", state.base)
+                self.git("reset", "--quiet", state.base, "--", state.scan)
                 if state.start and state.start != state.base:  # only when pushing: the tree was clean
                     self.git("reset", "--quiet", "--hard", state.start)
             else:

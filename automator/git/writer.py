@@ -110,13 +110,24 @@ class _Run:
                 checkpoint(self.ctx, "rebase-conflict")
                 self.ws.try_git("rebase", "--abort")
                 log.info("rebase onto %s conflicted; re-planning against the fresh tree", fresh[:12])
-                self.ws.git("reset", "--quiet", "--hard", fresh)
+                self.move_to(fresh)
                 self.remember(fresh)
                 return False
             if self.ws.head() == fresh:  # our change was already upstream
                 self.remember(fresh)
                 return False
             self.remember(fresh)
+
+    def move_to(self, fresh: str) -> None:
+        """Drop our commit and move to ``fresh``; ``--keep`` never overwrites an untracked file
+        (``--hard`` would, when the remote started tracking a file the checkout has untracked)."""
+        status, _, err = self.ws.try_git("reset", "--quiet", "--keep", fresh)
+        if status != 0:
+            detail = " ".join(line.strip() for line in err.strip().splitlines()[:3])
+            raise GitError(
+                f"cannot move the checkout to the new head of {self.target.remote} {self.target.branch}: {detail}",
+                hint="an untracked file of the checkout is in the way of the remote's; move or delete it and run again",
+            )
 
     def execute(self, replan: Replan, apply: Apply) -> WriteResult:
         plan = replan()
