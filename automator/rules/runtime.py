@@ -32,7 +32,7 @@ from automator.rules.model import (
     Settings,
 )
 from automator.rules.optin import RulesLocator, rules_locator
-from automator.rules.promotion import Revision, file_history, running_upstream
+from automator.rules.promotion import Revision, Upstream, file_history, running_upstream
 from automator.rules.values import format_duration, parse_duration
 from automator.tagsource import TagSource
 
@@ -60,6 +60,7 @@ class RulesRuntime:
     state: dict[str, dict[str, str]] = field(default_factory=dict)
     state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
     history: History = file_history
+    unshallow: Callable[[], bool] | None = None  # deepens a shallow clone the tool made itself
     decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
     _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _remembered: set[str] = field(default_factory=set)
@@ -188,7 +189,7 @@ class RulesRuntime:
             relative = target.relative_to(git_root).as_posix()
         except ValueError:
             return Selection(current, f"follow: {upstream_path} is outside the repository {git_root}")
-        upstream = running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+        upstream = self._running_upstream(git_root, relative, use)
         if upstream is None:
             return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
         soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
@@ -217,6 +218,17 @@ class RulesRuntime:
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
         return Selection(upstream.tag, f"promoted from {relative}: {upstream.describe(self.now)}, "
                          f"soak {format_duration(soak)}; upstream commit {upstream.commit}", 1)
+
+    def _running_upstream(self, git_root: Path, relative: str, use: ImageUse) -> Upstream | None:
+        def read() -> Upstream | None:
+            return running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+
+        found = read()
+        if found is not None and not found.known and self.unshallow is not None:
+            fetch, self.unshallow = self.unshallow, None  # one fetch per run at most
+            if fetch():
+                found = read()
+        return found
 
     # --- text and write -----------------------------------------------------------------------
 
