@@ -289,6 +289,14 @@ class BoundRules:
     def new_value(self, use: ImageUse, to_tag: str) -> str | None:
         return self.runtime.new_value(self.root, use, to_tag, self.source)
 
+    def digest(self, use: ImageUse, tag: str) -> str | None:
+        """The digest of ``tag`` from the tag source, for a ``digest`` field; None when unknown."""
+        try:
+            info = self.source.metadata(use.image.repository, [tag]).get(tag)
+        except AutomatorError:
+            return None
+        return info.digest if isinstance(info, TagInfo) else None
+
 
 def _annotation_soak(found: dict[str, str], use: ImageUse) -> timedelta | None:
     text = found.get(notes.SOAK)
