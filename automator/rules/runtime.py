@@ -161,6 +161,7 @@ class RulesRuntime:
         return select_with_rules(
             policy, tags, current, settings_of=lambda size: self.settings(root, use, size),
             now=self.now, created_of=created_of, held_by=held_by,
+            seen_of=lambda tag: first_seen(self.state, repository, tag.tag),
         )
 
     def _created(self, source: TagSource, repository: str, tag: TagInfo) -> datetime | None:
@@ -168,9 +169,7 @@ class RulesRuntime:
             info = source.metadata(repository, [tag.tag]).get(tag.tag)
         except AutomatorError:
             info = None
-        if isinstance(info, TagInfo) and info.created:
-            return info.created
-        return first_seen(self.state, repository, tag.tag)
+        return info.created if isinstance(info, TagInfo) else None
 
     def _rule_follow(self, root: Path, use: ImageUse) -> str | None:
         follow = self.settings(root, use).follow
