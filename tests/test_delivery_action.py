@@ -78,6 +78,7 @@ def test_outputs_are_read_from_the_run_step_and_written_by_publish():
         assert output["value"] == "${{ steps.run.outputs." + name + " }}"
         assert name in written
     assert {"updated", "updates", "pr-url"} <= set(ACTION["outputs"])
+    assert set(ACTION["outputs"]) == written, "every output the run writes is an output of the action"
 
 
 def test_composite_action_installs_the_package_from_the_action_path():
