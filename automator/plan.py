@@ -88,15 +88,19 @@ def _same_repository(name: str | None, repository: str) -> bool:
         return False
 
 
-def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: str) -> Update | Problem | None:
-    """The update of a ``name`` or ``digest`` field (None when it already holds the right text)."""
+def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: str, rules=None) -> Update | Problem | None:
+    """The update of a ``name`` or ``digest`` field (None when it already holds the right text).
+
+    The digest of a tag that rules chose instead of the policy's best was not fetched with the
+    others; ``rules`` (when given) asks the tag source for it.
+    """
     where = f"{use.file}:{use.line}"
     if use.field == "name":
         if _same_repository(use.current, use.image.repository):
             return None
         name = use.image.written_name
         return Update(use, use.current or "", name, new_text(use, chosen), f"the name of the repository its policy scans ({name})")
-    digest = _digest_of(listed, chosen)
+    digest = _digest_of(listed, chosen) or (rules.digest(use, chosen) if rules is not None else None)
     if digest is None:
         return Problem(f"{where}: {use.image.repository}: the digest of tag {chosen} is not known", use.file, use.image.repository, use.line)
     if digest == use.current:
@@ -150,7 +154,7 @@ def plan_updates(
             found.append(Problem(f"{where}: {repository}: {selection.reason}", use.file, repository, use.line))
             continue
         if use.field in ("name", "digest"):
-            part = _part_update(use, listed, selection.chosen, selection.reason)
+            part = _part_update(use, listed, selection.chosen, selection.reason, rules)
             if isinstance(part, Update):
                 updates.append(part)
             elif part is not None:

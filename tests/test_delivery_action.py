@@ -78,6 +78,7 @@ def test_outputs_are_read_from_the_run_step_and_written_by_publish():
         assert output["value"] == "${{ steps.run.outputs." + name + " }}"
         assert name in written
     assert {"updated", "updates", "pr-url"} <= set(ACTION["outputs"])
+    assert set(ACTION["outputs"]) == written, "every output the run writes is an output of the action"
 
 
 def test_composite_action_installs_the_package_from_the_action_path():
@@ -162,3 +163,21 @@ def test_bad_input_in_the_action_entry_is_an_error_annotation(capsys, tmp_path):
     assert last == "::error title=automator::automator action: input 'dry-run' must be true or false, not 'maybe'"
     assert all(line.startswith("::add-mask::") for line in masks)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreadable_docker_config_is_an_error_annotation_naming_the_file(capsys, tmp_path):
+    home = tmp_path / "home"
+    (home / ".docker").mkdir(parents=True)
+    (home / ".docker" / "config.json").write_text("{not json")
+    environ = {"HOME": str(home), "RUNNER_TEMP": str(tmp_path / "runner"),
+               **inputs(registry="ghcr.io", registry_username="bot", registry_password="pa55-w0rd-2")}
+    (tmp_path / "runner").mkdir()
+    code = entry.main(environ)
+    out = capsys.readouterr().out
+    assert code == 2
+    masks = [line for line in out.splitlines() if line.startswith("::add-mask::")]
+    assert masks and "pa55-w0rd-2" not in out.replace("::add-mask::pa55-w0rd-2", "")
+    last = out.splitlines()[-1]
+    assert last.startswith("::error title=automator::automator action: ")
+    assert str(home / ".docker" / "config.json") in last
+    assert list((tmp_path / "runner").iterdir()) == []

@@ -91,14 +91,20 @@ def test_gitlab_example_includes_the_template_and_extends_its_job():
 
 
 @pytest.mark.parametrize(
-    ("name", "triggers"),
-    [("scheduled.yml", {"schedule", "workflow_dispatch"}), ("dispatch.yml", {"repository_dispatch"})],
+    ("name", "triggers", "permissions"),
+    [
+        # the scheduled example reads ghcr.io with the GITHUB_TOKEN: a token restricted by
+        # `permissions:` has no packages access unless it is named
+        ("scheduled.yml", {"schedule", "workflow_dispatch"},
+         {"contents": "write", "pull-requests": "write", "packages": "read"}),
+        ("dispatch.yml", {"repository_dispatch"}, {"contents": "write", "pull-requests": "write"}),
+    ],
 )
-def test_github_examples_have_their_triggers_and_write_permissions(name, triggers):
+def test_github_examples_have_their_triggers_and_write_permissions(name, triggers, permissions):
     workflow = load(f"examples/github/{name}")
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert set(on) == triggers
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert workflow["permissions"] == permissions
     steps = workflow["jobs"]["update"]["steps"]
     assert steps[0]["with"]["persist-credentials"] is False
     action_inputs = set(load("action.yml")["inputs"])

@@ -234,3 +234,35 @@ def test_with_json_the_workflow_commands_move_to_stderr(capsys, tmp_path):
     captured = capsys.readouterr()
     assert "::" not in captured.out
     assert "::error file=apps/db.yaml,line=7" in captured.err
+
+
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  annotations:
+    automator.dev/policy: "semver:^1"
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0
+"""
+
+
+def test_a_report_that_cannot_be_written_is_named_and_the_other_reports_still_are(tmp_path, capsys):
+    from automator.cli import main
+
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "app.yaml").write_text(MANIFEST)
+    (tmp_path / "tags.yaml").write_text('ghcr.io/acme/app: ["1.0.0", "1.1.0"]\n')
+    missing = tmp_path / "no-such-dir" / "report.md"
+    code = main(["scan", str(tmp_path / "env"), "--tags-from", str(tmp_path / "tags.yaml"),
+                 "--markdown", str(missing), "--dotenv", str(tmp_path / "automator.env")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"cannot write the report {missing}" in err and "Traceback" not in err
+    assert "AUTOMATOR_UPDATED=1\n" in (tmp_path / "automator.env").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["automator.env", "env", "tags.yaml"]

@@ -88,3 +88,39 @@ def test_without_a_known_digest_nothing_is_written_and_the_image_is_named(tmp_pa
     assert code == 1
     assert "no digest for ghcr.io/acme/app:1.1.0" in err
     assert f"ghcr.io/acme/app:1.0.0@{digest}" in (env / "app.yaml").read_text()
+
+
+FLUX_POLICY = """\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: {{name: app, namespace: flux-system}}
+spec: {{image: {repository}}}
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {{name: app, namespace: flux-system}}
+spec:
+  imageRepositoryRef: {{name: app}}
+  policy: {{semver: {{range: 1.x}}}}
+"""
+KUSTOMIZATION = """\
+images:
+  - name: app
+    newTag: {tag} # {{"$imagepolicy": "flux-system:app:tag"}}
+    digest: {digest} # {{"$imagepolicy": "flux-system:app:digest"}}
+"""
+
+
+def test_a_digest_field_moves_with_the_tag_that_rules_chose(local_registry, tmp_path, capsys):
+    old = local_registry.push("rules/kust", "1.0.0", created="2024-01-01T00:00:00Z")
+    patch = local_registry.push("rules/kust", "1.0.1", created="2024-02-01T00:00:00Z")
+    local_registry.push("rules/kust", "1.1.0", created="2024-03-01T00:00:00Z")
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "images.yaml").write_text(FLUX_POLICY.format(repository=f"{local_registry.host}/rules/kust"))
+    (env / "kustomization.yaml").write_text(KUSTOMIZATION.format(tag="1.0.0", digest=old))
+    (env / ".automator.yaml").write_text("rules:\n  - max-change: patch\n")
+    code = main(["update", str(env), "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert (env / "kustomization.yaml").read_text() == KUSTOMIZATION.format(tag="1.0.1", digest=patch)

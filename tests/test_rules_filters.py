@@ -126,3 +126,23 @@ def test_a_broken_first_seen_file_is_ignored(tmp_path):
 def test_never_downgrade_still_holds_under_rules():
     selection = choose("rules:\n  - max-change: patch\n", current="1.3.0")
     assert selection.chosen == "1.3.0"
+
+
+def test_a_tag_aged_by_first_seen_time_is_not_said_to_be_built_then(tmp_path):
+    from automator.rules import RulesRuntime
+    from automator.run import make_plan
+    from automator.tagfile import FileTagSource
+
+    (tmp_path / ".automator.yaml").write_text("rules:\n  - min-age: 1d\n")
+    (tmp_path / "app.yaml").write_text(
+        "kind: Deployment\nmetadata:\n  name: app\n  annotations:\n    automator.dev/policy: semver:^1\n"
+        "spec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
+        "          image: ghcr.io/acme/app:1.2.3\n"
+    )
+    source = FileTagSource.parse('ghcr.io/acme/app: ["1.2.3", "1.2.4"]', "tags.yaml")
+    runtime = RulesRuntime.load(tmp_path, cache_dir=tmp_path / "cache", clock=lambda: NOW)
+    make_plan(tmp_path, source, rules=runtime)
+    later = RulesRuntime.load(tmp_path, cache_dir=tmp_path / "cache", clock=lambda: NOW + timedelta(hours=3))
+    make_plan(tmp_path, source, rules=later)
+    ((_use, selection),) = later.decisions
+    assert selection.excluded == (("1.2.4", "too new: first seen 3h ago (build time unknown), minimum age 1d"),)

@@ -58,6 +58,7 @@ def test_a_full_rule_parses_to_frozen_values():
 def test_an_empty_file_has_no_rules():
     assert parse_rules("", "r.yaml").rules == ()
     assert parse_rules("# only comments\n", "r.yaml").rules == ()
+    assert parse_rules("version: 1\n", "r.yaml").rules == ()
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,8 @@ def test_an_empty_file_has_no_rules():
         ("rules:\n  - freeze:\n      - from: Fri 16:00\n        to: Mon 08:00\n        timezone: Mars/Olympus\n", 5, "unknown time zone"),
         ("rules:\n  - follow: {container: app}\n", 2, "'follow' needs path:"),
         ("rules:\n  - name: 3\n", 2, "'name' must be a string"),
+        ("version: true\nrules: []\n", 1, "unsupported version"),
+        ("rules:\n  - follow:\n      path: staging/{name}\n      container: [app]\n", 4, "'container' must be a"),
     ],
 )
 def test_mistakes_fail_fast_with_file_and_line(text, line, words):
@@ -119,6 +122,8 @@ def test_shipped_rule_files_validate_against_the_schema_and_load(path):
         {"rules": [{"freeze": [{"from": "Fri 16:00"}]}]},
         {"rules": [{"match": {"change": "huge"}}]},
         {"version": 2},
+        {"version": True, "rules": []},
+        {"rules": [{"follow": {"path": "staging/{name}", "container": ["app"]}}]},
     ],
 )
 def test_the_schema_rejects_what_the_loader_rejects(bad):

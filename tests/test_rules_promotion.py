@@ -1,5 +1,6 @@
 """Promotion from staging to production on real git repositories, with a controlled clock."""
 
+import json
 import os
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from automator.cli import main
 from automator.rules import RulesRuntime
 from automator.rules.promotion import Revision, running_upstream, tags_in_text
 from automator.run import apply_plan, make_plan
@@ -164,3 +166,14 @@ def test_a_shallow_history_cannot_prove_the_soak_time(envs, tmp_path):
     rules, plan = plan_at(shallow, source, T0 + timedelta(days=30))
     assert plan.updates == ()
     assert "the history of staging/app.yaml is shallow" in rules.decisions[0][1].reason
+
+
+def test_a_clone_made_by_run_repo_fetches_the_history_a_promotion_needs(envs, tmp_path, capsys):
+    repo, _sha, _source = envs
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    tags = tmp_path / "tags.yaml"
+    code = main(["run", "production", "--repo", f"file://{remote}", "--tags-from", str(tags), "--dry-run", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(u["file"], u["from"], u["to"]) for u in report["updates"]] == [("production/app.yaml", "1.0.0", "1.1.0")]

@@ -72,3 +72,22 @@ def test_a_window_in_another_zone_and_the_first_active_window():
 def test_the_clock_must_know_its_time_zone():
     with pytest.raises(ValueError, match="time-zone-aware"):
         in_window(WEEKEND, datetime(2026, 1, 16, 16, 0))
+
+
+MORNING = window("Sun 02:30", "Sun 06:00")
+
+
+@pytest.mark.parametrize(
+    ("now", "frozen"),
+    [
+        # fall back, 2026-10-25: the window starts at 02:30 CEST on the first pass of 02:00-03:00
+        ("2026-10-25T00:15", False),  # 02:15 CEST, first pass: not yet
+        ("2026-10-25T00:45", True),  # 02:45 CEST: started
+        ("2026-10-25T01:15", True),  # 02:15 CET, second pass: a started freeze does not lapse
+        ("2026-10-25T01:45", True),  # 02:45 CET
+        ("2026-10-25T04:59", True),  # 05:59 CET
+        ("2026-10-25T05:00", False),  # 06:00 CET: ended
+    ],
+)
+def test_a_freeze_that_began_in_the_repeated_hour_holds_through_its_second_pass(now, frozen):
+    assert in_window(MORNING, utc(now)) is frozen

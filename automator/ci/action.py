@@ -122,9 +122,7 @@ def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:
         raise UsageError("registry-password needs registry and registry-username as well")
     register_secret(password)
     existing = Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME", "~")).expanduser() / ".docker")
-    config: dict = {}
-    if (existing / "config.json").is_file():
-        config = json.loads((existing / "config.json").read_text(encoding="utf-8"))
+    config = _read_docker_config(existing / "config.json")
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     register_secret(token)
     config.setdefault("auths", {})[registry] = {"auth": token}
@@ -133,6 +131,21 @@ def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:
     target.touch(mode=0o600)
     target.write_text(json.dumps(config), encoding="utf-8")
     return directory
+
+
+def _read_docker_config(path: Path) -> dict:
+    """The docker config the credentials are merged into; ``{}`` when there is none."""
+    if not path.is_file():
+        return {}
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the docker config {path}: {error}",
+                         hint="fix or remove that file, or leave registry-password empty") from None
+    if not isinstance(config, dict) or not isinstance(config.get("auths", {}), dict):
+        raise UsageError(f"the docker config {path} is not a JSON object with an 'auths' object",
+                         hint="fix or remove that file, or leave registry-password empty")
+    return config
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:

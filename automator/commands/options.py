@@ -111,19 +111,26 @@ def write_reports(args: argparse.Namespace, ctx: Context, plan, change=None, *, 
 
     from automator import ci
     from automator.report import dotenv, markdown, records
+    from automator.report.files import ReportError, write_report
 
+    failed: list[ReportError] = []  # one report that cannot be written stops no other
     target = getattr(args, "markdown", None)
     if target == "-":
         sys.stdout.write(markdown.render_markdown(plan, change))
     elif target:
-        path = Path(target)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(markdown.render_markdown(plan, change), encoding="utf-8")
-        tmp.replace(path)
+        try:
+            write_report(target, markdown.render_markdown(plan, change))
+        except ReportError as error:
+            failed.append(error)
     if getattr(args, "dotenv", None):
-        dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
+        try:
+            dotenv.write_dotenv(args.dotenv, records.run_outputs(plan, change))
+        except ReportError as error:
+            failed.append(error)
     # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
     ci.publish(ctx, plan, change, root=root, stream=sys.stderr if getattr(args, "json", False) else sys.stdout)
+    if failed:
+        raise ReportError("; ".join(str(error) for error in failed))
 
 
 def planning_progress(args: argparse.Namespace, ctx: Context):

@@ -195,6 +195,8 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
 
     def plan_all(root: Path = ws.root, scan: Path = path) -> Plan:  # fresh rules (clock, annotations) for every (re-)plan
         made["rules"] = rules_from_args(args, ctx, root, scan)
+        if workspace is not None:  # the tool's own shallow clone: deepen it if a promotion needs history
+            made["rules"].unshallow = lambda: ws.try_git("fetch", "--quiet", "--unshallow")[0] == 0
         extra["rules"] = made["rules"]
         with planning_progress(args, ctx) as progress:
             made["plan"] = pipeline.make_plan(root, source, scan_path=scan.resolve(), progress=progress, **extra)

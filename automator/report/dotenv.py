@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from automator.errors import scrub
+from automator.report.files import write_report
 
 PREFIX = "AUTOMATOR_"
 MAX_BYTES = 5120
@@ -49,7 +49,4 @@ def render_dotenv(outputs: Mapping[str, str], *, prefix: str = PREFIX, max_bytes
 
 
 def write_dotenv(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(render_dotenv(outputs), encoding="utf-8")
-    os.replace(tmp, target)
+    write_report(path, render_dotenv(outputs))

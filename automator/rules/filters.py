@@ -47,15 +47,19 @@ def size_reason(settings: Settings, size: ChangeSize | None) -> str | None:
     return None
 
 
-def age_reason(settings: Settings, created: datetime | None, now: datetime) -> str | None:
+def age_reason(settings: Settings, created: datetime | None, now: datetime, *, first_seen: bool = False) -> str | None:
+    """Why a tag built (or, with ``first_seen``, first seen) at ``created`` is too new, or None."""
     if not settings.min_age or created is None:
         return None
     age = now - created
     if age >= settings.min_age:
         return None
+    minimum = format_duration(settings.min_age)
+    if first_seen:
+        return f"too new: first seen {format_duration(age)} ago (build time unknown), minimum age {minimum}"
     if age < timedelta(0):
-        return f"too new: its build time {created.isoformat()} is in the future; minimum age {format_duration(settings.min_age)}"
-    return f"too new: built {format_duration(age)} ago, minimum age {format_duration(settings.min_age)}"
+        return f"too new: its build time {created.isoformat()} is in the future; minimum age {minimum}"
+    return f"too new: built {format_duration(age)} ago, minimum age {minimum}"
 
 
 def exclusion(
@@ -83,8 +87,12 @@ def select_with_rules(
     now: datetime,
     created_of: CreatedOf = lambda tag: None,
     held_by: str | None = None,
+    seen_of: CreatedOf = lambda tag: None,
 ) -> Selection:
     """The policy's choice among the tags that the rules let through, and every exclusion.
+
+    ``created_of`` gives a tag's build time; ``seen_of`` when it was first seen, the age of a
+    tag whose build time is unknown.
 
     A reason that depends only on the size of the move (hold, freeze, ``max-change``) removes
     every tag of that size at once; ``excluded`` names the best of them and ``excluded_count``
@@ -114,7 +122,7 @@ def select_with_rules(
             removed += len(remaining) - len(keep)
         else:
             info = next((t for t in remaining if t.tag == chosen), TagInfo(chosen))
-            reason = _age_exclusion(info, settings[size], now, created_of)
+            reason = _age_exclusion(info, settings[size], now, created_of, seen_of)
             if reason is None:
                 break
             keep = [t for t in remaining if t.tag != chosen]
@@ -136,10 +144,15 @@ def select_with_rules(
     return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)
 
 
-def _age_exclusion(tag: TagInfo, settings: Settings, now: datetime, created_of: CreatedOf) -> str | None:
+def _age_exclusion(
+    tag: TagInfo, settings: Settings, now: datetime, created_of: CreatedOf, seen_of: CreatedOf = lambda tag: None
+) -> str | None:
     if not settings.min_age:
         return None
     created = tag.created or created_of(tag)
-    if created is None:
+    if created is not None:
+        return age_reason(settings, created, now)
+    seen = seen_of(tag)
+    if seen is None:
         return f"build time unknown and never seen before; minimum age {format_duration(settings.min_age)}"
-    return age_reason(settings, created, now)
+    return age_reason(settings, seen, now, first_seen=True)

@@ -65,9 +65,12 @@ def parse_rules(text: str, source: str) -> RuleSet:
     for key in data:
         if key not in ("version", "rules"):
             raise _line_of_key(data, key, source).fail(f"unknown key {key!r}", hint="expected 'version' and 'rules'")
-    if data.get("version", 1) != 1:
+    version = data.get("version", 1)
+    if isinstance(version, bool) or version != 1:
         raise _line_of_key(data, "version", source).fail(f"unsupported version {data['version']!r}", hint="use version: 1")
-    rules = data.get("rules", [])
+    if "rules" not in data:  # a file that only says its version
+        return RuleSet(sources=(source,))
+    rules = data["rules"]
     if not isinstance(rules, CommentedSeq):
         raise _line_of_key(data, "rules", source).fail("'rules' must be a list of rules")
     return RuleSet(tuple(_rule(rules, i, source) for i in range(len(rules))), (source,))
@@ -233,7 +236,9 @@ def _follow(value: Any, at: _At) -> dict[str, Any]:
     if not isinstance(value["path"], str) or not value["path"].strip():
         raise _line_of_key(value, "path", at.source).fail("'path' must be a non-empty string")
     container = value.get("container")
-    return {"follow": Follow(path=value["path"], container=str(container) if container else None)}
+    if container is not None and (not isinstance(container, str) or not container.strip()):
+        raise _line_of_key(value, "container", at.source).fail("'container' must be a container name (a string)")
+    return {"follow": Follow(path=value["path"], container=container or None)}
 
 
 _SETTINGS: dict[str, Callable[[Any, _At], dict[str, Any]]] = {

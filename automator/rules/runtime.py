@@ -32,7 +32,7 @@ from automator.rules.model import (
     Settings,
 )
 from automator.rules.optin import RulesLocator, rules_locator
-from automator.rules.promotion import Revision, file_history, running_upstream
+from automator.rules.promotion import Revision, Upstream, file_history, running_upstream
 from automator.rules.values import format_duration, parse_duration
 from automator.tagsource import TagSource
 
@@ -60,6 +60,7 @@ class RulesRuntime:
     state: dict[str, dict[str, str]] = field(default_factory=dict)
     state_file: FirstSeenFile = field(default_factory=lambda: FirstSeenFile(None))
     history: History = file_history
+    unshallow: Callable[[], bool] | None = None  # deepens a shallow clone the tool made itself
     decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
     _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _remembered: set[str] = field(default_factory=set)
@@ -160,6 +161,7 @@ class RulesRuntime:
         return select_with_rules(
             policy, tags, current, settings_of=lambda size: self.settings(root, use, size),
             now=self.now, created_of=created_of, held_by=held_by,
+            seen_of=lambda tag: first_seen(self.state, repository, tag.tag),
         )
 
     def _created(self, source: TagSource, repository: str, tag: TagInfo) -> datetime | None:
@@ -167,9 +169,7 @@ class RulesRuntime:
             info = source.metadata(repository, [tag.tag]).get(tag.tag)
         except AutomatorError:
             info = None
-        if isinstance(info, TagInfo) and info.created:
-            return info.created
-        return first_seen(self.state, repository, tag.tag)
+        return info.created if isinstance(info, TagInfo) else None
 
     def _rule_follow(self, root: Path, use: ImageUse) -> str | None:
         follow = self.settings(root, use).follow
@@ -188,7 +188,7 @@ class RulesRuntime:
             relative = target.relative_to(git_root).as_posix()
         except ValueError:
             return Selection(current, f"follow: {upstream_path} is outside the repository {git_root}")
-        upstream = running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+        upstream = self._running_upstream(git_root, relative, use)
         if upstream is None:
             return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
         soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
@@ -217,6 +217,17 @@ class RulesRuntime:
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
         return Selection(upstream.tag, f"promoted from {relative}: {upstream.describe(self.now)}, "
                          f"soak {format_duration(soak)}; upstream commit {upstream.commit}", 1)
+
+    def _running_upstream(self, git_root: Path, relative: str, use: ImageUse) -> Upstream | None:
+        def read() -> Upstream | None:
+            return running_upstream(relative, self.history(git_root, relative), use.image.repository, use.container)
+
+        found = read()
+        if found is not None and not found.known and self.unshallow is not None:
+            fetch, self.unshallow = self.unshallow, None  # one fetch per run at most
+            if fetch():
+                found = read()
+        return found
 
     # --- text and write -----------------------------------------------------------------------
 
@@ -276,6 +287,14 @@ class BoundRules:
 
     def new_value(self, use: ImageUse, to_tag: str) -> str | None:
         return self.runtime.new_value(self.root, use, to_tag, self.source)
+
+    def digest(self, use: ImageUse, tag: str) -> str | None:
+        """The digest of ``tag`` from the tag source, for a ``digest`` field; None when unknown."""
+        try:
+            info = self.source.metadata(use.image.repository, [tag]).get(tag)
+        except AutomatorError:
+            return None
+        return info.digest if isinstance(info, TagInfo) else None
 
 
 def _annotation_soak(found: dict[str, str], use: ImageUse) -> timedelta | None:
