@@ -171,3 +171,11 @@ def test_libyaml_and_ruamel_backends_locate_the_same_fields(case: str, monkeypat
         monkeypatch.setattr(yamldoc, "FAST", True)
         assert fast.uses == slow.uses
         assert [p.severity for p in fast.problems] == [p.severity for p in slow.problems]
+
+
+def test_manifest_problem_of_an_unpatchable_value_names_its_place_once_and_the_container() -> None:
+    text = deployment('    fluxcd.io/automated: "true"', "      - name: app\n        image: >-\n          acme/app:1.0.0\n")
+    (problem,) = locate_text("f.yaml", text).problems
+    assert problem.message.count("f.yaml:") == 1
+    assert problem.message.startswith(f"f.yaml:{problem.line}: container 'app': image values in block scalars")
+    assert "write the value on one line" in problem.message
