@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from automator.errors import AutomatorError
+from automator.errors import AutomatorError, ManifestError
 from automator.imageref import parse_image_ref
 from automator.manifest.yamldoc import Document, Node, text_of
-from automator.model import ImageUse, PolicySpec, Problem
+from automator.model import ImageUse, PolicySpec, Problem, Span
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
     try:
         if repo_text is None:
             raise AutomatorError(f"the image of container {found.container!r} is not a plain value")
+        what = f"container {found.container!r}: "
         if found.split:
             registry = text_of(found.registry) if found.registry is not None else None
             name = f"{registry.rstrip('/')}/{repo_text}" if registry else repo_text
@@ -36,12 +37,12 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
                     f"container {found.container!r} has a repository ({repo_text}) but no tag key to update",
                     hint="add a tag key next to the repository",
                 )
-            span, quote = doc.scalar(found.tag)
+            span, quote = _scalar(doc, found.tag, what)
             tag = text_of(found.tag)
             ref = parse_image_ref(f"{name}:{tag}" if tag else name)
             node, kind = found.tag, "tag"
         else:
-            span, quote = doc.scalar(found.image)
+            span, quote = _scalar(doc, found.image, what)
             ref = parse_image_ref(repo_text)
             node, kind = found.image, "image"
         if ref.digest and not ref.tag:  # repo:tag@digest is kept consistent (docs/rules.md)
@@ -63,6 +64,13 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
         workload=workload,
         quote=quote,
     )
+
+
+def _scalar(doc: Document, node: Node, what: str) -> tuple[Span, str]:
+    try:
+        return doc.scalar(node)
+    except ManifestError as error:
+        raise ManifestError(what + error.message, hint=error.hint) from None
 
 
 def _repo_or_text(text: str | None) -> str:
