@@ -185,6 +185,11 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     from automator import run as pipeline
     from automator.git.workspace import Workspace
 
+    if not path.exists() and workspace is not None:
+        from automator.git.credentials import split_url_credentials
+
+        where = split_url_credentials(args.repo)[0] + (f" ({args.ref})" if args.ref else "")
+        raise UsageError(f"{args.path} does not exist in {where}", hint="PATH is relative to the repository root")
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     ws = workspace or Workspace.open(path)
