@@ -107,3 +107,14 @@ def test_rules_run_json_with_a_commit_and_a_pull_request_is_one_document(world, 
     assert [u["to"] for u in document["updates"]] == ["1.2.0", "1.1.0"]
     (pull,) = document["pull_requests"]
     assert pull["url"].endswith(f"/acme/env/pull/{github.open_pulls()[0]['number']}")
+
+
+def test_rules_run_with_only_a_pull_request_does_not_claim_there_are_no_updates(world, capsys):
+    work, bare, upstream, github, tags = world
+    tags.write_text(f'{APP}: ["1.0.0", "1.1.0"]\n')  # staging already runs the newest tag
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--forge", "github", "--forge-url", github.base])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert len(github.open_pulls()) == 1
+    assert "no updates" not in out
+    assert "production/app.yaml" in out and "1.0.0 -> 1.1.0" in out
