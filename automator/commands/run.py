@@ -232,7 +232,7 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         )
     result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
     reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
-    code = report(result, args, apply_problems, print_json=not reviewed.updates)
+    code = report(result, args, apply_problems, alone=not reviewed.updates)
     committed = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
     if not reviewed.updates:
         write_reports(args, ctx, committed, result.change, root=ws.root)
@@ -313,15 +313,19 @@ def commit_document(result: WriteResult, extra: Sequence[Problem] = ()) -> dict[
     }
 
 
-def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = (), *, print_json: bool = True) -> int:
-    """Print the commit step (the JSON document only when ``print_json``); return its exit code."""
+def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = (), *, alone: bool = True) -> int:
+    """Print the commit step and return its exit code.
+
+    Not ``alone`` (pull requests follow with the rest of the updates), the JSON document is left
+    to the caller and "no updates" is not claimed when nothing was committed."""
     change = result.change
     if args.json:
-        if print_json:
+        if alone:
             print(json.dumps(commit_document(result, extra), indent=2, ensure_ascii=False))
     else:
-        committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
-        sys.stdout.write(text_report.table(committed))
+        if change is not None or alone:
+            committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
+            sys.stdout.write(text_report.table(committed))
         if change is not None:
             where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if result.pushed else f"on {change.branch}, not pushed"
             print(f"committed {change.commit[:12]} {where}")
