@@ -48,3 +48,10 @@ def test_credentials_in_a_bad_url_are_not_shown():
     with pytest.raises(ConfigError) as caught:
         parse_remote("https://user:hunter2hunter2@example.com/")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["/srv/git/env.git", "../env.git", "https://github.com/onlyowner", "file:///srv/env.git"])
+def test_forge_rejected_remote_url_says_what_to_do(url):
+    with pytest.raises(ConfigError) as caught:
+        parse_remote(url)
+    assert "expected forms like https://github.com/OWNER/REPO.git" in str(caught.value)

@@ -135,6 +135,14 @@ def test_clone_mode_pushes_to_the_environment_branch_and_removes_the_clone(env_r
     assert list(scratch.iterdir()) == []
 
 
+def test_git_clone_mode_path_missing_in_the_clone_names_the_repository_not_a_temp_dir(env_repo, tmp_path):
+    bare, _, tags = env_repo
+    done = run_automator(["run", "envs/nope", "--repo", f"file://{bare}", "--tags-from", str(tags)], cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"envs/nope does not exist in file://{bare}" in done.stderr
+    assert "automator-clone" not in done.stderr and "relative to the repository root" in done.stderr
+
+
 def test_token_goes_only_into_the_request_header_never_config_or_output(env_repo, tmp_path):
     bare, _, tags = env_repo
     scratch = tmp_path / "tmp"

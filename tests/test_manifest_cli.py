@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEPLOY = """apiVersion: apps/v1
@@ -126,3 +128,12 @@ def test_usage_and_configuration_errors_exit_2(tmp_path: Path) -> None:
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip(), args
     assert (env / "apps" / "web.yaml").read_text() == DEPLOY
+
+
+@pytest.mark.parametrize("command", ["scan", "update"])
+def test_manifest_help_shows_examples_and_every_way_images_are_automated(command: str) -> None:
+    result = automator(command, "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for shown in ["examples:", f"automator {command} ", "--tags-from", "$imagepolicy", "Kustomization images:"]:
+        assert shown in text

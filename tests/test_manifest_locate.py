@@ -280,3 +280,30 @@ def test_a_document_that_expands_aliases_beyond_reason_is_an_error() -> None:
     chunk = yamldoc.split_documents("".join(levels))[0]
     with pytest.raises(ManifestError, match="aliases"):
         yamldoc.compose(chunk)
+
+
+def test_manifest_problem_of_an_unpatchable_value_names_its_place_once_and_the_container() -> None:
+    text = deployment('    fluxcd.io/automated: "true"', "      - name: app\n        image: >-\n          acme/app:1.0.0\n")
+    (problem,) = locate_text("f.yaml", text).problems
+    assert problem.message.count("f.yaml:") == 1
+    assert problem.message.startswith(f"f.yaml:{problem.line}: container 'app': image values in block scalars")
+    assert "write the value on one line" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("annotations", "policy"),
+    [
+        ('    fluxcd.io/automated: "true"\n    filter.fluxcd.io/app: semver:~1.0', "semver:~1.0"),
+        ('    fluxcd.io/automated: "true"\n    filter.fluxcd.io/app: "1.*"', "glob:1.*"),
+        # Flux v1 looks at fluxcd.io/tag. and flux.weave.works/tag. before filter.fluxcd.io/
+        ('    fluxcd.io/automated: "true"\n    filter.fluxcd.io/app: semver:~2\n    fluxcd.io/tag.app: semver:~1', "semver:~1"),
+    ],
+)
+def test_manifest_flux_v1_filter_annotation_is_the_tag_policy(annotations: str, policy: str) -> None:
+    assert found(deployment(annotations, APP)) == [("app", "acme/app:1.0.0", policy)]
+
+
+def test_manifest_flux_v1_filter_annotation_governs_a_helm_release_chart_image() -> None:
+    text = HELM.format(api="helm.fluxcd.io/v1", extra="    filter.fluxcd.io/chart-image: semver:~4.0\n", values="    image: repo/app:4.0.1\n")
+    (use,) = locate_text("h.yaml", text).uses
+    assert (use.container, use.policy.spec, use.policy.line) == ("chart-image", "semver:~4.0", 7)

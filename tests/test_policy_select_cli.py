@@ -112,3 +112,20 @@ def test_help_shows_every_policy_kind_with_examples():
     for text in ["semver:", "alphabetical", "numerical", "glob:", "regex:", "--filter", "--extract",
                  "always rank above tags", "exit codes", "examples:"]:
         assert text in result.stdout
+
+
+def _one_line_help_examples():
+    import re
+    import shlex
+
+    from automator.commands.select import EPILOG
+
+    for line in EPILOG.splitlines():
+        found = re.match(r"^\s+automator select (?P<args>.*?)\s+# -> (?P<tag>\S+)", line)
+        if found and "..." not in found["tag"]:
+            yield shlex.split(found["args"]), found["tag"]
+
+
+@pytest.mark.parametrize(("args", "tag"), list(_one_line_help_examples()))
+def test_policy_select_help_examples_print_what_they_promise(args, tag):
+    assert select(*args).stdout == tag + "\n"

@@ -150,3 +150,14 @@ def test_first_seen_times_are_kept_in_the_cache_dir(tmp_path, capsys):
     run_cli(capsys, "scan", str(base / "env"), "--tags-from", str(base / "tags.yaml"), "--cache-dir", str(cache))
     seen = json.loads((cache / "first-seen.json").read_text())
     assert set(seen["ghcr.io/acme/db"]) == {"1.0.0", "1.0.1"}
+
+
+def test_rules_do_not_opt_in_a_workload_that_carries_a_flux_v1_tag_annotation(tmp_path, capsys):
+    for key in ("fluxcd.io/tag.plain", "filter.fluxcd.io/plain"):
+        (tmp_path / key.replace("/", "_")).mkdir()
+        base = env(tmp_path / key.replace("/", "_"))
+        manifest = base / "env" / "apps.yaml"
+        manifest.write_text(WORKLOADS.replace("  name: plain\n", f"  name: plain\n  annotations:\n    {key}: semver:~1.26\n"))
+        code, out, _ = run_cli(capsys, "scan", str(base / "env"), "--tags-from", str(base / "tags.yaml"), "--json", "--no-cache")
+        assert code == 0
+        assert "docker.io/library/nginx" not in [u["image"] for u in json.loads(out)["updates"]], key

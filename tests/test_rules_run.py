@@ -93,3 +93,28 @@ def test_staging_is_committed_and_the_soaked_promotion_opens_a_pull_request(worl
     assert "ghcr.io/acme/app:1.1.0" in git(bare, "show", f"{pull['head']}:production/app.yaml")
     assert upstream in pull["body"], "the PR body names the commit that introduced the tag upstream"
     assert "promotion" in [label["name"] if isinstance(label, dict) else label for label in pull["labels"]]
+
+
+def test_rules_run_json_with_a_commit_and_a_pull_request_is_one_document(world, capsys):
+    import json
+
+    work, bare, upstream, github, tags = world
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--forge", "github", "--forge-url", github.base, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    document = json.loads(out)
+    assert document["commit"] and document["pushed"] is True
+    assert [u["to"] for u in document["updates"]] == ["1.2.0", "1.1.0"]
+    (pull,) = document["pull_requests"]
+    assert pull["url"].endswith(f"/acme/env/pull/{github.open_pulls()[0]['number']}")
+
+
+def test_rules_run_with_only_a_pull_request_does_not_claim_there_are_no_updates(world, capsys):
+    work, bare, upstream, github, tags = world
+    tags.write_text(f'{APP}: ["1.0.0", "1.1.0"]\n')  # staging already runs the newest tag
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--forge", "github", "--forge-url", github.base])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert len(github.open_pulls()) == 1
+    assert "no updates" not in out
+    assert "production/app.yaml" in out and "1.0.0 -> 1.1.0" in out

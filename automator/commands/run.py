@@ -185,6 +185,11 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
     from automator import run as pipeline
     from automator.git.workspace import Workspace
 
+    if not path.exists() and workspace is not None:
+        from automator.git.credentials import split_url_credentials
+
+        where = split_url_credentials(args.repo)[0] + (f" ({args.ref})" if args.ref else "")
+        raise UsageError(f"{args.path} does not exist in {where}", hint="PATH is relative to the repository root")
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     ws = workspace or Workspace.open(path)
@@ -229,13 +234,13 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
             on_outcomes=lambda outcomes: write_reports(args, ctx, plan, first_pull_request(outcomes), root=ws.root),
         )
     result = write_back(path, replan, apply, options, args=args, ctx=ctx, workspace=ws)
-    code = report(result, args, apply_problems)
-    committed = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
     reviewed = split_by_write_mode(made["plan"], made["rules"], ws.root)[1] if made else Plan()
+    code = report(result, args, apply_problems, alone=not reviewed.updates)
+    committed = replace(result.plan, problems=(*result.plan.problems, *apply_problems))
     if not reviewed.updates:
         write_reports(args, ctx, committed, result.change, root=ws.root)
         return code
-    from automator.forge.options import run_pull_requests
+    from automator.forge.options import open_pull_requests, outcome_dict, run_pull_requests
 
     def publish(outcomes) -> None:
         pr = first_pull_request(outcomes)
@@ -244,6 +249,15 @@ def run_in(path: Path, args: argparse.Namespace, ctx: Context, options, source, 
         write_reports(args, ctx, both, change, root=ws.root)
 
     pr_args = pull_request_args(args, reviewed, made["rules"], ws.root)
+    if args.json:  # one document on stdout: the commit and the pull requests
+        outcomes = open_pull_requests(pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template)
+        publish(outcomes)
+        document = commit_document(result, apply_problems)
+        document["updates"] += plan_dict(reviewed)["updates"]
+        document["pull_requests"] = [outcome_dict(o) for o in outcomes]
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        failed = any(o.action == "failed" for o in outcomes)
+        return max(code, int(ExitCode.WRITE_FAILED) if failed else _exit_code(reviewed))
     pr_code = run_pull_requests(
         pr_args, ctx, ws, path, reviewed, author=options.author, message_template=options.message_template, on_outcomes=publish
     )
@@ -287,22 +301,34 @@ def report_dry_run(plan: Plan, args: argparse.Namespace, scan: str) -> int:
     return _exit_code(plan)
 
 
-def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = ()) -> int:
+def commit_document(result: WriteResult, extra: Sequence[Problem] = ()) -> dict[str, Any]:
+    """The JSON report of the commit step."""
     change = result.change
     committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
+    return {
+        **plan_dict(committed, extra),
+        "commit": change.commit if change else None,
+        "branch": change.branch if change else None,
+        "pushed": result.pushed,
+        "attempts": change.attempts if change else 0,
+        "replans": result.replans,
+        "files": list(result.files),
+    }
+
+
+def report(result: WriteResult, args: argparse.Namespace, extra: Sequence[Problem] = (), *, alone: bool = True) -> int:
+    """Print the commit step and return its exit code.
+
+    Not ``alone`` (pull requests follow with the rest of the updates), the JSON document is left
+    to the caller and "no updates" is not claimed when nothing was committed."""
+    change = result.change
     if args.json:
-        document = {
-            **plan_dict(committed, extra),
-            "commit": change.commit if change else None,
-            "branch": change.branch if change else None,
-            "pushed": result.pushed,
-            "attempts": change.attempts if change else 0,
-            "replans": result.replans,
-            "files": list(result.files),
-        }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        if alone:
+            print(json.dumps(commit_document(result, extra), indent=2, ensure_ascii=False))
     else:
-        sys.stdout.write(text_report.table(committed))
+        if change is not None or alone:
+            committed = result.plan if change else Plan(problems=result.plan.problems, uses=result.plan.uses)
+            sys.stdout.write(text_report.table(committed))
         if change is not None:
             where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if result.pushed else f"on {change.branch}, not pushed"
             print(f"committed {change.commit[:12]} {where}")

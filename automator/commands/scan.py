@@ -16,10 +16,16 @@ DESCRIPTION = """\
 Report which automated images would change, and to what, without changing anything.
 
 PATH is a directory (walked, .git skipped) or one manifest file. Automated images are found
-in Flux v1 annotations (incl. HelmRelease values) and automator.dev/ annotations; see
-docs/manifests.md.
+in Flux v1 annotations (incl. HelmRelease values), Flux v2 $imagepolicy markers (with the
+ImagePolicy/ImageRepository objects under PATH), Kustomization images: and automator.dev/
+annotations; see docs/manifests.md and docs/fluxv2.md.
 """
 EPILOG = """\
+examples:
+  automator scan clusters/prod                                # tags from the registries
+  automator scan clusters/prod --tags-from tags.yaml          # offline: tags from a file
+  automator scan clusters/prod --tags-from tags.yaml --json
+
 JSON (--json): {"updates": [{"file", "image", "container", "from", "to", "policy", "reason"}],
 "errors": [{"file", "image", "message"}]}; file is relative to PATH, image the normalised
 repository, from "" for an image without a tag.

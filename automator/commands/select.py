@@ -49,7 +49,7 @@ exit codes: 0 a tag was chosen, 1 no tag qualifies, 2 invalid policy or argument
 
 EPILOG = """\
 examples:
-  automator select 'semver:>=1.2.0 <2.0.0' 1.1.0 v1.4.2 1.10 2.0.0 latest      # -> v1.4.2
+  automator select 'semver:>=1.2.0 <2.0.0' 1.1.0 v1.4.2 1.10 2.0.0 latest    # -> 1.10
   automator select 'semver:^1' 1.9.0 1.10 1.10.0                             # -> 1.10.0
   automator select 'semver:>=1.0.0-0' 1.0.0 1.1.0-rc.1                       # -> 1.1.0-rc.1
   automator select 'semver:>=1.0.0-0' --filter '^(?P<v>[0-9.]+)-rc(?P<n>[0-9]+)$' \\

@@ -19,8 +19,16 @@ Patch the manifests under PATH so every automated image runs the tag its policy 
 Only the bytes of the image values change; every file is re-parsed and re-located before it is
 written (atomically) and left alone unless exactly the planned values changed. --dry-run
 prints the same change as a unified diff and writes nothing.
+
+Automated images are found as for scan: Flux v1 annotations (incl. HelmRelease values), Flux v2
+$imagepolicy markers, Kustomization images: and automator.dev/ annotations.
 """
 EPILOG = """\
+examples:
+  automator update clusters/prod --tags-from tags.yaml --dry-run   # the diff, nothing written
+  automator update clusters/prod --tags-from tags.yaml             # patch in place
+  automator update clusters/prod/web.yaml                          # one file; tags from the registries
+
 exit codes: 0 everything processed (updates or not), 1 some automated file or image could not
 be processed (the rest was done), 2 invalid arguments or configuration.
 """

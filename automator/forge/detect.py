@@ -38,13 +38,11 @@ class ForgeTarget:
 def parse_remote(url: str) -> Remote:
     """Host and project slug (``owner/name``, GitLab subgroups kept) of a git remote URL."""
     text = url.strip()
+    host, path = "", ""
     if "://" in text:
         parts = urlsplit(text)
         host, path = parts.hostname or "", parts.path
-    else:
-        match = _SCP_LIKE.match(text)
-        if not match:
-            raise ConfigError(f"cannot read host and project from the remote URL {_safe(text)!r}")
+    elif match := _SCP_LIKE.match(text):
         host, path = match.group("host"), match.group("path")
     slug = path.strip("/")
     slug = slug[: -len(".git")] if slug.endswith(".git") else slug

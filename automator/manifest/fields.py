@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from automator.errors import AutomatorError
+from automator.errors import AutomatorError, ManifestError
 from automator.imageref import parse_image_ref
 from automator.manifest.yamldoc import Document, Node, text_of
-from automator.model import ImageUse, PolicySpec, Problem
+from automator.model import ImageUse, PolicySpec, Problem, Span
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,17 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
     try:
         if repo_text is None:
             raise AutomatorError(f"the image of container {found.container!r} is not a plain value")
+        what = f"container {found.container!r}: "
         registry = text_of(found.registry) if found.registry is not None else None
         name = f"{registry.rstrip('/')}/{repo_text}" if registry else repo_text
         if found.tag is not None:
-            span, quote = doc.scalar(found.tag)
+            span, quote = _scalar(doc, found.tag, what)
             tag = text_of(found.tag)
             ref = parse_image_ref(f"{name}:{tag}" if tag else name)
             node, kind = found.tag, "tag"
         else:
             # no tag key: the value itself carries the tag (Flux v1 writes repo:newtag back into it)
-            span, quote = doc.scalar(found.image)
+            span, quote = _scalar(doc, found.image, what)
             written = parse_image_ref(repo_text)
             if found.split and not (written.tag or written.digest):
                 raise AutomatorError(
@@ -65,6 +66,13 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
         workload=workload,
         quote=quote,
     )
+
+
+def _scalar(doc: Document, node: Node, what: str) -> tuple[Span, str]:
+    try:
+        return doc.scalar(node)
+    except ManifestError as error:
+        raise ManifestError(what + error.message, hint=error.hint) from None
 
 
 def _repo_or_text(text: str | None) -> str:

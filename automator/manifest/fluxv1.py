@@ -1,6 +1,7 @@
 """Flux v1 annotations: workloads and HelmReleases marked ``fluxcd.io/automated: "true"``.
 
-``fluxcd.io/tag.<container>: <policy>`` chooses a container's policy (default ``glob:*``);
+``fluxcd.io/tag.<container>: <policy>`` (or ``filter.fluxcd.io/<container>``) chooses a
+container's policy (default ``glob:*``);
 ``fluxcd.io/locked: "true"`` skips the workload; the legacy ``flux.weave.works/`` prefix works
 the same. A tag annotation without ``automated`` automates nothing.
 """
@@ -17,6 +18,7 @@ from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, PolicySpec, Problem
 
 PREFIXES = ("fluxcd.io/", "flux.weave.works/")
+FILTER_PREFIX = "filter.fluxcd.io/"  # Flux v1's other spelling of fluxcd.io/tag.<container>
 DEFAULT_POLICY = "glob:*"
 _KNOWN = ("semver:", "glob:", "regex:", "regexp:")
 PATH_KINDS = {"repository.fluxcd.io/": "repository", "tag.fluxcd.io/": "tag", "registry.fluxcd.io/": "registry"}
@@ -25,6 +27,11 @@ PATH_KINDS = {"repository.fluxcd.io/": "repository", "tag.fluxcd.io/": "tag", "r
 def flux_policy(text: str) -> str:
     """Flux v1 reads a pattern without a known prefix as a glob."""
     return text if text.startswith(_KNOWN) else f"glob:{text}"
+
+
+def tag_keys(container: str) -> tuple[str, ...]:
+    """The annotations that may hold a container's policy, in the order Flux v1 reads them."""
+    return (*(f"{prefix}tag.{container}" for prefix in PREFIXES), f"{FILTER_PREFIX}{container}")
 
 
 def mapped_paths(ann: dict) -> dict[str, dict[str, str]]:
@@ -68,8 +75,8 @@ class FluxV1Locator:
                 yield make_use(doc, found, self._policy(doc, ann, found), self.name, res.label)
 
     def _policy(self, doc: Document, ann: dict, found: ImageField) -> PolicySpec:
-        for prefix in PREFIXES:
-            entry = ann.get(f"{prefix}tag.{found.container}")
+        for key in tag_keys(found.container):
+            entry = ann.get(key)
             if entry is not None:
                 return PolicySpec(flux_policy(entry[0]), source=doc.file, line=doc.line_of(entry[1]))
         return PolicySpec(DEFAULT_POLICY, source=doc.file)

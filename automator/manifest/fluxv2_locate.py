@@ -95,7 +95,7 @@ def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> Ima
         return _unknown(site, catalog)
     try:
         if site.error or site.span is None:
-            raise ValueError(site.error.removeprefix(f"{where}: ") or "the marked value cannot be patched in place")
+            raise ValueError(site.error or "the marked value cannot be patched in place")
         return _use(site, policy, dialect)
     except (AutomatorError, ValueError) as error:
         message = error.message if isinstance(error, AutomatorError) else str(error)

@@ -139,22 +139,23 @@ class Document:
         """The span of a scalar's text (quotes excluded) and its quote character ('' if plain).
 
         Raise :class:`ManifestError` for scalars that cannot be patched in place: block
-        scalars, multi-line values, escapes.
+        scalars, multi-line values, escapes. The message does not name the place; callers
+        prefix it with :meth:`where` and what the value is.
         """
         if not is_scalar(node):
-            raise ManifestError(f"{self.where(node)}: expected a single value, found a {kind_name(node)}")
+            raise ManifestError(f"expected a single value, found a {kind_name(node)}")
         start, end = value_bounds(self.text, node, self.chunk.start)
         raw = self.text[start:end]
         style = node.style or ""
         if style in ("|", ">"):
-            raise ManifestError(f"{self.where(node)}: image values in block scalars ('|', '>') are not supported")
+            raise ManifestError("image values in block scalars ('|', '>') are not supported; write the value on one line")
         if style in ('"', "'"):
             start, end, raw = start + 1, end - 1, raw[1:-1]
         elif raw == "":
-            raise ManifestError(f"{self.where(node)}: empty value; write a value or '' to let automation fill it")
+            raise ManifestError("empty value; write a value or '' to let automation fill it")
         if raw != node.value or "\n" in raw or "\r" in raw:
             raise ManifestError(
-                f"{self.where(node)}: the value {node.value!r} is written with escapes or across lines; "
+                f"the value {node.value!r} is written with escapes or across lines; "
                 "write it on one line without escapes"
             )
         return Span(start, end), style

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from automator.errors import AutomatorError
 from automator.imageref import parse_image_ref
 from automator.manifest.fields import make_use
+from automator.manifest.fluxv1 import FILTER_PREFIX
+from automator.manifest.fluxv1 import PREFIXES as FLUX_V1_PREFIXES
 from automator.manifest.locate import Locator
 from automator.manifest.workloads import annotations, pod_containers, resources
 from automator.manifest.yamldoc import Document
@@ -25,7 +27,7 @@ from automator.rules.model import RuleSet
 
 DIALECT = "rules"
 FOLLOW_GUARD = "alphabetical"  # admits every tag: with follow, the upstream decides
-_FOREIGN = ("fluxcd.io/", "flux.weave.works/", "automator.dev/")
+_FOREIGN = (*FLUX_V1_PREFIXES, FILTER_PREFIX, "automator.dev/")
 _OURS = (HOLD, SOAK)
 
 # (file, workload label, container, repository) -> the policy that governs it, or None
