@@ -11,11 +11,12 @@ import argparse
 import importlib
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 
 from automator import __version__
 from automator.context import Context
-from automator.errors import AutomatorError, ExitCode
+from automator.errors import AutomatorError, ExitCode, scrub
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,7 +37,7 @@ writes back with one commit or a pull/merge request.
 
 exit codes: 0 done (with or without updates), 1 some file/image/registry failed (the rest was
 done) or no tag qualified, 2 invalid arguments/policy/configuration, 3 write-back failed,
-130 interrupted.
+70 internal error (a bug; reported with a scrubbed traceback), 130 interrupted.
 """
 
 
@@ -114,15 +115,25 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    installed = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if installed:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # a signal that arrived outside the command itself
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr if args.command is None and argv else sys.stdout)
         return ExitCode.USAGE if argv else ExitCode.OK
     configure_logging(args.verbose, args.quiet)
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_interrupt)
     ctx = Context.from_environ()
     try:
         return int(args.handler(args, ctx))
@@ -134,3 +145,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except Exception as error:  # a bug: say so, with a traceback that holds no secret
+        print(crash_report(args.command, error), file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+def crash_report(command: str, error: BaseException) -> str:
+    """An unexpected error as the user sees it: scrubbed of secrets like every other message."""
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return scrub(
+        f"{trace}automator {command}: internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in Deployment Automator; please report it with the lines above "
+        "(they are scrubbed of tokens and passwords). Nothing was left half-written: "
+        "files are replaced atomically and git writes are undone on failure."
+    )

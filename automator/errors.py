@@ -11,6 +11,8 @@ Exit codes (documented in the README):
   everything else was still done.
 * 2 ``USAGE``: invalid arguments, policy or configuration; nothing was done.
 * 3 ``WRITE_FAILED``: the plan was made but could not be written back (push or forge refused).
+* 70 ``INTERNAL``: an unexpected error, a bug (sysexits' EX_SOFTWARE); the traceback shown
+  is scrubbed of secrets.
 * 130 ``INTERRUPTED``: stopped by SIGINT/SIGTERM.
 """
 
@@ -26,6 +28,7 @@ class ExitCode(IntEnum):
     PARTIAL = 1
     USAGE = 2
     WRITE_FAILED = 3
+    INTERNAL = 70
     INTERRUPTED = 130
 
 

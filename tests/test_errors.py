@@ -37,3 +37,21 @@ def test_url_password_with_an_unencoded_at_sign_is_removed_whole():
     """Git and requests split credentials from the host at the last ``@``, so must scrub."""
     assert scrub("cannot reach https://deploy:p@ss@registry.example/v2/") == "cannot reach https://***@registry.example/v2/"
     assert scrub("https://u:p@ss@a.example/x and mail to ops@b.example") == "https://***@a.example/x and mail to ops@b.example"
+
+
+def test_an_unexpected_error_is_reported_as_a_bug_without_its_secrets():
+    from automator.cli import crash_report
+
+    register_secret("hunter2-registry-password")
+    try:
+        raise ValueError("GET https://bot:hunter2-registry-password@registry.example/v2/ failed")
+    except ValueError as error:
+        report = crash_report("scan", error)
+    assert "hunter2-registry-password" not in report
+    assert "Traceback (most recent call last)" in report
+    assert "automator scan: internal error: ValueError" in report
+    assert "bug" in report and "registry.example/v2/" in report
+
+
+def test_internal_errors_have_their_own_exit_code():
+    assert ExitCode.INTERNAL == 70 and ExitCode.INTERNAL not in (ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE)
