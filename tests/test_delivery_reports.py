@@ -173,6 +173,21 @@ def test_run_outputs_count_and_describe_the_updates():
     }
 
 
+def test_run_outputs_name_the_policy_as_every_other_report_does():
+    """A filter and extract are part of the policy: the step output keeps them, like the JSON report."""
+    from dataclasses import replace
+
+    from automator.report.json import plan_dict
+
+    update = make_update()
+    filtered = replace(update, use=replace(update.use, policy=PolicySpec("numerical", filter="^main-(?P<ts>[0-9]+)$", extract="$ts")))
+    plan = Plan(updates=(filtered,))
+    (record,) = json.loads(records.run_outputs(plan)["updates"])
+    assert record["policy"] == "numerical filter=^main-(?P<ts>[0-9]+)$ extract=$ts"
+    assert record["policy"] == plan_dict(plan)["updates"][0]["policy"]
+    assert f"`{record['policy']}`" in markdown.render_markdown(plan)
+
+
 def test_dotenv_has_one_single_line_variable_per_output():
     text = dotenv.render_dotenv({"updated": "2", "pr-url": "", "note": "a\nb"})
     assert text == "AUTOMATOR_UPDATED=2\nAUTOMATOR_PR_URL=\nAUTOMATOR_NOTE=a b\n"

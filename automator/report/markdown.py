@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from automator.errors import scrub
 from automator.model import Change, Plan, Problem, Update
+from automator.report.json import policy_text
 
 DEFAULT_TITLE = "Image updates"
 
@@ -35,7 +36,7 @@ def update_row(update: Update) -> str:
         code(_location(use.file, use.line)),
         code(use.image.written_name),
         f"{code(update.from_tag)} -> {code(update.to_tag)}",
-        code(use.policy.spec),
+        code(policy_text(use.policy)),
         cell(update.reason),
     )
     return "| " + " | ".join(c.replace("|", "\\|") if i < 4 else c for i, c in enumerate(cells)) + " |"

@@ -12,6 +12,7 @@ from typing import Any
 
 from automator.errors import scrub
 from automator.model import Change, Plan, Problem, Update
+from automator.report.json import policy_text
 
 
 def update_record(update: Update) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def update_record(update: Update) -> dict[str, Any]:
         "container": use.container,
         "from": update.from_tag,
         "to": update.to_tag,
-        "policy": use.policy.spec,
+        "policy": policy_text(use.policy),
         "reason": scrub(update.reason),
     }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from automator.errors import scrub
 from automator.model import Plan, Problem, Update
+from automator.report.json import policy_text
 
 SEVERITY_COMMAND = {"error": "error", "warning": "warning"}
 
@@ -61,7 +62,7 @@ def update_annotation(update: Update, *, prefix: str = "") -> str:
         f"{use.image.written_name}: {update.from_tag} -> {update.to_tag} ({scrub(update.reason)})",
         file=_path(prefix, use.file),
         line=use.line,
-        title=f"automator: {use.policy.spec}",
+        title=f"automator: {policy_text(use.policy)}",
     )
 
 
