@@ -17,8 +17,8 @@ from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
-from automator.manifest.fluxv2_locate import FLUX_V2_DIALECTS, bind_catalog
-from automator.manifest.fluxv2_tree import read_catalog
+from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
+from automator.manifest.fluxv2.tree import read_catalog
 from automator.manifest.locate import Located, Locator, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text

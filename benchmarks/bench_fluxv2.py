@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ruamel.yaml import YAML  # noqa: E402
 
 from automator.manifest.discover import manifest_paths  # noqa: E402
-from automator.manifest.fluxv2_tree import read_catalog  # noqa: E402
+from automator.manifest.fluxv2.tree import read_catalog  # noqa: E402
 from automator.run import make_plan, write_plan  # noqa: E402
 from automator.tagfile import FileTagSource  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from automator.manifest.fluxv2_tree import catalog_of
+from automator.manifest.fluxv2.tree import catalog_of
 from automator.model import PolicySpec
 
 REPOSITORY = """\

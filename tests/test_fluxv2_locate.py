@@ -2,8 +2,8 @@
 
 import pytest
 
-from automator.manifest.fluxv2_locate import bind_catalog
-from automator.manifest.fluxv2_tree import catalog_of
+from automator.manifest.fluxv2.locate import bind_catalog
+from automator.manifest.fluxv2.tree import catalog_of
 from automator.manifest.locate import locate_text
 from automator.manifest.locators import LOCATORS
 

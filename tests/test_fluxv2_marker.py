@@ -2,7 +2,7 @@
 
 import pytest
 
-from automator.manifest.fluxv2_marker import parse_marker
+from automator.manifest.fluxv2.marker import parse_marker
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from automator.manifest.fluxv2_locate import bind_catalog
-from automator.manifest.fluxv2_tree import catalog_of
+from automator.manifest.fluxv2.locate import bind_catalog
+from automator.manifest.fluxv2.tree import catalog_of
 from automator.manifest.locate import locate_text
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from automator.manifest.fluxv1 import FluxV1Locator
-from automator.manifest.fluxv2_locate import FluxV2Locator, KustomizeImagesLocator
+from automator.manifest.fluxv2.locate import FluxV2Locator, KustomizeImagesLocator
 from automator.manifest.locate import Locator
 from automator.manifest.native import NativeLocator
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from automator.errors import ManifestError
-from automator.manifest.fluxv2_marker import MARKER_KEY, Marker, parse_marker
+from automator.manifest.fluxv2.marker import MARKER_KEY, Marker, parse_marker
 from automator.manifest.yamldoc import (
     Document,
     Node,

@@ -9,7 +9,7 @@ are the ``kustomize`` dialect: there the entry's ``name`` is the container and i
 make up the current image.
 
 The policies come from a cheap first pass over the tree
-(:func:`automator.manifest.fluxv2_tree.read_catalog`); the locators are then bound to that
+(:func:`automator.manifest.fluxv2.tree.read_catalog`); the locators are then bound to that
 catalog (:func:`bind_catalog`), so locating, and re-locating a patched file for
 verification, turn each marked field straight into an ImageUse (or a warning, for a policy
 that is not in the tree).
@@ -22,12 +22,12 @@ from pathlib import PurePosixPath
 
 from automator.errors import AutomatorError, ImageRefError
 from automator.imageref import ImageRef, is_valid_tag, parse_image_ref, split_name
-from automator.manifest.fluxv2_catalog import (
+from automator.manifest.fluxv2.catalog import (
     FluxCatalog,
     FluxPolicy,
 )
-from automator.manifest.fluxv2_marker import MARKER_KEY
-from automator.manifest.fluxv2_sites import MarkerSite, marker_sites
+from automator.manifest.fluxv2.marker import MARKER_KEY
+from automator.manifest.fluxv2.sites import MarkerSite, marker_sites
 from automator.manifest.locate import Locator
 from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, Problem

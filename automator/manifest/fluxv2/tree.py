@@ -14,8 +14,8 @@ from typing import Any
 
 from automator.errors import ManifestError
 from automator.manifest.discover import manifest_paths
-from automator.manifest.fluxv2_catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
-from automator.manifest.fluxv2_sites import to_data
+from automator.manifest.fluxv2.catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
+from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.yamldoc import compose, split_documents
 from automator.model import Problem
 
