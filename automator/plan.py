@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from automator.errors import AutomatorError
 from automator.imageref import normalise_repository
@@ -12,6 +12,17 @@ from automator.policy import Policy, make_policy
 
 TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
 Policies = Mapping[PolicySpec, Policy | AutomatorError]
+# The candidates of one use among its repository's listing (an event-driven run keeps only the
+# use's current tag and the pushed ones); None keeps the whole listing.
+Narrow = Callable[[ImageUse, Sequence[TagInfo]], Sequence[TagInfo]] | None
+
+
+def listed_for(use: ImageUse, tags: TagLists, narrow: Narrow = None) -> Sequence[TagInfo] | AutomatorError | None:
+    """The tags ``use`` may choose from: its repository's listing, narrowed when asked."""
+    listed = tags.get(use.image.repository)
+    if narrow is None or listed is None or isinstance(listed, AutomatorError):
+        return listed
+    return narrow(use, listed)
 
 
 def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | AutomatorError]:
@@ -26,12 +37,12 @@ def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | Automa
     return built
 
 
-def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists, narrow: Narrow = None) -> dict[str, list[str]]:
     """Per repository, the tags whose build time some policy needs (only tags it admits)."""
     wanted: dict[str, set[str]] = {}
     for use in uses:
         policy = policies.get(use.policy)
-        listed = tags.get(use.image.repository)
+        listed = listed_for(use, tags, narrow)
         if not isinstance(policy, Policy) or not policy.needs_build_time or not isinstance(listed, Sequence):
             continue
         need = {info.tag for info in listed if info.created is None and policy.admits(info.tag)}
@@ -63,12 +74,12 @@ def new_text(use: ImageUse, tag: str, digest: str | None = None) -> str:
     return render(use.quote, value)
 
 
-def digests_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists) -> dict[str, list[str]]:
+def digests_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists, narrow: Narrow = None) -> dict[str, list[str]]:
     """Per repository, the chosen tags whose digest a ``digest`` field needs and nobody gave."""
     wanted: dict[str, set[str]] = {}
     for use in uses:
         policy = policies.get(use.policy)
-        listed = tags.get(use.image.repository)
+        listed = listed_for(use, tags, narrow)
         if use.field != "digest" or not isinstance(policy, Policy) or not isinstance(listed, Sequence):
             continue
         chosen = policy.select(listed, current=use.image.tag).chosen
@@ -109,13 +120,18 @@ def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: 
 
 
 def plan_updates(
-    uses: Sequence[ImageUse], tags: TagLists, policies: Policies, problems: Sequence[Problem] = (), rules=None
+    uses: Sequence[ImageUse],
+    tags: TagLists,
+    policies: Policies,
+    problems: Sequence[Problem] = (),
+    rules=None,
+    narrow: Narrow = None,
 ) -> Plan:
     """Select a tag for every use; never downgrade; everything that fails is a Problem.
 
     ``rules`` (an :class:`automator.rules.runtime.BoundRules`) filters candidates (hold,
     freeze, minimum age, change size), promotes from other environments and keeps digests
-    consistent with their tags.
+    consistent with their tags. ``narrow`` restricts each use's candidates (event-driven runs).
     """
     updates: list[Update] = []
     found: list[Problem] = list(problems)
@@ -132,14 +148,14 @@ def plan_updates(
         if isinstance(policy, AutomatorError):
             found.append(Problem(f"{where}: container {use.container}: {policy}", use.file, repository, use.line))
             continue
-        listed = tags.get(repository)
+        listed = listed_for(use, tags, narrow)
         if listed is None or isinstance(listed, AutomatorError):
             why = str(listed) if listed is not None else f"{repository}: no tags were listed"
             if repository not in why:
                 why = f"{repository}: {why}"
             found.append(Problem(f"{where}: {why}", use.file, repository, use.line))
             continue
-        key = (use.policy, repository, use.image.tag)
+        key = (use.policy, repository, use.image.tag)  # narrowing depends on these alone
         try:
             if rules is not None:  # rules depend on the file and workload: select per use
                 selection = rules.select(use, listed, policy)
