@@ -1,6 +1,7 @@
 """Golden trees: ``tests/golden/<case>/input`` updated with the case's ``tags.yaml`` must equal
 ``expected`` byte for byte (every other byte of every file is kept). ``exit_code`` holds the
-expected exit status when it is not 0."""
+expected exit status when it is not 0; each line of ``messages`` must appear in what the run
+prints on stderr."""
 
 from __future__ import annotations
 
@@ -28,7 +29,11 @@ def test_update_turns_input_into_expected_byte_for_byte(case: str, tmp_path: Pat
 
     code = main(["update", str(work), "--tags-from", str(source / "tags.yaml")])
 
-    assert code == want_code, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == want_code, err
+    if (source / "messages").exists():
+        for line in (source / "messages").read_text().splitlines():
+            assert line in err, f"{case}: {line!r} not in {err!r}"
     got, expected = tree(work), tree(source / "expected")
     assert sorted(got) == sorted(expected)
     for name in expected:

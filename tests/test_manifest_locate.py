@@ -221,7 +221,7 @@ def test_an_aliased_image_shared_with_a_place_not_automated_alike_is_left_alone(
     assert located.uses == ()
     anchor_line = text.count("\n", 0, text.index("&img")) + 1
     assert [(p.severity, p.line) for p in located.problems] == [("error", anchor_line)]
-    assert "YAML alias" in located.problems[0].message
+    assert "used in 2 places (items[0].spec.template.spec.containers[0].image, items[1].spec.template.spec.containers[0].image)" in located.problems[0].message
 
 
 def test_an_aliased_image_automated_alike_everywhere_is_one_quiet_use() -> None:

@@ -17,12 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from automator.errors import ManifestError
+from automator.manifest.guards import (
+    duplicate_key_problems,
+    is_sops_root,
+    might_be_sops,
+    sops_problem,
+)
+from automator.manifest.sharing import shared_places
 from automator.manifest.yamldoc import (
     Chunk,
     Document,
     compose,
     has_alias,
-    shared_scalars,
     split_documents,
 )
 from automator.model import ImageUse, PolicySpec, Problem
@@ -107,6 +113,7 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
     uses: list[ImageUse] = []
     problems: list[Problem] = []
     facts: list[Fact] = []
+    refused = False
     for chunk, root, interested in parsed.docs.values():
         if isinstance(root, ManifestError):
             problems.append(Problem(f"{file}: {root.message}", file=file, line=chunk.first_line))
@@ -121,8 +128,36 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
                     (mine if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
+        duplicates = duplicate_key_problems(doc, mine, (m for loc in interested for m in loc.markers))
+        if duplicates:
+            problems.extend(duplicates)
+            refused = True
         uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
+    if uses and might_be_sops(parsed.text):
+        line = _sops_line(parsed)
+        if line is not None:
+            problems.append(sops_problem(file, line))
+            refused = True
+    if refused:  # the whole file is left alone
+        return Located(file, (), tuple(problems), tuple(facts))
     return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
+
+
+def _sops_line(parsed: Parsed) -> int | None:
+    """The first line of a SOPS-encrypted document of the text, or None."""
+    for chunk in split_documents(parsed.text):
+        if not might_be_sops(chunk.text):
+            continue
+        entry = parsed.docs.get(chunk.index)
+        try:
+            root = entry[1] if entry is not None else compose(chunk, chunk.first_line)
+        except ManifestError:
+            continue
+        if not isinstance(root, ManifestError) and root is not None and is_sops_root(root):
+            return chunk.first_line + next(
+                (n for n, line in enumerate(chunk.text.splitlines()) if line.startswith("sops:")), 0
+            )
+    return None
 
 
 def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = None) -> Located:
@@ -138,25 +173,27 @@ def _shared_alike(doc: Document, uses: list[ImageUse], problems: list[Problem]) 
     Patching an anchored scalar changes every alias of it, so it may change only when every
     place that reaches it is an automated field with one policy.
     """
-    shared = shared_scalars(doc.text, doc.root, doc.chunk.start)
+    shared = shared_places(doc.text, doc.root, doc.chunk.start)
     at: dict[int, list[ImageUse]] = {}
     for use in uses:
         if use.span.start in shared:
             at.setdefault(use.span.start, []).append(use)
     bad = set()
     for start, group in at.items():
-        places = {(u.workload, u.container) for u in group}
+        count, places = shared[start]
+        automated = {(u.workload, u.container) for u in group}
         policies = {_rule(u.policy) for u in group}
-        if len(places) >= shared[start] and len(policies) == 1:
+        if len(automated) >= count and len(policies) == 1:
             continue
         bad.add(start)
         first = group[0]
+        more = f" and {count - len(places)} more" if count > len(places) else ""
         problems.append(
             Problem(
-                f"{first.file}:{first.line}: {first.image.repository} is a YAML alias shared by "
-                f"{shared[start]} places, not all of them automated with one policy "
+                f"{first.file}:{first.line}: {first.image.repository} is a YAML anchor used in "
+                f"{count} places ({', '.join(places)}{more}), not all of them automated with one policy "
                 f"(automated: {', '.join(sorted({f'{u.workload} {u.container} {u.policy.spec}' for u in group}))}); "
-                "left alone: give each container its own value, or automate every place that shares it alike",
+                "left alone: give each container its own value, or automate every place that uses it alike",
                 file=first.file,
                 image=first.image.repository,
                 line=first.line,

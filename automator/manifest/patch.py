@@ -6,11 +6,11 @@ other byte (comments, quoting, CRLF, BOM, flow style, anchors, blank lines) is u
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from automator.errors import ManifestError
+from automator.manifest.scalars import needs_quotes, non_string_readers
 from automator.manifest.yamldoc import (
     compose,
     kind_name,
@@ -18,20 +18,6 @@ from automator.manifest.yamldoc import (
     value_bounds,
 )
 from automator.model import Span, Update
-
-# Plain scalars that a YAML 1.1 or 1.2 reader would not read as a string.
-_NON_STRING = re.compile(
-    r"""(?x)\A(?:
-      [-+]?(?:0|[1-9][0-9_]*)
-    | 0[0-7_]+ | 0o[0-7]+ | 0x[0-9a-fA-F_]+ | 0b[01_]+
-    | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    | [-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
-    | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
-    | y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    | null|Null|NULL|~|
-    )\Z"""
-)
 
 
 @dataclass(frozen=True)
@@ -41,8 +27,9 @@ class Edit:
 
 
 def render(quote: str, value: str) -> str:
-    """The text that replaces a value's span: plain values that would not read as strings get quotes."""
-    if quote == "" and _NON_STRING.match(value):
+    """The text that replaces a value's span: plain values that some YAML reader would not read
+    as that string (see :mod:`automator.manifest.scalars`) get quotes."""
+    if quote == "" and needs_quotes(value):
         return f'"{value}"'
     return value
 
@@ -137,6 +124,7 @@ def _compare(a, b, base: int, expected: dict[int, str], text: str) -> None:
             want = expected.pop(start, value)
             if y.value != want:
                 raise ManifestError(f"line {x.start_mark.line + 1}: value {value!r} became {y.value!r}, expected {want!r}")
+            _check_resolves_as_text(y)
             continue
         if x.tag != y.tag or len(value) != len(y.value):
             raise ManifestError(f"line {x.start_mark.line + 1}: a {kind_name(x)} changed shape")
@@ -147,6 +135,13 @@ def _compare(a, b, base: int, expected: dict[int, str], text: str) -> None:
         else:
             for pair in zip(value, y.value, strict=True):
                 push(pair)
+
+
+def _check_resolves_as_text(node) -> None:
+    """An edited plain scalar must read back as a string under every YAML reader."""
+    if not node.style and needs_quotes(node.value):
+        readers = ", ".join(f"{kind} to {name}" for name, kind in non_string_readers(node.value).items())
+        raise ManifestError(f"line {node.start_mark.line + 1}: the new value {node.value} would not read as text ({readers}); write it quoted")
 
 
 def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -> str:
