@@ -27,13 +27,22 @@ class TagInfo:
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """A tag policy as the user wrote it, plus where it was written (for error messages)."""
+    """A tag policy as the user wrote it, plus where it was written (for error messages).
+
+    ``exclude``: regexes; a tag matching one is never a candidate (Flux ``exclusionList``,
+    Argo CD Image Updater ``ignore-tags``). ``strict_versions``: ``semver`` reads tags as Flux
+    v2 does (``X.Y.Z`` with an optional ``v``), not loosely. ``digest_reflection``: Flux's
+    ``digestReflectionPolicy`` (``Never``, ``IfNotPresent``, ``Always``; '' when not given).
+    """
 
     spec: str
     filter: str | None = None
     extract: str | None = None
     source: str | None = None
     line: int | None = None
+    exclude: tuple[str, ...] = ()
+    strict_versions: bool = False
+    digest_reflection: str = ""
 
 
 @dataclass(frozen=True)

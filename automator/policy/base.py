@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from automator.model import PolicySpec, Selection, TagInfo
+from automator.policy.exclusion import ARTEFACT_PREFIX, exclusion_test
 from automator.policy.pattern import Template
 
 EXCLUDED_KEPT = 100  # (tag, why) pairs stored in a Selection; counts always cover all tags
@@ -45,6 +46,7 @@ class Policy:
         self._filter = filter_regex
         self._template = template
         self._not_filtered = f"does not match filter {spec.filter!r}" if spec.filter else ""
+        self._excluded = exclusion_test(spec.exclude)  # signing artefacts and spec.exclude
 
     # --- what a kind defines ------------------------------------------------------------------
 
@@ -69,6 +71,9 @@ class Policy:
 
     def rank_info(self, info: TagInfo) -> Rank:
         value = info.tag
+        why = self._excluded(value)
+        if why is not None:
+            return False, why
         if self._filter is not None:
             m = self._filter.search(value)
             if m is None:
@@ -92,7 +97,7 @@ class Policy:
     def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection:
         above = self.above
         descending = self.descending
-        rank = self.rank if self._filter is None else None
+        rank = self.rank if self._filter is None and not self.spec.exclude else None
         best_key: Any = None
         best: str | None = None
         qualifying = 0
@@ -103,7 +108,8 @@ class Policy:
             tag = info.tag
             if tag == current:
                 current_info = info
-            ok, key = rank(tag, info) if rank is not None else self.rank_info(info)
+            fast = rank is not None and not tag.startswith(ARTEFACT_PREFIX)
+            ok, key = rank(tag, info) if fast else self.rank_info(info)
             if not ok:
                 whys[key] += 1
                 if len(excluded) < EXCLUDED_KEPT:

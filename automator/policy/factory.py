@@ -23,6 +23,7 @@ from automator.errors import PolicyError
 from automator.model import PolicySpec
 from automator.policy.alphabetical import AlphabeticalPolicy
 from automator.policy.base import Policy
+from automator.policy.fluxsemver import FluxSemverPolicy
 from automator.policy.glob import GlobPolicy
 from automator.policy.numerical import NumericalPolicy
 from automator.policy.pattern import Template, compile_go_regex, parse_template
@@ -62,6 +63,8 @@ def make_policy(spec: PolicySpec) -> Policy:
         raise _fail(spec, f"unknown policy kind {kind!r}; {hint}")
     if kind in _NEEDS_ARGUMENT and not argument.strip():
         raise _fail(spec, f"{kind} needs an argument after the colon, e.g. {_NEEDS_ARGUMENT[kind]}")
+    if cls is SemverPolicy and spec.strict_versions:
+        cls = FluxSemverPolicy  # an ImagePolicy reads tags as Flux does
     filter_regex, template = _filter_and_template(spec)
     try:
         return cls(spec, argument.strip() if kind != "glob" else argument, filter_regex, template)
