@@ -239,7 +239,10 @@ class RulesRuntime:
         written yet. Raises :class:`RegistryError` when the digest cannot be learnt.
         """
         ref = use.image
-        pin = bool(ref.digest) or bool(self.settings(root, use).digest)
+        reflect = use.policy.digest_reflection  # Flux's digestReflectionPolicy, '' elsewhere
+        if reflect == "IfNotPresent" and ref.digest and to_tag == ref.tag:
+            return None  # the digest is resolved only when the tag changes or none is written
+        pin = bool(ref.digest) or reflect in ("Always", "IfNotPresent") or bool(self.settings(root, use).digest)
         if use.field != "image" or not pin:
             if to_tag == ref.tag:
                 return None

@@ -1,4 +1,4 @@
-"""Flux ``ImagePolicy`` and ``ImageRepository`` objects found in the scanned tree.
+r"""Flux ``ImagePolicy`` and ``ImageRepository`` objects found in the scanned tree.
 
 The catalog maps ``namespace:name`` of every ImagePolicy to the repository its
 ImageRepository scans and the tag policy it applies, in this project's terms:
@@ -7,6 +7,13 @@ ImageRepository scans and the tag policy it applies, in this project's terms:
 * ``spec.policy.alphabetical.order`` -> ``alphabetical:asc|desc`` (Flux's default: ``asc``)
 * ``spec.policy.numerical.order``   -> ``numerical:asc|desc`` (Flux's default: ``asc``)
 * ``spec.filterTags.pattern`` / ``.extract`` -> ``PolicySpec.filter`` / ``.extract``
+* ``spec.digestReflectionPolicy`` (``Always``, ``IfNotPresent``, ``Never``) ->
+  ``PolicySpec.digest_reflection``
+* the ImageRepository's ``spec.exclusionList`` (Flux's default when absent: ``^.*\.sig$``)
+  -> ``PolicySpec.exclude``
+
+Semver policies read tags as Flux does (``PolicySpec.strict_versions``, see
+:mod:`automator.policy.fluxsemver`).
 
 Namespaces follow what Flux applies: an object without ``metadata.namespace`` is applied to
 the ``default`` namespace; ``spec.imageRepositoryRef.namespace`` defaults to the ImagePolicy's
@@ -19,6 +26,7 @@ the object; it never stops the others.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -26,12 +34,15 @@ from typing import Any, TypeVar
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
 from automator.model import PolicySpec, Problem
+from automator.policy.pattern import compile_go_regex
 
 API_GROUP = "image.toolkit.fluxcd.io/"
 API_VERSIONS = ("v1beta1", "v1beta2", "v1")
 KINDS = ("ImagePolicy", "ImageRepository")
 DEFAULT_NAMESPACE = "default"
 ORDERS = ("asc", "desc")
+DIGEST_REFLECTION = ("Always", "IfNotPresent", "Never")
+DEFAULT_EXCLUSIONS = ("^.*\\.sig$",)
 _T = TypeVar("_T")
 
 
@@ -56,6 +67,11 @@ class FluxPolicy:
     repository: str
     image_name: str
     spec: PolicySpec
+
+    @property
+    def reflects_digest(self) -> bool:
+        """Whether Flux writes ``name:tag@digest`` for a whole-reference marker."""
+        return self.spec.digest_reflection in ("Always", "IfNotPresent")
 
 
 def nearness(a: str, b: str) -> int:
@@ -103,12 +119,26 @@ class _Object:
     line: int | None
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    """What a usable ImageRepository scans: the repository, as written, and its exclusions."""
+
+    repository: str
+    image: str
+    exclude: tuple[str, ...]
+
+
 def _label(obj: _Object) -> str:
     return f"{obj.kind} {obj.namespace}:{obj.name}"
 
 
-def policy_spec_of(spec: Mapping[str, Any], *, source: str, line: int | None) -> PolicySpec:
-    """Translate an ImagePolicy ``spec`` into a :class:`PolicySpec`; raise ValueError if bad."""
+def policy_spec_of(
+    spec: Mapping[str, Any], *, source: str, line: int | None, exclude: tuple[str, ...] = DEFAULT_EXCLUSIONS
+) -> PolicySpec:
+    """Translate an ImagePolicy ``spec`` into a :class:`PolicySpec`; raise ValueError if bad.
+
+    ``exclude`` is the exclusion list of the ImageRepository it scans.
+    """
     choice = spec.get("policy")
     if not isinstance(choice, Mapping) or len(choice) != 1:
         raise ValueError("spec.policy must hold exactly one of semver, alphabetical, numerical")
@@ -135,7 +165,34 @@ def policy_spec_of(spec: Mapping[str, Any], *, source: str, line: int | None) ->
     for label, value in (("pattern", pattern), ("extract", extract)):
         if value is not None and not isinstance(value, str):
             raise ValueError(f"spec.filterTags.{label} must be a string")
-    return PolicySpec(spec=text, filter=pattern, extract=extract, source=source, line=line)
+    reflection = spec.get("digestReflectionPolicy") or ""
+    if reflection and reflection not in DIGEST_REFLECTION:
+        raise ValueError(f"spec.digestReflectionPolicy must be Always, IfNotPresent or Never, not {reflection!r}")
+    return PolicySpec(
+        spec=text,
+        filter=pattern,
+        extract=extract,
+        source=source,
+        line=line,
+        exclude=exclude,
+        strict_versions=kind == "semver",
+        digest_reflection=reflection,
+    )
+
+
+def exclusions_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """An ImageRepository's ``spec.exclusionList`` (Flux's default when absent); ValueError if bad."""
+    listed = spec.get("exclusionList")
+    if listed is None:
+        return DEFAULT_EXCLUSIONS
+    if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+        raise ValueError("spec.exclusionList must be a list of regular expressions")
+    for item in listed:
+        try:
+            compile_go_regex(item)
+        except re.error as error:
+            raise ValueError(f"spec.exclusionList: {item!r} is not a regular expression: {error}") from None
+    return tuple(listed)
 
 
 class CatalogBuilder:
@@ -184,7 +241,7 @@ class CatalogBuilder:
 
     def build(self) -> FluxCatalog:
         self._warn_duplicates()
-        repositories: dict[str, list[tuple[_Object, tuple[str, str] | None]]] = {}
+        repositories: dict[str, list[tuple[_Object, _Scanned | None]]] = {}
         for obj in self._objects:
             if obj.kind == "ImageRepository":
                 repositories.setdefault(self._key(obj), []).append((obj, self._repository(obj)))
@@ -222,19 +279,24 @@ class CatalogBuilder:
                 )
             seen[key] = obj
 
-    def _repository(self, obj: _Object) -> tuple[str, str] | None:
+    def _repository(self, obj: _Object) -> _Scanned | None:
         image = obj.spec.get("image")
         label = f"{_label(obj)} in {obj.file}"
         if not isinstance(image, str) or not image.strip():
             self._problem(obj.file, obj.line, f"{label}: spec.image is missing")
             return None
         try:
-            return normalise_repository(image.strip()), image.strip()
+            exclude = exclusions_of(obj.spec)
+        except ValueError as error:
+            self._problem(obj.file, obj.line, f"{label}: {error}", image=image)
+            return None
+        try:
+            return _Scanned(normalise_repository(image.strip()), image.strip(), exclude)
         except ImageRefError as error:
             self._problem(obj.file, obj.line, f"{label}: spec.image {image!r} is not an image name: {error}", image=image)
             return None
 
-    def _policy(self, obj: _Object, key: str, repositories: Mapping[str, list[tuple[_Object, tuple[str, str] | None]]]) -> FluxPolicy:
+    def _policy(self, obj: _Object, key: str, repositories: Mapping[str, list[tuple[_Object, _Scanned | None]]]) -> FluxPolicy:
         ref = obj.spec.get("imageRepositoryRef")
         if not isinstance(ref, Mapping) or not isinstance(ref.get("name"), str):
             raise ValueError("spec.imageRepositoryRef.name is missing")
@@ -245,5 +307,5 @@ class CatalogBuilder:
         _, repository = nearest(repositories[target], obj.file, lambda pair: pair[0].file)
         if repository is None:
             raise ValueError(f"its ImageRepository {target} is unusable (see the problem reported for it)")
-        spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line)
-        return FluxPolicy(key=key, repository=repository[0], image_name=repository[1], spec=spec)
+        spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line, exclude=repository.exclude)
+        return FluxPolicy(key=key, repository=repository.repository, image_name=repository.image, spec=spec)

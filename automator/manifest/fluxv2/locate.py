@@ -2,11 +2,17 @@
 
 A marker on a one-line scalar says which ImagePolicy governs it and which part of an image
 the scalar holds: ``ns:name`` a whole reference, ``ns:name:tag`` a tag, ``ns:name:name`` the
-repository name, ``ns:name:digest`` a digest. Markers work in any YAML file (workloads,
-HelmRelease values, plain values files). Marked ``newTag``/``newName``/``digest`` fields of
-the ``images:`` entries of a ``kustomization.yaml``/``kustomization.yml``/``Kustomization``
-are the ``kustomize`` dialect: there the entry's ``name`` is the container and its siblings
-make up the current image.
+repository name, ``ns:name:digest`` a digest. As in Flux, the marker applies to whatever key
+carries it (``newDigest:`` takes ``:digest`` as well as ``digest:`` does). Markers work in
+any YAML file (workloads, HelmRelease values, plain values files). Marked fields of the
+``images:`` entries of a ``kustomization.yaml``/``kustomization.yml``/``Kustomization`` are
+the ``kustomize`` dialect: there the entry's ``name`` is the container and its siblings
+(``newTag``, ``digest``/``newDigest``) make up the current image; a bad sibling fails only
+its own field.
+
+A whole-reference marker writes ``name:tag`` unless its ImagePolicy's
+``digestReflectionPolicy`` is ``Always`` or ``IfNotPresent``; then it writes
+``name:tag@sha256:...`` (the digest moves with the tag, see ``RulesRuntime.new_value``).
 
 The policies come from a cheap first pass over the tree
 (:func:`automator.manifest.fluxv2.tree.read_catalog`); the locators are then bound to that
@@ -18,6 +24,7 @@ that is not in the tree).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from automator.errors import AutomatorError, ImageRefError
@@ -33,7 +40,9 @@ from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, Problem
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-KUSTOMIZE_FIELDS = {"newTag": "tag", "newName": "name", "digest": "digest"}
+# where the other parts of a Kustomize images entry are read from (a marker sets any key)
+KUSTOMIZE_SIBLINGS = {"tag": ("newTag",), "digest": ("digest", "newDigest")}
+PART_KEYS = frozenset({"newTag", "newName", "digest", "newDigest"})
 FLUX_V2_DIALECTS = frozenset({"fluxv2", "kustomize"})
 
 
@@ -148,28 +157,46 @@ def _digest(value: str | None) -> str | None:
 
 def _image(value: str, policy: FluxPolicy) -> ImageRef:
     ref = parse_image_ref(value)
+    if not policy.reflects_digest:
+        # digestReflectionPolicy Never (Flux's default): Flux writes name:tag, no digest
+        ref = replace(ref, digest=None)
     if ref.repository == policy.repository:
         return ref
     # Flux writes the ImageRepository's image over the whole value; so do we.
     return _policy_ref(policy, tag=ref.tag, digest=ref.digest)
 
 
+def _sibling(siblings: Mapping[str, str], field: str, read) -> str | None:
+    """The entry's other part (``newTag``, or ``digest``/``newDigest``) when it reads well.
+
+    A bad sibling fails only its own field (reported on its own line), never this one.
+    """
+    for key in KUSTOMIZE_SIBLINGS[field]:
+        try:
+            value = read(siblings.get(key))
+        except ValueError:
+            return None
+        if value:
+            return value
+    return None
+
+
 def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
     field = site.marker.field
     sib: Mapping[str, str] = site.siblings if dialect == "kustomize" else {}
-    if dialect == "kustomize" and KUSTOMIZE_FIELDS.get(site.key or "") != field:
+    if dialect == "kustomize" and field == "image" and site.key in PART_KEYS:
         raise ValueError(
-            f"images[].{site.key} carries a marker for the {field}; "
-            "newTag takes :tag, newName takes :name and digest takes :digest"
+            f"images[].{site.key} holds a part of an image but carries a marker for a whole reference; "
+            "newTag takes :tag, newName takes :name and digest/newDigest take :digest"
         )
     if field == "image":
         ref = _image(site.value, policy)
     elif field == "tag":
-        ref = _policy_ref(policy, tag=_tag(site.value), digest=_digest(sib.get("digest")))
+        ref = _policy_ref(policy, tag=_tag(site.value), digest=_sibling(sib, "digest", _digest))
     elif field == "digest":
-        ref = _policy_ref(policy, tag=_tag(sib.get("newTag")), digest=_digest(site.value))
+        ref = _policy_ref(policy, tag=_sibling(sib, "tag", _tag), digest=_digest(site.value))
     else:
-        ref = _policy_ref(policy, tag=_tag(sib.get("newTag")), digest=_digest(sib.get("digest")))
+        ref = _policy_ref(policy, tag=_sibling(sib, "tag", _tag), digest=_sibling(sib, "digest", _digest))
     assert site.span is not None
     return ImageUse(
         file=site.file,
