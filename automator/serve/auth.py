@@ -1,0 +1,82 @@
+"""Webhook credentials, one kind per source, compared in constant time.
+
+* GitHub signs the body: ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>``.
+* The distribution registry, Harbor and generic senders send a shared bearer token
+  (``Authorization: Bearer <token>``), which each can be configured to send.
+* Docker Hub cannot send headers, so its secret is the last path segment
+  (``/hooks/dockerhub/<token>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+from automator.errors import ConfigError, register_secret
+
+TOKEN_VARIABLE = "AUTOMATOR_WEBHOOK_TOKEN"
+GITHUB_SECRET_VARIABLE = "AUTOMATOR_GITHUB_WEBHOOK_SECRET"
+DOCKERHUB_TOKEN_VARIABLE = "AUTOMATOR_DOCKERHUB_WEBHOOK_TOKEN"
+
+
+@dataclass(frozen=True, repr=False)
+class WebhookSecrets:
+    """The secrets the receiver checks; a source whose secret is unset is refused (401)
+    unless ``insecure_no_auth`` is set."""
+
+    token: str | None = None
+    github_secret: str | None = None
+    dockerhub_token: str | None = None
+    insecure_no_auth: bool = False
+
+    def __repr__(self) -> str:  # never print a secret, even in a debug dump
+        configured = [name for name in ("token", "github_secret", "dockerhub_token") if getattr(self, name)]
+        return f"WebhookSecrets(configured={configured}, insecure_no_auth={self.insecure_no_auth})"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.token or self.github_secret or self.dockerhub_token)
+
+
+def read_secret(value: str | None, file: Path | None, what: str) -> str | None:
+    """A secret from its file (when given) or its environment value; registered for scrubbing."""
+    if file is not None:
+        try:
+            value = Path(file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read the {what} file {file}: {getattr(error, 'strerror', None) or error}") from None
+        if not value:
+            raise ConfigError(f"the {what} file {file} is empty")
+    value = value.strip() if value else None
+    register_secret(value)
+    return value or None
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
+def bearer_ok(secrets: WebhookSecrets, authorization: str | None) -> bool:
+    if secrets.insecure_no_auth:
+        return True
+    if not secrets.token or not authorization:
+        return False
+    scheme, _, token = authorization.strip().partition(" ")
+    return scheme.lower() == "bearer" and _same(token.strip(), secrets.token)
+
+
+def github_signature_ok(secrets: WebhookSecrets, signature: str | None, body: bytes) -> bool:
+    if secrets.insecure_no_auth:
+        return True
+    if not secrets.github_secret or not signature or not signature.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secrets.github_secret.encode(), body, hashlib.sha256).hexdigest()
+    return _same(signature.strip(), expected)
+
+
+def dockerhub_token_ok(secrets: WebhookSecrets, token: str | None) -> bool:
+    if secrets.insecure_no_auth:
+        return True
+    return bool(secrets.dockerhub_token and token and _same(token, secrets.dockerhub_token))

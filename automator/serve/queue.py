@@ -1,0 +1,152 @@
+"""Coalesce push events into runs, one run at a time.
+
+Events that arrive within ``debounce`` seconds of the first event of a batch become one run
+(a burst of pushes from one build is one commit). Runs are serialised: one writer at a time
+for the checkout. A periodic poll (``--every``) goes through the same queue, so it never
+races an event-driven run. Draining stops accepting, lets the run in flight finish its write
+step, then runs what was already accepted (without waiting out the debounce) and stops:
+an event answered with 202 is never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from automator.errors import scrub
+from automator.events.pushed import PushedImage, distinct
+
+log = logging.getLogger("automator.serve")
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did, as far as the receiver counts it."""
+
+    exit_code: int
+    updates: int = 0
+
+
+# pushed images for an event-driven run; None for a full (polling) run
+Runner = Callable[[tuple[PushedImage, ...] | None], RunReport]
+
+
+class QueueFull(Exception):
+    """The queue holds as many pushed images as it may: ask the sender to retry later."""
+
+
+class Draining(Exception):
+    """The receiver is shutting down and accepts nothing new."""
+
+
+class RunQueue:
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        debounce: float = 2.0,
+        capacity: int = 1000,
+        on_run: Callable[[str, RunReport, float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.runner = runner
+        self.debounce = debounce
+        self.capacity = capacity
+        self.on_run = on_run
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._pending: list[PushedImage] = []
+        self._poll_wanted = False
+        self._batch_started: float | None = None
+        self._draining = False
+        self._running = False
+        self._thread = threading.Thread(target=self._work, name="automator-runs", daemon=True)
+
+    # --- the receiving side ---------------------------------------------------------------
+
+    def submit(self, images: tuple[PushedImage, ...]) -> None:
+        """Queue pushed images for the next run; raise :class:`QueueFull` or :class:`Draining`."""
+        with self._cond:
+            if self._draining:
+                raise Draining()
+            merged = distinct((*self._pending, *images))
+            if len(merged) > self.capacity:
+                raise QueueFull()
+            if not self._pending:
+                self._batch_started = self.clock()
+            self._pending = list(merged)
+            self._cond.notify_all()
+
+    def poll(self) -> None:
+        """Ask for one full run (the polling safety net); coalesces with a pending one."""
+        with self._cond:
+            if not self._draining:
+                self._poll_wanted = True
+                self._cond.notify_all()
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._pending)
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._running or bool(self._pending) or self._poll_wanted
+
+    # --- the running side -----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Stop accepting, finish the run in flight and what was accepted; True when done."""
+        with self._cond:
+            self._draining = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _next(self) -> tuple[str, tuple[PushedImage, ...] | None] | None:
+        with self._cond:
+            while not self._pending and not self._poll_wanted and not self._draining:
+                self._cond.wait()
+            if self._pending:
+                # let a burst gather: until `debounce` after the batch's first event
+                while not self._draining:
+                    left = (self._batch_started or 0) + self.debounce - self.clock()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
+                batch = tuple(self._pending)
+                self._pending = []
+                self._running = True
+                return "event", batch
+            if self._poll_wanted and not self._draining:
+                self._poll_wanted = False
+                self._running = True
+                return "poll", None
+            return None  # draining and nothing accepted is left
+
+    def _work(self) -> None:
+        while True:
+            item = self._next()
+            if item is None:
+                return
+            trigger, batch = item
+            started = self.clock()
+            try:
+                report = self.runner(batch)
+            except Exception as error:  # a run must never kill the receiver
+                log.error("run failed: %s", scrub(f"{type(error).__name__}: {error}"))
+                report = RunReport(exit_code=70)
+            finally:
+                with self._cond:
+                    self._running = False
+                    self._cond.notify_all()
+            if self.on_run is not None:
+                self.on_run(trigger, report, self.clock() - started)
