@@ -17,10 +17,13 @@ $(VENV)/.installed: pyproject.toml
 registry-binary:
 	@scripts/install-registry.sh
 
+redis-binary:
+	@scripts/install-redis.sh
+
 lint: install
 	$(PY) -m ruff check .
 
-test: install registry-binary lint
+test: install registry-binary redis-binary lint
 	$(PY) -m pytest
 
 demo: install registry-binary

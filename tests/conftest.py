@@ -24,3 +24,18 @@ def local_registry(tmp_path_factory):
     registry = start_registry(tmp_path_factory.mktemp("registry"))
     yield registry
     registry.stop()
+
+
+# --- a real redis-server on loopback (scripts/local_redis.py) ----------------------------------
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A fresh redis-server on 127.0.0.1 for one test (skipped, saying why, without the binary)."""
+    from local_redis import REDIS_BINARY, available, start_redis
+
+    if not available():
+        pytest.skip(f"redis-server not found at {REDIS_BINARY}: `make test` installs it (scripts/install-redis.sh)")
+    server = start_redis(tmp_path / "redis")
+    yield server
+    server.stop()

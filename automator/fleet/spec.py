@@ -1,0 +1,210 @@
+"""The fleet file: which environment repositories to run, and how.
+
+    version: 1
+    defaults: {mode: commit, ref: main}
+    repositories:
+      - url: https://github.com/acme/env-prod.git
+        path: clusters/production
+        mode: pr
+      - url: https://gitlab.example.com/acme/env-eu.git
+        paths: [eu-west, eu-central]
+
+Every key of ``defaults`` may be set per repository (the repository's value wins). Errors name
+the file and line; the JSON Schema is ``policies/fleet.schema.json``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from automator.errors import ConfigError
+
+MODES = ("commit", "pr", "mr")
+# per-repository keys (also allowed under defaults) -> the kind of value they take
+KEYS: dict[str, str] = {
+    "path": "string",
+    "paths": "list of strings",
+    "mode": "one of " + ", ".join(MODES),
+    "ref": "string",
+    "branch": "string",
+    "rules": "string",
+    "author": "string",
+    "message-template": "string",
+    "labels": "list of strings",
+    "reviewers": "list of strings",
+    "assignees": "list of strings",
+    "draft": "boolean",
+    "pr-base": "string",
+    "forge-url": "string",
+}
+_LISTS = {key for key, kind in KEYS.items() if kind.startswith("list")}
+
+
+@dataclass(frozen=True)
+class FleetRepository:
+    """One environment repository of the fleet, with its settings merged over the defaults."""
+
+    url: str
+    paths: tuple[str, ...] = (".",)
+    mode: str = "commit"
+    ref: str | None = None
+    branch: str | None = None
+    rules: str | None = None
+    author: str | None = None
+    message_template: str | None = None
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    pr_base: str | None = None
+    forge_url: str | None = None
+    source: str = field(default="", compare=False)  # file:line where it was declared
+
+    @property
+    def name(self) -> str:
+        """A short name for reports: the URL without scheme, credentials and ``.git``."""
+        text = self.url.split("://", 1)[-1].rsplit("@", 1)[-1]
+        return text[:-4] if text.endswith(".git") else text
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    repositories: tuple[FleetRepository, ...]
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    source: str = ""
+
+
+def load_fleet(path: Path | str) -> FleetSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read the fleet file: {getattr(error, 'strerror', None) or error}", source=str(path)) from None
+    return parse_fleet(text, str(path))
+
+
+def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise ConfigError("the fleet file nests too deeply", source=source) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError("a fleet file is a mapping with version: 1 and repositories:", source=source, line=_line(root))
+    top = _mapping(root, source, ("version", "defaults", "repositories"))
+    version = top.get("version")
+    if version is None or _scalar(version[1]) != "1":
+        raise ConfigError("version: 1 is required (the only fleet file version)", source=source, line=_line(version[1] if version else root))
+    defaults = _settings(top["defaults"][1], source, allow_url=False) if "defaults" in top else {}
+    if "repositories" not in top:
+        raise ConfigError("repositories: is missing (a list of {url: ...} entries)", source=source, line=_line(root))
+    entries = top["repositories"][1]
+    if not isinstance(entries, yaml.SequenceNode):
+        raise ConfigError("repositories: must be a list", source=source, line=_line(entries))
+    repositories: list[FleetRepository] = []
+    seen: dict[str, str] = {}
+    for node in entries.value:
+        settings = {**defaults, **_settings(node, source, allow_url=True)}
+        where = f"{source}:{_line(node)}"
+        if "url" not in settings:
+            raise ConfigError("each repository needs url:", source=source, line=_line(node))
+        repository = _repository(settings, where)
+        if repository.url in seen:
+            raise ConfigError(f"{repository.url} is listed twice (first at {seen[repository.url]})", source=source, line=_line(node))
+        seen[repository.url] = where
+        repositories.append(repository)
+    return FleetSpec(tuple(repositories), defaults, source)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _mapping(node: yaml.Node, source: str, known: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError("expected a mapping", source=source, line=_line(node))
+    found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = _scalar(key_node)
+        if key is None:
+            raise ConfigError("keys must be plain strings", source=source, line=_line(key_node))
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise ConfigError(f"unknown key {key!r}", source=source, line=_line(key_node), hint=hint)
+        if key in found:
+            raise ConfigError(f"{key!r} is written twice (first at line {_line(found[key][0])})", source=source, line=_line(key_node))
+        found[key] = (key_node, value_node)
+    return found
+
+
+def _settings(node: yaml.Node, source: str, *, allow_url: bool) -> dict[str, object]:
+    known = (("url",) if allow_url else ()) + tuple(KEYS)
+    settings: dict[str, object] = {}
+    for key, (_, value) in _mapping(node, source, known).items():
+        settings[key] = _value(key, value, source)
+    if "path" in settings and "paths" in settings:
+        raise ConfigError("give path: or paths:, not both", source=source, line=_line(node))
+    return settings
+
+
+def _value(key: str, node: yaml.Node, source: str) -> object:
+    kind = "string" if key == "url" else KEYS[key]
+    line = _line(node)
+    if key in _LISTS:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        values = [_scalar(item) for item in items]
+        if any(not v for v in values) or (key == "paths" and not values):
+            raise ConfigError(f"{key}: expected a {kind}", source=source, line=line)
+        return tuple(values)
+    value = _scalar(node)
+    if value is None or (node.tag.endswith(":null") if hasattr(node, "tag") else False) or value == "":
+        raise ConfigError(f"{key}: expected a {kind}", source=source, line=line)
+    if key == "draft":
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            raise ConfigError("draft: expected true or false", source=source, line=line)
+        return lowered == "true"
+    if key == "mode" and value not in MODES:
+        raise ConfigError(f"mode: {value!r} is not one of {', '.join(MODES)}", source=source, line=line)
+    return value
+
+
+def _repository(settings: Mapping[str, object], where: str) -> FleetRepository:
+    paths = settings.get("paths") or ((settings["path"],) if "path" in settings else (".",))
+    return FleetRepository(
+        url=str(settings["url"]),
+        paths=tuple(str(p) for p in paths),  # type: ignore[union-attr]
+        mode=str(settings.get("mode", "commit")),
+        ref=_opt(settings, "ref"),
+        branch=_opt(settings, "branch"),
+        rules=_opt(settings, "rules"),
+        author=_opt(settings, "author"),
+        message_template=_opt(settings, "message-template"),
+        labels=tuple(settings.get("labels", ())),  # type: ignore[arg-type]
+        reviewers=tuple(settings.get("reviewers", ())),  # type: ignore[arg-type]
+        assignees=tuple(settings.get("assignees", ())),  # type: ignore[arg-type]
+        draft=bool(settings.get("draft", False)),
+        pr_base=_opt(settings, "pr-base"),
+        forge_url=_opt(settings, "forge-url"),
+        source=where,
+    )
+
+
+def _opt(settings: Mapping[str, object], key: str) -> str | None:
+    value = settings.get(key)
+    return str(value) if value is not None else None

@@ -1,0 +1,200 @@
+"""The registry cache in Redis: one listing per image repository for a whole fleet.
+
+Same interface and lifetimes as the disk cache (:class:`automator.registry.cache.RegistryCache`):
+tag lists and tag digests live for the tag TTL, build times by digest as long as Redis keeps
+them (they are content-addressed, never stale).
+
+Single-flight: the first process to miss a tag list takes a short lock (``SET NX PX``) and
+lists the repository; the others wait for the entry instead of listing too. A lock whose
+holder died expires after ``lock_seconds``, and a holder whose listing failed gives it up at
+once (``abandon_tags``), so nobody waits on a dead registry longer than one listing.
+
+Redis unreachable or failing: one warning, and the rest of the run uses the local fallback
+cache (the disk cache, or none). The cache never fails a run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from automator.errors import ConfigError, register_secret
+from automator.registry.cache import DEFAULT_TAG_TTL, VERSION, RegistryCache
+from automator.registry.formats import parse_time
+
+log = logging.getLogger("automator.registry")
+
+PREFIX = f"automator:{VERSION}"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+def check_cache_url(url: str) -> str:
+    """``redis://`` or ``rediss://`` with a host; a usage error naming the option otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(f"--cache-url {_without_password(url)!r}: expected redis://HOST:PORT/DB or rediss://HOST:PORT/DB")
+    return url
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+class RedisCache:
+    """A shared registry cache; every method degrades to ``fallback`` when Redis fails."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        tag_ttl: float = DEFAULT_TAG_TTL,
+        fallback: RegistryCache | None = None,
+        password: str | None = None,
+        lock_seconds: float = 30.0,
+        poll_seconds: float = 0.05,
+        socket_timeout: float = 2.0,
+        client=None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        import redis  # only a run with --cache-url pays for it
+
+        check_cache_url(url)
+        parts = urlsplit(url)
+        register_secret(parts.password)
+        register_secret(password)
+        self.url = _without_password(url)
+        self.tag_ttl = tag_ttl
+        self.fallback = fallback
+        self.lock_seconds = lock_seconds
+        self.poll_seconds = poll_seconds
+        self._clock = clock
+        self._errors = (redis.RedisError, OSError)
+        self.client = client or redis.Redis.from_url(
+            url,
+            password=parts.password or password,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            health_check_interval=30,
+        )
+        self._release = self.client.register_script(_RELEASE)
+        self._held: dict[str, str] = {}  # lock key -> our token
+        self._held_lock = threading.Lock()
+        self.degraded = False
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _fail(self, error: Exception) -> None:
+        if not self.degraded:
+            self.degraded = True
+            where = "the disk cache" if self.fallback is not None else "no cache"
+            log.warning("the shared cache %s failed (%s); this run goes on with %s", self.url, type(error).__name__, where)
+
+    def _call(self, action: Callable[[], object], fallback: Callable[[], object]) -> object:
+        if self.degraded:
+            return fallback()
+        try:
+            return action()
+        except self._errors as error:
+            self._fail(error)
+            return fallback()
+
+    def _fallback(self, name: str, *args: object) -> Callable[[], object]:
+        return lambda: getattr(self.fallback, name)(*args) if self.fallback is not None else None
+
+    @staticmethod
+    def _key(kind: str, key: str) -> str:
+        return f"{PREFIX}:{kind}:{key}"
+
+    # --- tag lists, single-flight -----------------------------------------------------------
+
+    def get_tags(self, repository: str) -> list[str] | None:
+        """The cached tags, or None: then this caller holds the listing lock and must list
+        the repository and ``put_tags`` (or ``abandon_tags`` when the listing fails)."""
+        return self._call(lambda: self._get_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
+
+    def _get_tags(self, repository: str) -> list[str] | None:
+        key, lock = self._key("tags", repository), self._key("lock:tags", repository)
+        token = secrets.token_hex(8)
+        deadline = self._clock() + self.lock_seconds + 5
+        while True:
+            cached = self.client.get(key)
+            if cached is not None:
+                return _tags_of(cached)
+            if self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
+                cached = self.client.get(key)  # it may have landed between the two calls
+                if cached is not None:
+                    self._release(keys=[lock], args=[token])
+                    return _tags_of(cached)
+                with self._held_lock:
+                    self._held[lock] = token
+                return None
+            if self._clock() > deadline:  # a holder that neither finished nor let go
+                log.debug("waited %ss for another worker's listing of %s; listing it here", self.lock_seconds, repository)
+                return None
+            time.sleep(self.poll_seconds)
+
+    def put_tags(self, repository: str, tags: list[str]) -> None:
+        def action() -> None:
+            self.client.set(self._key("tags", repository), json.dumps(tags), px=max(1, int(self.tag_ttl * 1000)))
+            self._let_go(repository)
+
+        self._call(action, self._fallback("put_tags", repository, tags))
+        if self.fallback is not None and not self.degraded:
+            self.fallback.put_tags(repository, tags)
+
+    def abandon_tags(self, repository: str) -> None:
+        """The listing failed: let the others try at once instead of waiting for the lock to expire."""
+        self._call(lambda: self._let_go(repository), lambda: None)
+
+    def _let_go(self, repository: str) -> None:
+        lock = self._key("lock:tags", repository)
+        with self._held_lock:
+            token = self._held.pop(lock, None)
+        if token is not None:
+            self._release(keys=[lock], args=[token])
+
+    # --- tag digests (age like the tag list) and build times by digest (never stale) ----------
+
+    def get_digest(self, repository: str, tag: str) -> str | None:
+        def action() -> str | None:
+            value = self.client.get(self._key("digest", f"{repository}:{tag}"))
+            return value.decode() if value is not None else None
+
+        return self._call(action, self._fallback("get_digest", repository, tag))  # type: ignore[return-value]
+
+    def put_digest(self, repository: str, tag: str, digest: str) -> None:
+        self._call(
+            lambda: self.client.set(self._key("digest", f"{repository}:{tag}"), digest, px=max(1, int(self.tag_ttl * 1000))),
+            self._fallback("put_digest", repository, tag, digest),
+        )
+
+    def get_created(self, digest: str, platform: str) -> tuple[bool, datetime | None]:
+        def action() -> tuple[bool, datetime | None]:
+            value = self.client.get(self._key("meta", f"{digest} {platform}"))
+            if value is None:
+                return False, None
+            return True, parse_time(json.loads(value).get("created"))
+
+        found = self._call(action, self._fallback("get_created", digest, platform))
+        return found if found is not None else (False, None)  # type: ignore[return-value]
+
+    def put_created(self, digest: str, platform: str, created: datetime | None) -> None:
+        value = json.dumps({"created": created.isoformat() if created else None})
+        self._call(lambda: self.client.set(self._key("meta", f"{digest} {platform}"), value), self._fallback("put_created", digest, platform, created))
+
+
+def _tags_of(value: bytes) -> list[str] | None:
+    try:
+        tags = json.loads(value)
+    except ValueError:
+        return None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else None

@@ -1,0 +1,55 @@
+"""Sharding: every worker computes the same owner for every repository; adding a repository
+moves only its own work; the scheduler's index and total are read as each scheduler counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from automator.errors import UsageError
+from automator.fleet.shard import Shard, parse_shard, shard_from_scheduler, share, split
+
+URLS = [f"https://git.example.com/acme/env-{i}.git" for i in range(200)]
+
+
+def test_every_repository_belongs_to_exactly_one_shard():
+    shares = split(URLS, 4)
+    assert sorted(url for part in shares for url in part) == sorted(URLS)
+    assert all(30 <= len(part) <= 70 for part in shares)  # a fair spread of 200 over 4
+
+
+def test_adding_a_repository_moves_only_that_repository():
+    before = split(URLS, 4)
+    after = split([*URLS, "https://git.example.com/acme/new.git"], 4)
+    moved = [(i, url) for i in range(4) for url in after[i] if url not in before[i]]
+    assert [url for _, url in moved] == ["https://git.example.com/acme/new.git"]
+
+
+def test_one_shard_is_everything_in_order():
+    assert share(URLS, Shard(0, 1)) == URLS
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0/4", Shard(0, 4)), ("3/4", Shard(3, 4)), (" 0/1 ", Shard(0, 1))])
+def test_shard_option(text, expected):
+    assert parse_shard(text) == expected
+
+
+@pytest.mark.parametrize("text", ["4/4", "1", "-1/4", "a/b", "0/0", "1/2/3"])
+def test_bad_shard_options_say_what_is_expected(text):
+    with pytest.raises(UsageError, match="I/N|0 to N-1"):
+        parse_shard(text)
+
+
+def test_kubernetes_indexed_jobs_count_from_zero():
+    assert shard_from_scheduler({"JOB_COMPLETION_INDEX": "2", "JOB_COMPLETIONS": "5"}) == Shard(2, 5)
+    assert shard_from_scheduler({"JOB_COMPLETION_INDEX": "0"}, total=3) == Shard(0, 3)
+    with pytest.raises(UsageError, match="JOB_COMPLETIONS"):
+        shard_from_scheduler({"JOB_COMPLETION_INDEX": "0"})
+
+
+def test_gitlab_parallel_counts_from_one_and_is_converted():
+    assert shard_from_scheduler({"CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "3"}) == Shard(0, 3)
+    assert shard_from_scheduler({"CI_NODE_INDEX": "3", "CI_NODE_TOTAL": "3"}) == Shard(2, 3)
+
+
+def test_no_scheduler_means_no_shard():
+    assert shard_from_scheduler({}) is None

@@ -1,0 +1,131 @@
+"""The shared registry cache in a real redis-server: one listing per image repository for
+every worker, a dead holder's lock expires, and a Redis outage falls back to the disk cache."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from automator.errors import ConfigError, scrub
+from automator.registry.cache import RegistryCache
+from automator.registry.redis_cache import RedisCache, check_cache_url
+
+REPO = "registry.example.com/acme/app"
+
+
+def worker_cache(server, **options) -> RedisCache:
+    """One worker's view of the shared cache (a separate client, as another process has)."""
+    options.setdefault("lock_seconds", 5)
+    options.setdefault("poll_seconds", 0.01)
+    return RedisCache(server.url, **options)
+
+
+def test_a_listing_stored_by_one_worker_is_read_by_another(redis_server):
+    first, second = worker_cache(redis_server), worker_cache(redis_server)
+    assert first.get_tags(REPO) is None  # a miss: the first worker lists...
+    first.put_tags(REPO, ["1.0.0", "1.1.0"])
+    assert second.get_tags(REPO) == ["1.0.0", "1.1.0"]  # ...and the second does not
+
+
+def test_workers_that_miss_together_list_once(redis_server):
+    listings = []
+    results = {}
+
+    def work(name: str) -> None:
+        cache = worker_cache(redis_server)
+        tags = cache.get_tags(REPO)
+        if tags is None:  # this worker holds the lock: it lists
+            listings.append(name)
+            time.sleep(0.3)
+            tags = ["2.0.0"]
+            cache.put_tags(REPO, tags)
+        results[name] = tags
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(listings) == 1
+    assert results == {f"w{i}": ["2.0.0"] for i in range(6)}
+
+
+def test_a_dead_holders_lock_expires(redis_server):
+    dead = worker_cache(redis_server, lock_seconds=0.5)
+    assert dead.get_tags(REPO) is None  # took the lock, then "died" without putting
+    survivor = worker_cache(redis_server, lock_seconds=0.5)
+    started = time.monotonic()
+    assert survivor.get_tags(REPO) is None  # after the expiry the survivor lists itself
+    waited = time.monotonic() - started
+    assert 0.3 < waited < 10  # it waited for the lock, not for ever
+
+
+def test_a_failed_listing_lets_the_others_go_at_once(redis_server):
+    holder = worker_cache(redis_server, lock_seconds=30)
+    assert holder.get_tags(REPO) is None
+    holder.abandon_tags(REPO)
+    started = time.monotonic()
+    assert worker_cache(redis_server, lock_seconds=30).get_tags(REPO) is None
+    assert time.monotonic() - started < 10  # far less than the 30 s lock
+
+
+def test_tag_lists_age_out_after_the_ttl(redis_server):
+    cache = worker_cache(redis_server, tag_ttl=0.2)
+    cache.get_tags(REPO)
+    cache.put_tags(REPO, ["1.0.0"])
+    assert cache.get_tags(REPO) == ["1.0.0"]
+    time.sleep(0.4)
+    assert worker_cache(redis_server).get_tags(REPO) is None
+
+
+def test_digests_and_build_times_are_shared(redis_server):
+    from datetime import datetime, timezone
+
+    first, second = worker_cache(redis_server), worker_cache(redis_server)
+    digest = "sha256:" + "a" * 64
+    moment = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    first.put_digest(REPO, "1.0.0", digest)
+    first.put_created(digest, "linux/amd64", moment)
+    assert second.get_digest(REPO, "1.0.0") == digest
+    assert second.get_created(digest, "linux/amd64") == (True, moment)
+    assert second.get_created(digest, "linux/arm64") == (False, None)
+
+
+def test_redis_stopped_mid_run_falls_back_to_the_disk_cache(redis_server, tmp_path, caplog):
+    disk = RegistryCache(tmp_path / "disk")
+    cache = worker_cache(redis_server, fallback=disk, socket_timeout=0.5)
+    cache.get_tags(REPO)
+    cache.put_tags(REPO, ["1.0.0"])  # written to both
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="automator.registry"):
+        assert cache.get_tags(REPO) == ["1.0.0"]  # from the disk cache
+        cache.put_tags("registry.example.com/acme/other", ["3.0.0"])
+    assert cache.degraded
+    assert disk.get_tags("registry.example.com/acme/other") == ["3.0.0"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "goes on with the disk cache" in warnings[0]
+
+
+def test_an_unreachable_redis_never_fails_the_run(tmp_path):
+    from local_redis import free_port
+
+    cache = RedisCache(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.5)
+    assert cache.get_tags(REPO) is None
+    cache.put_tags(REPO, ["1.0.0"])
+    assert cache.get_digest(REPO, "1.0.0") is None and cache.degraded
+
+
+def test_the_password_in_the_url_is_a_secret(redis_server):
+    url = redis_server.url.replace("redis://", "redis://:hunter2-password@")
+    cache = RedisCache(url, socket_timeout=0.5)
+    assert "hunter2-password" not in cache.url
+    assert "hunter2-password" not in scrub(f"failed to reach {url}")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "redis://", "127.0.0.1:6379"])
+def test_cache_urls_other_than_redis_are_refused(url):
+    with pytest.raises(ConfigError, match="expected redis://"):
+        check_cache_url(url)
