@@ -6,6 +6,19 @@
     proxy.add_fault(r"/tags/list", status=200, body=b"{not json")
     proxy.count(r"/tags/list")                              # requests seen so far
 
+Faults that break the protocol itself (for deadline and size-limit tests):
+
+    proxy.add_fault(r"/tags/list", trickle=0.2)             # the whole answer, one byte per 0.2 s
+    proxy.add_fault(r"/tags/list", trickle=0.2, trickle_from="body")   # headers at once, body slowly
+    proxy.add_fault(r"/tags/list", silent=True)             # accept, read the request, never answer
+    proxy.add_fault(r"/tags/list", cut=10)                  # full Content-Length, 10 bytes, close
+    proxy.add_fault(r"/tags/list", endless=True)            # a body that never ends (chunked)
+    proxy.add_fault(r"/tags/list", raw=b"HTTP/1.1 200 OK\r\n", trickle=0.1)  # these bytes, close
+    proxy.extra_tags["big/repo"] = [f"t{i}" for i in range(150_000)]   # added to the real list
+    proxy.replace_in_headers.append((token_url, other_url))  # e.g. point the realm elsewhere
+
+``silent`` connections are held until :meth:`RegistryProxy.stop`.
+
 It also serves as a plain HTTP forward proxy (``HTTP_PROXY=proxy.url``): absolute request
 targets go to the same upstream. ``page_size`` makes it page tag lists as the distribution spec describes (``n``, ``last`` and a
 ``Link: <...>; rel="next"`` header), which the real distribution 2.8 does not do; the tags come
@@ -38,6 +51,12 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     method: str | None = None
+    trickle: float = 0.0  # seconds between bytes
+    trickle_from: str = "status"  # "status": the whole answer; "body": only the body
+    silent: bool = False
+    cut: int | None = None
+    endless: bool = False
+    raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,10 @@ class RegistryProxy:
         self.seen: list[Seen] = []
         self.faults: list[Fault] = []
         self.link_override: dict[str, str] = {}  # path regex -> literal Link header to send
+        self.extra_tags: dict[str, list[str]] = {}  # repository -> tags added to its listing
+        self.replace_in_headers: list[tuple[str, str]] = []  # (old, new) in every answer header
+        self._sorted: dict[tuple[str, bytes], list[str]] = {}
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._local = threading.local()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -70,10 +93,13 @@ class RegistryProxy:
     # --- control -------------------------------------------------------------------------------
 
     def add_fault(self, pattern: str, *, status: int | None = None, headers: dict[str, str] | None = None,
-                  body: bytes | str = b"", delay: float = 0.0, times: int = 1, method: str | None = None) -> None:
+                  body: bytes | str = b"", delay: float = 0.0, times: int = 1, method: str | None = None,
+                  trickle: float = 0.0, trickle_from: str = "status", silent: bool = False,
+                  cut: int | None = None, endless: bool = False, raw: bytes | None = None) -> None:
         data = body.encode() if isinstance(body, str) else body
         with self._lock:
-            self.faults.append(Fault(re.compile(pattern), status, dict(headers or {}), data, delay, times, method))
+            self.faults.append(Fault(re.compile(pattern), status, dict(headers or {}), data, delay, times, method,
+                                     trickle, trickle_from, silent, cut, endless, raw))
 
     def count(self, pattern: str = "", method: str | None = None) -> int:
         regex = re.compile(pattern)
@@ -87,6 +113,7 @@ class RegistryProxy:
             self.link_override.clear()
 
     def stop(self) -> None:
+        self._stopped.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -129,7 +156,10 @@ class RegistryProxy:
         status, out, body = self._forward("GET", f"/v2/{name}/tags/list", headers, b"")
         if status != 200:
             return status, out, body
-        tags = sorted(json.loads(body).get("tags") or [])
+        key = (name, body)
+        tags = self._sorted.get(key)
+        if tags is None:
+            tags = self._sorted[key] = sorted({*(json.loads(body).get("tags") or []), *self.extra_tags.get(name, [])})
         params = parse_qs(query)
         size = min(int(params.get("n", [self.page_size])[0]), self.page_size or 10**9)
         last = params.get("last", [None])[0]
@@ -167,6 +197,14 @@ class RegistryProxy:
                 fault = proxy._take_fault(method, path)
                 if fault and fault.delay:
                     time.sleep(fault.delay)
+                if fault and fault.silent:
+                    proxy._stopped.wait()
+                    self.close_connection = True
+                    return
+                if fault and fault.raw is not None:
+                    self._send_slowly(fault.raw, fault.trickle)
+                    self.close_connection = True
+                    return
                 if fault and fault.status is not None:
                     status, out, data = fault.status, dict(fault.headers), fault.body
                 else:
@@ -174,7 +212,21 @@ class RegistryProxy:
                         status, out, data = self._pass_on(method, path, headers, body)
                     except requests.RequestException as error:  # upstream gone: say so, do not crash
                         status, out, data = 502, {}, str(error).encode()
-                self._reply(status, out, data)
+                for old, new in proxy.replace_in_headers:
+                    out = {k: v.replace(old, new) for k, v in out.items()}
+                self._reply(status, out, data, fault)
+
+            def _send_slowly(self, data: bytes, trickle: float) -> None:
+                try:
+                    for i in range(len(data)):
+                        if proxy._stopped.is_set():
+                            return
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        if trickle:
+                            time.sleep(trickle)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _pass_on(self, method, path, headers, body):
                 split = urlsplit(path)
@@ -188,18 +240,37 @@ class RegistryProxy:
                         out["Link"] = link
                 return status, out, data
 
-            def _reply(self, status: int, headers: dict, data: bytes) -> None:
+            def _reply(self, status: int, headers: dict, data: bytes, fault: Fault | None = None) -> None:
+                fault = fault or Fault(re.compile(""))
+                lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}"]
+                lines += [f"{k}: {v}" for k, v in headers.items()
+                          if k.lower() != "content-length" or self.command == "HEAD"]
+                if fault.endless:
+                    lines.append("Transfer-Encoding: chunked")
+                elif self.command != "HEAD":
+                    lines.append(f"Content-Length: {len(data)}")
+                elif not any(k.lower() == "content-length" for k in headers):
+                    lines.append("Content-Length: 0")
+                head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
                 try:
-                    self.send_response(status)
-                    for key, value in headers.items():
-                        if key.lower() != "content-length" or self.command == "HEAD":
-                            self.send_header(key, value)
-                    if self.command != "HEAD":
-                        self.send_header("Content-Length", str(len(data)))
-                    elif not any(k.lower() == "content-length" for k in headers):
-                        self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    if self.command != "HEAD":
+                    if fault.trickle and fault.trickle_from == "status":
+                        self._send_slowly(head, fault.trickle)
+                    else:
+                        self.wfile.write(head)
+                    if self.command == "HEAD":
+                        return
+                    if fault.endless:
+                        chunk = b"x" * 65536
+                        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+                        while not proxy._stopped.is_set():
+                            self.wfile.write(frame)
+                    elif fault.cut is not None:
+                        self.wfile.write(data[: fault.cut])
+                        self.wfile.flush()
+                        self.close_connection = True
+                    elif fault.trickle:
+                        self._send_slowly(data, fault.trickle)
+                    else:
                         self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True

@@ -9,7 +9,7 @@ from pathlib import Path
 from automator.context import Context
 from automator.registry import RegistryTagSource, RetryPolicy
 
-FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, max_wait=5.0, connect_timeout=2.0, read_timeout=2.0)
+FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, max_wait=5.0, connect_timeout=2.0, read_timeout=2.0, timeout=5.0)
 
 
 def docker_config(directory: Path, auths: dict[str, dict]) -> Context:

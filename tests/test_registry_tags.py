@@ -6,7 +6,6 @@ import pytest
 from registry_helpers import make_source
 from registry_proxy import RegistryProxy
 
-import automator.registry.client as client_module
 from automator.errors import AutomatorError
 
 TAGS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0", "2.1.0"]
@@ -53,12 +52,31 @@ def test_a_link_loop_is_detected(proxy):
     assert isinstance(error, AutomatorError) and "link back" in str(error)
 
 
-def test_the_page_cap_stops_endless_listings(pushed, monkeypatch):
-    monkeypatch.setattr(client_module, "MAX_PAGES", 2)
-    with RegistryProxy(pushed.url, page_size=1) as proxy:
-        error = _list(proxy, "tags/paged")
-        assert isinstance(error, AutomatorError) and "more than 2 pages" in str(error)
-        assert proxy.count(r"/tags/list") == 2
+def test_more_tags_than_max_tags_is_an_error_naming_the_option(pushed):
+    with RegistryProxy(pushed.url, page_size=2) as proxy:
+        error = _list(proxy, "tags/paged", max_tags=3)
+        assert isinstance(error, AutomatorError)
+        assert "more than 3 tags (the --max-tags limit)" in str(error)
+        assert "no tag is chosen from a partial list" in str(error)
+        assert proxy.count(r"/tags/list") == 2  # stopped at the page that crossed the limit
+
+
+def test_exactly_max_tags_is_still_listed(pushed):
+    with RegistryProxy(pushed.url, page_size=2) as proxy:
+        assert [t.tag for t in _list(proxy, "tags/paged", max_tags=len(TAGS))] == TAGS
+
+
+@pytest.mark.slow
+def test_150000_tags_in_1000_tag_pages_are_all_listed_without_a_page_cap(pushed):
+    many = [f"build-{i:06d}" for i in range(150_000)]
+    with RegistryProxy(pushed.url, page_size=1000) as proxy:
+        proxy.extra_tags["tags/paged"] = many
+        listed = _list(proxy, "tags/paged", max_tags=200_000)
+        assert not isinstance(listed, AutomatorError), str(listed)
+        assert len(listed) == 150_000 + len(TAGS)
+        assert proxy.count(r"/tags/list") == 151
+        refused = _list(proxy, "tags/paged")  # the default --max-tags is 100,000
+        assert isinstance(refused, AutomatorError) and "more than 100000 tags" in str(refused)
 
 
 @pytest.mark.parametrize(

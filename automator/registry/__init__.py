@@ -1,12 +1,13 @@
 """Registry access: OCI distribution v2 over requests, credentials like docker, a disk cache.
 
-``RegistryTagSource.from_options(ctx, cache_dir=..., insecure_registries=..., platform=...,
-concurrency=...)`` is what the CLI builds; see ``docs/registries.md``.
+``RegistryTagSource.from_settings(ctx, RegistrySettings(timeout=..., max_tags=..., ...),
+cache_dir=...)`` is what the command edge builds; see ``docs/registries.md``.
 """
 
 from automator.registry.cache import RegistryCache
 from automator.registry.challenge import Challenge, parse_www_authenticate
 from automator.registry.credentials import Credentials, CredentialStore
+from automator.registry.settings import RegistrySettings
 from automator.registry.source import RegistryTagSource
 from automator.registry.transport import RetryPolicy, Transport
 
@@ -15,6 +16,7 @@ __all__ = [
     "CredentialStore",
     "Credentials",
     "RegistryCache",
+    "RegistrySettings",
     "RegistryTagSource",
     "RetryPolicy",
     "Transport",

@@ -25,6 +25,7 @@ from automator.registry.transport import Transport
 DEFAULT_EXPIRES_IN = 60
 EXPIRY_MARGIN = 5.0
 CLIENT_ID = "deployment-automator"
+MAX_TOKEN_ANSWER = 1024 * 1024
 
 
 class _ScopedAuth(AuthBase):
@@ -71,14 +72,16 @@ class RegistryAuth:
     def begin(self) -> bool:
         """Called before each request. The first request to a registry goes alone (True: the
         caller must call :meth:`settle` afterwards); the others wait until it has shown what
-        the registry wants, so a concurrent first wave does not collect one 401 per request."""
+        the registry wants, so a concurrent first wave does not collect one 401 per request.
+        They wait one exchange deadline at most: a registry that does not answer the first
+        request holds no other for longer than that."""
         if self._settled.is_set():
             return False
         with self._lock:
             if not self._probing:
                 self._probing = True
                 return True
-        self._settled.wait()
+        self._settled.wait(self._transport.retry.timeout)
         return False
 
     def settle(self) -> None:
@@ -86,6 +89,13 @@ class RegistryAuth:
 
     def for_scope(self, scope: str) -> AuthBase:
         return _ScopedAuth(self, scope)
+
+    def prepare(self, scope: str) -> None:
+        """Fetch the bearer token for ``scope`` now if one is needed and not cached, so that
+        the request it is for spends its deadline on the registry alone."""
+        challenge = self._challenge
+        if challenge is not None and challenge.scheme == "bearer":
+            self._token(challenge, scope)
 
     # --- the header for a request -------------------------------------------------------------
 
@@ -163,14 +173,15 @@ class RegistryAuth:
             data = {**params, "grant_type": "refresh_token", "refresh_token": creds.identity_token,
                     "client_id": CLIENT_ID, "scope": scope}
             # not followed: a 307/308 would re-send the refresh token in the body to wherever it points
-            response = self._transport.send("POST", realm, data=data, what=what, allow_redirects=False)
+            response = self._transport.send("POST", realm, data=data, what=what, allow_redirects=False,
+                                            limit=MAX_TOKEN_ANSWER)
         else:
             if scope:
                 params["scope"] = scope
             if creds and creds.has_basic:
                 params["account"] = creds.username or ""
             auth = HTTPBasicAuth(creds.username, creds.password) if creds and creds.has_basic else None
-            response = self._transport.send("GET", realm, params=params, auth=auth, what=what)
+            response = self._transport.send("GET", realm, params=params, auth=auth, what=what, limit=MAX_TOKEN_ANSWER)
         self.tokens_fetched += 1
         if response.status_code in (401, 403):
             found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"

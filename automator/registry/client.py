@@ -22,11 +22,11 @@ from automator.registry.formats import (
     parse_tag_page,
     same_origin,
 )
+from automator.registry.settings import DEFAULT_MAX_TAGS
 from automator.registry.transport import Transport, parse_retry_after
 
 PAGE_SIZE = 1000
-MAX_PAGES = 100
-MAX_BODY = 4 * 1024 * 1024
+MAX_BODY = 4 * 1024 * 1024  # per answer: a tag list page, a manifest, an image config
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,13 @@ class Manifest:
 
 
 class RegistryClient:
-    def __init__(self, registry: str, base_url: str, auth: RegistryAuth, transport: Transport) -> None:
+    def __init__(self, registry: str, base_url: str, auth: RegistryAuth, transport: Transport,
+                 *, max_tags: int = DEFAULT_MAX_TAGS) -> None:
         self.registry = registry
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.transport = transport
+        self.max_tags = max_tags
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -56,15 +58,16 @@ class RegistryClient:
     def _authorised_request(self, method: str, url: str, path: str, **kwargs) -> requests.Response:
         scope = f"repository:{path}:pull"
         what = f"{self.registry}/{path}"
-        response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
+        self.auth.prepare(scope)  # a token is fetched before, not inside, the exchange's deadline
+        response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, limit=MAX_BODY, **kwargs)
         refreshed = False
         for _ in range(2):  # learn the challenge, then at most one token refresh
             sent = response.request is not None and "Authorization" in response.request.headers
             if response.status_code != 401 or (sent and refreshed) or not self.auth.on_unauthorized(response, scope):
                 break
             refreshed = sent
-            response.close()
-            response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, **kwargs)
+            self.auth.prepare(scope)
+            response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, limit=MAX_BODY, **kwargs)
         return response
 
     def _fail(self, response: requests.Response, path: str, action: str) -> RegistryError:
@@ -93,15 +96,14 @@ class RegistryClient:
     def _read(self, response: requests.Response, path: str, action: str) -> bytes:
         if response.status_code != 200:
             raise self._fail(response, path, action)
-        body = response.content
-        if len(body) > MAX_BODY:
-            raise RegistryError(f"{self.registry}/{path}: answer too large while {action}")
-        return body
+        return response.content  # read whole by the transport, within MAX_BODY
 
     # --- tag lists -----------------------------------------------------------------------------
 
     def list_tags(self, path: str) -> tuple[list[str], int]:
-        """All tags of a repository (unique, sorted), and how many pages were read."""
+        """All tags of a repository (unique, sorted), and how many pages were read: pages of
+        ``PAGE_SIZE`` asked for, ``Link`` followed without a page cap, but never more than
+        ``max_tags`` tags (past it the repository is an error: no choice from a partial list)."""
         url = f"{self.base_url}/v2/{path}/tags/list?n={PAGE_SIZE}"
         seen: set[str] = set()
         tags: set[str] = set()
@@ -109,11 +111,6 @@ class RegistryClient:
         while url:
             if url in seen:
                 raise RegistryError(f"{self.registry}/{path}: tag list pages link back to {url!r}")
-            if pages >= MAX_PAGES:
-                raise RegistryError(
-                    f"{self.registry}/{path}: more than {MAX_PAGES} pages of tags; stopped",
-                    hint="clean up old tags or ask for a larger page size",
-                )
             seen.add(url)
             response = self._request("GET", url, path)
             body = self._read(response, path, "listing tags")
@@ -122,6 +119,12 @@ class RegistryClient:
                 tags.update(parse_tag_page(body))
             except FormatError as error:
                 raise RegistryError(f"{self.registry}/{path}: malformed answer while listing tags: {error}") from None
+            if len(tags) > self.max_tags:
+                raise RegistryError(
+                    f"{self.registry}/{path}: more than {self.max_tags} tags (the --max-tags limit); "
+                    f"stopped after {pages} pages, no tag is chosen from a partial list",
+                    hint="raise --max-tags, or delete old tags in the registry",
+                )
             following = next_page(url, response.headers.get("Link"))
             if following and not same_origin(following, url):
                 raise RegistryError(f"{self.registry}/{path}: tag list links to another host; refused")

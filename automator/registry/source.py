@@ -1,16 +1,22 @@
-"""The registry as a :class:`automator.tagsource.TagSource`: concurrent, cached, per-repo errors."""
+"""The registry as a :class:`automator.tagsource.TagSource`: concurrent, cached, per-repo errors.
+
+Each registry host has its own workers, so a slow registry never delays another. The workers
+are daemon threads and every exchange has a deadline: an interrupted run (SIGINT/SIGTERM)
+abandons the requests in flight (:meth:`RegistryTagSource.cancel`) instead of waiting for them.
+"""
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, as_completed
 from datetime import datetime
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import AutomatorError, ConfigError, RegistryError
+from automator.errors import AutomatorError, RegistryError
 from automator.imageref import split_name
 from automator.model import TagInfo
 from automator.registry.auth import RegistryAuth
@@ -22,14 +28,55 @@ from automator.registry.formats import (
     created_from_config,
     manifest_kind,
     pick_platform,
-    split_platform,
 )
+from automator.registry.settings import DEFAULT_PLATFORM, RegistrySettings
 from automator.registry.transport import RetryPolicy, Transport, is_loopback
 
 log = logging.getLogger("automator.registry")
 
 API_HOSTS = {DOCKER_HUB: "registry-1.docker.io"}
-DEFAULT_PLATFORM = "linux/amd64"
+
+
+class Workers:
+    """A bounded pool of daemon threads: unlike ``ThreadPoolExecutor`` (joined at interpreter
+    exit), an interrupted run exits without waiting for them."""
+
+    def __init__(self, size: int, name: str) -> None:
+        self._size = size
+        self._name = name
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable, *args) -> Future:
+        future: Future = Future()
+        self._queue.put((future, fn, args))
+        with self._lock:
+            if len(self._threads) < self._size:
+                thread = threading.Thread(target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as error:  # handed to whoever waits for the future
+                future.set_exception(error)
+
+    def shutdown(self) -> None:
+        """Let the threads end once the queue is empty (not waited for)."""
+        with self._lock:
+            for _ in self._threads:
+                self._queue.put(None)
+            self._threads.clear()
 
 
 class _Registry:
@@ -37,7 +84,21 @@ class _Registry:
 
     def __init__(self, client: RegistryClient, concurrency: int) -> None:
         self.client = client
-        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"registry-{client.registry}")
+        self.pool = Workers(concurrency, f"registry-{client.registry}")
+
+
+def retry_policy(settings: RegistrySettings) -> RetryPolicy:
+    """Four attempts per request, each one exchange within ``settings.timeout``, all within 3x it."""
+    return RetryPolicy(timeout=settings.timeout, connect_timeout=min(10.0, settings.timeout),
+                       read_timeout=settings.timeout)
+
+
+def _results(futures: Mapping[str, Future], done: Callable[[int], None] | None = None) -> dict[str, object]:
+    """Each future's result, in the order given; ``done(count)`` after each completion."""
+    for count, _ in enumerate(as_completed(futures.values()), 1):
+        if done is not None:
+            done(count)
+    return {key: future.result() for key, future in futures.items()}
 
 
 class RegistryTagSource:
@@ -45,24 +106,26 @@ class RegistryTagSource:
         self,
         ctx: Context,
         *,
+        settings: RegistrySettings | None = None,
         cache: RegistryCache | None = None,
         insecure_registries: Iterable[str] = (),
         platform: str = DEFAULT_PLATFORM,
         concurrency: int = 8,
         transport: Transport | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
-        try:
-            split_platform(platform)
-        except ValueError as error:
-            raise ConfigError(str(error)) from None
-        if concurrency < 1:
-            raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
-        self.platform = platform.lower()
-        self.concurrency = concurrency
+        if settings is None:
+            settings = RegistrySettings(concurrency=concurrency, platform=platform,
+                                        insecure_registries=tuple(insecure_registries))
+        self.settings = settings
+        self.platform = settings.platform
+        self.concurrency = settings.concurrency
         self.cache = cache
-        self.insecure = {h.strip().lower() for h in insecure_registries if h.strip()}
-        self.transport = transport or Transport(proxies=ctx.proxies, pool_size=max(16, concurrency * 2))
+        self.insecure = set(settings.insecure_registries)
+        self.transport = transport or Transport(proxies=ctx.proxies, retry=retry_policy(settings),
+                                                pool_size=max(16, settings.concurrency * 2))
         self.credentials = CredentialStore(ctx)
+        self.progress = progress  # "listing tags: 12/40 repositories, 3 registries"
         self._registries: dict[str, _Registry] = {}
         self._listed: dict[str, Sequence[TagInfo] | AutomatorError] = {}
         self._lock = threading.Lock()
@@ -71,6 +134,15 @@ class RegistryTagSource:
         self._read: dict[tuple[str, str], TagInfo | AutomatorError] = {}  # (repository, tag), per run
         if self.credentials.config_error:
             log.warning("%s", self.credentials.config_error)
+
+    @classmethod
+    def from_settings(cls, ctx: Context, settings: RegistrySettings, *, cache_dir: Path | None = None,
+                      tag_ttl: float | None = None, progress: Callable[[str], None] | None = None) -> RegistryTagSource:
+        """What the command edge builds: ``cache_dir=None`` disables the cache; tag lists stay
+        fresh for ``tag_ttl`` seconds (default ``AUTOMATOR_CACHE_TTL``, else 5 minutes)."""
+        ttl = tag_ttl if tag_ttl is not None else (ctx.cache_ttl if ctx.cache_ttl is not None else DEFAULT_TAG_TTL)
+        cache = RegistryCache(cache_dir, tag_ttl=ttl) if cache_dir is not None else None
+        return cls(ctx, settings=settings, cache=cache, progress=progress)
 
     @classmethod
     def from_options(
@@ -83,14 +155,17 @@ class RegistryTagSource:
         concurrency: int = 8,
         tag_ttl: float | None = None,
         retry: RetryPolicy | None = None,
+        max_tags: int | None = None,
     ) -> RegistryTagSource:
-        """What the CLI builds: ``cache_dir=None`` disables the cache; tag lists stay fresh for
-        ``tag_ttl`` seconds (default ``AUTOMATOR_CACHE_TTL``, else 5 minutes)."""
-        ttl = tag_ttl if tag_ttl is not None else (ctx.cache_ttl if ctx.cache_ttl is not None else DEFAULT_TAG_TTL)
-        cache = RegistryCache(cache_dir, tag_ttl=ttl) if cache_dir is not None else None
-        transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
-        return cls(ctx, cache=cache, insecure_registries=insecure_registries, platform=platform,
-                   concurrency=concurrency, transport=transport)
+        """:meth:`from_settings` from loose options (``retry`` replaces the one the settings imply)."""
+        settings = RegistrySettings(concurrency=concurrency, platform=platform,
+                                    insecure_registries=tuple(insecure_registries),
+                                    **({"timeout": retry.timeout} if retry else {}),
+                                    **({"max_tags": max_tags} if max_tags is not None else {}))
+        source = cls.from_settings(ctx, settings, cache_dir=cache_dir, tag_ttl=tag_ttl)
+        if retry is not None:
+            source.transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
+        return source
 
     # --- registries ----------------------------------------------------------------------------
 
@@ -106,7 +181,8 @@ class RegistryTagSource:
                 scheme = "http" if self._plain_http_allowed(api_host) else "https"
                 auth = RegistryAuth(host, api_host, self.transport, lambda: self.credentials.lookup(host),
                                     self._plain_http_allowed)
-                client = RegistryClient(host, f"{scheme}://{api_host}", auth, self.transport)
+                client = RegistryClient(host, f"{scheme}://{api_host}", auth, self.transport,
+                                        max_tags=self.settings.max_tags)
                 found = self._registries[host] = _Registry(client, self.concurrency)
             return found
 
@@ -116,8 +192,21 @@ class RegistryTagSource:
 
     def close(self) -> None:
         for registry in self._registries.values():
-            registry.pool.shutdown(wait=True)
-        self.transport.session.close()
+            registry.pool.shutdown()
+        if not self.transport.cancelled:  # cancelled: threads may still hold the session
+            self.transport.session.close()
+
+    def cancel(self) -> None:
+        """Abandon the requests in flight and refuse new ones (SIGINT/SIGTERM): their sockets
+        are shut down, so no worker keeps the process waiting for a registry."""
+        self.transport.cancel()
+
+    def _wait(self, futures: Mapping[str, Future], done: Callable[[int], None] | None = None) -> dict[str, object]:
+        try:
+            return _results(futures, done)
+        except BaseException:  # KeyboardInterrupt (SIGINT, or SIGTERM as the CLI maps it)
+            self.cancel()
+            raise
 
     def __enter__(self) -> RegistryTagSource:
         return self
@@ -145,6 +234,7 @@ class RegistryTagSource:
     def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
         """Tags per repository; each distinct repository is listed once per run."""
         futures: dict[str, Future] = {}
+        hosts: set[str] = set()
         for repository in dict.fromkeys(repositories):
             if repository in self._listed:
                 continue
@@ -153,9 +243,16 @@ class RegistryTagSource:
             except AutomatorError as error:
                 self._listed[repository] = error
                 continue
+            hosts.add(host)
             futures[repository] = self._registry(host).pool.submit(self._list_one, repository)
-        for repository, future in futures.items():
-            self._listed[repository] = future.result()
+        progress = self.progress
+        registries = f"{len(hosts)} {'registry' if len(hosts) == 1 else 'registries'}"
+
+        def done(count: int) -> None:
+            if progress is not None:
+                progress(f"listing tags: {count}/{len(futures)} repositories, {registries}")
+
+        self._listed.update(self._wait(futures, done))  # type: ignore[arg-type]
         return {r: self._listed[r] for r in dict.fromkeys(repositories)}
 
     def _metadata_one(self, client: RegistryClient, path: str, tag: str) -> TagInfo | AutomatorError:
@@ -216,8 +313,8 @@ class RegistryTagSource:
         registry = self._registry(host)
         futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t)
                    for t in dict.fromkeys(tags) if (repository, t) not in self._read}
-        for tag, future in futures.items():
-            self._read[(repository, tag)] = future.result()
+        for tag, result in self._wait(futures).items():
+            self._read[(repository, tag)] = result  # type: ignore[assignment]
         return {tag: self._read[(repository, tag)] for tag in dict.fromkeys(tags)}
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:

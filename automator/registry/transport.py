@@ -1,13 +1,20 @@
-"""HTTP for registries: timeouts, retries with backoff and jitter, Retry-After, rate budgets.
+"""HTTP for registries: deadlines, retries with backoff and jitter, Retry-After, rate budgets.
 
 One :class:`Transport` per run, shared by all registries (its session pools connections per
 host). ``trust_env`` is off so that neither ``~/.netrc`` nor stray environment variables steer
 requests; proxies come from :class:`automator.context.Context` instead.
+
+Every attempt is one exchange under a total deadline (``RetryPolicy.timeout``: connect, headers
+and the whole body, see :mod:`automator.registry.exchange`); the attempts of one request stop
+at a budget of ``budget_factor`` x the timeout. A host that gave no answer at all within that
+budget is not asked again in the same run: later requests to it fail at once, so one dead
+registry costs one budget, not one per repository.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
 import ipaddress
 import logging
 import random
@@ -17,16 +24,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3.exceptions
 
 from automator.errors import RegistryError, scrub
+from automator.registry.exchange import BodyError, Exchange, Watchdog, WatchedAdapter, read_body
 
 log = logging.getLogger("automator.registry")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+MAX_BODY = 4 * 1024 * 1024
 _RATELIMIT = re.compile(r"\s*(\d+)")
 
 
@@ -35,8 +46,14 @@ class RetryPolicy:
     attempts: int = 4
     backoff: float = 0.5  # first wait, doubled each time, with full jitter
     max_wait: float = 30.0  # Retry-After above this gives up instead of sleeping
-    connect_timeout: float = 10.0
+    connect_timeout: float = 10.0  # caps of one socket connect / read, within the deadline
     read_timeout: float = 30.0
+    timeout: float = 30.0  # total deadline of one exchange: connect, headers and whole body
+    budget_factor: float = 3.0  # the attempts of one request stop at this x timeout
+
+    @property
+    def budget(self) -> float:
+        return self.budget_factor * self.timeout
 
 
 def is_loopback(host: str) -> bool:
@@ -81,6 +98,66 @@ def parse_ratelimit_remaining(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+class NoAnswer(Exception):
+    """One attempt without a usable answer. ``kind``: ``deadline``, ``connect`` (no connection),
+    ``timeout`` (a read stalled), ``closed`` (closed before the answer was complete),
+    ``cut-off`` (body shorter than announced) or ``too-large``."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+UNREACHABLE = frozenset({"deadline", "connect"})  # the host gave no answer at all
+
+
+def _cause_chain(error: BaseException) -> list[BaseException]:
+    """The error, the errors it wraps (``args``, ``reason``) and its causes."""
+    seen: list[BaseException] = []
+    todo: list[object] = [error]
+    while todo:
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
+    return seen
+
+
+def classify(error: requests.RequestException, exchange: Exchange, timeout: float) -> NoAnswer:
+    """What an exception of ``requests`` means, in words a user can act on."""
+    if exchange.expired or (isinstance(error, requests.Timeout) and exchange.remaining() <= 0.05):
+        return NoAnswer("deadline", f"no complete answer within the {timeout:g} s deadline")
+    chain = _cause_chain(error)
+    if isinstance(error, requests.ConnectTimeout):
+        return NoAnswer("connect", "connection timed out")
+    if isinstance(error, requests.Timeout):
+        return NoAnswer("timeout", "timed out waiting for data")
+    if isinstance(error, requests.exceptions.SSLError):
+        return NoAnswer("connect", "TLS handshake failed")
+    for cause in chain:
+        if isinstance(cause, ConnectionRefusedError):
+            return NoAnswer("connect", "connection failed (connection refused)")
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return NoAnswer("connect", "connection failed (no connection)")
+        if isinstance(cause, http.client.RemoteDisconnected):
+            return NoAnswer("closed", "the connection closed without an answer")
+        if isinstance(cause, http.client.BadStatusLine):
+            line = str(cause)[:40]
+            return NoAnswer("closed", f"the connection closed in the middle of the status line ({line})")
+        if isinstance(cause, ConnectionResetError):
+            return NoAnswer("closed", "the connection was reset before a complete answer")
+    if isinstance(error, requests.ConnectionError):
+        return NoAnswer("connect", f"connection failed ({type(error).__name__})")
+    return NoAnswer("connect", f"request failed ({type(error).__name__})")
+
+
+def _close_delimited(response: requests.Response) -> bool:
+    headers = response.headers
+    return "Content-Length" not in headers and "chunked" not in headers.get("Transfer-Encoding", "").lower()
+
+
 class Transport:
     def __init__(
         self,
@@ -88,22 +165,38 @@ class Transport:
         proxies: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         rate_limit_reserve: int = 5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         pool_size: int = 16,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.rate_limit_reserve = rate_limit_reserve
-        self._sleep = sleep
+        self.watchdog = Watchdog(clock)
+        self._sleep = sleep or self.watchdog.cancelled.wait  # a cancelled run does not sleep on
+        self._clock = clock
         self._proxies = dict(proxies or {})
         self._exhausted: dict[str, int] = {}
+        self._down: dict[str, str] = {}
         self._lock = threading.Lock()
         self.requests_sent = 0
         self.session = requests.Session()
         self.session.trust_env = False  # no ~/.netrc, no environment: Context decides
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "deployment-automator"
+
+    # --- cancellation --------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        return self.watchdog.cancelled.is_set()
+
+    def cancel(self) -> None:
+        """Abandon every exchange in flight (their sockets are shut down) and refuse new ones."""
+        self.watchdog.cancel()
+
+    # --- per host state ------------------------------------------------------------------------
 
     def _proxies_for(self, host: str) -> dict[str, str]:
         if not self._proxies or bypasses_proxy(host, self._proxies.get("no", "")):
@@ -115,14 +208,20 @@ class Transport:
                 chosen[scheme] = value
         return chosen
 
-    def _check_budget(self, host: str, label: str) -> None:
+    def _check_host(self, host: str, label: str) -> None:
+        if self.cancelled:
+            raise RegistryError(f"{label}: abandoned (interrupted)")
         with self._lock:
             remaining = self._exhausted.get(host)
+            down = self._down.get(host)
         if remaining is not None:
             raise RegistryError(
                 f"{label}: stopped before exhausting the rate limit of {host}: {remaining} requests left",
                 hint="run again later, log in for a higher limit, or keep the cache between runs",
             )
+        if down is not None:
+            raise RegistryError(f"{label}: not asked: {host} gave no answer earlier in this run ({down})",
+                                hint=self._unreachable_hint())
 
     def _note_budget(self, host: str, response: requests.Response) -> None:
         remaining = parse_ratelimit_remaining(response.headers.get("ratelimit-remaining"))
@@ -130,45 +229,128 @@ class Transport:
             with self._lock:
                 self._exhausted[host] = remaining
 
-    def send(self, method: str, url: str, *, auth=None, what: str = "", **kwargs) -> requests.Response:
-        """One logical request: retried on connection errors, 429 and 5xx; never raises
-        ``requests`` exceptions (they become :class:`RegistryError` naming ``what``)."""
+    def _unreachable_hint(self) -> str:
+        return (f"check the registry address, the network and any proxy settings; a registry that is "
+                f"only slow needs a longer --registry-timeout (now {self.retry.timeout:g} s)")
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def send(self, method: str, url: str, *, auth=None, what: str = "", limit: int = MAX_BODY,
+             **kwargs) -> requests.Response:
+        """One logical request, its body read whole (at most ``limit`` bytes): retried on
+        connection errors, 429 and 5xx within the retry budget; never raises ``requests``
+        exceptions (they become :class:`RegistryError` naming ``what``)."""
         host = urlsplit(url).netloc.lower()
-        hostname = urlsplit(url).hostname or host
-        kwargs.setdefault("timeout", (self.retry.connect_timeout, self.retry.read_timeout))
-        kwargs.setdefault("allow_redirects", True)
         label = what or host
-        for attempt in range(1, self.retry.attempts + 1):
-            self._check_budget(host, label)
-            started = time.monotonic()
+        follow = kwargs.pop("allow_redirects", True)
+        retry = self.retry
+        started = self._clock()
+        budget_end = started + retry.budget
+        for attempt in range(1, retry.attempts + 1):
+            self._check_host(host, label)
             with self._lock:
                 self.requests_sent += 1
+            begun = self._clock()
+            exchange = Exchange(min(begun + retry.timeout, budget_end), self._clock)
             try:
-                response = self.session.request(
-                    method, url, auth=auth, proxies=self._proxies_for(hostname), **kwargs
-                )
-            except requests.RequestException as error:
-                kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
-                log.debug("%s %s -> %s (attempt %d)", method, scrub(url), kind, attempt)
-                if attempt == self.retry.attempts:
-                    raise RegistryError(
-                        f"{label}: {kind} after {attempt} attempts ({type(error).__name__})",
-                        hint="check the registry address, the network and any proxy settings",
-                    ) from None
-                self._sleep(self._backoff(attempt))
+                response = self._exchange(method, url, exchange, auth, follow, limit, kwargs)
+            except NoAnswer as failure:
+                log.debug("%s %s -> %s (attempt %d)", method, scrub(url), failure.message, attempt)
+                wait = self._backoff(attempt)
+                if (attempt == retry.attempts or failure.kind == "too-large" or self.cancelled
+                        or self._clock() + wait >= budget_end):
+                    raise self._gave_up(failure, label, host, attempt, started) from None
+                self._sleep(wait)
                 continue
-            elapsed = (time.monotonic() - started) * 1000
+            elapsed = (self._clock() - begun) * 1000
             log.debug("%s %s -> %d (%.0f ms)", method, scrub(url), response.status_code, elapsed)
             self._note_budget(host, response)
-            if response.status_code not in RETRY_STATUSES or attempt == self.retry.attempts:
+            if response.status_code not in RETRY_STATUSES or attempt == retry.attempts:
                 return response
             wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > self.retry.max_wait:
+            if wait is not None and wait > retry.max_wait:
                 return response  # caller reports it; we do not sleep for minutes
-            response.close()
-            self._sleep(self._backoff(attempt) if wait is None else wait)
+            wait = self._backoff(attempt) if wait is None else wait
+            if self._clock() + wait >= budget_end:
+                return response  # the budget is spent: the caller reports the last status
+            self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _gave_up(self, failure: NoAnswer, label: str, host: str, attempts: int, started: float) -> RegistryError:
+        if self.cancelled:
+            return RegistryError(f"{label}: abandoned (interrupted)")
+        spent = self._clock() - started
+        tries = f"{attempts} attempt{'s' if attempts > 1 else ''} in {spent:.1f} s"
+        if failure.kind in UNREACHABLE:
+            with self._lock:
+                self._down.setdefault(host, failure.message)
+        if failure.kind == "deadline":
+            return RegistryError(
+                f"{label}: no complete answer from {host} within the {self.retry.timeout:g} s deadline ({tries})",
+                hint=self._unreachable_hint(),
+            )
+        if failure.kind == "connect":
+            what = failure.message.removeprefix("connection failed").strip(" ()")
+            return RegistryError(f"{label}: connection failed after {attempts} attempts ({what})",
+                                 hint=self._unreachable_hint())
+        if failure.kind == "too-large":
+            return RegistryError(f"{label}: {failure.message}",
+                                 hint="the registry sent far more than such an answer needs; report it to its operators")
+        return RegistryError(f"{label}: {failure.message} ({tries})",
+                             hint="the registry or a proxy in between breaks connections; try again later")
+
+    def _exchange(self, method: str, url: str, exchange: Exchange, auth, follow: bool, limit: int,
+                  kwargs: dict) -> requests.Response:
+        """One attempt: the request, redirects followed by hand (credentials only to the same
+        origin), and the whole body, all before ``exchange.deadline``."""
+        with self.watchdog.watch(exchange):
+            for hop in range(MAX_REDIRECTS + 1):
+                remaining = exchange.remaining()
+                if remaining <= 0 or exchange.expired:
+                    raise NoAnswer("deadline", f"no complete answer within the {self.retry.timeout:g} s deadline")
+                timeout = (min(self.retry.connect_timeout, remaining), min(self.retry.read_timeout, remaining))
+                hostname = urlsplit(url).hostname or ""
+                try:
+                    response = self.session.request(method, url, auth=auth, proxies=self._proxies_for(hostname),
+                                                    timeout=timeout, stream=True, allow_redirects=False, **kwargs)
+                except requests.RequestException as error:
+                    raise classify(error, exchange, self.retry.timeout) from None
+                location = response.headers.get("Location")
+                if follow and response.status_code in REDIRECTS and location and hop < MAX_REDIRECTS:
+                    response.close()  # a redirect's body is never read
+                    following = urljoin(url, location)
+                    if _origin(following) != _origin(url):
+                        auth = None  # credentials stay with the origin they are for
+                    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                        method = "GET"
+                        kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json")}
+                    kwargs = {k: v for k, v in kwargs.items() if k != "params"}  # in the Location already
+                    url = following
+                    continue
+                return self._read(response, method, exchange, limit)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, response: requests.Response, method: str, exchange: Exchange, limit: int) -> requests.Response:
+        try:
+            body = read_body(response, limit, exchange)
+        except BodyError as error:
+            response.raw.close()
+            if error.kind == "deadline":
+                raise NoAnswer("deadline", f"no complete answer within the {self.retry.timeout:g} s deadline") from None
+            raise NoAnswer(error.kind, error.message) from None
+        response._content = body
+        response._content_consumed = True
+        response.close()  # back to the pool
+        if method != "HEAD" and response.status_code == 200 and not body and _close_delimited(response):
+            shown = "the status line" if not response.headers else f"{len(response.headers)} header(s)"
+            raise NoAnswer("closed", f"the connection closed after {shown}, before the answer was complete")
+        return response
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.retry.max_wait, self.retry.backoff * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
