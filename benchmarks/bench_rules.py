@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from automator.manifest.locate import resolve  # noqa: E402
+from automator.manifest.locators import resolve  # noqa: E402
 from automator.plan import build_policies, plan_updates  # noqa: E402
 from automator.rules import RulesRuntime, parse_rules  # noqa: E402
 from automator.run import locate_tree  # noqa: E402

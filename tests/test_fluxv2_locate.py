@@ -4,8 +4,7 @@ import pytest
 
 from automator.manifest.fluxv2.locate import bind_catalog
 from automator.manifest.fluxv2.tree import catalog_of
-from automator.manifest.locate import locate_text
-from automator.manifest.locators import LOCATORS
+from automator.manifest.locators import LOCATORS, locate_text
 
 POLICIES = """\
 apiVersion: image.toolkit.fluxcd.io/v1beta2

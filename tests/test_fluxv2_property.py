@@ -8,8 +8,7 @@ from ruamel.yaml import YAML
 
 from automator.manifest.fluxv2.locate import bind_catalog
 from automator.manifest.fluxv2.tree import catalog_of
-from automator.manifest.locate import locate_text
-from automator.manifest.locators import LOCATORS
+from automator.manifest.locators import LOCATORS, locate_text
 from automator.manifest.patch import patch_text
 from automator.model import Update
 from automator.plan import new_text

@@ -8,7 +8,7 @@ import pytest
 
 from automator.errors import ManifestError
 from automator.manifest import yamldoc
-from automator.manifest.locate import locate_text
+from automator.manifest.locators import locate_text
 from automator.model import PolicySpec
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from automator.errors import ManifestError
-from automator.manifest.locate import locate_text
+from automator.manifest.locators import locate_text
 from automator.manifest.patch import Edit, apply_edits, edits_for, patch_text, render, verify_edits
 from automator.model import Span, Update
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from automator.manifest.locate import locate_text
+from automator.manifest.locators import locate_text
 from automator.manifest.patch import patch_text
 from automator.model import TagInfo
 from automator.plan import build_policies, plan_updates

@@ -7,7 +7,9 @@ some dialect needs in order to decide policies (for example Flux v2 ``ImagePolic
 objects); a locator that needs them also has ``resolve(uses, facts)``, called once after the
 whole tree was located, which returns the final uses and problems for the uses it produced.
 
-Adding a dialect is one entry in :data:`automator.manifest.locators.LOCATORS`.
+Adding a dialect is one entry in :data:`automator.manifest.locators.LOCATORS`. This module
+never imports that table (the table depends on the locators, the locators on :class:`Locator`):
+callers pass the locators, or use the conveniences in :mod:`automator.manifest.locators`.
 """
 
 from __future__ import annotations
@@ -160,10 +162,10 @@ def _sops_line(parsed: Parsed) -> int | None:
     return None
 
 
-def locate_text(file: str, text: str, locators: Mapping[str, Locator] | None = None) -> Located:
-    """Find every automated field in one file's text. Never raises for bad input."""
-    if locators is None:
-        from automator.manifest.locators import LOCATORS as locators
+def locate_text(file: str, text: str, locators: Mapping[str, Locator]) -> Located:
+    """Find every automated field in one file's text. Never raises for bad input.
+
+    ``automator.manifest.locators.locate_text`` is the same with the table of dialects as default."""
     return locate_parsed(file, parse_text(text, locators))
 
 
@@ -231,10 +233,8 @@ def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
     return kept
 
 
-def resolve(located: Sequence[Located], locators: Mapping[str, Locator] | None = None) -> tuple[list[ImageUse], list[Problem]]:
+def resolve(located: Sequence[Located], locators: Mapping[str, Locator]) -> tuple[list[ImageUse], list[Problem]]:
     """Give resolving locators the facts of the whole tree; return all uses and problems."""
-    if locators is None:
-        from automator.manifest.locators import LOCATORS as locators
     uses = [u for item in located for u in item.uses]
     problems = [p for item in located for p in item.problems]
     facts = [f for item in located for f in item.facts]
