@@ -1,8 +1,12 @@
 """Command-line entry point: one table of subcommands, one error handler.
 
-Each subcommand lives in ``automator/commands/<name>.py`` and exposes
-``add_arguments(parser)`` and ``run(args, ctx) -> int``. Only the module of the command being
+Each subcommand lives in ``automator/commands/<name>.py`` and exposes ``OPTIONS`` (its option
+groups, see :mod:`automator.commands.options`) and ``run(settings, ctx) -> int``. The arguments
+are parsed here and turned into frozen settings values once, validated, before the command
+runs; nothing below ``automator/commands/`` sees them. Only the module of the command being
 run is imported, so ``automator select`` never pays for the git or forge libraries.
+
+A new command is one module in ``automator/commands/`` and one row in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import traceback
 from collections.abc import Sequence
 
 from automator import __version__
+from automator.commands.options import OptionGroup, add_groups, build_settings
+from automator.commands.options import logging as logging_options
 from automator.context import Context
 from automator.errors import AutomatorError, ExitCode, scrub
+from automator.log import LogSettings
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "update": ("automator.commands.update", "patch the manifests in place (or show the diff with --dry-run)"),
     "run": ("automator.commands.run", "update, commit and push (or open a pull/merge request)"),
     "explain": ("automator.commands.explain", "say for every automated image why it moves or stays"),
+    "health": ("automator.commands.health", "exit 0 when the health file of a scheduled run is fresh (a liveness probe)"),
 }
 
 DESCRIPTION = """\
@@ -39,14 +47,6 @@ exit codes: 0 done (with or without updates), 1 some file/image/registry failed 
 done) or no tag qualified, 2 invalid arguments/policy/configuration, 3 write-back failed,
 70 internal error (a bug; reported with a scrubbed traceback), 130 interrupted.
 """
-
-
-def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("logging")
-    group.add_argument("-v", "--verbose", action="count", default=0, help="more log lines (repeat for debug)")
-    group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
-    return common
 
 
 class _SubcommandParser(argparse.ArgumentParser):
@@ -85,7 +85,6 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubcommandParser)
     chosen = _command_named_in(argv)
-    common = _common_options()
     for name, (module_name, help_text) in COMMANDS.items():
         if name != chosen:
             subparsers.add_parser(name, help=help_text)
@@ -97,17 +96,22 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             description=getattr(module, "DESCRIPTION", help_text),
             epilog=getattr(module, "EPILOG", None),
             formatter_class=argparse.RawDescriptionHelpFormatter,
-            parents=[common],
         )
-        module.add_arguments(sub)
-        sub.set_defaults(handler=module.run)
+        groups = option_groups(module)
+        add_groups(sub, groups)
+        sub.set_defaults(handler=module.run, option_groups=groups)
     return parser
 
 
-def configure_logging(verbose: int, quiet: bool) -> None:
+def option_groups(module: object) -> tuple[OptionGroup, ...]:
+    """The option groups of a command: logging (every command has it), then the command's own."""
+    return (logging_options.GROUP, *getattr(module, "OPTIONS", ()))
+
+
+def configure_logging(settings: LogSettings) -> None:
     from automator.log import configure
 
-    configure(verbose, quiet)
+    configure(settings.verbose, settings.quiet)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -133,10 +137,11 @@ def _main(argv: list[str]) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr if args.command is None and argv else sys.stdout)
         return ExitCode.USAGE if argv else ExitCode.OK
-    configure_logging(args.verbose, args.quiet)
     ctx = Context.from_environ()
     try:
-        return int(args.handler(args, ctx))
+        settings = build_settings(args.option_groups, args, ctx)
+        configure_logging(settings.log)
+        return int(args.handler(settings, ctx))
     except AutomatorError as error:
         print(f"automator {args.command}: error: {error}", file=sys.stderr)
         return int(error.exit_code)

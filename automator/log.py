@@ -15,12 +15,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TextIO
 
 from automator.errors import scrub
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """``-v`` (repeatable) and ``-q`` of every command."""
+
+    verbose: int = 0
+    quiet: bool = False
 
 
 class OneLineFormatter(logging.Formatter):

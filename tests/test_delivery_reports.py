@@ -211,18 +211,21 @@ def test_write_dotenv_replaces_the_file(tmp_path):
 
 
 def report_args(*argv: str):
+    """The report settings that these command-line arguments give (as ``automator scan`` builds them)."""
     import argparse
 
-    from automator.commands.options import add_report_options
+    from automator.commands.options import reports
+    from automator.context import Context
 
+    group = reports.group()
     parser = argparse.ArgumentParser()
-    add_report_options(parser)
-    return parser.parse_args(argv)
+    group.add_arguments(parser)
+    return group.settings(parser.parse_args(argv), Context.from_environ({}))
 
 
 def test_report_options_write_markdown_and_dotenv_files(tmp_path):
-    from automator.commands.options import write_reports
     from automator.context import Context
+    from automator.report.publish import write_reports
 
     args = report_args("--markdown", str(tmp_path / "r.md"), "--dotenv", str(tmp_path / "a.env"))
     write_reports(args, Context.from_environ({}), PLAN, Change(commit="c0ffee"))
@@ -232,8 +235,8 @@ def test_report_options_write_markdown_and_dotenv_files(tmp_path):
 
 
 def test_markdown_dash_goes_to_stdout_and_nothing_is_published_outside_github(capsys):
-    from automator.commands.options import write_reports
     from automator.context import Context
+    from automator.report.publish import write_reports
 
     write_reports(report_args("--markdown", "-"), Context.from_environ({"GITLAB_CI": "true"}), PLAN)
     out = capsys.readouterr().out
@@ -241,8 +244,8 @@ def test_markdown_dash_goes_to_stdout_and_nothing_is_published_outside_github(ca
 
 
 def test_with_json_the_workflow_commands_move_to_stderr(capsys, tmp_path):
-    from automator.commands.options import write_reports
     from automator.context import Context
+    from automator.report.publish import write_reports
 
     ctx = Context.from_environ({"GITHUB_ACTIONS": "true"})
     write_reports(report_args("--json"), ctx, PLAN)

@@ -75,20 +75,19 @@ def test_updates_that_no_longer_apply_push_nothing_and_leave_no_worktree(env):
 
 def test_clone_mode_branches_push_with_the_credentials_of_the_clone(env, tmp_path):
     """``--repo URL --pr``: the clone authenticates through its environment, and so must the branch writer."""
-    import argparse
-
     from git_http_server import GitHTTPServer
 
     from automator.context import Context
-    from automator.forge.options import branch_writer
+    from automator.forge.settings import PullRequestSettings
     from automator.git.clone import cloned
+    from automator.git.writer import WriteOptions
+    from automator.writeback.pull_requests import branch_writer
 
     token = "tok-" + "5" * 20
-    args = argparse.Namespace(no_push=False, remote=None, branch=None, pr_base=None)
     with GitHTTPServer(env.bare.parent, "x-access-token", token) as server:
         ctx = Context({"GIT_TOKEN": token})
         with cloned(f"{server.url}/{env.bare.name}", None, ctx) as ws:
-            pusher = branch_writer(args, ctx, ws)
+            pusher = branch_writer(PullRequestSettings(enabled=True), WriteOptions(), ctx, ws)
             plan = plan_for(ws.root, tags(podinfo="6.5.1"))
             sha = pusher.push(BRANCH, plan.updates, "podinfo 6.5.1", expected=None, may_overwrite=True)
 

@@ -1,26 +1,21 @@
-"""What ``scan`` and ``update`` share: the PATH argument and building the plan."""
+"""What ``scan``, ``update`` and ``explain`` share: their option groups and building the plan."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from automator.commands.options import (
-    add_rules_options,
-    add_source_options,
-    planning_progress,
-    rules_from_args,
-    tag_source_from_args,
-)
+from automator.commands.options import paths, rules, source
 from automator.context import Context
 from automator.errors import UsageError
+from automator.log import progress
 from automator.model import Plan
+from automator.rules.runtime import RulesRuntime
+from automator.rules.settings import load_rules
+from automator.settings import Settings
+from automator.tagsource import open_tag_source
 
-
-def add_path_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", type=Path, help="a directory of manifests or one manifest file")
-    add_source_options(parser)
-    add_rules_options(parser)
+# PATH, where tags come from, the rules
+PLAN_OPTIONS = (paths.GROUP, source.GROUP, rules.GROUP)
 
 
 def root_of(path: Path) -> Path:
@@ -28,20 +23,20 @@ def root_of(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def plan_for(args: argparse.Namespace, ctx: Context) -> tuple[Path, Plan]:
-    root, plan, _rules = plan_with_rules(args, ctx)
+def plan_for(settings: Settings, ctx: Context) -> tuple[Path, Plan]:
+    root, plan, _rules = plan_with_rules(settings, ctx)
     return root, plan
 
 
-def plan_with_rules(args: argparse.Namespace, ctx: Context):
+def plan_with_rules(settings: Settings, ctx: Context) -> tuple[Path, Plan, RulesRuntime]:
     """The plan for PATH and the rules runtime that made it (its decisions explain it)."""
-    path: Path = args.path
+    path: Path = settings.path
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    source = tag_source_from_args(args, ctx)
+    tag_source = open_tag_source(settings.source, ctx)
     root = root_of(path)
     from automator.run import make_plan
 
-    rules = rules_from_args(args, ctx, root, path)
-    with planning_progress(args, ctx) as progress:
-        return root, make_plan(root, source, scan_path=path, rules=rules, progress=progress), rules
+    runtime = load_rules(settings.rules, root, path)
+    with progress(ci=ctx.ci, quiet=settings.log.quiet) as report_progress:
+        return root, make_plan(root, tag_source, scan_path=path, rules=runtime, progress=report_progress), runtime

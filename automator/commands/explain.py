@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 
-from automator.commands._manifests import plan_with_rules
-from automator.commands.options import add_rules_options, add_source_options
+from automator.commands._manifests import PLAN_OPTIONS, plan_with_rules
+from automator.commands.options import reports
 from automator.context import Context
 from automator.errors import ExitCode
 from automator.report import text as text_report
+from automator.settings import Settings
 
 DESCRIPTION = """\
 Say for every automated image under PATH why it moves or stays: the policy, how many tags
@@ -34,19 +33,15 @@ arguments or rules.
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", type=Path, help="a directory of manifests or one manifest file")
-    add_source_options(parser)
-    add_rules_options(parser)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+OPTIONS = (*PLAN_OPTIONS, reports.group(json_help="print JSON instead of text", files=False))
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(settings: Settings, ctx: Context) -> int:
     from automator.rules.explain import explanations, render_text
 
-    root, plan, rules = plan_with_rules(args, ctx)
+    root, plan, rules = plan_with_rules(settings, ctx)
     entries = explanations(plan, rules.decisions, lambda update: rules.write_settings(root, update).mode)
-    if args.json:
+    if settings.report.json:
         errors = [{"file": p.file, "image": p.image, "message": p.message} for p in plan.problems]
         sys.stdout.write(json.dumps({"images": entries, "errors": errors}, indent=2, ensure_ascii=False) + "\n")
     else:

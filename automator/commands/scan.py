@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from automator.commands._manifests import add_path_arguments, plan_for
-from automator.commands.options import add_report_options, write_reports
+from automator.commands._manifests import PLAN_OPTIONS, plan_for
+from automator.commands.options import reports
 from automator.context import Context
 from automator.errors import ExitCode
 from automator.report import json as json_report
 from automator.report import text as text_report
+from automator.report.publish import write_reports
+from automator.settings import Settings
 
 DESCRIPTION = """\
 Report which automated images would change, and to what, without changing anything.
@@ -35,16 +36,13 @@ be processed (the rest was), 2 invalid arguments or configuration.
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_path_arguments(parser)
-    add_report_options(parser, json_flag=False)
-    parser.add_argument("--json", action="store_true", help="print the JSON report instead of a table")
+OPTIONS = (*PLAN_OPTIONS, reports.group(json_help="print the JSON report instead of a table"))
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    root, plan = plan_for(args, ctx)
-    write_reports(args, ctx, plan, root=root)
-    if args.json:
+def run(settings: Settings, ctx: Context) -> int:
+    root, plan = plan_for(settings, ctx)
+    write_reports(settings.report, ctx, plan, root=root)
+    if settings.report.json:
         sys.stdout.write(json_report.render(plan))
         sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"]))
     else:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from automator.commands.options import OptionGroup
 from automator.context import Context
 from automator.errors import ExitCode, UsageError
 from automator.model import PolicySpec, TagInfo
 from automator.policy import make_policy
 from automator.policy.buildtime import parse_rfc3339
+from automator.settings import Settings
 
 DESCRIPTION = """\
 Choose a tag from a list of tags by policy and print it alone on stdout.
@@ -79,23 +82,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    policy = make_policy(PolicySpec(args.policy, filter=args.filter, extract=args.extract))
-    if args.tags:
-        tags = [TagInfo(tag) for tag in args.tags]
+@dataclass(frozen=True)
+class SelectSettings:
+    policy: PolicySpec
+    tags: tuple[str, ...] = ()
+    current: str | None = None
+    explain: bool = False
+
+
+def settings(args: argparse.Namespace, ctx: Context) -> SelectSettings:
+    return SelectSettings(
+        PolicySpec(args.policy, filter=args.filter, extract=args.extract),
+        tuple(args.tags),
+        current=args.current,
+        explain=args.explain,
+    )
+
+
+OPTIONS = (OptionGroup("select", add_arguments, settings),)
+
+
+def run(settings: Settings, ctx: Context) -> int:
+    wanted = settings.select
+    policy = make_policy(wanted.policy)
+    if wanted.tags:
+        tags = [TagInfo(tag) for tag in wanted.tags]
     else:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("no tags given: pass TAG arguments or pipe tags on stdin, one per line")
         tags = read_tag_lines(sys.stdin)
-    selection = policy.select(tags, current=args.current)
-    if args.explain:
+    selection = policy.select(tags, current=wanted.current)
+    if wanted.explain:
         print(selection.reason, file=sys.stderr)
         for tag, why in selection.excluded[:20]:
             print(f"  excluded {tag}: {why}", file=sys.stderr)
         if selection.excluded_count > 20:
             print(f"  ... and {selection.excluded_count - 20} more excluded", file=sys.stderr)
     if selection.chosen is None:
-        if not args.explain:
+        if not wanted.explain:
             print(f"automator select: {selection.reason}", file=sys.stderr)
         return int(ExitCode.PARTIAL)
     print(selection.chosen)

@@ -6,12 +6,14 @@ import argparse
 import difflib
 import sys
 
-from automator.commands._manifests import add_path_arguments, plan_for
-from automator.commands.options import add_report_options, write_reports
+from automator.commands._manifests import PLAN_OPTIONS, plan_for
+from automator.commands.options import OptionGroup, reports
 from automator.context import Context
 from automator.errors import ExitCode
 from automator.model import Problem
 from automator.report import text as text_report
+from automator.report.publish import write_reports
+from automator.settings import Settings
 
 DESCRIPTION = """\
 Patch the manifests under PATH so every automated image runs the tag its policy chooses.
@@ -34,18 +36,23 @@ be processed (the rest was done), 2 invalid arguments or configuration.
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_path_arguments(parser)
-    add_report_options(parser, json_flag=False)
+def add_dry_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def dry_run(args: argparse.Namespace, ctx: Context) -> bool:
+    return args.dry_run
+
+
+OPTIONS = (*PLAN_OPTIONS, reports.group(json_help=None), OptionGroup("dry_run", add_dry_run, dry_run))
+
+
+def run(settings: Settings, ctx: Context) -> int:
     from automator.run import patched_files, write_plan
 
-    root, plan = plan_for(args, ctx)
+    root, plan = plan_for(settings, ctx)
     failed: list[Problem] = []
-    if args.dry_run:
+    if settings.dry_run:
         for item in patched_files(root, plan):
             if isinstance(item, Problem):
                 failed.append(item)
@@ -63,6 +70,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
         if not plan.updates:
             sys.stdout.write(text_report.table(plan))
-    write_reports(args, ctx, plan, root=root)
+    write_reports(settings.report, ctx, plan, root=root)
     sys.stderr.write(text_report.problems([*plan.problems, *failed]))
     return int(ExitCode.PARTIAL if plan.errors or failed else ExitCode.OK)

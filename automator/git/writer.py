@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,10 @@ class _Run:
                 hint="an untracked file of the checkout is in the way of the remote's; move or delete it and run again",
             )
 
-    def execute(self, replan: Replan, apply: Apply) -> WriteResult:
-        plan = replan()
+    def execute(self, replan: Replan, apply: Apply, plan: Plan | None = None) -> WriteResult:
+        """Commit ``plan`` (made on the synced checkout; default ``replan()``) and push it;
+        ``replan()`` again whenever a conflict dropped the commit."""
+        plan = replan() if plan is None else plan
         while True:
             if not plan.updates:
                 return WriteResult(plan, replans=self.replans)
@@ -169,6 +172,21 @@ def write_updates(
     workspace: Workspace | None = None,
 ) -> WriteResult:
     """Apply, commit once and push (see the module docstring). ``path`` is the scanned path."""
+    with commit_session(path, options, ctx=ctx, workspace=workspace) as session:
+        return session.execute(replan, apply)
+
+
+@contextmanager
+def commit_session(
+    path: Path,
+    options: WriteOptions = WriteOptions(),
+    *,
+    ctx: Context | None = None,
+    workspace: Workspace | None = None,
+) -> Iterator[_Run]:
+    """The checkout locked, recovered, checked for uncommitted changes and moved to the fresh
+    head of the target: plan inside, then ``session.execute(replan, apply, plan)``. Any error
+    inside undoes the run's commit and restores the checkout."""
     ctx = ctx or Context()
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
@@ -188,13 +206,12 @@ def write_updates(
                 head = sync(ws, target)
                 if target.detached and head is not None:
                     ws.git("checkout", "--quiet", "--detach", head)
-            result = run.execute(replan, apply)
+            yield run
         except BaseException:
             keep_marker = not run.undo()
             raise
         if target.detached:
             ws.git("checkout", "--quiet", "--force", target.original)
-        return result
     finally:
         if not keep_marker:
             ws.clear_state()

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from automator.model import Plan, PolicySpec, Problem
+from automator.result import Committed, Preview, PullRequests, RunResult
+
+if TYPE_CHECKING:
+    from automator.forge.ensure import Outcome as RequestOutcome
 
 
 def policy_text(spec: PolicySpec) -> str:
@@ -45,3 +50,54 @@ def plan_dict(plan: Plan, extra_errors: Sequence[Problem] = ()) -> dict:
 
 def render(plan: Plan, extra_errors: Sequence[Problem] = ()) -> str:
     return json.dumps(plan_dict(plan, extra_errors), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- the result of a run ----------------------------------------------------------------------
+
+
+def request_dict(request: RequestOutcome) -> dict[str, Any]:
+    return {
+        "action": request.action,
+        "branch": request.branch,
+        "number": request.pr.number if request.pr else None,
+        "url": request.pr.url if request.pr else None,
+        "commit": request.commit,
+        "warnings": list(request.warnings),
+        "error": request.error,
+    }
+
+
+def preview_fields(outcome: Preview) -> dict[str, Any]:
+    return {"dry_run": True, "message": outcome.message}
+
+
+def committed_fields(outcome: Committed) -> dict[str, Any]:
+    change = outcome.change
+    return {
+        "commit": change.commit if change else None,
+        "branch": change.branch if change else None,
+        "pushed": outcome.pushed,
+        "attempts": change.attempts if change else 0,
+        "replans": outcome.replans,
+        "files": list(outcome.files),
+    }
+
+
+def pull_requests_fields(outcome: PullRequests) -> dict[str, Any]:
+    return {"pull_requests": [request_dict(r) for r in outcome.requests]}
+
+
+FIELDS = {Preview: preview_fields, Committed: committed_fields, PullRequests: pull_requests_fields}
+
+
+def result_document(result: RunResult) -> dict[str, Any]:
+    """The JSON report of ``automator run``: the updates written (committed, in pull requests or
+    previewed), the errors, and each write strategy's fields."""
+    document = plan_dict(Plan(result.written, result.problems))
+    for outcome in result.outcomes:
+        document.update(FIELDS[type(outcome)](outcome))
+    return document
+
+
+def render_result(result: RunResult) -> str:
+    return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"

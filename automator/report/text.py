@@ -1,11 +1,13 @@
-"""Plain-text renderings for terminals: the update table and problem lines."""
+"""Plain-text renderings for terminals: the update table, problem lines and a run's result."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from automator.errors import scrub
 from automator.model import Plan, Problem
 from automator.report.json import policy_text
+from automator.result import Committed, Preview, PullRequests, RunResult
 
 HEADER = ("FILE", "IMAGE", "CURRENT -> NEW", "POLICY")
 
@@ -25,3 +27,55 @@ def table(plan: Plan) -> str:
 
 def problems(items: Sequence[Problem]) -> str:
     return "".join(f"{p.severity}: {p.message}\n" for p in items)
+
+
+# --- the result of a run ----------------------------------------------------------------------
+
+
+def preview_text(outcome: Preview, alone: bool = True) -> str:
+    text = table(outcome.plan)
+    if outcome.message:
+        text += "\ncommit message:\n" + outcome.message.rstrip() + "\n"
+    return text
+
+
+def committed_text(outcome: Committed, alone: bool = True) -> str:
+    """The committed updates and the commit; "no updates" only when the commit is the only write."""
+    change = outcome.change
+    text = ""
+    if change is not None or alone:
+        shown = outcome.plan if change else Plan(problems=outcome.plan.problems, uses=outcome.plan.uses)
+        text += table(shown)
+    if change is not None:
+        where = f"pushed to {change.branch} after {change.attempts} attempt(s)" if outcome.pushed else f"on {change.branch}, not pushed"
+        text += f"committed {(change.commit or '')[:12]} {where}\n"
+    return text
+
+
+def request_lines(outcome: PullRequests) -> str:
+    """One line per pull request (action, URL or branch, error) and its warnings."""
+    lines = []
+    for request in outcome.requests:
+        where = request.pr.url if request.pr else request.branch
+        line = f"{request.action}: {where}" + (f" ({request.branch})" if request.pr else "")
+        if request.error:
+            line += f": {request.error}"
+        lines.append(scrub(line))
+        lines += [scrub(f"  warning: {warning}") for warning in request.warnings]
+    return "".join(line + "\n" for line in lines)
+
+
+def pull_requests_text(outcome: PullRequests, alone: bool = True) -> str:
+    return table(outcome.plan) + request_lines(outcome)
+
+
+SECTIONS = {Preview: preview_text, Committed: committed_text, PullRequests: pull_requests_text}
+
+
+def result_text(result: RunResult) -> tuple[str, str]:
+    """(stdout, stderr) of a run: each write strategy's section, then every problem once."""
+    alone = len(result.outcomes) == 1
+    out = "".join(SECTIONS[type(outcome)](outcome, alone) for outcome in result.outcomes)
+    if not result.outcomes:
+        out = table(result.plan)
+    return out, scrub(problems(result.problems))

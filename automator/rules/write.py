@@ -1,29 +1,56 @@
-"""How each planned update is written, as the rules say: committed, or through a PR."""
+"""How each planned update is written, as the rules say: routing a plan to write strategies (pure).
+
+:func:`route` splits a plan into one plan per write strategy (``commit``, ``pr``, ...); every
+part keeps the plan's problems and uses. :func:`pull_request_settings` adds what rules say
+about the pull requests of a part (labels, one per image).
+"""
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from automator.model import Plan
+from automator.forge.settings import PullRequestSettings
+from automator.model import Plan, Update
 from automator.rules.runtime import RulesRuntime
 
+StrategyOf = Callable[[Update], str]
 
-def split_by_write_mode(plan: Plan, rules: RulesRuntime, root: Path) -> tuple[Plan, Plan]:
-    """(updates to commit, updates for pull requests); both keep the plan's problems and uses."""
-    commit, pull = [], []
+
+def route(plan: Plan, strategy_of: StrategyOf) -> dict[str, Plan]:
+    """``{strategy: the plan of the updates it writes}``, in the order strategies first appear."""
+    parts: dict[str, list[Update]] = {}
     for update in plan.updates:
-        (pull if rules.write_settings(root, update).mode == "pr" else commit).append(update)
-    return Plan(tuple(commit), plan.problems, plan.uses), Plan(tuple(pull), plan.problems, plan.uses)
+        parts.setdefault(strategy_of(update), []).append(update)
+    return {name: Plan(tuple(updates), plan.problems, plan.uses) for name, updates in parts.items()}
 
 
-def pull_request_args(args: argparse.Namespace, plan: Plan, rules: RulesRuntime, root: Path) -> argparse.Namespace:
-    """``args`` with the labels and grouping that rules give the plan's PR updates added.
+def by_rules(rules: RulesRuntime, root: Path) -> StrategyOf:
+    """The write strategy each update's rule names (``write: commit|pr``; promotions: ``pr``)."""
+
+    def strategy_of(update: Update) -> str:
+        return rules.write_settings(root, update).mode
+
+    return strategy_of
+
+
+def everything_to(strategy: str) -> StrategyOf:
+    """All updates to one strategy, whatever the rules say (``--pr``, ``--dry-run``)."""
+
+    def strategy_of(update: Update) -> str:
+        return strategy
+
+    return strategy_of
+
+
+def pull_request_settings(settings: PullRequestSettings, plan: Plan, rules: RulesRuntime, root: Path) -> PullRequestSettings:
+    """``settings`` with the labels and grouping that rules give the plan's updates added.
 
     Labels are the union of the command line's and every update's; one PR per image when the
     command line or any update's rule asks for it.
     """
-    settings = [rules.write_settings(root, update) for update in plan.updates]
-    labels = list(dict.fromkeys([*getattr(args, "label", []), *(label for s in settings for label in s.labels)]))
-    per = "image" if getattr(args, "pr_per", "run") == "image" or any(s.pr_group == "image" for s in settings) else "run"
-    return argparse.Namespace(**{**vars(args), "label": labels, "pr_per": per})
+    written = [rules.write_settings(root, update) for update in plan.updates]
+    labels = tuple(dict.fromkeys([*settings.labels, *(label for w in written for label in w.labels)]))
+    per = "image" if settings.per == "image" or any(w.pr_group == "image" for w in written) else "run"
+    return replace(settings, labels=labels, per=per)

@@ -12,22 +12,22 @@
 
 The health file is JSON written atomically at each attempt's start and end and every
 ``HEARTBEAT`` seconds while waiting: ``{"status", "exit_code", "attempt", "timestamp",
-"time", "message", "pid"}``. ``python -m automator.schedule check FILE --max-age 10m``
-exits 0 when it is fresh: a liveness probe without HTTP.
+"time", "message", "pid"}``. ``automator health FILE --max-age 10m`` (also spelled
+``python -m automator.schedule check FILE --max-age 10m``) exits 0 when it is fresh: a
+liveness probe without HTTP.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -54,27 +54,12 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
-def _interval_arg(text: str) -> float:
-    try:
-        return parse_interval(text)
-    except UsageError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """``every`` None: run once; ``health_file``: where the status is kept for probes."""
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("schedule (container / cron mode)")
-    group.add_argument(
-        "--every",
-        metavar="INTERVAL",
-        type=_interval_arg,
-        help="run again INTERVAL after each attempt ends (30s, 5m, 1h); default: run once",
-    )
-    group.add_argument(
-        "--health-file",
-        metavar="PATH",
-        type=Path,
-        help="write JSON status (timestamp, last status) here for liveness probes",
-    )
+    every: float | None = None
+    health_file: Path | None = None
 
 
 # --- health file ------------------------------------------------------------------------------
@@ -189,19 +174,3 @@ def run_scheduled(
         except KeyboardInterrupt:
             health("abandoned", exit_code=int(ExitCode.INTERRUPTED), attempt=count)
             raise
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m automator.schedule", description="health file probe")
-    sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="exit 0 when the health file is fresh")
-    check.add_argument("file", type=Path)
-    check.add_argument("--max-age", type=_interval_arg, default=600.0, help="default: 10m")
-    args = parser.parse_args(argv)
-    ok, summary = check_health(args.file, args.max_age)
-    print(summary, file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,25 @@
+"""``--repo URL`` and ``--ref BRANCH`` (clone mode) -> :class:`CloneSettings`."""
+
+from __future__ import annotations
+
+import argparse
+
+from automator.commands.options import OptionGroup
+from automator.context import Context
+from automator.errors import UsageError
+from automator.writeback.job import CloneSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("clone mode")
+    group.add_argument("--repo", metavar="URL", help="clone URL (shallow) into a temp dir, run there, push, clean up")
+    group.add_argument("--ref", metavar="BRANCH", help="branch to clone (default: the remote's default branch)")
+
+
+def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
+    if args.ref and not args.repo:
+        raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
+    return CloneSettings(repo=args.repo, ref=args.ref)
+
+
+GROUP = OptionGroup("clone", add_arguments, settings)

@@ -1,0 +1,48 @@
+"""``--json``, ``--markdown FILE`` and ``--dotenv FILE`` -> :class:`ReportSettings`."""
+
+from __future__ import annotations
+
+import argparse
+
+from automator.commands.options import OptionGroup
+from automator.context import Context
+from automator.report.publish import ReportSettings
+
+JSON_HELP = "print the plan as JSON on stdout instead of text"
+
+
+def add_files(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reports")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="also write the plan as Markdown to FILE ('-': stdout), e.g. a CI artifact or PR body",
+    )
+    group.add_argument(
+        "--dotenv",
+        metavar="FILE",
+        help="also write AUTOMATOR_UPDATED, AUTOMATOR_UPDATES (JSON), AUTOMATOR_COMMIT, AUTOMATOR_PR_URL "
+        "... to FILE, a GitLab dotenv report for downstream jobs",
+    )
+
+
+def settings(args: argparse.Namespace, ctx: Context) -> ReportSettings:
+    return ReportSettings(
+        json=getattr(args, "json", False),
+        markdown=getattr(args, "markdown", None),
+        dotenv=getattr(args, "dotenv", None),
+    )
+
+
+def group(*, json_help: str | None = JSON_HELP, files: bool = True, json_group: str | None = None) -> OptionGroup:
+    """The report options of a command: ``--json`` (with its help, or none when ``json_help``
+    is None; under the argument group ``json_group`` when given) and the report files."""
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        if files:
+            add_files(parser)
+        if json_help is not None:
+            target = parser.add_argument_group(json_group) if json_group else parser
+            target.add_argument("--json", action="store_true", help=json_help)
+
+    return OptionGroup("report", add_arguments, settings)

@@ -1,0 +1,65 @@
+"""Where tags come from: ``--tags-from FILE`` (offline) or the registries -> :class:`SourceSettings`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from automator.commands.options import OptionGroup
+from automator.context import Context
+from automator.tagsource import SourceSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("tag source")
+    group.add_argument(
+        "--tags-from",
+        metavar="FILE",
+        type=Path,
+        help="read tags from a JSON/YAML file (repository -> [tag, ...] or [{tag, created, digest}]) "
+        "instead of asking registries: the offline / air-gapped mode",
+    )
+    group.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        type=Path,
+        help="registry cache directory (default: $XDG_CACHE_HOME/deployment-automator)",
+    )
+    group.add_argument("--no-cache", action="store_true", help="do not read or write the registry cache")
+    group.add_argument(
+        "--insecure-registry",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="reach HOST over plain HTTP (loopback registries always are); repeatable",
+    )
+    group.add_argument(
+        "--platform",
+        default="linux/amd64",
+        help="platform whose image is read in multi-platform indexes (default: %(default)s)",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="concurrent requests per registry host (default: %(default)s)",
+    )
+
+
+def cache_dir(args: argparse.Namespace, ctx: Context) -> Path | None:
+    """``--cache-dir``, else the default cache directory; None with ``--no-cache``."""
+    return None if args.no_cache else (args.cache_dir or ctx.cache_dir)
+
+
+def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
+    return SourceSettings(
+        tags_file=args.tags_from,
+        cache_dir=cache_dir(args, ctx),
+        insecure_registries=tuple(args.insecure_registry),
+        platform=args.platform,
+        concurrency=args.concurrency,
+    )
+
+
+GROUP = OptionGroup("source", add_arguments, settings)

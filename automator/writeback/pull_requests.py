@@ -1,0 +1,124 @@
+"""The pull-request strategy: push a deterministic branch per change set, keep one PR/MR open.
+
+The base is ``--pr-base``, else ``--branch``, else the upstream of the checked-out branch; the
+remote is ``--remote`` or that upstream's remote. The checkout itself is not changed: when it
+leads the run (``--pr``), the plan is made on a temporary worktree at the fresh head of the base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from automator.context import Context
+from automator.errors import GitError, UsageError
+from automator.forge.base import Forge
+from automator.forge.detect import resolve_target as resolve_forge_target
+from automator.forge.ensure import Outcome, Settings, ensure_pull_requests
+from automator.forge.settings import PullRequestSettings
+from automator.git.writer import WriteOptions
+from automator.model import Plan
+from automator.result import PullRequests
+from automator.rules.write import pull_request_settings
+from automator.writeback.job import Job
+
+if TYPE_CHECKING:
+    from automator.git.branch import BranchPusher
+    from automator.git.workspace import Workspace
+
+TOKEN_VARIABLES = {"github": ("GITHUB_TOKEN", "GH_TOKEN"), "gitlab": ("GITLAB_TOKEN", "CI_JOB_TOKEN")}
+
+
+class PullRequestWriter:
+    name = "pr"
+    routes_by_rules = False  # --pr: every update goes to pull requests
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @contextmanager
+    def tree(self) -> Iterator[tuple[Path, Path]]:
+        """The fresh head of the base in a temporary worktree: the checkout may be behind (a
+        scheduled job never pulls), and a plan made there would keep a stale pull request open
+        or fail on a base that already has the update."""
+        job = self.job
+        writer = branch_writer(job.settings.pull_requests, job.settings.write, job.ctx, job.ws)
+        with writer.base_tree() as base:
+            yield base, base / job.scan
+
+    def write(self, plan: Plan) -> PullRequests:
+        job = self.job
+        planner = job.planner
+        settings = job.settings.pull_requests
+        if planner.rules is not None:
+            settings = pull_request_settings(settings, plan, planner.rules, planner.root)
+        requests = open_pull_requests(settings, job.settings.write, job.ctx, job.ws, job.path, plan)
+        return PullRequests(plan, tuple(requests))
+
+
+def make_forge(kind: str, api_url: str, slug: str, ctx: Context, *, auto_merge_method: str = "merge") -> Forge:
+    """The forge client for a project, with the token from the first variable that is set."""
+    from automator.forge import forge_class
+
+    variable = next((name for name in TOKEN_VARIABLES[kind] if ctx.get(name)), None)
+    token = ctx.get(variable) if variable else None
+    return forge_class(kind)(api_url=api_url, slug=slug, token=token, token_variable=variable, auto_merge_method=auto_merge_method)
+
+
+def ensure_settings(settings: PullRequestSettings, *, env_path: str, base: str, message_template: str | None = None) -> Settings:
+    return Settings(
+        env_path="" if env_path in ("", ".") else env_path,
+        base=base,
+        template=settings.branch_template,
+        per=settings.per,
+        labels=settings.labels,
+        reviewers=settings.reviewers,
+        assignees=settings.assignees,
+        draft=settings.draft,
+        auto_merge=bool(settings.auto_merge),
+        message_template=message_template,
+    )
+
+
+def branch_writer(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace) -> BranchPusher:
+    """The writer of the pull request branches: base ``--pr-base``, else ``--branch``, else the
+    upstream of the checked-out branch; remote ``--remote`` or that upstream's remote."""
+    from automator.git.branch import BranchPusher
+    from automator.git.credentials import checkout_git_environment
+    from automator.git.target import resolve_target as resolve_git_target
+
+    if not write.push:
+        raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
+    target = resolve_git_target(ws, write.remote, settings.base or write.branch, push=True)
+    return BranchPusher(
+        ws.root,
+        base=target.branch,
+        remote=str(target.remote),
+        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, target.remote_url(ws)),
+        author=write.author,
+    )
+
+
+def open_pull_requests(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan) -> list[Outcome]:
+    """Ensure the pull requests for ``plan`` (made with ``make_plan(..., scan_path=path)``)."""
+    scan = ws.relative(path)
+    dirty = ws.dirty(scan)
+    if dirty:
+        raise UsageError(
+            f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",
+            hint="commit, stash or remove them first; the pull request is built from the committed base",
+        )
+    writer = branch_writer(settings, write, ctx, ws)
+    status, configured_url, _ = ws.try_git("config", "--get", f"remote.{writer.remote}.url")
+    if status != 0:
+        raise GitError(f"the checkout has no remote named {writer.remote!r}")
+    forge_target = resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
+    forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")
+    ensure = ensure_settings(settings, env_path=scan, base=writer.base, message_template=write.message_template)
+    ws.lock()
+    try:
+        return ensure_pull_requests(forge, writer, plan, ensure)
+    finally:
+        ws.unlock()

@@ -1,0 +1,71 @@
+"""A run of the write-back, as one straight sequence: plan, route, write each part, one result.
+
+:func:`run_once` takes the run's settings values (``path``, ``source``, ``rules``, ``write``,
+``pull_requests``, ``clone``, ``dry_run``, ``log``) and returns a
+:class:`automator.result.RunResult`; it prints nothing, so a command, a scheduler or an event
+handler renders the result as it needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from automator.context import Context
+from automator.errors import UsageError
+from automator.result import RunResult
+from automator.settings import Settings
+from automator.tagsource import TagSource, open_tag_source
+from automator.writeback import WRITERS
+from automator.writeback.job import Job, Planner
+
+
+def lead_strategy(settings: Settings) -> str:
+    """The strategy that leads the run: it says where the plan is made, and gets every update
+    that the rules do not route elsewhere."""
+    if settings.dry_run:
+        return "preview"
+    return "pr" if settings.pull_requests.enabled else "commit"
+
+
+def run_once(settings: Settings, ctx: Context) -> RunResult:
+    """One run on the checkout at ``settings.path``, or in a fresh clone of ``--repo``."""
+    source = open_tag_source(settings.source, ctx)
+    clone = settings.clone
+    if clone.repo:
+        from automator.git.clone import cloned
+
+        with cloned(clone.repo, clone.ref, ctx) as ws:
+            return run_in(ws.root / settings.path, settings, ctx, source, ws)
+    return run_in(Path(settings.path), settings, ctx, source, None)
+
+
+def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, workspace=None) -> RunResult:
+    """Plan on the lead strategy's tree, route, write each part; ``workspace`` is the tool's
+    own clone (None: the checkout that holds ``path``)."""
+    from automator.git.workspace import Workspace
+
+    _check_exists(path, settings, own_clone=workspace is not None)
+    ws = workspace or Workspace.open(path)
+    name = lead_strategy(settings)
+    lead_class = WRITERS[name]
+    planner = Planner(settings, ctx, source, ws, own_clone=workspace is not None, lead=name, routes_by_rules=lead_class.routes_by_rules)
+    job = Job(settings, ctx, ws, path, planner)
+    lead = lead_class(job)
+    with lead.tree() as (root, scan):
+        planner.plan(root, scan)
+        outcomes = [lead.write(planner.part(name))]
+    rest = [(other, part) for other, part in planner.parts().items() if other != name and part.updates]
+    outcomes += [WRITERS[other](job).write(part) for other, part in rest]
+    return RunResult(planner.latest, tuple(outcomes), root=ws.root)
+
+
+def _check_exists(path: Path, settings: Settings, *, own_clone: bool) -> None:
+    if path.exists():
+        return
+    if own_clone:
+        from automator.git.credentials import split_url_credentials
+
+        clone = settings.clone
+        where = split_url_credentials(clone.repo)[0] + (f" ({clone.ref})" if clone.ref else "")
+        raise UsageError(f"{settings.path} does not exist in {where}", hint="PATH is relative to the repository root")
+    raise UsageError(f"{path} does not exist")
