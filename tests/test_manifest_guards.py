@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from automator.manifest.locate import locate_text
+from automator.manifest.locators import locate_text
 
 WORKLOAD = """\
 apiVersion: apps/v1

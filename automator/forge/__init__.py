@@ -3,7 +3,7 @@
 ``FORGES`` maps a forge name to the import path of its :class:`automator.forge.base.Forge`
 implementation (``forge_class`` loads it), so that ``automator run`` without ``--pr`` never
 imports PyGithub or python-gitlab. ``ensure_pull_requests`` is the verb; the ``run`` command
-reaches it through :mod:`automator.forge.options`.
+reaches it through the pull-request strategy, :mod:`automator.writeback.pull_requests`.
 """
 
 from __future__ import annotations
