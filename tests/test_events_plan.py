@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from automator.events.pushed import parse_pushed
 from automator.events.source import PushedScope, PushedTagSource
-from automator.manifest.locate import locate_text, resolve
+from automator.manifest.locators import locate_text, resolve
 from automator.model import TagInfo
 from automator.plan import build_policies, plan_updates
 
