@@ -36,7 +36,7 @@ def test_each_repository_is_listed_once_however_many_ask_at_once():
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(shared.list_tags, wanted))
     assert sorted(inner.listings) == ["a/x", "a/y", "a/z"]
-    assert all(answer[r] == (TagInfo("1.0.0"),) for answer, asked in zip(answers, wanted) for r in asked)
+    assert all(answer[r] == (TagInfo("1.0.0"),) for answer, asked in zip(answers, wanted, strict=True) for r in asked)
 
 
 def test_a_failed_listing_is_shared_as_the_same_error():

@@ -115,7 +115,7 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
         where = f"{source}:{_line(node)}"
         if "url" not in settings:
             raise ConfigError("each repository needs url:", source=source, line=_line(node))
-        repository = _repository(settings, where)
+        repository = repository_from(settings, where)
         if repository.url in seen:
             raise ConfigError(f"{repository.url} is listed twice (first at {seen[repository.url]})", source=source, line=_line(node))
         seen[repository.url] = where
@@ -184,7 +184,7 @@ def _value(key: str, node: yaml.Node, source: str) -> object:
     return value
 
 
-def _repository(settings: Mapping[str, object], where: str) -> FleetRepository:
+def repository_from(settings: Mapping[str, object], where: str) -> FleetRepository:
     paths = settings.get("paths") or ((settings["path"],) if "path" in settings else (".",))
     return FleetRepository(
         url=str(settings["url"]),
