@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from automator.errors import ConfigError, scrub
+from automator.errors import ConfigError, RegistryError, scrub
 from automator.registry.cache import RegistryCache
 from automator.registry.redis_cache import RedisCache, check_cache_url
 
@@ -129,3 +129,53 @@ def test_the_password_in_the_url_is_a_secret(redis_server):
 def test_cache_urls_other_than_redis_are_refused(url):
     with pytest.raises(ConfigError, match="expected redis://"):
         check_cache_url(url)
+
+
+# --- with the real registry: several sources (workers) share one listing ---------------------
+
+
+@pytest.mark.registry
+def test_sources_sharing_redis_list_each_repository_once(local_registry, redis_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry_helpers import make_source
+    from registry_proxy import RegistryProxy
+
+    for tag in ("1.0.0", "1.1.0"):
+        local_registry.push("fleet/shared", tag)
+    with RegistryProxy(local_registry.url, latency=0.1) as proxy:
+        repository = f"{proxy.url.split('://', 1)[1]}/fleet/shared"
+
+        def worker(_: int):
+            source = make_source()
+            source.cache = worker_cache(redis_server)
+            try:
+                return source.list_tags([repository])[repository]
+            finally:
+                source.close()
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(worker, range(4)))
+        assert all([t.tag for t in answer] == ["1.0.0", "1.1.0"] for answer in answers)
+        assert proxy.count(r"/tags/list") == 1
+
+
+@pytest.mark.registry
+def test_a_failed_listing_does_not_hold_the_other_workers(local_registry, redis_server):
+    from registry_helpers import make_source
+    from registry_proxy import RegistryProxy
+
+    local_registry.push("fleet/refused", "1.0.0")
+    with RegistryProxy(local_registry.url) as proxy:
+        repository = f"{proxy.url.split('://', 1)[1]}/fleet/refused"
+        proxy.add_fault(r"/tags/list", status=404, times=10)
+        first = make_source()
+        first.cache = worker_cache(redis_server, lock_seconds=30)
+        assert isinstance(first.list_tags([repository])[repository], RegistryError)
+        started = time.monotonic()
+        second = make_source()
+        second.cache = worker_cache(redis_server, lock_seconds=30)
+        assert isinstance(second.list_tags([repository])[repository], RegistryError)
+        assert time.monotonic() - started < 15  # not the 30 s lock of the first worker
+        first.close()
+        second.close()

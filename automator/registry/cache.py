@@ -1,5 +1,10 @@
 """On-disk cache: tag lists and tag digests with a time-to-live, image metadata per digest forever.
 
+The cache backend is a small interface with two implementations: this one (the default) and
+:class:`automator.registry.redis_cache.RedisCache` (``--cache-url``, shared by a fleet):
+``get_tags``/``put_tags``/``abandon_tags``, ``get_digest``/``put_digest``,
+``get_created``/``put_created``.
+
 One small JSON file per key, written to a temporary file and renamed into place, so several
 processes (parallel CI jobs sharing a restored cache) can read and write at once: a reader sees
 the old file or the new one, never half of one. Unreadable entries are treated as missing.
@@ -74,6 +79,9 @@ class RegistryCache:
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         self._write("tags", repository, {"fetched_at": self._clock(), "tags": tags})
+
+    def abandon_tags(self, repository: str) -> None:
+        """A listing after a miss failed. Nothing to undo here; a shared cache lets others go."""
 
     # --- the digest a tag points at: tags move, so it ages like the tag list ----------------------
 

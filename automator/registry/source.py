@@ -219,11 +219,17 @@ class RegistryTagSource:
     def _list_one(self, repository: str) -> Sequence[TagInfo] | AutomatorError:
         try:
             host, path = split_name(repository)
-            tags = self.cache.get_tags(f"{host}/{path}") if self.cache else None
-            if tags is None:
-                tags, _pages = self._registry(host).client.list_tags(path)
+            key = f"{host}/{path}"
+            tags = self.cache.get_tags(key) if self.cache else None
+            if tags is None:  # a shared cache now expects this process to list it (single-flight)
+                try:
+                    tags, _pages = self._registry(host).client.list_tags(path)
+                except BaseException:
+                    if self.cache:
+                        self.cache.abandon_tags(key)  # let the other workers list it at once
+                    raise
                 if self.cache:
-                    self.cache.put_tags(f"{host}/{path}", tags)
+                    self.cache.put_tags(key, tags)
             return tuple(TagInfo(tag=t) for t in tags)
         except AutomatorError as error:
             return error
