@@ -90,6 +90,9 @@ class ImageUse:
     # the text at ``span`` when it is not what ``field`` and ``image`` imply (a ``name`` or
     # ``digest`` field, or a whole reference rewritten to another repository's spelling)
     current: str | None = None
+    # what locating kept of the document that holds this field (a DocumentProof of
+    # automator.manifest.proof), so a patch is verified without parsing the old text again
+    document: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from automator.manifest.guards import (
     might_be_sops,
     sops_problem,
 )
+from automator.manifest.proof import with_proofs
 from automator.manifest.sharing import shared_places
 from automator.manifest.yamldoc import (
     Chunk,
@@ -111,10 +112,12 @@ def parse_text(text: str, locators: Mapping[str, Locator]) -> Parsed:
     return Parsed(text, docs)
 
 
-def locate_parsed(file: str, parsed: Parsed) -> Located:
+def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True) -> Located:
+    """Locate the parsed documents; with ``prove``, each use carries its document's proof."""
     uses: list[ImageUse] = []
     problems: list[Problem] = []
     facts: list[Fact] = []
+    located: list[tuple[Chunk, Any]] = []
     refused = False
     for chunk, root, interested in parsed.docs.values():
         if isinstance(root, ManifestError):
@@ -135,6 +138,8 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
             problems.extend(duplicates)
             refused = True
         uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
+        if mine:
+            located.append((chunk, root))
     if uses and might_be_sops(parsed.text):
         line = _sops_line(parsed)
         if line is not None:
@@ -142,7 +147,10 @@ def locate_parsed(file: str, parsed: Parsed) -> Located:
             refused = True
     if refused:  # the whole file is left alone
         return Located(file, (), tuple(problems), tuple(facts))
-    return Located(file, tuple(_dedupe(uses, problems)), tuple(problems), tuple(facts))
+    kept = _dedupe(uses, problems)
+    if prove:
+        kept = with_proofs(located, kept)
+    return Located(file, tuple(kept), tuple(problems), tuple(facts))
 
 
 def _sops_line(parsed: Parsed) -> int | None:
