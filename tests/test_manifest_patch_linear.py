@@ -161,3 +161,10 @@ def test_an_anchored_value_changes_with_its_alias_and_is_proven_once() -> None:
     )
     (update,) = updates_to(text, "1.1")
     assert patch_text("m.yaml", text, [update]) == text.replace("acme/x:1.0", "acme/x:1.1")
+
+
+def test_an_edited_plain_value_that_would_not_read_as_text_is_refused() -> None:
+    text = multi_document(1)
+    use = locate_text("m.yaml", text).uses[0]
+    with pytest.raises(ManifestError, match="would not read as text"):
+        patch_text("m.yaml", text, [Update(use, "1.0", "1.10", "1.10", "test")])
