@@ -76,26 +76,42 @@ spec:
 """
 
 
+def manifest_text(i: int, rng: random.Random) -> str:
+    """The ``i``-th generated manifest (~4 KB; every 5th automated, with two images)."""
+    team = i % 40
+    if i % 5 == 0:
+        env = "".join(
+            f'        - name: VAR_{k}\n          value: "{rng.randrange(10**12)}-{"x" * 40}"\n' for k in range(38)
+        )
+        return AUTOMATED.format(i=i, team=team, repo=i % REPOS, minor=i % 3, patch=rng.randrange(5), env=env)
+    body = "".join(f"    key_{k}: value-{rng.randrange(10**9)}-{'y' * 30}  # note {k}\n" for k in range(52))
+    return PLAIN.format(i=i, team=team, body=body)
+
+
 def generate(root: Path, files: int, seed: int = 7) -> int:
     """Write ``files`` manifests (~4 KB each, every 5th automated); return the total bytes."""
     rng = random.Random(seed)
     total = 0
     for i in range(files):
-        team = i % 40
-        folder = root / f"team-{team}" / ("apps" if i % 5 == 0 else "config")
+        folder = root / f"team-{i % 40}" / ("apps" if i % 5 == 0 else "config")
         folder.mkdir(parents=True, exist_ok=True)
-        if i % 5 == 0:
-            env = "".join(
-                f'        - name: VAR_{k}\n          value: "{rng.randrange(10**12)}-{"x" * 40}"\n' for k in range(38)
-            )
-            text = AUTOMATED.format(i=i, team=team, repo=i % REPOS, minor=i % 3, patch=rng.randrange(5), env=env)
-        else:
-            body = "".join(f"    key_{k}: value-{rng.randrange(10**9)}-{'y' * 30}  # note {k}\n" for k in range(52))
-            text = PLAIN.format(i=i, team=team, body=body)
-        path = folder / f"manifest-{i}.yaml"
-        path.write_text(text)
+        text = manifest_text(i, rng)
+        (folder / f"manifest-{i}.yaml").write_text(text)
         total += len(text.encode())
     return total
+
+
+def generate_single(path: Path, size: int, seed: int = 7) -> int:
+    """Write one multi-document file of the generated manifests, about ``size`` bytes;
+    return how many manifests it holds (a fifth of them automated, two images each)."""
+    rng = random.Random(seed)
+    texts, total = [], 0
+    while total < size:
+        texts.append(manifest_text(len(texts), rng))
+        total += len(texts[-1]) + 4
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n".join(texts))
+    return len(texts)
 
 
 def write_tags(path: Path, files: int) -> None:

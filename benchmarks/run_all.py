@@ -1,4 +1,8 @@
-"""Run every benchmarks/bench_*.py in turn (``make bench``); each prints its own figures."""
+"""Run every benchmarks/bench_*.py in turn (``make bench``); each prints its own figures.
+
+At the end, the goal lines (``goal N: ...``, see ``goals.py``) of all benchmarks are printed
+together, with the goals that no benchmark measured.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from goals import GOALS, machine  # noqa: E402
+
 
 def main() -> int:
     failed = 0
-    for script in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
+    lines: list[str] = []
+    for script in sorted(HERE.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
-        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
+        proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            if line.startswith("goal "):
+                lines.append(line.rstrip("\n"))
+        failed += proc.wait() != 0
+    print(f"== goals of the performance issue ({machine()})")
+    measured = {line.split(":", 1)[0].split()[1] for line in lines}
+    for line in sorted(lines):
+        print(line)
+    for goal, what in GOALS.items():
+        if goal not in measured:
+            print(f"goal {goal}: {what}: not measured by any benchmark")
     return 1 if failed else 0
 
 

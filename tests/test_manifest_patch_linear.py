@@ -168,3 +168,16 @@ def test_an_edited_plain_value_that_would_not_read_as_text_is_refused() -> None:
     use = locate_text("m.yaml", text).uses[0]
     with pytest.raises(ManifestError, match="would not read as text"):
         patch_text("m.yaml", text, [Update(use, "1.0", "1.10", "1.10", "test")])
+
+
+def test_the_kept_tree_digest_is_the_digest_of_a_fresh_parse() -> None:
+    """Locating holds references to the values it found; the digest must not notice."""
+    from automator.manifest.proof import tree_digest
+    from automator.manifest.yamldoc import compose, split_documents
+
+    text = DEPLOY.format(i=1)
+    kept = locate_text("m.yaml", text).uses[0].document
+    fresh = compose(split_documents(text)[0])
+    assert kept.tree_digest == tree_digest(fresh, aliases=True)
+    changed = compose(split_documents(text.replace("replicas: 2", "replicas: 3"))[0])
+    assert tree_digest(changed, aliases=True) != kept.tree_digest

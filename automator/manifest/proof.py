@@ -14,7 +14,6 @@ only the planned tags changed.
 from __future__ import annotations
 
 import hashlib
-import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -102,7 +101,8 @@ def tree_digest(
             add(len(value))
             add("[")
             extend(value)
-    return hashlib.blake2b(marshal.dumps(tokens), digest_size=16).digest()
+    # repr, not marshal or pickle: their output depends on object identity and reference counts
+    return hashlib.blake2b(repr(tokens).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def field_key(use: ImageUse) -> FieldKey:

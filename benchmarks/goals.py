@@ -1,0 +1,48 @@
+"""One line per goal of the performance issue, the same shape in every benchmark.
+
+A benchmark that measures a goal calls :func:`report` with the ratio of each run (against a
+baseline measured in the same run); ``make bench`` (``run_all.py``) collects the lines that
+start with ``goal`` and prints them together at the end, with the goals nobody measured.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Sequence
+
+GOALS = {
+    "1a": "update / scan of one 16 MB multi-document file (CPU)",
+    "1b": "update / scan of one 49 MB multi-document file (CPU)",
+    "2": "update CPU / str.replace floor on 5,000 manifests (output byte-identical)",
+    "3a": "automator --version / python -c pass (wall)",
+    "3b": "automator select semver:^1 1.0.0 / python -c pass (wall)",
+    "4": "token requests for 50 repositories of one registry",
+    "5": "CI: install step on a cache hit (s); tag-list requests of a second run within the TTL",
+    "6": "metadata reads of a cold build-time run per registry / --max-metadata",
+}
+
+
+def spread(values: Sequence[float]) -> str:
+    """``median (min .. max over N runs)``."""
+    return f"{statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f}, {len(values)} runs)"
+
+
+def report(goal: str, values: Sequence[float], limit: float, unit: str = "x", note: str = "") -> str:
+    """Print and return the goal line: median/min/max of ``values`` against ``<= limit``."""
+    met = "met" if statistics.median(values) <= limit else "NOT met"
+    line = f"goal {goal}: {GOALS[goal]}: {spread(values)}{unit} -- goal <= {limit:g}{unit}: {met}"
+    if note:
+        line += f" [{note}]"
+    print(line, flush=True)
+    return line
+
+
+def machine() -> str:
+    """Cores and load average, to print next to figures measured on a shared machine."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    one, five, _ = os.getloadavg()
+    return f"{cores} cores, load average {one:.1f} (1 min) {five:.1f} (5 min)"
