@@ -103,7 +103,7 @@ def is_sops_root(root: Node) -> bool:
 
 
 def might_be_sops(text: str) -> bool:
-    return _SOPS_LINE.search(text) is not None
+    return "sops:" in text and _SOPS_LINE.search(text) is not None  # find() skips ahead, the regex cannot
 
 
 def sops_problem(file: str, line: int) -> Problem:

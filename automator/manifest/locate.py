@@ -112,8 +112,12 @@ def parse_text(text: str, locators: Mapping[str, Locator]) -> Parsed:
     return Parsed(text, docs)
 
 
-def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True) -> Located:
-    """Locate the parsed documents; with ``prove``, each use carries its document's proof."""
+def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, whole_file: bool = True) -> Located:
+    """Locate the parsed documents; with ``prove``, each use carries its document's proof.
+
+    ``whole_file=False`` (re-locating some patched documents of a located file) skips the checks
+    that concern the whole file, so that verifying a patch stays linear in the file's size.
+    """
     uses: list[ImageUse] = []
     problems: list[Problem] = []
     facts: list[Fact] = []
@@ -140,7 +144,7 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True) -> Located:
         uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
         if mine:
             located.append((chunk, root))
-    if uses and might_be_sops(parsed.text):
+    if uses and whole_file and might_be_sops(parsed.text):
         line = _sops_line(parsed)
         if line is not None:
             problems.append(sops_problem(file, line))
