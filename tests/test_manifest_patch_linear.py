@@ -13,7 +13,7 @@ import pytest
 
 from automator.errors import ManifestError
 from automator.manifest import patch as patch_module
-from automator.manifest.locate import locate_text
+from automator.manifest.locators import locate_text
 from automator.manifest.patch import Edit, patch_text, pieces
 from automator.model import Span, Update
 

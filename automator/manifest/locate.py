@@ -112,11 +112,12 @@ def parse_text(text: str, locators: Mapping[str, Locator]) -> Parsed:
     return Parsed(text, docs)
 
 
-def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, whole_file: bool = True) -> Located:
+def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, guards: bool = True) -> Located:
     """Locate the parsed documents; with ``prove``, each use carries its document's proof.
 
-    ``whole_file=False`` (re-locating some patched documents of a located file) skips the checks
-    that concern the whole file, so that verifying a patch stays linear in the file's size.
+    ``guards=False`` re-locates patched documents of a file that passed the guards (duplicate
+    keys, SOPS) when it was located: a patch that changes only values cannot change their
+    outcome, and checking the whole file once per patched document would be quadratic.
     """
     uses: list[ImageUse] = []
     problems: list[Problem] = []
@@ -137,14 +138,14 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, whole_file: 
                     (mine if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
-        duplicates = duplicate_key_problems(doc, mine, (m for loc in interested for m in loc.markers))
+        duplicates = guards and duplicate_key_problems(doc, mine, (m for loc in interested for m in loc.markers))
         if duplicates:
             problems.extend(duplicates)
             refused = True
         uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
         if mine:
             located.append((chunk, root))
-    if uses and whole_file and might_be_sops(parsed.text):
+    if uses and guards and might_be_sops(parsed.text):
         line = _sops_line(parsed)
         if line is not None:
             problems.append(sops_problem(file, line))

@@ -285,11 +285,11 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
     for doc in edited_documents(text, new, edits, proofs):
         new_root, old_root = verify_document(text, new, doc)
         interested = [loc for loc in locators.values() if any(m in doc.new.text for m in loc.markers)]
-        after = locate_parsed(file, Parsed(new, {doc.new.index: (doc.new, new_root, interested)}), prove=False, whole_file=False)
+        after = locate_parsed(file, Parsed(new, {doc.new.index: (doc.new, new_root, interested)}), prove=False, guards=False)
         if doc.proof is not None:
             wanted, strict = dict(doc.proof.fields), False
         else:  # the same locators on the old document: every field must be found again
-            before = locate_parsed(file, Parsed(text, {doc.old.index: (doc.old, old_root, interested)}), prove=False, whole_file=False)
+            before = locate_parsed(file, Parsed(text, {doc.old.index: (doc.old, old_root, interested)}), prove=False, guards=False)
             wanted, strict = dict(fields_of(before.uses)), True
         planned = [u for edit, _ in doc.edits for u in by_start[edit.span.start]]
         for update in planned:
