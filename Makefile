@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test lint lint-tools unit demo bench install clean
+.PHONY: test lint lint-tools lock unit demo bench install clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,15 @@ demo: install registry-binary
 
 bench: install registry-binary
 	$(PY) benchmarks/run_all.py
+
+# requirements.lock: every dependency of pyproject.toml pinned with hashes, for any Python the
+# project supports; the container image and the GitHub Action install from it. Run after
+# changing dependencies in pyproject.toml (a test fails until the lock matches again).
+UV_VERSION := 0.13.9
+lock: install
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.10 --generate-hashes \
+	  --custom-compile-command 'make lock' --output-file requirements.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

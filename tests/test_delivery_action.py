@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from automator.ci import action as entry
-from automator.errors import UsageError, registered_secrets
+from automator.errors import UsageError, registered_secrets  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text())
@@ -40,7 +40,7 @@ def test_every_mapped_argument_list_parses_as_automator_run_arguments():
         auto_merge="squash", pr_per="image", max_attempts="3", path="envs/prod",
     )
     mapped, _ = entry.action_argv(environ)
-    assert sorted(mapped) == sorted(argv)
+    assert sorted(a.split("=")[0] for a in mapped) == sorted(a for a in argv if not a[0].isalnum() or a == "envs/prod")
     parsed = run_parser().parse_args(mapped)
     assert (parsed.pr, parsed.draft, parsed.auto_merge, parsed.pr_per, parsed.path) == (True, True, "squash", "image", "envs/prod")
 
@@ -62,18 +62,20 @@ def test_only_secrets_travel_outside_flags():
     assert outside == {"token", "registry", "registry-username", "registry-password"}
 
 
-def test_the_run_step_passes_every_input_and_nothing_else():
+def test_the_run_step_passes_every_input_and_the_cached_paths_and_nothing_else():
     (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "run"]
     expected = {entry.input_variable(name): "${{ inputs." + name + " }}" for name in ACTION["inputs"]}
+    expected["AUTOMATOR_CACHE_DIR"] = "${{ steps.keys.outputs.registry-cache-path }}"
+    expected["VENV_PYTHON"] = "${{ steps.keys.outputs.venv-path }}/bin/python"
     assert step["env"] == expected
     assert "automator.ci.action" in step["run"]
 
 
 def test_outputs_are_read_from_the_run_step_and_written_by_publish():
+    from automator.ci.github import step_outputs
     from automator.model import Plan
-    from automator.report.records import run_outputs
 
-    written = set(run_outputs(Plan()))
+    written = set(step_outputs(Plan()))
     for name, output in ACTION["outputs"].items():
         assert output["value"] == "${{ steps.run.outputs." + name + " }}"
         assert name in written
@@ -81,11 +83,32 @@ def test_outputs_are_read_from_the_run_step_and_written_by_publish():
     assert set(ACTION["outputs"]) == written, "every output the run writes is an output of the action"
 
 
-def test_composite_action_installs_the_package_from_the_action_path():
+def test_composite_action_installs_the_lock_then_the_package_from_the_action_path():
     assert ACTION["runs"]["using"] == "composite"
-    install = ACTION["runs"]["steps"][0]["run"]
-    assert '"$GITHUB_ACTION_PATH"' in install and "pip install" in install
-    assert all(step.get("shell") == "bash" for step in ACTION["runs"]["steps"])
+    (install,) = [s for s in ACTION["runs"]["steps"] if s.get("name") == "Install Deployment Automator"]
+    lines = install["run"].splitlines()
+    assert any("--require-hashes -r \"$GITHUB_ACTION_PATH/requirements.lock\"" in line for line in lines)
+    assert lines[-1].endswith('--no-deps "$GITHUB_ACTION_PATH"')
+    assert install["if"] == "steps.venv.outputs.cache-hit != 'true'"
+    assert all(step.get("shell") == "bash" for step in ACTION["runs"]["steps"] if "run" in step)
+
+
+def test_the_venv_and_the_registry_cache_are_restored_and_saved_through_the_cache_service():
+    steps = ACTION["runs"]["steps"]
+    cache = [(s["name"], s["uses"].split("@")[0], s["with"]) for s in steps if "uses" in s]
+    assert [(name, action) for name, action, _ in cache] == [
+        ("Restore the virtual environment", "actions/cache/restore"),
+        ("Save the virtual environment", "actions/cache/save"),
+        ("Restore the registry cache", "actions/cache/restore"),
+        ("Save the registry cache", "actions/cache/save"),
+    ]
+    venv = {"path": "${{ steps.keys.outputs.venv-path }}", "key": "${{ steps.keys.outputs.venv-key }}"}
+    assert cache[0][2] == venv and cache[1][2] == venv
+    assert cache[2][2]["restore-keys"] == "${{ steps.keys.outputs.registry-cache-prefix }}"
+    assert cache[3][2]["key"] == "${{ steps.keys.outputs.registry-cache-key }}"
+    names = [s.get("name") for s in steps]
+    assert names.index("Restore the registry cache") < names.index("Update images") < names.index("Save the registry cache")
+    assert steps[-1]["if"].startswith("always()")
 
 
 def test_every_input_is_described_with_its_flag():
@@ -108,34 +131,73 @@ def inputs(**values: str) -> dict[str, str]:
     [
         ({}, []),
         ({"path": "envs/prod"}, ["envs/prod"]),
-        ({"path": "envs/prod", "tags_file": "tags.json"}, ["--tags-from", "tags.json", "envs/prod"]),
+        ({"path": "envs/prod", "tags_file": "tags.json"}, ["--tags-from=tags.json", "envs/prod"]),
         ({"dry_run": "false", "verbose": "true"}, ["--verbose"]),
         ({"dry_run": "true"}, ["--dry-run"]),
         ({"mode": "commit"}, []),
         ({"path": "envs/prod", "mode": "pr", "draft": "true"}, ["--pr", "--draft", "envs/prod"]),
-        ({"labels": "automated, images\nprod"}, ["--label", "automated", "--label", "images", "--label", "prod"]),
-        ({"reviewers": "alice,acme/sre", "auto_merge": "squash"}, ["--reviewer", "alice", "--reviewer", "acme/sre", "--auto-merge", "squash"]),
-        ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry", "reg.local:5000", "--insecure-registry", "10.0.0.1", "--insecure-registry", "lab:80"]),
-        ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch", "env/prod", "--message-template", "chore: {summary}"]),
+        ({"labels": "automated, images\nprod"}, ["--label=automated", "--label=images", "--label=prod"]),
+        ({"reviewers": "alice,acme/sre", "auto_merge": "squash"}, ["--reviewer=alice", "--reviewer=acme/sre", "--auto-merge=squash"]),
+        ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry=reg.local:5000", "--insecure-registry=10.0.0.1", "--insecure-registry=lab:80"]),
+        ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch=env/prod", "--message-template=chore: {summary}"]),
+        ({"fail_on_problems": "false"}, []),
     ],
 )
 def test_inputs_become_run_arguments(given, argv):
     assert entry.action_argv(inputs(**given))[0] == argv
 
 
+def test_a_value_that_starts_with_a_dash_stays_a_value():
+    argv, _ = entry.action_argv(inputs(message_template="-- {summary}", path="-odd"))
+    parsed = run_parser().parse_args(argv)
+    assert (parsed.message_template, parsed.path) == ("-- {summary}", "./-odd")
+
+
 @pytest.mark.parametrize(
-    ("given", "message"),
-    [({"mode": "merge"}, "one of commit, pr, not 'merge'"), ({"verbose": "1"}, "true or false"), ({"dry_run": "yes"}, "true or false")],
+    ("given", "name", "message"),
+    [
+        ({"mode": "merge"}, "mode", "must be commit or pr, not 'merge'"),
+        ({"verbose": "1"}, "verbose", "must be true or false, not '1'"),
+        ({"dry_run": "yes"}, "dry-run", "must be true or false, not 'yes'"),
+        ({"pr_per": "images"}, "pr-per", "must be run or image, not 'images' (did you mean image?)"),
+        ({"auto_merge": "fast-forward"}, "auto-merge", "must be merge, squash or rebase, not 'fast-forward'"),
+        ({"max_attempts": "0"}, "max-attempts", "must be a whole number of at least 1, not '0'"),
+        ({"max_attempts": "three"}, "max-attempts", "whole number"),
+        ({"fail_on_problems": "no"}, "fail-on-problems", "must be true or false, not 'no'"),
+        ({"forge_url": "github.example.com"}, "forge-url", "must be an http(s) URL"),
+        ({"author": "bot@example.com"}, "author", 'must look like "Name <email>"'),
+        ({"platform": "arm64"}, "platform", "must be OS/ARCH[/VARIANT]"),
+        ({"insecure_registries": "http://reg.local:5000"}, "insecure-registries", "no scheme or path"),
+        ({"branch": "--force"}, "branch", "leading '-'"),
+        ({"path": "nope"}, "path", "'nope' does not exist in the workspace"),
+        ({"tags_file": "tags.json"}, "tags-file", "'tags.json' is not a file in the workspace"),
+        ({"registry_password": "pw-1234"}, "registry", "is needed with registry-password"),
+    ],
 )
-def test_bad_input_values_are_usage_errors_naming_the_input(given, message):
-    with pytest.raises(UsageError, match=message):
-        entry.action_argv(inputs(**given))
+def test_every_input_is_checked_and_a_bad_one_is_named_by_its_input_name(tmp_path, given, name, message):
+    problems = entry.check_inputs(inputs(**given), tmp_path)
+    assert problems and problems[0].name == name
+    assert message in problems[0].message
 
 
-def test_token_goes_to_the_environment_and_is_registered_as_a_secret():
+def test_good_inputs_pass_the_check(tmp_path):
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "tags.json").write_text("{}")
+    good = inputs(path="envs/prod", tags_file="tags.json", mode="pr", pr_per="image", auto_merge="rebase",
+                  max_attempts="5", forge_url="https://ghe.example.com/api/v3", author="Bot <bot@example.com>",
+                  platform="linux/arm/v7", insecure_registries="reg.local:5000, [::1]:5000", branch="env/prod",
+                  fail_on_problems="false", dry_run="TRUE")
+    assert entry.check_inputs(good, tmp_path) == []
+
+
+def test_paths_of_a_cloned_repository_are_not_looked_for_in_the_workspace(tmp_path):
+    given = inputs(repo="https://github.com/acme/env.git", path="clusters/prod", rules="clusters/.automator.yaml")
+    assert entry.check_inputs(given, tmp_path) == []
+
+
+def test_token_goes_to_the_environment():
     argv, env = entry.action_argv(inputs(token="ghs_abcdefghijklmnopqrstuvwxyz0123"))
     assert argv == [] and env == {"GITHUB_TOKEN": "ghs_abcdefghijklmnopqrstuvwxyz0123"}
-    assert "ghs_abcdefghijklmnopqrstuvwxyz0123" in registered_secrets()
 
 
 def test_registry_credentials_are_merged_into_a_private_docker_config(tmp_path):
@@ -156,13 +218,24 @@ def test_registry_password_without_registry_is_refused(tmp_path):
         entry.docker_config(inputs(registry_password="x"), tmp_path)
 
 
-def test_bad_input_in_the_action_entry_is_an_error_annotation(capsys, tmp_path):
-    code = entry.main({"RUNNER_TEMP": str(tmp_path), **inputs(dry_run="maybe")})
+def test_bad_inputs_in_the_action_entry_are_error_annotations_and_a_summary(capsys, tmp_path):
+    summary = tmp_path / "summary.md"
+    environ = {"RUNNER_TEMP": str(tmp_path), "GITHUB_WORKSPACE": str(tmp_path), "GITHUB_STEP_SUMMARY": str(summary),
+               **inputs(dry_run="maybe", pr_per="images", token="ghs_secret_token_0123456789")}
+    code = entry.main(environ)
     assert code == 2
-    *masks, last = capsys.readouterr().out.splitlines()
-    assert last == "::error title=automator::automator action: input 'dry-run' must be true or false, not 'maybe'"
-    assert all(line.startswith("::add-mask::") for line in masks)
-    assert list(tmp_path.iterdir()) == []
+    lines = capsys.readouterr().out.splitlines()
+    masks = [line for line in lines if line.startswith("::add-mask::")]
+    assert "::add-mask::ghs_secret_token_0123456789" in masks and lines[:len(masks)] == masks
+    assert lines[len(masks):] == [
+        "::error title=input dry-run::input dry-run must be true or false, not 'maybe'",
+        "::error title=input pr-per::input pr-per must be run or image, not 'images' (did you mean image?)",
+    ]
+    text = summary.read_text()
+    assert "| `pr-per` | must be run or image, not 'images' (did you mean image?) |" in text
+    assert "Nothing ran and nothing was written" in text
+    assert "ghs_secret_token" not in text
+    assert list(tmp_path.iterdir()) == [summary]
 
 
 def test_an_unreadable_docker_config_is_an_error_annotation_naming_the_file(capsys, tmp_path):
@@ -178,6 +251,6 @@ def test_an_unreadable_docker_config_is_an_error_annotation_naming_the_file(caps
     masks = [line for line in out.splitlines() if line.startswith("::add-mask::")]
     assert masks and "pa55-w0rd-2" not in out.replace("::add-mask::pa55-w0rd-2", "")
     last = out.splitlines()[-1]
-    assert last.startswith("::error title=automator::automator action: ")
+    assert last.startswith("::error title=input registry-password::automator action: ")
     assert str(home / ".docker" / "config.json") in last
     assert list((tmp_path / "runner").iterdir()) == []

@@ -45,6 +45,10 @@ def git(*args: str, cwd: Path) -> str:
 
 @pytest.fixture
 def env_repo(tmp_path):
+    return make_env_repo(tmp_path)
+
+
+def make_env_repo(tmp_path: Path) -> Path:
     """A clone of a bare remote with envs/prod/{web,cache}.yaml; redis is not in the tags file."""
     remote, work = tmp_path / "remote.git", tmp_path / "work"
     git("init", "-q", "--bare", "-b", "main", str(remote), cwd=tmp_path)

@@ -130,11 +130,48 @@ def dockerfile_final_stage() -> list[tuple[str, str]]:
     return [(op.upper(), arg) for op, arg in instructions[last_from:]]
 
 
-def test_dockerfile_final_image_is_python_slim_with_git_and_the_package():
+def dockerfile_args() -> dict[str, str]:
+    text = (ROOT / "Dockerfile").read_text()
+    return dict(re.findall(r"^ARG (\w+)=(\S+)$", text, re.MULTILINE))
+
+
+def test_dockerfile_base_is_python_slim_pinned_by_digest_for_every_stage():
+    base = dockerfile_args()["PYTHON_IMAGE"]
+    assert re.fullmatch(r"python:3\.\d+-slim@sha256:[0-9a-f]{64}", base)
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.findall(r"^FROM (\S+)", text, re.MULTILINE) == ["${PYTHON_IMAGE}", "${PYTHON_IMAGE}"]
+
+
+def test_dockerfile_final_image_has_git_tini_and_the_package():
     stage = dockerfile_final_stage()
-    assert re.fullmatch(r"python:3\.\d+-slim", stage[0][1])
     runs = " ".join(arg for op, arg in stage if op == "RUN")
-    assert "apt-get install" in runs and " git " in runs and "pip install" in runs
+    assert "apt-get install" in runs and " git " in runs and " tini " in runs and "pip install" in runs
+
+
+def test_dependencies_come_from_the_lock_file_in_a_layer_before_the_package():
+    stage = dockerfile_final_stage()
+    copies = [i for i, (op, arg) in enumerate(stage) if op == "COPY"]
+    lock_copy = next(i for i in copies if "requirements.lock" in stage[i][1])
+    install = next(i for i, (op, arg) in enumerate(stage) if op == "RUN" and "-r /tmp/requirements.lock" in arg)
+    package = next(i for i, (op, arg) in enumerate(stage) if op == "RUN" and "/wheels/*.whl" in arg)
+    assert lock_copy < install < package
+    assert "--require-hashes" in stage[install][1]
+    assert "--no-deps" in stage[package][1]  # nothing resolved after the source arrives
+    assert all("automator" not in stage[i][1] for i in copies if i < install)
+
+
+def test_tini_is_pid_1_and_the_healthcheck_asks_the_tool():
+    stage = dockerfile_final_stage()
+    assert [arg for op, arg in stage if op == "ENTRYPOINT"] == ['["/usr/bin/tini", "--", "automator"]']
+    (health,) = [arg for op, arg in stage if op == "HEALTHCHECK"]
+    assert health.endswith('CMD ["python", "-m", "automator.ci.healthcheck"]')
+
+
+def test_git_trusts_only_the_work_directory():
+    stage = dockerfile_final_stage()
+    configs = [arg for op, arg in stage if op == "RUN" and "safe.directory" in arg]
+    assert configs == ["git config --system --add safe.directory /work"]
+    assert [arg for op, arg in stage if op == "WORKDIR"] == ["/work"]
 
 
 def test_dockerfile_runs_as_a_numeric_non_root_user_with_automator_as_entrypoint():
@@ -142,8 +179,6 @@ def test_dockerfile_runs_as_a_numeric_non_root_user_with_automator_as_entrypoint
     users = [arg for op, arg in stage if op == "USER"]
     assert users and users[-1].split(":")[0] not in ("0", "root")
     assert users[-1].split(":")[0].isdigit()
-    entrypoints = [arg for op, arg in stage if op == "ENTRYPOINT"]
-    assert entrypoints == ['["automator"]']
     ops = [op for op, _ in stage]
     assert max(i for i, op in enumerate(ops) if op == "RUN") < ops.index("USER")
 
@@ -151,7 +186,7 @@ def test_dockerfile_runs_as_a_numeric_non_root_user_with_automator_as_entrypoint
 def test_dockerignore_keeps_the_build_context_to_the_package():
     lines = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
     assert lines[0] == "*"
-    assert {"!pyproject.toml", "!README.md", "!automator/"} <= set(lines)
+    assert {"!pyproject.toml", "!README.md", "!LICENSE", "!requirements.lock", "!automator/"} <= set(lines)
 
 
 def container(relative: str) -> dict:

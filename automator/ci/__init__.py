@@ -9,7 +9,8 @@ from automator.context import Context
 from automator.model import Change, Plan
 
 
-def publish(ctx: Context, plan: Plan, change: Change | None = None, *, root: Path | None = None, stream: TextIO | None = None) -> None:
+def publish(ctx: Context, plan: Plan, change: Change | None = None, *, root: Path | None = None,
+            stream: TextIO | None = None, dry_run: bool = False) -> None:
     """Annotations, step summary and outputs when running in GitHub Actions; nothing elsewhere.
 
     GitLab gets its reports through ``--markdown`` and ``--dotenv`` (artifact files named in
@@ -18,4 +19,4 @@ def publish(ctx: Context, plan: Plan, change: Change | None = None, *, root: Pat
     if ctx.ci == "github":
         from automator.ci import github
 
-        github.publish(ctx, plan, change, root=root, stream=stream)
+        github.publish(ctx, plan, change, root=root, stream=stream, dry_run=dry_run)

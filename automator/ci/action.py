@@ -1,114 +1,44 @@
-"""The entry of ``action.yml``: ``INPUT_*`` variables -> ``automator run`` arguments.
+"""The entry of ``action.yml``: ``INPUT_*`` variables -> checked -> ``automator run``.
 
-:data:`ACTION_INPUTS` is the one table that says how each action input reaches the CLI; a
-test holds it against both ``action.yml`` and the parser of ``automator run``. Only secrets
-travel outside flags: the token as ``GITHUB_TOKEN``, registry credentials as a private
-docker config (the file the registry client reads), so they never appear on a command line.
+Every input is checked by :func:`~automator.ci.inputs.check_inputs` before anything runs; a bad
+one becomes an ``::error title=input <name>::`` annotation and a table in the job summary, and
+the step exits 2 having changed nothing. Only secrets travel outside flags: the token as
+``GITHUB_TOKEN``, registry credentials as a private docker config (the file the registry client
+reads), so they never appear on a command line. With ``fail-on-problems: false`` a run whose
+only trouble is problems (exit 1) passes, and its problems are annotated as warnings.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 from automator.ci.github import mask_secrets
+from automator.ci.inputs import (
+    ACTION_INPUTS,
+    Input,
+    InputProblem,
+    action_argv,
+    check_inputs,
+    input_true,
+    input_value,
+    input_variable,
+)
 from automator.context import Context
-from automator.errors import UsageError, register_secret
+from automator.errors import ExitCode, UsageError, register_secret
 from automator.report import workflow
+from automator.report.markdown import cell, code
 
-Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry"]
+__all__ = ["ACTION_INPUTS", "Input", "action_argv", "check_inputs", "docker_config", "input_variable", "main"]
 
-
-@dataclass(frozen=True)
-class Input:
-    """How one action input reaches ``automator run``: a flag, or (for secrets) the environment."""
-
-    kind: Kind
-    flag: str = ""
-    choices: tuple[tuple[str, str], ...] = ()  # for "choice": input value -> flag ("" = none)
-    env: str = ""  # for "env": the variable it sets
-
-
-ACTION_INPUTS: dict[str, Input] = {
-    "path": Input("positional"),
-    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
-    "tags-file": Input("value", "--tags-from"),
-    "rules": Input("value", "--rules"),
-    "repo": Input("value", "--repo"),
-    "ref": Input("value", "--ref"),
-    "branch": Input("value", "--branch"),
-    "remote": Input("value", "--remote"),
-    "message-template": Input("value", "--message-template"),
-    "author": Input("value", "--author"),
-    "dry-run": Input("bool", "--dry-run"),
-    "max-attempts": Input("value", "--max-attempts"),
-    "pr-base": Input("value", "--pr-base"),
-    "pr-per": Input("value", "--pr-per"),
-    "branch-template": Input("value", "--branch-template"),
-    "labels": Input("list", "--label"),
-    "reviewers": Input("list", "--reviewer"),
-    "assignees": Input("list", "--assignee"),
-    "draft": Input("bool", "--draft"),
-    "auto-merge": Input("value", "--auto-merge"),
-    "forge-url": Input("value", "--forge-url"),
-    "insecure-registries": Input("list", "--insecure-registry"),
-    "platform": Input("value", "--platform"),
-    "verbose": Input("bool", "--verbose"),
-    "token": Input("env", env="GITHUB_TOKEN"),
-    "registry": Input("registry"),
-    "registry-username": Input("registry"),
-    "registry-password": Input("registry"),
-}
-
-def input_value(environ: Mapping[str, str], name: str) -> str:
-    """``INPUT_`` + the name in upper case with ``-`` as ``_`` (a name every shell passes on)."""
-    return environ.get(input_variable(name), "").strip()
-
-
-def input_variable(name: str) -> str:
-    return "INPUT_" + name.replace("-", "_").replace(" ", "_").upper()
-
-
-def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
-    """Arguments for ``automator run`` and environment variables to set, from ``INPUT_*``."""
-    argv: list[str] = []
-    env: dict[str, str] = {}
-    positional: list[str] = []
-    for name, spec in ACTION_INPUTS.items():
-        value = input_value(environ, name)
-        if not value:
-            continue
-        if spec.kind == "positional":
-            positional.append(value)
-        elif spec.kind == "value":
-            argv += [spec.flag, value]
-        elif spec.kind == "list":
-            for item in value.replace("\n", ",").split(","):
-                if item.strip():
-                    argv += [spec.flag, item.strip()]
-        elif spec.kind == "bool":
-            if value.lower() not in ("true", "false"):
-                raise UsageError(f"input {name!r} must be true or false, not {value!r}")
-            if value.lower() == "true":
-                argv.append(spec.flag)
-        elif spec.kind == "choice":
-            allowed = dict(spec.choices)
-            if value not in allowed:
-                raise UsageError(f"input {name!r} must be one of {', '.join(allowed)}, not {value!r}")
-            if allowed[value]:
-                argv.append(allowed[value])
-        elif spec.kind == "env":
-            register_secret(value)
-            env[spec.env] = value
-    return argv + positional, env
+SECRET_INPUTS = ("token", "registry-password")
 
 
 def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:
@@ -148,28 +78,57 @@ def _read_docker_config(path: Path) -> dict:
     return config
 
 
+def report_input_problems(environ: Mapping[str, str], problems: Sequence[InputProblem]) -> None:
+    """One ``::error title=input NAME::`` line per bad input, and the same as a summary table."""
+    for problem in problems:
+        print(workflow.command("error", f"input {problem.name} {problem.message}", title=f"input {problem.name}"))
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        rows = [f"| {code(p.name)} | {cell(p.message)} |" for p in problems]
+        workflow.append_step_summary(summary, "\n".join([
+            "### Deployment Automator: inputs to fix", "",
+            "Nothing ran and nothing was written. Fix these inputs in the workflow's `with:`:", "",
+            "| Input | Problem |", "| --- | --- |", *rows,
+        ]))
+    sys.stdout.flush()
+
+
 def main(environ: Mapping[str, str] | None = None) -> int:
-    """Run ``automator run`` as a child process with the mapped arguments and environment.
+    """Check the inputs, then run ``automator run`` as a child process.
 
     A child, not a call: the token and the docker config reach it through its own environment
     (read by :class:`~automator.context.Context` like any run), and the temporary docker
     config is removed whatever happens to the run.
     """
     environ = Context.from_environ(environ).environ
+    for name in SECRET_INPUTS:
+        if input_value(environ, name):
+            register_secret(input_value(environ, name))
+    mask_secrets()
+    problems = check_inputs(environ, Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()))
+    if problems:
+        report_input_problems(environ, problems)
+        return int(ExitCode.USAGE)
     temp = Path(tempfile.mkdtemp(prefix="automator-", dir=environ.get("RUNNER_TEMP") or None))
     try:
+        argv, env = action_argv(environ)
         try:
-            argv, env = action_argv(environ)
             config_dir = docker_config(environ, temp / "docker")
         except UsageError as error:
             mask_secrets()
-            print(workflow.command("error", f"automator action: {error}", title="automator"), flush=True)
+            print(workflow.command("error", f"automator action: {error}", title="input registry-password"), flush=True)
             return int(error.exit_code)
         mask_secrets()
         sys.stdout.flush()
         if config_dir is not None:
             env["DOCKER_CONFIG"] = str(config_dir)
+        fail_on_problems = input_true(environ, "fail-on-problems")
+        env["AUTOMATOR_FAIL_ON_PROBLEMS"] = "true" if fail_on_problems else "false"
         child = subprocess.run([sys.executable, "-m", "automator", "run", *argv], env={**environ, **env}, check=False)
+        if child.returncode == ExitCode.PARTIAL and not fail_on_problems:
+            print(workflow.command("notice", "problems were reported as warnings (fail-on-problems: false)",
+                                   title="automator"), flush=True)
+            return int(ExitCode.OK)
         return child.returncode
     finally:
         shutil.rmtree(temp, ignore_errors=True)

@@ -1,0 +1,187 @@
+"""The action's inputs: how each reaches ``automator run``, and what a valid value looks like.
+
+:data:`ACTION_INPUTS` is the one table: a test holds it against ``action.yml`` and against
+the parser of ``automator run``. :func:`check_inputs` looks at every input before anything
+runs and names each bad one by its input name (``pr-per``, not ``--pr-per``), with what to
+write instead; :func:`action_argv` then maps the values to arguments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action"]
+Check = Literal["", "path", "file", "positive-int", "url", "author", "platform", "host", "ref"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """How one action input reaches ``automator run``: a flag, or (for secrets) the environment.
+
+    ``choices`` maps an input value to the flag it sets (``choice``: "" = no flag) or lists
+    the values a ``value`` input allows (then passed as the flag's argument).
+    """
+
+    kind: Kind
+    flag: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    env: str = ""  # for "env": the variable it sets
+    check: Check = ""
+
+
+ACTION_INPUTS: dict[str, Input] = {
+    "path": Input("positional", check="path"),
+    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
+    "tags-file": Input("value", "--tags-from", check="file"),
+    "rules": Input("value", "--rules", check="file"),
+    "repo": Input("value", "--repo"),
+    "ref": Input("value", "--ref", check="ref"),
+    "branch": Input("value", "--branch", check="ref"),
+    "remote": Input("value", "--remote", check="ref"),
+    "message-template": Input("value", "--message-template"),
+    "author": Input("value", "--author", check="author"),
+    "dry-run": Input("bool", "--dry-run"),
+    "max-attempts": Input("value", "--max-attempts", check="positive-int"),
+    "pr-base": Input("value", "--pr-base", check="ref"),
+    "pr-per": Input("value", "--pr-per", choices=(("run", ""), ("image", ""))),
+    "branch-template": Input("value", "--branch-template"),
+    "labels": Input("list", "--label"),
+    "reviewers": Input("list", "--reviewer"),
+    "assignees": Input("list", "--assignee"),
+    "draft": Input("bool", "--draft"),
+    "auto-merge": Input("value", "--auto-merge", choices=(("merge", ""), ("squash", ""), ("rebase", ""))),
+    "forge-url": Input("value", "--forge-url", check="url"),
+    "insecure-registries": Input("list", "--insecure-registry", check="host"),
+    "platform": Input("value", "--platform", check="platform"),
+    "verbose": Input("bool", "--verbose"),
+    "fail-on-problems": Input("action"),
+    "token": Input("env", env="GITHUB_TOKEN"),
+    "registry": Input("registry"),
+    "registry-username": Input("registry"),
+    "registry-password": Input("registry"),
+}
+
+ACTION_DEFAULTS = {"fail-on-problems": "true"}
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    name: str
+    message: str
+
+
+def input_variable(name: str) -> str:
+    """``INPUT_`` + the name in upper case with ``-`` as ``_`` (a name every shell passes on)."""
+    return "INPUT_" + name.replace("-", "_").replace(" ", "_").upper()
+
+
+def input_value(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(input_variable(name), "").strip()
+    return value or ACTION_DEFAULTS.get(name, "")
+
+
+def input_true(environ: Mapping[str, str], name: str) -> bool:
+    return input_value(environ, name).lower() == "true"
+
+
+def list_items(value: str) -> list[str]:
+    return [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
+
+
+# --- validation -------------------------------------------------------------------------------
+
+_AUTHOR = re.compile(r"[^<>]+\s<[^<>\s]+>")
+_PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+
+
+def _one_of(value: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"must be {_or(allowed)}, not {value!r}{hint}"
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace: Path) -> str | None:
+    """What is wrong with ``value`` (None: nothing)."""
+    if spec.kind == "bool" or (spec.kind == "action"):
+        if value.lower() not in ("true", "false"):
+            return _one_of(value, ["true", "false"])
+    if spec.choices and value not in dict(spec.choices):
+        return _one_of(value, [choice for choice, _ in spec.choices])
+    cloned = bool(input_value(environ, "repo"))  # paths then name files of the clone
+    if spec.check == "path" and not cloned and not (workspace / value).exists():
+        return f"{value!r} does not exist in the workspace {workspace}; name a directory or file of the checkout"
+    if spec.check == "file" and not (cloned and spec.flag == "--rules") and not (workspace / value).is_file():
+        return f"{value!r} is not a file in the workspace {workspace}"
+    if spec.check == "positive-int" and not (value.isdigit() and int(value) > 0):
+        return f"must be a whole number of at least 1, not {value!r}"
+    if spec.check == "url" and not _URL.fullmatch(value):
+        return f"must be an http(s) URL such as https://github.example.com/api/v3, not {value!r}"
+    if spec.check == "author" and not _AUTHOR.fullmatch(value):
+        return f'must look like "Name <email>", not {value!r}'
+    if spec.check == "platform" and not _PLATFORM.fullmatch(value):
+        return f"must be OS/ARCH[/VARIANT] such as linux/arm64, not {value!r}"
+    if spec.check == "host":
+        bad = [item for item in list_items(value) if not _HOST.fullmatch(item)]
+        if bad:
+            return f"must list registry hosts (host or host:port, no scheme or path), not {', '.join(map(repr, bad))}"
+    if spec.check == "ref" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
+        return f"must be a git branch or remote name (no spaces, '..' or leading '-'), not {value!r}"
+    return None
+
+
+def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProblem]:
+    """Every input that cannot work, by name; empty when all can."""
+    problems: list[InputProblem] = []
+    for name, spec in ACTION_INPUTS.items():
+        value = input_value(environ, name)
+        if value:
+            message = _check_value(spec, value, environ, workspace)
+            if message:
+                problems.append(InputProblem(name, message))
+    if input_value(environ, "registry-password"):
+        for name in ("registry", "registry-username"):
+            if not input_value(environ, name):
+                problems.append(InputProblem(name, "is needed with registry-password (or leave registry-password empty)"))
+    return problems
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Arguments for ``automator run`` and environment variables to set, from ``INPUT_*``.
+
+    Values travel as ``--flag=value`` and a path that starts with ``-`` as ``./-…``, so no
+    value is ever read as an option. Call :func:`check_inputs` first.
+    """
+    argv: list[str] = []
+    env: dict[str, str] = {}
+    positional: list[str] = []
+    for name, spec in ACTION_INPUTS.items():
+        value = input_value(environ, name)
+        if not value:
+            continue
+        if spec.kind == "positional":
+            positional.append(f"./{value}" if value.startswith("-") else value)
+        elif spec.kind == "value":
+            argv.append(f"{spec.flag}={value}")
+        elif spec.kind == "list":
+            argv += [f"{spec.flag}={item}" for item in list_items(value)]
+        elif spec.kind == "bool" and value.lower() == "true":
+            argv.append(spec.flag)
+        elif spec.kind == "choice" and dict(spec.choices).get(value):
+            argv.append(dict(spec.choices)[value])
+        elif spec.kind == "env":
+            env[spec.env] = value
+    return argv + positional, env

@@ -1,0 +1,142 @@
+"""The job summary of a GitHub run: what changed, linked to the lines, and what stayed.
+
+Unlike the Markdown report (which must read the same anywhere), the summary knows where it
+runs: each file links to its line at the commit the run pushed (or the pull request's head,
+or the checked-out commit for a dry run), a dry run says so in its title, problems are listed
+once each, and the images that stayed are folded into a ``<details>`` block with a short
+reason, so a run over hundreds of images stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from automator.errors import scrub
+from automator.model import Change, ImageUse, Plan, Problem, Update
+from automator.report.json import policy_text
+from automator.report.markdown import cell, code
+
+DRY_RUN_LABEL = "dry run — nothing written"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where files of this run can be seen: ``{server}/{repository}/blob/{sha}/{prefix}{file}``."""
+
+    server: str
+    repository: str
+    sha: str
+    prefix: str = ""
+
+    def line(self, file: str, line: int | None) -> str:
+        path = quote(f"{self.prefix.strip('/')}/{file}".lstrip("/"))
+        return f"{self.server.rstrip('/')}/{self.repository}/blob/{self.sha}/{path}" + (f"#L{line}" if line else "")
+
+    def commit(self, sha: str) -> str:
+        return f"{self.server.rstrip('/')}/{self.repository}/commit/{sha}"
+
+
+def _where(file: str, line: int | None, links: Links | None) -> str:
+    if not file:
+        return ""
+    text = code(f"{file}:{line}" if line else file)
+    return f"[{text}]({links.line(file, line)})" if links else text
+
+
+def _update_row(update: Update, links: Links | None) -> str:
+    use = update.use
+    cells = (
+        _where(use.file, use.line, links),
+        code(use.image.written_name),
+        f"{code(update.from_tag)} -> {code(update.to_tag)}",
+        code(policy_text(use.policy)).replace("|", "\\|"),
+        cell(update.reason),
+    )
+    return "| " + " | ".join(cells) + " |"
+
+
+def problem_message(problem: Problem) -> str:
+    """The message without the ``file:line: image:`` it starts with when the item shows both."""
+    message = scrub(problem.message)
+    for lead in (f"{problem.file}:{problem.line}: " if problem.line else "", f"{problem.file}: " if problem.file else "",
+                 f"{problem.image}: " if problem.image else ""):
+        if lead and message.startswith(lead):
+            message = message[len(lead):]
+    return message
+
+
+def _problem_item(problem: Problem, links: Links | None, severity: str) -> str:
+    parts = [f"**{severity}**"]
+    if problem.file:
+        parts.append(_where(problem.file, problem.line, links))
+    if problem.image:
+        parts.append(code(problem.image))
+    return f"- {' '.join(parts)}: {cell(problem_message(problem))}"
+
+
+def _key(use: ImageUse) -> tuple:
+    return (use.file, use.line, use.span, use.container)
+
+
+def stayed(plan: Plan) -> list[tuple[ImageUse, str]]:
+    """Images the plan leaves as they are, each with a short reason."""
+    moved = {_key(u.use) for u in plan.updates}
+    troubled = {(p.file, p.line) for p in plan.problems}
+    result = []
+    for use in plan.uses:
+        if _key(use) in moved:
+            continue
+        if (use.file, use.line) in troubled:
+            why = "not checked: see the problems above"
+        else:
+            why = f"already the newest tag {code(policy_text(use.policy))} allows".replace("|", "\\|")
+        result.append((use, why))
+    return result
+
+
+def render_summary(
+    plan: Plan,
+    change: Change | None = None,
+    *,
+    links: Links | None = None,
+    dry_run: bool = False,
+    problems_as: str = "",
+    title: str = "Image updates",
+) -> str:
+    heading = f"{title} — {DRY_RUN_LABEL}" if dry_run else title
+    lines = [f"### {cell(heading)}", ""]
+    count = len(plan.updates)
+    if count:
+        noun = "update" if count == 1 else "updates"
+        verb = "would change" if dry_run else "in"
+        lines += [f"{count} image {noun} {verb} {len(plan.files)} file(s).", ""]
+        lines += ["| File | Image | From -> To | Policy | Reason |", "| --- | --- | --- | --- | --- |"]
+        lines += [_update_row(u, links) for u in plan.updates]
+    else:
+        lines.append("No image needs an update.")
+    if change is not None and (change.pr_url or change.commit):
+        lines.append("")
+        if change.pr_url:
+            lines.append(f"Pull request: {change.pr_url}")
+        if change.commit:
+            sha = code(change.commit[:12])
+            shown = f"[{sha}]({links.commit(change.commit)})" if links else sha
+            lines.append(f"Commit: {shown}" + (f" on {code(change.branch)}" if change.branch else ""))
+    if plan.problems:
+        lines += ["", f"#### Problems ({len(plan.problems)})", ""]
+        if problems_as:
+            lines += [f"Reported as {problems_as}s (`fail-on-problems: false`).", ""]
+        lines += [_problem_item(p, links, problems_as or p.severity) for p in plan.problems]
+    still = stayed(plan)
+    if still:
+        noun = "image" if len(still) == 1 else "images"
+        lines += ["", f"<details><summary>{len(still)} {noun} stayed</summary>", ""]
+        lines += ["| File | Image | Tag | Why |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {_where(use.file, use.line, links)} | {code(use.image.written_name)} | "
+            f"{code(use.image.tag or use.image.digest or '')} | {why} |"
+            for use, why in still
+        ]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
