@@ -1,5 +1,7 @@
-"""Cache keys for ``action.yml``: run by the runner's ``python3`` before anything is installed,
-so this module uses the standard library only (``python3 automator/ci/cache_keys.py``).
+"""Cache keys for ``action.yml``: run by the runner's ``python3`` from the action's checkout
+before anything is installed (``PYTHONPATH=$GITHUB_ACTION_PATH python3 -m
+automator.ci.cache_keys``), so it imports nothing outside the standard library and
+:mod:`automator.context`.
 
 * The virtual environment is keyed on the runner (OS, architecture), the exact Python, the
   action's ref, the lock file and the package source: any change of what would be installed
@@ -12,11 +14,12 @@ so this module uses the standard library only (``python3 automator/ci/cache_keys
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from automator.context import Context
 
 VERSION = "v1"  # bump to drop every saved cache at once
 
@@ -64,7 +67,7 @@ def _safe(text: str) -> str:
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
-    environ = os.environ if environ is None else environ
+    environ = Context.from_environ(environ).environ
     keys = cache_keys(environ)
     Path(keys["registry-cache-path"]).mkdir(parents=True, exist_ok=True)
     with open(environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as outputs:

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from automator.context import Context
+
 INITS = {"tini", "tini-static", "docker-init", "dumb-init", "catatonit"}
 DEFAULT_MAX_AGE = 600.0
 DEFAULT_PORT = 8080
@@ -180,7 +182,7 @@ def _parent(entry: Path) -> str | None:
 
 
 def main(environ: Mapping[str, str] | None = None, proc: Path = Path("/proc")) -> int:
-    environ = os.environ if environ is None else environ
+    environ = Context.from_environ(environ).environ
     cmdline = main_process(proc)
     probes = probes_for(automator_args(cmdline) if cmdline else None, environ)
     if not probes:
