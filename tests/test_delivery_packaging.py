@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,24 @@ def run_parser():
     return parser._subparsers._group_actions[0].choices["run"]
 
 
-# --- GitLab -----------------------------------------------------------------------------------
+# --- GitLab ---------------------------------------------------------------------------------
 
-TEMPLATE = load("templates/automator.gitlab-ci.yml")
+COMPONENT_TEXT = (ROOT / "templates/automator.yml").read_text()
+SPEC, TEMPLATE = yaml.load_all(COMPONENT_TEXT)
+
+
+def test_the_component_has_a_spec_header_with_the_documented_inputs():
+    inputs = SPEC["spec"]["inputs"]
+    assert set(inputs) == {"stage", "path", "mode", "args", "report", "dotenv", "cache-key", "image", "repo", "ref"}
+    assert inputs["stage"]["default"] == "deploy" and ".pre" in inputs["stage"]["description"]
+    assert inputs["args"] == {**inputs["args"], "type": "array", "default": []}
+    assert inputs["mode"]["options"] == ["commit", "mr"]
+    used = set(re.findall(r"\$\[\[ inputs\.([\w-]+) \]\]", COMPONENT_TEXT))
+    assert used == set(inputs), "every input is used, and only inputs are interpolated"
 
 
 def test_gitlab_template_defines_the_documented_jobs():
-    jobs = {name for name, value in TEMPLATE.items() if isinstance(value, dict) and name != "variables"}
+    jobs = {name for name, value in TEMPLATE.items() if isinstance(value, dict)}
     assert jobs == {".automator", "automator:update", "automator:plan"}
     for name in ("automator:update", "automator:plan"):
         assert TEMPLATE[name]["extends"] == ".automator"
@@ -51,37 +61,41 @@ def test_update_job_runs_on_schedules_and_pipeline_triggers_only():
         assert TEMPLATE[name]["rules"][0] == {"if": '$AUTOMATOR_DISABLED == "true"', "when": "never"}
 
 
-def test_base_job_publishes_markdown_artifact_and_dotenv_report_named_by_the_variables():
-    base, variables = TEMPLATE[".automator"], TEMPLATE["variables"]
-    assert base["artifacts"]["paths"] == [variables["AUTOMATOR_REPORT"]]
-    assert base["artifacts"]["reports"]["dotenv"] == variables["AUTOMATOR_DOTENV"]
+def test_stage_reports_and_cache_come_from_the_inputs():
+    base = TEMPLATE[".automator"]
+    assert base["stage"] == "$[[ inputs.stage ]]"
+    assert base["artifacts"]["paths"] == ["$[[ inputs.report ]]"]
+    assert base["artifacts"]["reports"]["dotenv"] == "$[[ inputs.dotenv ]]"
     assert base["artifacts"]["when"] == "always"
-    assert base["image"] == {"name": "$AUTOMATOR_IMAGE", "entrypoint": [""]}
+    assert base["image"] == {"name": "$[[ inputs.image ]]", "entrypoint": [""]}
+    assert base["cache"] == {"key": "$[[ inputs.cache-key ]]", "paths": [".automator-cache/"], "when": "always"}
+    assert base["variables"]["AUTOMATOR_CACHE_DIR"] == "$CI_PROJECT_DIR/.automator-cache"
+    # the array input reaches the job as one JSON string, never through the shell
+    assert base["variables"]["AUTOMATOR_ARGS"] == "$[[ inputs.args ]]"
+    assert "'$[[ inputs.args ]]'" in COMPONENT_TEXT
+
+
+def test_the_scripts_run_the_entry_without_shell_word_splitting():
+    assert TEMPLATE["automator:update"]["script"] == ["python -m automator.ci.gitlab"]
+    assert TEMPLATE["automator:plan"]["script"] == ["python -m automator.ci.gitlab --plan"]
+    assert "$AUTOMATOR_ARGS" not in COMPONENT_TEXT
 
 
 def test_token_is_a_project_access_token_or_the_job_token():
-    before = "\n".join(TEMPLATE[".automator"]["before_script"])
-    assert 'export GIT_TOKEN="$AUTOMATOR_TOKEN" GITLAB_TOKEN="$AUTOMATOR_TOKEN"' in before
-    assert "CI_JOB_TOKEN" in (ROOT / "templates/automator.gitlab-ci.yml").read_text()
+    from automator.ci.gitlab import tokens
+
+    assert tokens({"AUTOMATOR_TOKEN": "glpat-0123456789abcdef"}) == {
+        "GIT_TOKEN": "glpat-0123456789abcdef", "GITLAB_TOKEN": "glpat-0123456789abcdef"}
+    assert tokens({}) == {}
+    assert "CI_JOB_TOKEN" in COMPONENT_TEXT
 
 
-def script_argv(job: dict) -> list[str]:
-    (line,) = job["script"]
-    return shlex.split(line.replace("$AUTOMATOR_ARGS", ""))
-
-
-@pytest.mark.parametrize("job", ["automator:update", "automator:plan"])
-def test_template_scripts_use_real_run_flags(job):
-    argv = script_argv(TEMPLATE[job])
-    assert argv[:2] == ["automator", "run"]
-    options = {s for action in run_parser()._actions for s in action.option_strings}
-    assert {a for a in argv if a.startswith("--")} <= options
-    assert {"--markdown", "--dotenv"} <= set(argv)
-
-
-def test_gitlab_example_includes_the_template_and_extends_its_job():
+def test_gitlab_example_includes_the_component_with_inputs_and_a_stage_it_declares():
     example = load("examples/gitlab/.gitlab-ci.yml")
-    assert example["include"][0]["remote"].endswith("/templates/automator.gitlab-ci.yml")
+    (include,) = example["include"]
+    assert include["remote"].endswith("/templates/automator.yml")
+    assert set(include["inputs"]) <= set(SPEC["spec"]["inputs"])
+    assert include["inputs"]["stage"] in example["stages"]
     assert example["automator:production"]["extends"] == "automator:update"
     assert example["announce"]["needs"] == ["automator:update"]
     assert "$AUTOMATOR_UPDATED" in " ".join(example["announce"]["script"])
