@@ -118,7 +118,8 @@ def test_github_examples_have_their_triggers_and_write_permissions(name, trigger
     workflow = load(f"examples/github/{name}")
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert set(on) == triggers
-    assert workflow["permissions"] == permissions
+    assert workflow["permissions"] == {}  # nothing by default: the job names what it needs
+    assert workflow["jobs"]["update"]["permissions"] == permissions
     steps = workflow["jobs"]["update"]["steps"]
     assert steps[0]["with"]["persist-credentials"] is False
     action_inputs = set(load("action.yml")["inputs"])
