@@ -104,18 +104,22 @@ def test_the_update_job_commits_and_leaves_both_reports_at_the_input_paths(tmp_p
     assert "`1.2.0` -> `1.3.0`" in report
     values = dict(line.split("=", 1) for line in (tmp_path / "project/out/update.env").read_text().splitlines())
     assert values["AUTOMATOR_UPDATED"] == "1" and values["AUTOMATOR_COMMIT"] == git("rev-parse", "main", cwd=remote)
+    assert values["AUTOMATOR_DRY_RUN"] == "false" and report.startswith("### Image updates\n")
     assert os.stat(tmp_path / "project/out/update.env").st_mode & 0o044 == 0o044  # readable by the next job
     assert git("status", "--porcelain", cwd=work) == ""
 
 
-def test_the_plan_job_writes_nothing_but_its_reports(tmp_path):
+def test_the_plan_job_writes_nothing_but_its_reports_which_say_dry_run(tmp_path):
     work = make_env_repo(tmp_path)
     before = git("rev-parse", "main", cwd=tmp_path / "remote.git")
     (tmp_path / "tags.json").write_text(json.dumps(TAGS))
     jobs = interpolate({"path": str(work / "envs/prod/web.yaml"), "args": ["--tags-from", str(tmp_path / "tags.json")]})
     done = run_job(jobs, "automator:plan", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "`1.2.0` -> `1.3.0`" in (tmp_path / "project/automator-report.md").read_text()
+    report = (tmp_path / "project/automator-report.md").read_text()
+    assert report.startswith("### Image updates — dry run — nothing written\n") and "`1.2.0` -> `1.3.0`" in report
+    values = dict(line.split("=", 1) for line in (tmp_path / "project/automator.env").read_text().splitlines())
+    assert (values["AUTOMATOR_DRY_RUN"], values["AUTOMATOR_UPDATED"], values["AUTOMATOR_COMMIT"]) == ("true", "1", "")
     assert git("rev-parse", "main", cwd=tmp_path / "remote.git") == before
     assert git("status", "--porcelain", cwd=work) == ""
 

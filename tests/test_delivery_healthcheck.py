@@ -156,3 +156,24 @@ class socket_port:
 def test_serve_beside_the_loop_checks_both(tmp_path):
     args = ["serve", "--every", "10m", "--health-file", "/tmp/h"]
     assert [p.kind for p in hc.probes_for(args, {})] == ["record", "http"]
+
+
+def test_the_health_command_counts_a_failed_attempt_only_when_asked(tmp_path, capsys):
+    from automator.cli import main
+
+    health = record(tmp_path / "health", status="failed")
+    assert main(["health", str(health)]) == 0
+    assert main(["health", str(health), "--fail-on-failed"]) == 1
+    assert "the last attempt failed" in capsys.readouterr().err
+    record(health, status="ok")
+    assert main(["health", str(health), "--fail-on-failed"]) == 0
+
+
+def test_the_older_schedule_check_spelling_takes_the_option_too(tmp_path):
+    import subprocess
+    import sys
+
+    health = record(tmp_path / "health", status="failed")
+    done = subprocess.run([sys.executable, "-m", "automator.schedule", "check", str(health), "--fail-on-failed"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "the last attempt failed" in done.stderr

@@ -18,7 +18,6 @@ next attempt may well fix; a fresh record already proves the loop is alive.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import urllib.error
@@ -129,14 +128,8 @@ def check_record(path: Path, max_age: float, *, fail_on_failed: bool = False, no
     fresh, summary = check_health(path, max_age, now=now)
     if not fresh:
         return False, f"{summary}; older than {max_age:.0f}s or unreadable"
-    if fail_on_failed:
-        try:
-            status = json.loads(path.read_text(encoding="utf-8")).get("status")
-        except (OSError, ValueError, AttributeError):
-            status = None
-        if status == "failed":
-            return False, f"{summary}; the last attempt failed (AUTOMATOR_HEALTH_FAIL_ON_FAILED)"
-    return True, summary
+    healthy, summary = check_health(path, max_age, now=now, fail_on_failed=fail_on_failed)
+    return healthy, summary + ("" if healthy else " (AUTOMATOR_HEALTH_FAIL_ON_FAILED)")
 
 
 def check_http(url: str, *, timeout: float = 5.0) -> tuple[bool, str]:

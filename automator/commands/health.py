@@ -24,6 +24,7 @@ EPILOG = """\
 examples:
   automator health /tmp/automator/health                 # fresh within 10 minutes?
   automator health /tmp/automator/health --max-age 2m
+  automator health /tmp/automator/health --fail-on-failed   # a failed attempt is unhealthy too
   python -m automator.schedule check /tmp/automator/health --max-age 10m   # the older spelling
 
 exit codes: 0 fresh (the status line goes to stdout), 1 stale, missing or unreadable (the
@@ -35,21 +36,25 @@ reason goes to stderr), 2 invalid arguments.
 class HealthSettings:
     file: Path
     max_age: float = 600.0
+    fail_on_failed: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="the health file written by --health-file")
     parser.add_argument("--max-age", metavar="AGE", type=interval, default=600.0, help="oldest status still healthy (default: 10m)")
+    parser.add_argument("--fail-on-failed", action="store_true",
+                        help="exit 1 when the last attempt failed, even if the file is fresh (default: a fresh file is "
+                        "healthy, so a liveness probe does not restart a pod over one failed attempt)")
 
 
 def settings(args: argparse.Namespace, ctx: Context) -> HealthSettings:
-    return HealthSettings(args.file, args.max_age)
+    return HealthSettings(args.file, args.max_age, args.fail_on_failed)
 
 
 OPTIONS = (OptionGroup("health", add_arguments, settings),)
 
 
 def run(settings: Settings, ctx: Context) -> int:
-    ok, summary = check_health(settings.health.file, settings.health.max_age)
+    ok, summary = check_health(settings.health.file, settings.health.max_age, fail_on_failed=settings.health.fail_on_failed)
     print(summary, file=sys.stdout if ok else sys.stderr)
     return int(ExitCode.OK if ok else ExitCode.PARTIAL)

@@ -17,28 +17,32 @@ from automator.model import Change, Plan
 
 @dataclass(frozen=True)
 class ReportSettings:
-    """``json``: stdout carries JSON; ``markdown``: a file or ``-`` (stdout); ``dotenv``: a file."""
+    """``json``: stdout carries JSON; ``markdown``: a file or ``-`` (stdout); ``dotenv``: a file;
+    ``dry_run``: nothing was written, and every report says so."""
 
     json: bool = False
     markdown: str | None = None
     dotenv: str | None = None
+    dry_run: bool = False
 
 
-def render_markdown(plan: Plan, change: Change | None) -> str:
+def render_markdown(plan: Plan, change: Change | None, dry_run: bool = False) -> str:
+    from automator.ci.summary import DRY_RUN_LABEL
     from automator.report import markdown
 
-    return markdown.render_markdown(plan, change)
+    title = f"{markdown.DEFAULT_TITLE} — {DRY_RUN_LABEL}" if dry_run else markdown.DEFAULT_TITLE
+    return markdown.render_markdown(plan, change, title=title)
 
 
-def render_dotenv(plan: Plan, change: Change | None) -> str:
+def render_dotenv(plan: Plan, change: Change | None, dry_run: bool = False) -> str:
     from automator.report import dotenv, records
 
-    return dotenv.render_dotenv(records.run_outputs(plan, change))
+    return dotenv.render_dotenv({**records.run_outputs(plan, change), "dry-run": "true" if dry_run else "false"})
 
 
 # The report files: the ReportSettings field that names the file -> its rendering. A new
 # report file is one field of ReportSettings, one option, one row here.
-REPORT_FILES: dict[str, Callable[[Plan, Change | None], str]] = {
+REPORT_FILES: dict[str, Callable[[Plan, Change | None, bool], str]] = {
     "markdown": render_markdown,
     "dotenv": render_dotenv,
 }
@@ -55,13 +59,13 @@ def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Ch
     for field_name, render in REPORT_FILES.items():
         target = getattr(settings, field_name)
         if target == "-":
-            sys.stdout.write(render(plan, change))
+            sys.stdout.write(render(plan, change, settings.dry_run))
         elif target:
             try:
-                write_report(target, render(plan, change))
+                write_report(target, render(plan, change, settings.dry_run))
             except ReportError as error:
                 failed.append(error)
     # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
-    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if settings.json else sys.stdout)
+    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if settings.json else sys.stdout, dry_run=settings.dry_run)
     if failed:
         raise ReportError("; ".join(str(error) for error in failed))

@@ -82,14 +82,17 @@ def write_health(path: Path, status: str, *, exit_code: int | None = None, attem
     os.replace(tmp, path)
 
 
-def check_health(path: Path, max_age: float, *, now: float | None = None) -> tuple[bool, str]:
-    """Whether the health file exists and was written less than ``max_age`` seconds ago."""
+def check_health(path: Path, max_age: float, *, now: float | None = None, fail_on_failed: bool = False) -> tuple[bool, str]:
+    """Whether the health file exists and was written less than ``max_age`` seconds ago (and,
+    with ``fail_on_failed``, does not record a failed attempt)."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         age = (time.time() if now is None else now) - float(record["timestamp"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         return False, f"{path}: unreadable health file ({error})"
     summary = f"{path}: {record.get('status')} {age:.0f}s ago (attempt {record.get('attempt')})"
+    if fail_on_failed and age <= max_age and record.get("status") == "failed":
+        return False, f"{summary}; the last attempt failed"
     return age <= max_age, summary
 
 

@@ -31,6 +31,7 @@ def settings(args: argparse.Namespace, ctx: Context) -> ReportSettings:
         json=getattr(args, "json", False),
         markdown=getattr(args, "markdown", None),
         dotenv=getattr(args, "dotenv", None),
+        dry_run=bool(getattr(args, "dry_run", False)),
     )
 
 
