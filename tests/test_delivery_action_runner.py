@@ -4,6 +4,7 @@ GITHUB_ENV and GITHUB_STEP_SUMMARY files, the cache steps, a real env repo and b
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from action_runner import ROOT, run_action
@@ -152,3 +153,40 @@ def test_the_keys_step_writes_its_outputs_and_creates_the_cache_directory(tmp_pa
     written = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert set(written) == {"venv-path", "venv-key", "registry-cache-path", "registry-cache-key", "registry-cache-prefix"}
     assert (tmp_path / "automator-registry-cache").is_dir()
+
+
+# --- warm CI: the registry cache the Action keeps between runs -------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.registry
+def test_a_second_run_within_the_cache_ttl_asks_the_registry_for_no_tag_list(tmp_path, local_registry):
+    from registry_proxy import RegistryProxy
+
+    local_registry.push("delivery/warm", "1.0.0")
+    local_registry.push("delivery/warm", "1.1.0")
+    with RegistryProxy(local_registry.url) as proxy:
+        work = tmp_path / "work"
+        (work / "envs").mkdir(parents=True)
+        git("init", "-q", "-b", "main", str(work), cwd=tmp_path)
+        (work / "envs" / "app.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+            "  annotations:\n    automator.dev/policy: semver:^1\nspec:\n  template:\n    spec:\n"
+            f"      containers:\n        - name: app\n          image: {proxy.host}/delivery/warm:1.0.0\n")
+        given = {"path": "envs", "dry-run": "true", "insecure-registries": proxy.host}
+        temp = tmp_path / "runner-temp"
+        temp.mkdir()
+        first = run_action(given, workspace=work, temp=temp, env=automator_env(tmp_path))
+        assert first.exit_code == 0, first.stdout + first.stderr
+        assert first.outputs["updated"] == "1" and proxy.count(r"/tags/list") == 1
+        cache = Path(first.steps["keys"]["registry-cache-path"])
+        assert any(cache.rglob("*.json")), "the run left its registry cache where the save step looks"
+        (temp / "automator-venv").unlink()  # the next job restores the venv again
+        second = run_action(given, workspace=work, temp=temp, env=automator_env(tmp_path))
+        assert second.exit_code == 0, second.stdout + second.stderr
+        assert second.outputs["updated"] == "1"
+        assert proxy.count(r"/tags/list") == 1  # served from the restored cache
+        cold = tmp_path / "cold-runner-temp"
+        cold.mkdir()
+        third = run_action(given, workspace=work, temp=cold, env=automator_env(tmp_path))
+        assert third.exit_code == 0 and proxy.count(r"/tags/list") == 2  # no cache restored: asks again
