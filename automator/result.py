@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Preview:
-    """``--dry-run``: the plan and the commit message it would get; nothing written."""
+    """``--dry-run``: the plan, the commit message its committed part would get, and the
+    updates that would go to pull requests instead, each with the reason (``--pr``, or the
+    rule that says ``write: pr``); nothing written."""
 
     plan: Plan
     message: str = ""
+    to_pull_requests: tuple[tuple[Update, str], ...] = ()
 
     @property
     def written(self) -> tuple[Update, ...]:

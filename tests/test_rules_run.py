@@ -118,3 +118,36 @@ def test_rules_run_with_only_a_pull_request_does_not_claim_there_are_no_updates(
     assert len(github.open_pulls()) == 1
     assert "no updates" not in out
     assert "production/app.yaml" in out and "1.0.0 -> 1.1.0" in out
+
+
+def test_a_dry_run_says_which_updates_would_go_to_a_pull_request_and_why(world, capsys):
+    work, bare, upstream, github, tags = world
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--dry-run"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    committed, _, reviewed = out.partition("would open or update a pull request for:\n")
+    message = committed.split("commit message:\n")[1]
+    assert "ghcr.io/acme/app" in message and "production" not in message, "only staging would be committed"
+    assert reviewed == (
+        "  production/app.yaml: ghcr.io/acme/app 1.0.0 -> 1.1.0 (promoted from staging/app.yaml: "
+        "promotions go to a pull request unless a rule says write: commit)\n"
+    )
+    assert "ghcr.io/acme/app:1.1.0" in git(bare, "show", "main:staging/app.yaml"), "nothing was pushed"
+    assert github.open_pulls() == []
+
+
+def test_no_push_names_the_rule_that_routes_updates_to_pull_requests_and_commits_nothing(world, capsys):
+    work, bare, upstream, github, tags = world
+    rules = RULES + "  - name: reviewed staging\n    match: {paths: staging/**}\n    write: pr\n"
+    (work / ".automator.yaml").write_text(rules)
+    git(work, "commit", "-q", "-am", "staging is reviewed too")
+    head = git(work, "rev-parse", "HEAD")
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--no-push"])
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert "--no-push, but 2 update(s) go to pull requests, which need a pushed branch" in err
+    assert "staging/app.yaml: ghcr.io/acme/app 1.1.0 -> 1.2.0 (rule 'reviewed staging' (" in err
+    assert "says write: pr)" in err
+    assert "--pr pushes a branch" not in err, "--pr was never given"
+    assert git(work, "rev-parse", "HEAD") == head and git(work, "status", "--porcelain") == ""
+    assert github.open_pulls() == []

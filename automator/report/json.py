@@ -68,7 +68,13 @@ def request_dict(request: RequestOutcome) -> dict[str, Any]:
 
 
 def preview_fields(outcome: Preview) -> dict[str, Any]:
-    return {"dry_run": True, "message": outcome.message}
+    """``message``: of the updates that would be committed; ``pull_request_updates``: those that
+    would go to pull requests, each with ``write_reason``."""
+    routed = [
+        {"file": u.use.file, "image": u.use.image.repository, "from": u.from_tag, "to": u.to_tag, "write_reason": reason}
+        for u, reason in outcome.to_pull_requests
+    ]
+    return {"dry_run": True, "message": outcome.message, "pull_request_updates": routed}
 
 
 def committed_fields(outcome: Committed) -> dict[str, Any]:

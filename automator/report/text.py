@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from automator.errors import scrub
-from automator.model import Plan, Problem
+from automator.model import Plan, Problem, Update
 from automator.report.json import policy_text
 from automator.result import Committed, Preview, PullRequests, RunResult
 
@@ -32,10 +32,19 @@ def problems(items: Sequence[Problem]) -> str:
 # --- the result of a run ----------------------------------------------------------------------
 
 
+def routed_text(update: Update, reason: str) -> str:
+    """One update and why it goes where it goes (a dry run, an error message)."""
+    use = update.use
+    return f"{use.file}: {use.image.repository} {update.from_tag or '(none)'} -> {update.to_tag} ({reason})"
+
+
 def preview_text(outcome: Preview, alone: bool = True) -> str:
     text = table(outcome.plan)
     if outcome.message:
         text += "\ncommit message:\n" + outcome.message.rstrip() + "\n"
+    if outcome.to_pull_requests:
+        text += "\nwould open or update a pull request for:\n"
+        text += "".join(f"  {routed_text(update, reason)}\n" for update, reason in outcome.to_pull_requests)
     return text
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from automator.forge.settings import PullRequestSettings
 from automator.model import Plan, Update
+from automator.rules.match import change_size, matching_rules
 from automator.rules.runtime import RulesRuntime
 
 StrategyOf = Callable[[Update], str]
@@ -54,3 +55,18 @@ def pull_request_settings(settings: PullRequestSettings, plan: Plan, rules: Rule
     labels = tuple(dict.fromkeys([*settings.labels, *(label for w in written for label in w.labels)]))
     per = "image" if settings.per == "image" or any(w.pr_group == "image" for w in written) else "run"
     return replace(settings, labels=labels, per=per)
+
+
+def write_reason(rules: RulesRuntime, root: Path, update: Update) -> str:
+    """Why an update is written the way it is: the rule that says ``write:`` (the last one that
+    matches and says it), else the default for promotions or for everything else."""
+    mode = rules.write_settings(root, update).mode
+    path = rules.rule_path(root, update.use.file)
+    size = change_size(update.from_tag, update.to_tag)
+    deciding = [r for r in matching_rules(rules.rules, path, update.use.image.repository, size) if r.settings.write]
+    if deciding:
+        return f"{deciding[-1].where} says write: {mode}"
+    if update.reason.startswith("promoted from "):
+        return f"{update.reason.partition(': ')[0]}: promotions go to a pull request unless a rule says write: commit"
+    return f"write: {mode} is the default"
+

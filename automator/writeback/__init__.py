@@ -6,6 +6,8 @@ strategy's name to its class. A strategy has two methods:
 * ``tree()`` — a context manager giving ``(root, scan_path)``, the tree a plan is made on when
   the strategy leads the run (the checkout; the checkout locked and moved to the fresh head of
   its target for a commit; a temporary worktree at the fresh base for pull requests);
+* ``check(job, plan)`` — refuse, before anything of the run is written, a part it could not
+  write (a usage error naming why: pull requests under ``--no-push``);
 * ``write(plan) -> outcome`` — write the part of the plan routed to it and say what happened
   (an outcome of :mod:`automator.result`).
 

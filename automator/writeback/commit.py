@@ -36,6 +36,10 @@ class CommitWriter:
             finally:
                 self.session = None
 
+    @staticmethod
+    def check(job: Job, plan: Plan) -> None:
+        """Nothing this strategy could not write."""
+
     def write(self, plan: Plan) -> Committed:
         if self.session is None:
             raise RuntimeError("the commit strategy writes inside its tree(): it leads the run or does not write")

@@ -20,8 +20,9 @@ from automator.forge.ensure import Outcome, Settings, ensure_pull_requests
 from automator.forge.settings import PullRequestSettings
 from automator.git.writer import WriteOptions
 from automator.model import Plan
+from automator.report.text import routed_text
 from automator.result import PullRequests
-from automator.rules.write import pull_request_settings
+from automator.rules.write import pull_request_settings, write_reason
 from automator.writeback.job import Job
 
 if TYPE_CHECKING:
@@ -47,6 +48,21 @@ class PullRequestWriter:
         writer = branch_writer(job.settings.pull_requests, job.settings.write, job.ctx, job.ws)
         with writer.base_tree() as base:
             yield base, base / job.scan
+
+    @staticmethod
+    def check(job: Job, plan: Plan) -> None:
+        """Before anything is written: pull requests need a pushed branch, so ``--no-push``
+        cannot write the updates that rules route to them; say which rule routes them."""
+        if not plan.updates or job.settings.write.push:
+            return
+        planner = job.planner
+        reasons = [write_reason(planner.rules, planner.root, u) if planner.rules else "--pr" for u in plan.updates]
+        shown = "; ".join(routed_text(u, why) for u, why in zip(plan.updates[:3], reasons, strict=False))
+        more = f" and {len(plan.updates) - 3} more" if len(plan.updates) > 3 else ""
+        raise UsageError(
+            f"--no-push, but {len(plan.updates)} update(s) go to pull requests, which need a pushed branch: {shown}{more}",
+            hint="drop --no-push, or make the rule say write: commit; --dry-run shows where each update goes",
+        )
 
     def write(self, plan: Plan) -> PullRequests:
         job = self.job

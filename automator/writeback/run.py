@@ -53,6 +53,8 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
     lead = lead_class(job)
     with lead.tree() as (root, scan):
         planner.plan(root, scan)
+        for other, part in planner.parts().items():  # every part writable, before anything is written
+            WRITERS[other].check(job, part)
         outcomes = [lead.write(planner.part(name))]
     rest = [(other, part) for other, part in planner.parts().items() if other != name and part.updates]
     outcomes += [WRITERS[other](job).write(part) for other, part in rest]
