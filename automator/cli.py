@@ -12,6 +12,7 @@ A new command is one module in ``automator/commands/`` and one row in :data:`COM
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import signal
 import sys
@@ -60,11 +61,23 @@ class _SubcommandParser(argparse.ArgumentParser):
             return super().parse_known_args(args, namespace)
         self._plain = True  # the intermixed parse calls back into the plain one
         try:
-            return self.parse_known_intermixed_args(args, namespace)
+            namespace, extras = self.parse_known_intermixed_args(args, namespace)
         except TypeError:  # a subcommand using argparse.REMAINDER cannot intermix
-            return super().parse_known_args(args, namespace)
+            namespace, extras = super().parse_known_args(args, namespace)
         finally:
             self._plain = False
+        if extras:  # this command's usage, not the top level's, and the option probably meant
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggestion(extras)}")
+        return namespace, extras
+
+    def _suggestion(self, extras: Sequence[str]) -> str:
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        for token in extras:
+            if token.startswith("--"):
+                close = difflib.get_close_matches(token.split("=", 1)[0], options, n=1, cutoff=0.75)
+                if close:
+                    return f"; did you mean {close[0]}?"
+        return ""
 
 
 def _command_named_in(argv: Sequence[str]) -> str | None:

@@ -204,3 +204,29 @@ def test_the_older_spelling_of_the_health_probe_still_works(tmp_path):
     probe = subprocess.run([sys.executable, "-m", "automator.schedule", "check", str(fresh), "--max-age", "1m"], capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     assert "ok" in probe.stdout
+
+
+# --- usage errors -------------------------------------------------------------------------------
+
+
+def test_a_mistyped_option_shows_the_commands_usage_and_the_option_meant(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", "envs/prod", "--tag-from", "tags.yaml"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == ExitCode.USAGE
+    assert err.startswith("usage: automator scan ")
+    assert "automator scan: error: unrecognized arguments: --tag-from tags.yaml; did you mean --tags-from?" in err
+
+
+def test_an_unknown_option_with_nothing_close_gets_no_guess(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--frobnicate"])
+    assert capsys.readouterr().err.endswith("automator run: error: unrecognized arguments: --frobnicate\n")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_numeric_options_refuse_values_that_are_not_finite(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", f"--retry-timeout={value}"])
+    assert exit_.value.code == ExitCode.USAGE
+    assert f"argument --retry-timeout: {value!r} is not a finite number" in capsys.readouterr().err

@@ -13,6 +13,7 @@ and one row in the ``OPTIONS`` of each command that takes it.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,3 +43,15 @@ def build_settings(groups: Iterable[OptionGroup], args: argparse.Namespace, ctx:
     """Every group's value, built once and validated (a bad value raises a UsageError/ConfigError)."""
     return Settings({group.name: group.settings(args, ctx) for group in groups})
 
+
+
+def finite_number(text: str) -> float:
+    """An argparse ``type`` for a number of seconds, a timeout or a ratio: ``nan`` and ``inf``
+    are refused (a timeout of ``nan`` would never expire), as argparse refuses ``abc``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from automator.commands.options import OptionGroup
+from automator.commands.options import OptionGroup, finite_number
 from automator.context import Context
 from automator.errors import UsageError
 from automator.git.backoff import RetryPolicy
@@ -21,7 +21,7 @@ def add_push_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--branch", metavar="B", help="branch to push to: a branch per environment (default: the upstream branch)")
     group.add_argument("--no-push", action="store_true", help="commit on the current branch, do not push")
     group.add_argument("--max-attempts", type=int, default=RetryPolicy.max_attempts, metavar="N", help="give up after N pushes (default: %(default)s)")
-    group.add_argument("--retry-timeout", type=float, default=RetryPolicy.max_seconds, metavar="SECONDS", help="give up retrying after this long (default: %(default)s)")
+    group.add_argument("--retry-timeout", type=finite_number, default=RetryPolicy.max_seconds, metavar="SECONDS", help="give up retrying after this long (default: %(default)s)")
 
 
 def add_commit_arguments(parser: argparse.ArgumentParser) -> None:
