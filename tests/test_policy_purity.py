@@ -6,7 +6,7 @@ from pathlib import Path
 
 import automator.policy
 
-ALLOWED = {"__future__", "re", "dataclasses", "decimal", "typing", "collections", "collections.abc", "datetime",
+ALLOWED = {"__future__", "re", "re2", "functools", "dataclasses", "decimal", "typing", "collections", "collections.abc", "datetime",
            "automator.model", "automator.errors"}
 
 

@@ -13,14 +13,13 @@ which sort key (:meth:`Policy.rank`). Selection is the same for every kind:
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from automator.model import PolicySpec, Selection, TagInfo
 from automator.policy.exclusion import ARTEFACT_PREFIX, exclusion_test
-from automator.policy.pattern import Template
+from automator.policy.pattern import GoRegex, Template
 
 EXCLUDED_KEPT = 100  # (tag, why) pairs stored in a Selection; counts always cover all tags
 
@@ -38,7 +37,7 @@ class Policy:
         self,
         spec: PolicySpec,
         argument: str,
-        filter_regex: re.Pattern[str] | None = None,
+        filter_regex: GoRegex | None = None,
         template: Template | None = None,
     ) -> None:
         self.spec = spec

@@ -12,12 +12,11 @@ A policy is written ``KIND`` or ``KIND:ARGUMENT``:
 =====================  ==========================================================
 
 ``PolicySpec.filter`` (a regex searched in the tag) and ``PolicySpec.extract`` (a template
-over its groups) work with every kind, as Flux v2 ``filterTags``.
+over its groups) work with every kind, as Flux v2 ``filterTags``. Regexes are Go's (RE2, see
+:mod:`automator.policy.pattern`); policy text is trimmed only of what Go's ``\\s`` matches (space, tab, CR, LF, FF).
 """
 
 from __future__ import annotations
-
-import re
 
 from automator.errors import PolicyError
 from automator.model import PolicySpec
@@ -26,7 +25,13 @@ from automator.policy.base import Policy
 from automator.policy.fluxsemver import FluxSemverPolicy
 from automator.policy.glob import GlobPolicy
 from automator.policy.numerical import NumericalPolicy
-from automator.policy.pattern import Template, compile_go_regex, parse_template
+from automator.policy.pattern import (
+    GoRegex,
+    PatternSyntaxError,
+    Template,
+    compile_go_regex,
+    parse_template,
+)
 from automator.policy.regex import RegexPolicy
 from automator.policy.semver import SemverPolicy
 
@@ -41,6 +46,7 @@ POLICIES: dict[str, type[Policy]] = {
 
 _NEEDS_ARGUMENT = {"semver": "semver:>=1.0.0 <2.0.0", "glob": "glob:main-*", "regex": "regex:^v[0-9]+$", "regexp": "regexp:^v[0-9]+$"}
 _EXAMPLES = "semver:~1.4, alphabetical:asc, numerical:desc, glob:main-*, regex:^v[0-9]+$"
+GO_SPACE = " \t\n\f\r"  # what Go's \s matches: \v, NBSP and other Unicode spaces are text
 
 
 def _fail(spec: PolicySpec, message: str) -> PolicyError:
@@ -54,35 +60,35 @@ def make_policy(spec: PolicySpec) -> Policy:
     the file and line it came from.
     """
     kind, sep, argument = spec.spec.partition(":")
-    kind = kind.strip()
+    kind = kind.strip(GO_SPACE)
     cls = POLICIES.get(kind)
     if cls is None:
         hint = f"known kinds: {', '.join(POLICIES)} (e.g. {_EXAMPLES})"
         if kind.lower() in POLICIES:
             hint = f"kinds are lowercase: {kind.lower()}{sep}{argument}"
         raise _fail(spec, f"unknown policy kind {kind!r}; {hint}")
-    if kind in _NEEDS_ARGUMENT and not argument.strip():
+    if kind in _NEEDS_ARGUMENT and not argument.strip(GO_SPACE):
         raise _fail(spec, f"{kind} needs an argument after the colon, e.g. {_NEEDS_ARGUMENT[kind]}")
     if cls is SemverPolicy and spec.strict_versions:
         cls = FluxSemverPolicy  # an ImagePolicy reads tags as Flux does
     filter_regex, template = _filter_and_template(spec)
     try:
-        return cls(spec, argument.strip() if kind != "glob" else argument, filter_regex, template)
-    except re.error as error:
-        raise _fail(spec, f"invalid regular expression {argument!r}: {error}") from None
+        return cls(spec, argument.strip(GO_SPACE) if kind != "glob" else argument, filter_regex, template)
+    except PatternSyntaxError as error:
+        raise _fail(spec, f"invalid regular expression {argument.strip(GO_SPACE)!r}: {error}") from None
     except ValueError as error:  # includes ConstraintSyntaxError
         what = "invalid semver constraint" if kind == "semver" else "invalid argument"
         raise _fail(spec, f"{what} {argument!r}: {error}") from None
 
 
-def _filter_and_template(spec: PolicySpec) -> tuple[re.Pattern[str] | None, Template | None]:
+def _filter_and_template(spec: PolicySpec) -> tuple[GoRegex | None, Template | None]:
     if spec.filter is None:
         if spec.extract is not None:
             raise _fail(spec, f"extract {spec.extract!r} needs a filter regex whose groups it uses")
         return None, None
     try:
         regex = compile_go_regex(spec.filter)
-    except re.error as error:
+    except PatternSyntaxError as error:
         raise _fail(spec, f"invalid filter regex {spec.filter!r}: {error}") from None
     if spec.extract is None:
         return regex, None

@@ -1,7 +1,8 @@
 """``regex:<pattern>`` / ``regexp:<pattern>`` (Flux v1): tags in which the pattern is found.
 
 The match is a search (unanchored, as Go's ``MatchString``); write ``^...$`` to match the
-whole tag. Order: build time (see :mod:`automator.policy.buildtime`).
+whole tag. The pattern is Go's RE2 syntax and matches in linear time
+(:mod:`automator.policy.pattern`). Order: build time (see :mod:`automator.policy.buildtime`).
 """
 
 from __future__ import annotations
