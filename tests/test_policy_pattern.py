@@ -139,3 +139,10 @@ def test_policy_text_is_trimmed_only_of_go_whitespace():
     assert make_policy(PolicySpec("regex: \t^a$\r\n")).admits("a")
     assert not make_policy(PolicySpec("regex:^a$\u00a0")).admits("a")
     assert make_policy(PolicySpec("regex:^a\u2003$")).admits("a\u2003")
+
+
+def test_a_refused_exclusion_pattern_is_named_as_such():
+    with pytest.raises(PolicyError) as caught:
+        make_policy(PolicySpec("semver:^1", exclude=("^(?!1)",)))
+    assert "invalid exclusion regex '^(?!1)': not Go/RE2 syntax" in str(caught.value)
+    assert make_policy(PolicySpec("semver:^1", exclude=(r"\.sig\z",))).admits("1.0.0")

@@ -28,7 +28,7 @@ def is_signing_artefact(tag: str) -> bool:
 def exclusion_test(patterns: Sequence[str]) -> Callable[[str], str | None]:
     """A test giving why a tag is no candidate ('' never), or None when it may be one.
 
-    Raises ``re.error`` for a pattern that is not a regular expression.
+    Raises :class:`automator.policy.pattern.PatternSyntaxError` for a pattern Go refuses.
     """
     compiled = [(pattern, compile_go_regex(pattern)) for pattern in patterns]
 

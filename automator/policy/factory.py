@@ -72,6 +72,11 @@ def make_policy(spec: PolicySpec) -> Policy:
     if cls is SemverPolicy and spec.strict_versions:
         cls = FluxSemverPolicy  # an ImagePolicy reads tags as Flux does
     filter_regex, template = _filter_and_template(spec)
+    for pattern in spec.exclude:
+        try:
+            compile_go_regex(pattern)
+        except PatternSyntaxError as error:
+            raise _fail(spec, f"invalid exclusion regex {pattern!r}: {error}") from None
     try:
         return cls(spec, argument.strip(GO_SPACE) if kind != "glob" else argument, filter_regex, template)
     except PatternSyntaxError as error:

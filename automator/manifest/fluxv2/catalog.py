@@ -26,7 +26,6 @@ the object; it never stops the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -190,7 +189,7 @@ def exclusions_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
     for item in listed:
         try:
             compile_go_regex(item)
-        except re.error as error:
+        except ValueError as error:  # PatternSyntaxError: Go refuses it
             raise ValueError(f"spec.exclusionList: {item!r} is not a regular expression: {error}") from None
     return tuple(listed)
 
