@@ -12,25 +12,11 @@ comparator carries a prerelease (``>=1.0.0-0 <2.0.0``); inside such a group a pr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from automator.policy.scan import GO_SPACE, rewrite_ranges, scan_terms
 from automator.policy.version import VersionKey, parse_key, prerelease_key
-
-_WS = r"[\t\n\f\r ]"  # Go's \s
-_CV = (
-    r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?"
-    r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
-    r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
-)
-_OPS = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^"
-_ONE = re.compile(rf"{_WS}*({_OPS}){_WS}*({_CV}){_WS}*")
-_RANGE = re.compile(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*")
-_FIND = re.compile(rf"({_OPS}){_WS}*({_CV})")
-_VALID = re.compile(
-    rf"({_WS}*({_OPS}){_WS}*({_CV}){_WS}*)((?:{_WS}+|,{_WS}*)({_OPS}){_WS}*({_CV}){_WS}*)*"
-)
 
 
 class ConstraintSyntaxError(ValueError):
@@ -60,12 +46,7 @@ class Comparator:
         return f"{self.op}{self.text}"
 
 
-def _parse_comparator(term: str) -> Comparator:
-    m = _ONE.fullmatch(term)
-    if m is None:
-        raise ConstraintSyntaxError(f"improper constraint {term.strip()!r}")
-    op, text, major_s, minor_s, patch_s, pre_part = m.group(1, 2, 3, 4, 5, 6)
-    pre_part = pre_part or ""
+def _comparator(term: str, op: str, text: str, major_s: str, minor_s: str, patch_s: str, pre_part: str) -> Comparator:
     dirty = minor_dirty = patch_dirty = False
     ver = text
     if _is_x(major_s):
@@ -76,16 +57,9 @@ def _parse_comparator(term: str) -> Comparator:
         ver, dirty, patch_dirty = f"{major_s}{minor_s}.0{pre_part}", True, True
     parsed = parse_key(ver)
     if parsed is None:
-        raise ConstraintSyntaxError(f"{text!r} in {term.strip()!r} is not a version")
+        raise ConstraintSyntaxError(f"{text!r} in {term!r} is not a version")
     key, pre = parsed
     return Comparator(op, text, key[0], key[1], key[2], pre, key, dirty, minor_dirty, patch_dirty)
-
-
-def _rewrite_ranges(text: str) -> str:
-    out = text
-    for m in _RANGE.finditer(text):
-        out = out.replace(m.group(0), f">= {m.group(1)}, <= {m.group(11)} ", 1)
-    return out
 
 
 # --- the comparator functions: (version key, comparator) -> bool ---------------------------
@@ -229,18 +203,22 @@ class Constraint:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part."""
-    if not text.strip():
+    """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part.
+
+    Reads the text in one pass (:mod:`automator.policy.scan`), so a malformed constraint of
+    any length is refused in time linear in its length.
+    """
+    if not text.strip(GO_SPACE):
         raise ConstraintSyntaxError("the constraint is empty (e.g. '>=1.2.0 <2.0.0', '~1.4', '^2')")
     groups = []
-    for part in _rewrite_ranges(text).split("||"):
-        if not _VALID.fullmatch(part):
+    for part in rewrite_ranges(text).split("||"):
+        terms = scan_terms(part)
+        if terms is None:
             raise ConstraintSyntaxError(
-                f"improper constraint {part.strip()!r}: expected comparators such as '>=1.2' "
+                f"improper constraint {part.strip(GO_SPACE)!r}: expected comparators such as '>=1.2' "
                 "separated by spaces or commas, with '||' between alternatives "
                 "(versions have at most three numeric parts)"
             )
-        terms = [m.group(0) for m in _FIND.finditer(part)] or [part]
-        comparators = tuple(_parse_comparator(t) for t in terms)
+        comparators = tuple(_comparator(*term) for term in terms)
         groups.append(Group(comparators, any(c.pre for c in comparators)))
     return Constraint(text, tuple(groups))

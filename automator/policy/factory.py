@@ -33,6 +33,7 @@ from automator.policy.pattern import (
     parse_template,
 )
 from automator.policy.regex import RegexPolicy
+from automator.policy.scan import GO_SPACE
 from automator.policy.semver import SemverPolicy
 
 POLICIES: dict[str, type[Policy]] = {
@@ -46,7 +47,6 @@ POLICIES: dict[str, type[Policy]] = {
 
 _NEEDS_ARGUMENT = {"semver": "semver:>=1.0.0 <2.0.0", "glob": "glob:main-*", "regex": "regex:^v[0-9]+$", "regexp": "regexp:^v[0-9]+$"}
 _EXAMPLES = "semver:~1.4, alphabetical:asc, numerical:desc, glob:main-*, regex:^v[0-9]+$"
-GO_SPACE = " \t\n\f\r"  # what Go's \s matches: \v, NBSP and other Unicode spaces are text
 
 
 def _fail(spec: PolicySpec, message: str) -> PolicyError:

@@ -1,7 +1,7 @@
 """Loose semantic versions, read and ordered exactly as Masterminds/semver v3.4+ does.
 
 A tag is a version when it is: an optional lowercase ``v``; one to three numeric parts
-(missing parts are 0, leading zeros allowed); an optional ``-prerelease`` and an optional
+(missing parts are 0, leading zeros allowed, each below 2^64); an optional ``-prerelease`` and an optional
 ``+metadata`` (dot-separated ``[0-9A-Za-z-]`` identifiers; a numeric prerelease identifier
 may not have a leading zero). Uppercase ``V``, a fourth numeric part or surrounding
 whitespace make a tag *not* a version.
@@ -62,8 +62,8 @@ def parse_key(tag: str) -> tuple[VersionKey, str] | None:
     major = int(major)
     minor = int(minor) if minor else 0
     patch = int(patch) if patch else 0
-    if len(tag) > 20 and max(major, minor, patch) > _UINT64_MAX:
-        return None
+    if len(tag) >= 20 and max(major, minor, patch) > _UINT64_MAX:  # 2**64 has 20 digits
+        return None  # Masterminds' NewVersion refuses a part that overflows uint64
     if pre is None:
         return (major, minor, patch, 1, ()), ""
     pre_key = prerelease_key(pre)
