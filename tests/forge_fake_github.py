@@ -5,8 +5,10 @@ Endpoints (https://docs.github.com/en/rest/pulls/pulls, /issues/comments, /issue
 
     GET   /repos/{owner}/{repo}/pulls?state=open&head=owner:branch&base=...
     GET   /repos/{owner}/{repo}/pulls/{number}
-    POST  /repos/{owner}/{repo}/pulls                         (422 when head has an open PR)
-    PATCH /repos/{owner}/{repo}/pulls/{number}
+    POST  /repos/{owner}/{repo}/pulls                         (422 when head has an open PR,
+                                                               or the body is over 65,536 characters)
+    PATCH /repos/{owner}/{repo}/pulls/{number}                (422 when the body is too long)
+    GET   /repos/{owner}/{repo}/issues/{number}/comments
     POST  /repos/{owner}/{repo}/issues/{number}/comments
     POST  /repos/{owner}/{repo}/issues/{number}/labels
     POST  /repos/{owner}/{repo}/issues/{number}/assignees
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from forge_fake_http import FakeServer, Recorded, Reply
 
 VALIDATION = "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
+BODY_LIMIT = 65_536
 
 
 class FakeGitHub(FakeServer):
@@ -40,6 +43,7 @@ class FakeGitHub(FakeServer):
         self.route("POST", rf"{repo}/pulls", self.create_pull)
         self.route("PATCH", rf"{repo}/pulls/(?P<number>\d+)", self.update_pull)
         self.route("POST", rf"{repo}/issues/(?P<number>\d+)/comments", self.comment)
+        self.route("GET", rf"{repo}/issues/(?P<number>\d+)/comments", self.list_comments)
         self.route("POST", rf"{repo}/issues/(?P<number>\d+)/labels", self.labels)
         self.route("POST", rf"{repo}/issues/(?P<number>\d+)/assignees", self.assignees)
         self.route("POST", rf"{repo}/pulls/(?P<number>\d+)/requested_reviewers", self.reviewers)
@@ -110,9 +114,16 @@ class FakeGitHub(FakeServer):
         self._auth(request, write=False)
         return 200, self._json(self._pull(number))
 
+    @staticmethod
+    def _check_body(body: dict) -> None:
+        if len(body.get("body") or "") > BODY_LIMIT:
+            message = f"body is too long (maximum is {BODY_LIMIT} characters)"
+            raise Reply(422, {"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "field": "body", "message": message}], "documentation_url": VALIDATION})
+
     def create_pull(self, request: Recorded):
         self._auth(request, write=True)
         body = request.body or {}
+        self._check_body(body)
         for key in ("head", "base", "title"):
             if not isinstance(body.get(key), str):
                 raise Reply(422, {"message": "Validation Failed", "errors": [{"resource": "PullRequest", "field": key, "code": "missing_field"}]})
@@ -134,6 +145,7 @@ class FakeGitHub(FakeServer):
     def update_pull(self, request: Recorded, number: str):
         self._auth(request, write=True)
         pull = self._pull(number)
+        self._check_body(request.body or {})
         for key in ("title", "body", "state"):
             if key in (request.body or {}):
                 pull[key] = request.body[key]
@@ -144,6 +156,12 @@ class FakeGitHub(FakeServer):
         self._pull(number)
         self.comments.append((int(number), request.body["body"]))
         return 201, {"id": len(self.comments), "body": request.body["body"], "user": {"login": "automator-bot"}}
+
+    def list_comments(self, request: Recorded, number: str):
+        self._auth(request, write=False)
+        self._pull(number)
+        found = [c for c in self.comments if c[0] == int(number)]
+        return 200, [{"id": i + 1, "body": body, "user": {"login": "automator-bot"}} for i, (_n, body) in enumerate(found)]
 
     def labels(self, request: Recorded, number: str):
         self._auth(request, write=True)

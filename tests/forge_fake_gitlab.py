@@ -3,9 +3,11 @@
 Endpoints (https://docs.gitlab.com/api/merge_requests/, /api/notes/, /api/users/):
 
     GET  /api/v4/projects/:id/merge_requests?state=opened&source_branch=..&target_branch=..
-    POST /api/v4/projects/:id/merge_requests             (409 when the source branch has one)
+    POST /api/v4/projects/:id/merge_requests             (409 when the source branch has one,
+                                                          400 when the description is too long)
     PUT  /api/v4/projects/:id/merge_requests/:iid        (title, description, state_event,
                                                           add_labels, reviewer_ids, assignee_ids)
+    GET  /api/v4/projects/:id/merge_requests/:iid/notes
     POST /api/v4/projects/:id/merge_requests/:iid/notes
     PUT  /api/v4/projects/:id/merge_requests/:iid/merge  (merge_when_pipeline_succeeds)
     GET  /api/v4/users?username=..
@@ -20,6 +22,8 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from forge_fake_http import FakeServer, Recorded, Reply
+
+DESCRIPTION_LIMIT = 1_048_576  # GitLab: 1 megabyte of characters
 
 
 class FakeGitLab(FakeServer):
@@ -38,6 +42,7 @@ class FakeGitLab(FakeServer):
         self.route("POST", rf"{project}/merge_requests", self.create_mr)
         self.route("PUT", rf"{project}/merge_requests/(?P<iid>\d+)", self.update_mr)
         self.route("POST", rf"{project}/merge_requests/(?P<iid>\d+)/notes", self.note)
+        self.route("GET", rf"{project}/merge_requests/(?P<iid>\d+)/notes", self.list_notes)
         self.route("PUT", rf"{project}/merge_requests/(?P<iid>\d+)/merge", self.merge)
         self.route("GET", r"/api/v4/users", self.list_users)
 
@@ -90,9 +95,15 @@ class FakeGitLab(FakeServer):
         ]
         return 200, found
 
+    @staticmethod
+    def _check_description(body: dict) -> None:
+        if len(body.get("description") or "") > DESCRIPTION_LIMIT:
+            raise Reply(400, {"message": {"description": [f"is too long (maximum is {DESCRIPTION_LIMIT} characters)"]}})
+
     def create_mr(self, request: Recorded):
         self._auth(request, write=True)
         body = request.body or {}
+        self._check_description(body)
         for key in ("source_branch", "target_branch", "title"):
             if not body.get(key):
                 raise Reply(400, {"message": f"{key} is missing", "error": f"{key} is missing"})
@@ -117,6 +128,7 @@ class FakeGitLab(FakeServer):
         unknown = set(body) - {"title", "description", "state_event", "add_labels", "reviewer_ids", "assignee_ids"}
         if unknown:
             raise Reply(400, {"error": f"unexpected parameters {sorted(unknown)}"})
+        self._check_description(body)
         mr["title"] = body.get("title", mr["title"])
         mr["description"] = body.get("description", mr["description"])
         if body.get("state_event") == "close":
@@ -132,6 +144,12 @@ class FakeGitLab(FakeServer):
         self._mr(iid)
         self.notes.append((int(iid), request.body["body"]))
         return 201, {"id": len(self.notes), "body": request.body["body"], "noteable_iid": int(iid)}
+
+    def list_notes(self, request: Recorded, iid: str):
+        self._auth(request, write=False)
+        self._mr(iid)
+        found = [body for number, body in self.notes if number == int(iid)]
+        return 200, [{"id": i + 1, "body": body, "noteable_iid": int(iid), "system": False} for i, body in enumerate(found)]
 
     def merge(self, request: Recorded, iid: str):
         self._auth(request, write=True)

@@ -54,3 +54,50 @@ def test_marker_cannot_be_closed_early_by_a_file_name(env):
     body = render_body(plan.updates, env_path="odd-->name", branch="b")
 
     assert parse_marker(body).env == "odd-->name"
+
+
+def _long(plan, reason_length):
+    """The plan's updates with reasons long enough to overflow a description."""
+    from dataclasses import replace
+
+    return tuple(replace(u, reason=f"{u.reason} " + "because " * (reason_length // 8)) for u in plan.updates)
+
+
+def test_a_body_over_the_limit_keeps_the_rows_that_fit_a_note_and_the_whole_marker(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
+    updates = _long(plan, 900)
+    full = render_body(updates, env_path="clusters/prod", branch="automator/clusters-prod/all")
+    assert len(full) > 2000
+
+    body = render_body(updates, env_path="clusters/prod", branch="automator/clusters-prod/all", limit=2000)
+
+    assert len(body) <= 2000
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert len(rows) == 1 and rows[0] in full
+    assert "**1 of 2 updates are not listed here**" in body
+    assert "limit of 2,000 characters" in body and "The commit on `automator/clusters-prod/all` carries every change" in body
+    marker = parse_marker(body)
+    assert marker == parse_marker(full) and marker.fingerprint == fingerprint(updates)
+
+
+def test_a_body_within_the_limit_is_left_whole(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
+    full = render_body(plan.updates, env_path="clusters/prod", branch="b")
+    assert render_body(plan.updates, env_path="clusters/prod", branch="b", limit=len(full)) == full
+
+
+def test_when_even_the_marker_is_too_long_it_keeps_only_what_later_runs_read(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
+    full = render_body(plan.updates, env_path="clusters/prod", branch="b")
+    bodies = {}
+    for limit in range(len(full), 0, -5):  # down to where not even a bare marker fits
+        try:
+            bodies[limit] = render_body(plan.updates, env_path="clusters/prod", branch="b", limit=limit)
+        except ValueError:
+            break
+    assert all(len(body) <= limit and parse_marker(body).fingerprint == fingerprint(plan.updates) for limit, body in bodies.items())
+    limit, compact = next((limit, body) for limit, body in bodies.items() if '"from"' not in body)
+    assert "**2 of 2 updates are not listed here**" in compact
+    marker = parse_marker(compact)
+    assert marker.repositories == ("docker.io/library/redis", "ghcr.io/acme/podinfo")
+    assert marker.files == ("clusters/prod/app.yaml",)

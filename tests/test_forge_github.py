@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from forge_fake_github import FakeGitHub
 from forge_helpers import deployment, git, make_env_repo, plan_for, tags
 
+from automator.errors import ForgeError
 from automator.forge import GitHubForge, Settings, ensure_pull_requests
-from automator.forge.body import fingerprint, parse_marker
+from automator.forge.body import fingerprint, parse_marker, render_body
 from automator.git.branch import BranchPusher
 from automator.model import Plan
 
@@ -233,3 +235,44 @@ def test_rate_limit_retries_are_bounded(env, github):
     assert outcome.action == "failed" and "gave up after 4 attempts" in outcome.error
     assert sleeps == [1.0, 1.0, 1.0]
     assert github.open_pulls() == []
+
+
+def test_githubs_422_reason_is_shown_in_the_error(env, github):
+    run(env, github, podinfo_to(env, "6.5.1"))
+    github_forge = forge(github)
+    with pytest.raises(ForgeError) as exists:
+        github_forge.create(branch=BRANCH, base="main", title="t", body="b", draft=False)
+    assert f"(422 Validation Failed: A pull request already exists for acme:{BRANCH}.)" in str(exists.value)
+    with pytest.raises(ForgeError) as invalid:
+        github_forge.create(branch="no-such-branch", base="main", title="t", body="b", draft=False)
+    assert "(422 Validation Failed: PullRequest head invalid)" in str(invalid.value)
+
+
+def test_a_failed_close_does_not_post_its_comment_again(env, github):
+    [created] = run(env, github, podinfo_to(env, "6.5.1"))
+    env.commit_on_main(APP, deployment(podinfo="ghcr.io/acme/podinfo:6.5.1"))
+    github.inject("PATCH", rf"/repos/acme/env/pulls/{created.pr.number}", 502, {"message": "Server Error"})
+
+    failed = run(env, github, Plan())
+    assert [o.action for o in failed] == ["failed"] and "502" in failed[0].error
+    assert len(github.open_pulls()) == 1 and len(github.comments) == 1
+
+    [closed] = run(env, github, Plan())
+    assert closed.action == "closed" and github.open_pulls() == []
+    [(number, comment)] = github.comments
+    assert number == created.pr.number and "already has these updates" in comment
+
+
+def test_a_body_longer_than_github_allows_is_shortened_with_a_note(env, github):
+    plan = podinfo_to(env, "6.5.1")
+    long = Plan(updates=tuple(replace(u, reason="x" * 70_000) for u in plan.updates))
+
+    [outcome] = run(env, github, long)
+
+    assert outcome.action == "created"
+    [pull] = github.open_pulls()
+    assert len(pull["body"]) <= 65_536 < len(render_body(long.updates, env_path="clusters/prod", branch=BRANCH))
+    assert "**1 of 1 updates are not listed here**" in pull["body"] and "65,536 characters" in pull["body"]
+    assert parse_marker(pull["body"]).fingerprint == fingerprint(long.updates)
+    [again] = run(env, github, long)
+    assert again.action == "unchanged", "the shortened body still identifies the plan"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from forge_fake_gitlab import FakeGitLab
 from forge_helpers import deployment, make_env_repo, plan_for, tags
 
+from automator.errors import ForgeError
 from automator.forge import GitLabForge, Settings, ensure_pull_requests
-from automator.forge.body import parse_marker
+from automator.forge.body import fingerprint, parse_marker
 from automator.git.branch import BranchPusher
 from automator.model import Plan
 
@@ -172,3 +174,39 @@ def test_429_retries_are_bounded(env, gitlab):
     assert outcome.action == "failed" and "429" in outcome.error
     posts = [r for r in gitlab.requests if r.method == "POST" and r.path.endswith("/merge_requests")]
     assert len(posts) == 4
+
+
+def test_a_failed_close_does_not_post_its_note_again(env, gitlab):
+    run(env, gitlab, podinfo_to(env, "6.5.1"))
+    env.commit_on_main(APP, deployment(podinfo="ghcr.io/acme/podinfo:6.5.1"))
+    gitlab.inject("PUT", r"/api/v4/projects/platform%2Fteam%2Fenv/merge_requests/1", 502, {"message": "502 Bad Gateway"})
+
+    failed = run(env, gitlab, Plan())
+    assert [o.action for o in failed] == ["failed"] and "502" in failed[0].error
+    assert len(gitlab.open_mrs()) == 1 and len(gitlab.notes) == 1
+
+    [closed] = run(env, gitlab, Plan())
+    assert closed.action == "closed" and gitlab.open_mrs() == []
+    [(iid, note)] = gitlab.notes
+    assert iid == 1 and "already has these updates" in note
+
+
+def test_a_description_longer_than_gitlab_allows_is_shortened_with_a_note(env, gitlab):
+    plan = podinfo_to(env, "6.5.1")
+    long = Plan(updates=tuple(replace(u, reason="x" * 1_100_000) for u in plan.updates))
+
+    [outcome] = run(env, gitlab, long)
+
+    assert outcome.action == "created"
+    [mr] = gitlab.open_mrs()
+    assert len(mr["description"]) <= 1_048_576
+    assert "**1 of 1 updates are not listed here**" in mr["description"] and "1,048,576 characters" in mr["description"]
+    assert parse_marker(mr["description"]).fingerprint == fingerprint(long.updates)
+
+
+def test_an_existing_merge_request_is_reported_with_gitlabs_reason(env, gitlab):
+    run(env, gitlab, podinfo_to(env, "6.5.1"))
+    forge = GitLabForge(api_url=gitlab.base, slug="platform/team/env", token=API_TOKEN, token_variable="GITLAB_TOKEN")
+    with pytest.raises(ForgeError) as caught:
+        forge.create(branch=BRANCH, base="main", title="t", body="b", draft=False)
+    assert "(409 Another open merge request already exists for this source branch: !1)" in str(caught.value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from automator.model import Update
 from automator.report.json import policy_text
 
 MARKER_PREFIX = "<!-- automator:"
-_MARKER = re.compile(r"<!-- automator:(\{.*?\}) -->", re.DOTALL)
+CLOSE_MARKER = "<!-- automator:closing -->"  # ends the tool's closing comment, so it is posted once
 MARKER_VERSION = 1
 
 
@@ -70,54 +69,88 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip() or " "
 
 
-def marker_json(env_path: str, branch: str, updates: Sequence[Update]) -> str:
-    payload = {
-        "v": MARKER_VERSION,
-        "env": env_path,
-        "branch": branch,
-        "fingerprint": fingerprint(updates),
-        "updates": [
-            {"file": u.use.file, "image": u.use.image.repository, "from": u.from_tag, "to": u.to_tag}
-            for u in sorted(updates, key=_update_key)
-        ],
-    }
+def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compact: int = 0) -> str:
+    """The marker's JSON. ``compact`` 1 keeps only the distinct (file, image) pairs of the
+    updates, which is all later runs read besides the fingerprint; 2 keeps none of them."""
+    listed = [{"file": u.use.file, "image": u.use.image.repository, "from": u.from_tag, "to": u.to_tag} for u in sorted(updates, key=_update_key)]
+    if compact >= 2:
+        listed = []
+    elif compact:
+        pairs = sorted({(u["file"], u["image"]) for u in listed})
+        listed = [{"file": file, "image": image} for file, image in pairs]
+    payload = {"v": MARKER_VERSION, "env": env_path, "branch": branch, "fingerprint": fingerprint(updates), "updates": listed}
     # '>' is escaped so that no value can end the HTML comment early
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
 
 
-def render_body(updates: Sequence[Update], *, env_path: str, branch: str) -> str:
-    rows = [
+def _row(u: Update) -> str:
+    cells = (
+        f"`{u.use.file}:{u.use.line}`",
+        f"`{u.use.image.repository}`",
+        f"`{u.from_tag}` -> `{u.to_tag}`",
+        f"`{policy_text(u.use.policy)}`",
+        u.reason,
+    )
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit: int | None = None) -> str:
+    """The PR/MR body: an introduction, one table row per update, and the hidden marker.
+
+    A body longer than ``limit`` characters (the forge's maximum) is shortened, not refused:
+    the table keeps the rows that fit and a note says how many are left out and where the
+    whole change is (the branch's commit); the marker always stays whole, in a compact form
+    if it must (see :func:`marker_json`).
+    """
+    head = [
         "| File | Image | From -> To | Policy | Reason |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for u in sorted(updates, key=lambda u: (u.use.file, u.use.line, u.use.image.repository)):
-        rows.append(
-            "| "
-            + " | ".join(
-                _cell(c)
-                for c in (
-                    f"`{u.use.file}:{u.use.line}`",
-                    f"`{u.use.image.repository}`",
-                    f"`{u.from_tag}` -> `{u.to_tag}`",
-                    f"`{policy_text(u.use.policy)}`",
-                    u.reason,
-                )
-            )
-            + " |"
-        )
+    rows = [_row(u) for u in sorted(updates, key=lambda u: (u.use.file, u.use.line, u.use.image.repository))]
     where = env_path if env_path not in ("", ".") else "the repository"
     intro = f"This pull request moves automated images in `{where}` to the tags their policies select."
     footer = "It is kept current by Deployment Automator; edits to this branch are overwritten."
-    return "\n".join([intro, "", *rows, "", footer, "", f"{MARKER_PREFIX}{marker_json(env_path, branch, updates)} -->", ""])
+
+    def body(shown: list[str], note: list[str], compact: int) -> str:
+        marker = f"{MARKER_PREFIX}{marker_json(env_path, branch, updates, compact=compact)} -->"
+        return "\n".join([intro, "", *head, *shown, *note, "", footer, "", marker, ""])
+
+    full = body(rows, [], 0)
+    if limit is None or len(full) <= limit:
+        return full
+    for compact in (0, 1, 2):
+        note = _shortened_note(len(rows), len(rows), limit, branch)
+        room = limit - len(body([], note, compact))
+        if room < 0:
+            continue
+        shown: list[str] = []
+        for row in rows:
+            if room < len(row) + 1:
+                break
+            shown.append(row)
+            room -= len(row) + 1
+        note = _shortened_note(len(rows) - len(shown), len(rows), limit, branch)
+        return body(shown, note, compact)
+    raise ValueError(f"no description fits in {limit} characters")  # not for any real forge limit
+
+
+def _shortened_note(left_out: int, total: int, limit: int, branch: str) -> list[str]:
+    return [
+        "",
+        f"**{left_out} of {total} updates are not listed here**: the description would exceed the "
+        f"forge's limit of {limit:,} characters. The commit on `{branch}` carries every change.",
+    ]
 
 
 def parse_marker(body: str | None) -> Marker | None:
     """The marker in a pull request body, or None when the PR was not written by the tool."""
-    match = _MARKER.search(body or "")
-    if not match:
+    text = body or ""
+    start = text.find(MARKER_PREFIX + "{")
+    end = text.find("} -->", start) if start >= 0 else -1
+    if end < 0:
         return None
     try:
-        data = json.loads(match.group(1))
+        data = json.loads(text[start + len(MARKER_PREFIX) : end + 1])
         return Marker(
             env=str(data["env"]),
             branch=str(data["branch"]),

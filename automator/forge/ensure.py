@@ -23,7 +23,14 @@ from typing import Literal, Protocol
 
 from automator.errors import AutomatorError, ForgeError, GitError
 from automator.forge.base import Forge, PullRequest, PullRequestExists
-from automator.forge.body import Marker, fingerprint, parse_marker, render_body, render_title
+from automator.forge.body import (
+    CLOSE_MARKER,
+    Marker,
+    fingerprint,
+    parse_marker,
+    render_body,
+    render_title,
+)
 from automator.forge.naming import DEFAULT_TEMPLATE, Group, Grouping, group_updates, owned_prefix
 from automator.git.message import render_message
 from automator.model import Change, Plan, Update
@@ -109,7 +116,7 @@ def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settin
     """Make the one open PR of ``group.branch`` carry exactly ``group.updates``."""
     fp = fingerprint(group.updates)
     title = render_title(group.updates, settings.env_path)
-    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch)
+    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None))
     pr = forge.find_open(group.branch)
     marker = parse_marker(pr.body) if pr else None
     if pr and marker is None:
@@ -156,13 +163,15 @@ def _blocked_by_problems(marker: Marker, plan: Plan) -> str | None:
 
 
 def _close_comment(forge: Forge, marker: Marker, settings: Settings, kept: Sequence[Outcome]) -> str:
+    """Why the PR is closed; it ends with :data:`CLOSE_MARKER`, by which the forge sees that it
+    was already posted (a run whose close failed does not post it again)."""
     for outcome in kept:
         current = parse_marker(outcome.pr.body) if outcome.pr else None
         if outcome.pr and current and set(marker.repositories) & set(current.repositories):
-            return f"Superseded by {outcome.pr.url}; closing this {forge.noun}."
+            return f"Superseded by {outcome.pr.url}; closing this {forge.noun}.\n\n{CLOSE_MARKER}"
     return (
         f"The base branch `{settings.base}` already has these updates (or they no longer apply); "
-        f"closing this {forge.noun}."
+        f"closing this {forge.noun}.\n\n{CLOSE_MARKER}"
     )
 
 

@@ -13,6 +13,7 @@ from github.PullRequest import PullRequest as GhPull
 
 from automator.errors import ForgeError
 from automator.forge.base import PullRequest, PullRequestExists, refused
+from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS, back_off
 
 T = TypeVar("T")
@@ -23,10 +24,21 @@ MERGE_METHODS = ("merge", "squash", "rebase")
 
 
 def _detail(error: GithubException) -> str:
+    """GitHub's message, with the reasons of a 422 (``errors[].message``, e.g. "A pull request
+    already exists for acme:branch.") or, without one, the field and code at fault."""
     data = error.data
-    if isinstance(data, dict):
-        return str(data.get("message") or "")
-    return str(data or "")
+    if not isinstance(data, dict):
+        return str(data or "")
+    message = str(data.get("message") or "")
+    reasons = []
+    for item in data.get("errors") or ():
+        if isinstance(item, dict):
+            reason = item.get("message") or " ".join(str(item[k]) for k in ("resource", "field", "code") if item.get(k))
+        else:
+            reason = item
+        if reason and str(reason) not in reasons:
+            reasons.append(str(reason))
+    return f"{message}: {'; '.join(reasons)}" if reasons else message
 
 
 def _rate_limited(error: GithubException) -> bool:
@@ -41,6 +53,7 @@ def _rate_limited(error: GithubException) -> bool:
 class GitHubForge:
     kind = "github"
     noun = "pull request"
+    body_limit = 65_536  # characters GitHub accepts in a pull request body
 
     def __init__(
         self,
@@ -80,7 +93,7 @@ class GitHubForge:
                 if error.status in (401, 403):
                     raise refused("GitHub", error.status, action, self._token_variable, permission, _detail(error)) from None
                 if error.status == 422 and "already exists" in json.dumps(error.data).lower():
-                    raise PullRequestExists(f"GitHub: {action}: a pull request already exists") from None
+                    raise PullRequestExists(f"GitHub could not {action} (422 {_detail(error)})") from None
                 raise ForgeError(f"GitHub could not {action} ({error.status} {_detail(error)})") from None
             except requests.RequestException as error:
                 raise ForgeError(f"cannot reach GitHub at {self._api_url} to {action}: {error}") from None
@@ -127,9 +140,16 @@ class GitHubForge:
         return PullRequest(pr.number, pr.url, pr.branch, pr.base, title, body, pr.draft)
 
     def close(self, pr: PullRequest, comment: str) -> None:
+        """Comment, then close; a comment carrying :data:`CLOSE_MARKER` that is already there (a
+        previous run whose close failed) is not posted again."""
         pull = self._pull(pr)
-        self._call(f"comment on pull request #{pr.number}", WRITE, lambda: pull.create_issue_comment(comment))
+        if not (CLOSE_MARKER in comment and self._has_comment(pr, pull, CLOSE_MARKER)):
+            self._call(f"comment on pull request #{pr.number}", WRITE, lambda: pull.create_issue_comment(comment))
         self._call(f"close pull request #{pr.number}", WRITE, lambda: pull.edit(state="closed"))
+
+    def _has_comment(self, pr: PullRequest, pull: GhPull, marker: str) -> bool:
+        comments = self._call(f"read the comments of pull request #{pr.number}", READ, lambda: list(pull.get_issue_comments()))
+        return any(marker in (c.body or "") for c in comments)
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
         pull = self._pull(pr)

@@ -17,12 +17,22 @@ from gitlab.exceptions import GitlabError
 
 from automator.errors import ForgeError
 from automator.forge.base import PullRequest, PullRequestExists, refused
+from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS
 
 T = TypeVar("T")
 API = "the `api` scope and at least the Developer role in the project"
 JOB_TOKEN_HINT = "a project access token with the `api` scope and the Developer role in GITLAB_TOKEN"
 DRAFT = "Draft: "
+
+
+def _detail(message: Any) -> str:
+    """GitLab's ``message``: a text, a list of reasons, or reasons per field."""
+    if isinstance(message, list):
+        return "; ".join(str(m) for m in message)
+    if isinstance(message, dict):
+        return "; ".join(f"{field} {'; '.join(map(str, v)) if isinstance(v, list) else v}" for field, v in message.items())
+    return str(message or "")
 
 
 class _BoundedGitlab(gitlab.Gitlab):
@@ -36,6 +46,7 @@ class _BoundedGitlab(gitlab.Gitlab):
 class GitLabForge:
     kind = "gitlab"
     noun = "merge request"
+    body_limit = 1_048_576  # characters GitLab accepts in a description (1 megabyte)
 
     def __init__(self, *, api_url: str, slug: str, token: str | None, token_variable: str | None, **_: object) -> None:
         auth: dict[str, str] = {}
@@ -53,7 +64,7 @@ class GitLabForge:
             return fn()
         except GitlabError as error:
             status = error.response_code or 0
-            detail = str(error.error_message or "")
+            detail = _detail(error.error_message)
             if status in (401, 403) and self._token_variable == "CI_JOB_TOKEN":
                 raise ForgeError(
                     f"GitLab refused to {action} ({status} {detail.removeprefix(f'{status} ')}): "
@@ -63,7 +74,7 @@ class GitLabForge:
             if status in (401, 403):
                 raise refused("GitLab", status, action, self._token_variable, API, detail) from None
             if status == 409 and "already exists" in detail.lower():
-                raise PullRequestExists(f"GitLab: {action}: a merge request already exists") from None
+                raise PullRequestExists(f"GitLab could not {action} ({status} {detail})") from None
             raise ForgeError(f"GitLab could not {action} ({status} {detail})") from None
         except requests.RequestException as error:
             raise ForgeError(f"cannot reach GitLab at {self._api_url} to {action}: {error}") from None
@@ -116,8 +127,15 @@ class GitLabForge:
         return PullRequest(pr.number, pr.url, pr.branch, pr.base, title, body, pr.draft)
 
     def close(self, pr: PullRequest, comment: str) -> None:
+        """Comment, then close; a note carrying :data:`CLOSE_MARKER` that is already there (a
+        previous run whose close failed) is not posted again."""
         notes = self._project.mergerequests.get(pr.number, lazy=True).notes
-        self._call(f"comment on merge request !{pr.number}", lambda: notes.create({"body": comment}))
+        if CLOSE_MARKER in comment:
+            posted = self._call(f"read the notes of merge request !{pr.number}", lambda: notes.list(get_all=True))
+            if any(CLOSE_MARKER in str(getattr(note, "body", "")) for note in posted):
+                comment = ""
+        if comment:
+            self._call(f"comment on merge request !{pr.number}", lambda: notes.create({"body": comment}))
         self._update(pr, f"close merge request !{pr.number}", {"state_event": "close"})
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
