@@ -49,7 +49,7 @@ def oracle(text: str):
 
 
 def ours(text: str):
-    from automator.policy.scan import rewrite_ranges, scan_terms
+    from automator.policy.constraint_scan import rewrite_ranges, scan_terms
 
     out = rewrite_ranges(text)
     groups = []

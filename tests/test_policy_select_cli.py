@@ -129,3 +129,23 @@ def _one_line_help_examples():
 @pytest.mark.parametrize(("args", "tag"), list(_one_line_help_examples()))
 def test_policy_select_help_examples_print_what_they_promise(args, tag):
     assert select(*args).stdout == tag + "\n"
+
+
+def _modules_after(*args: str) -> set[str]:
+    """The modules loaded by one `automator` run in a fresh interpreter."""
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['automator', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('automator', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    return set(done.stderr.rpartition("MODULES ")[2].split())
+
+
+def test_the_pattern_engine_is_loaded_only_when_a_pattern_is_compiled():
+    assert "re2" not in _modules_after("--version")
+    assert "re2" not in _modules_after("select", "semver:^1", "1.0.0")
+    assert "re2" not in _modules_after("select", "glob:1.*", "1.0.0")
+    assert "re2" in _modules_after("select", "regex:^1", "1.0.0")
+    assert "re2" in _modules_after("select", "semver:^1", "--filter", "^v", "v1.0.0")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from automator.policy.scan import GO_SPACE, rewrite_ranges, scan_terms
+from automator.policy.constraint_scan import GO_SPACE, rewrite_ranges, scan_terms
 from automator.policy.version import VersionKey, parse_key, prerelease_key
 
 
@@ -205,7 +205,7 @@ class Constraint:
 def parse_constraint(text: str) -> Constraint:
     """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part.
 
-    Reads the text in one pass (:mod:`automator.policy.scan`), so a malformed constraint of
+    Reads the text in one pass (:mod:`automator.policy.constraint_scan`), so a malformed constraint of
     any length is refused in time linear in its length.
     """
     if not text.strip(GO_SPACE):

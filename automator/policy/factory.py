@@ -22,6 +22,7 @@ from automator.errors import PolicyError
 from automator.model import PolicySpec
 from automator.policy.alphabetical import AlphabeticalPolicy
 from automator.policy.base import Policy
+from automator.policy.constraint_scan import GO_SPACE
 from automator.policy.fluxsemver import FluxSemverPolicy
 from automator.policy.glob import GlobPolicy
 from automator.policy.numerical import NumericalPolicy
@@ -33,7 +34,6 @@ from automator.policy.pattern import (
     parse_template,
 )
 from automator.policy.regex import RegexPolicy
-from automator.policy.scan import GO_SPACE
 from automator.policy.semver import SemverPolicy
 
 POLICIES: dict[str, type[Policy]] = {
