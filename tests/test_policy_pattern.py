@@ -146,3 +146,10 @@ def test_a_refused_exclusion_pattern_is_named_as_such():
         make_policy(PolicySpec("semver:^1", exclude=("^(?!1)",)))
     assert "invalid exclusion regex '^(?!1)': not Go/RE2 syntax" in str(caught.value)
     assert make_policy(PolicySpec("semver:^1", exclude=(r"\.sig\z",))).admits("1.0.0")
+
+
+def test_compiled_patterns_survive_pickling():
+    import pickle
+
+    regex = pickle.loads(pickle.dumps(compile_go_regex(r"^(?P<v>\d+)$")))
+    assert regex.search("42").group(1) == "42" and regex.groupindex == {"v": 1}

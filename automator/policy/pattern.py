@@ -146,6 +146,9 @@ class GoRegex:
     def __repr__(self) -> str:
         return f"GoRegex({self.pattern!r})"
 
+    def __reduce__(self):  # pickled as its pattern: the compiled program is rebuilt on load
+        return compile_go_regex, (self.pattern,)
+
 
 def _chars(data: bytes, span: tuple[int, int]) -> tuple[int, int]:
     if span[0] < 0:
