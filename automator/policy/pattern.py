@@ -71,25 +71,27 @@ def _check_go_only(pattern: str) -> None:
             i += 1
 
 
-@dataclass(frozen=True)
 class GoMatch:
     """One match: ``group(n)`` is the text of group n (None when it took no part)."""
 
-    text: str
-    spans: tuple[tuple[int, int], ...]
+    __slots__ = ("text", "spans")
+
+    def __init__(self, text: str, spans) -> None:
+        self.text = text
+        self.spans = spans  # (start, end) per group, (-1, -1) for a group that took no part
 
     def group(self, index: int = 0) -> str | None:
         start, end = self.spans[index]
         return None if start < 0 else self.text[start:end]
 
     def span(self, index: int = 0) -> tuple[int, int]:
-        return self.spans[index]
+        return tuple(self.spans[index])
 
 
 class GoRegex:
     """A compiled Go/RE2 pattern: ``search`` (Go's ``MatchString``), ``match``, ``fullmatch``."""
 
-    __slots__ = ("pattern", "groups", "groupindex", "_compiled", "_raw", "_anchors")
+    __slots__ = ("pattern", "groups", "groupindex", "_compiled", "_match", "_anchors")
 
     def __init__(self, pattern: str) -> None:
         re2 = _re2()
@@ -109,27 +111,23 @@ class GoRegex:
         self._compiled = compiled
         # The match primitive under the module's Python wrapper: the same RE2 call without
         # the per-call bookkeeping, which makes filtering thousands of tags several times faster.
-        self._raw = getattr(compiled, "_regexp", None)
+        self._match = getattr(getattr(compiled, "_regexp", None), "Match", None)
         anchor = getattr(re2, "_Anchor", None)
-        self._anchors = (
-            (anchor.UNANCHORED, anchor.ANCHOR_START, anchor.ANCHOR_BOTH)
-            if anchor is not None and hasattr(self._raw, "Match")
-            else None
-        )
+        self._anchors = (anchor.UNANCHORED, anchor.ANCHOR_START, anchor.ANCHOR_BOTH) if anchor and self._match else None
 
     def _run(self, how: int, text: str) -> GoMatch | None:
         if self._anchors is None:  # a module without the primitive: its public methods
             found = (self._compiled.search, self._compiled.match, self._compiled.fullmatch)[how](text)
             if found is None:
                 return None
-            return GoMatch(text, tuple(found.span(i) for i in range(self.groups + 1)))
+            return GoMatch(text, [found.span(i) for i in range(self.groups + 1)])
         data = text.encode("utf-8", "surrogatepass")
-        spans = self._raw.Match(self._anchors[how], data, 0, len(data))
+        spans = self._match(self._anchors[how], data, 0, len(data))
         if spans[0][0] < 0:
             return None
         if len(data) != len(text):  # byte offsets -> character offsets
             spans = [_chars(data, span) for span in spans]
-        return GoMatch(text, tuple(tuple(span) for span in spans))
+        return GoMatch(text, spans)
 
     def search(self, text: str) -> GoMatch | None:
         """The leftmost match anywhere in ``text`` (Go's ``FindStringSubmatch``)."""
