@@ -153,3 +153,16 @@ def test_compiled_patterns_survive_pickling():
 
     regex = pickle.loads(pickle.dumps(compile_go_regex(r"^(?P<v>\d+)$")))
     assert regex.search("42").group(1) == "42" and regex.groupindex == {"v": 1}
+
+
+@pytest.mark.parametrize(("pattern", "text"), [(r"(?P<w>\pL+)-(\d+)", "🚀-ünï-42"), (r"^(a)?(b)$", "b"), ("x", "yyy")])
+def test_the_public_module_methods_give_the_same_matches_as_the_fast_path(pattern, text):
+    fast = compile_go_regex(pattern)
+    public = type(fast)(pattern)
+    public._anchors = None  # as with a module that lacks the match primitive
+    for how in ("search", "match", "fullmatch"):
+        a, b = getattr(fast, how)(text), getattr(public, how)(text)
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert [a.span(i) for i in range(fast.groups + 1)] == [b.span(i) for i in range(fast.groups + 1)]
+            assert [a.group(i) for i in range(fast.groups + 1)] == [b.group(i) for i in range(fast.groups + 1)]
