@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError
+from automator.events.source import PushedScope, PushedTagSource
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
 from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
 from automator.manifest.fluxv2.tree import read_catalog
@@ -110,11 +111,14 @@ def make_plan(
     scan_path: Path | None = None,
     rules: object = None,
     progress: Progress | None = None,
+    pushed: PushedScope | None = None,
 ) -> Plan:
     """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
 
     ``rules`` is an :class:`automator.rules.RulesRuntime` (``RulesRuntime.load`` reads the
     rules file); without one, no rules apply but annotations (hold, follow) still do.
+    ``pushed`` makes it an event-driven plan: only the uses of the pushed repositories, each
+    choosing between its current tag and the pushed ones, with no tag listing.
     """
     root = Path(root)
     if rules is None:
@@ -130,6 +134,10 @@ def make_plan(
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
     uses, problems = resolve(located, locators)
     problems = [*catalog.problems, *problems]
+    narrow = None
+    if pushed is not None:
+        uses = pushed.uses(uses)
+        source, narrow = PushedTagSource(pushed, uses, source), pushed.narrow
     policies = build_policies(uses)
     repositories = sorted({use.image.repository for use in uses})
     if progress is not None:
@@ -139,13 +147,13 @@ def make_plan(
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
     for wanted_by in (metadata_wanted, digests_wanted):
-        for repository, wanted in wanted_by(uses, policies, tags).items():
+        for repository, wanted in wanted_by(uses, policies, tags, narrow).items():
             try:
                 found = source.metadata(repository, wanted)
             except AutomatorError as error:
                 found = dict.fromkeys(wanted, error)
             tags[repository] = merge_metadata(tags[repository], found)
-    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source))
+    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
     return plan
 

@@ -15,6 +15,7 @@ from functools import partial
 from automator.commands.options import (
     OptionGroup,
     clone,
+    events,
     pull_requests,
     reports,
     rules,
@@ -87,6 +88,7 @@ OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup("dry_run", add_output_arguments, lambda args, ctx: args.dry_run),
     pull_requests.GROUP,
     rules.GROUP,
+    events.GROUP,
     reports.group(json_help=None),
     schedule.GROUP,
 )

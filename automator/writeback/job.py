@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from automator.context import Context
+from automator.events.settings import FULL_RUN
 from automator.git.workspace import Workspace
 from automator.log import progress
 from automator.model import Plan
@@ -45,7 +46,8 @@ class Planner:
         from automator.run import make_plan
 
         with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet) as report:
-            self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules)
+            events = self.settings.get("events", FULL_RUN)
+            self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules, pushed=events.scope)
         self.rules = rules
         return self.latest
 
