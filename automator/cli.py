@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "update": ("automator.commands.update", "patch the manifests in place (or show the diff with --dry-run)"),
     "run": ("automator.commands.run", "update, commit and push (or open a pull/merge request)"),
     "explain": ("automator.commands.explain", "say for every automated image why it moves or stays"),
+    "serve": ("automator.commands.serve", "receive registry push events over HTTP and run for them (a webhook receiver)"),
     "health": ("automator.commands.health", "exit 0 when the health file of a scheduled run is fresh (a liveness probe)"),
 }
 

@@ -1,0 +1,112 @@
+"""``automator serve`` as a process: real HTTP on 127.0.0.1, a real checkout and bare remote.
+Events become commits on the remote; SIGTERM drains and exits 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+from git_helpers import ROOT, automator_command, clone, git, isolated_git, make_remote, show  # noqa: F401
+
+DEAD = "127.0.0.1:9"  # semver pushes make no registry request: nothing needs to listen here
+TOKEN = "serve-test-token"
+
+
+def deployment(name: str, image: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        f"  name: {name}\n  annotations:\n    automator.dev/policy: semver:^1\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        f"        - name: {name}\n          image: {image}\n"
+    )
+
+
+@pytest.fixture
+def served(tmp_path):
+    files = {f"apps/{n}.yaml": deployment(n, f"{DEAD}/acme/{n}:1.0.0") for n in ("web", "api", "worker")}
+    bare = make_remote(tmp_path, files)
+    work = clone(bare, tmp_path / "work")
+    git(work, "config", "user.name", "Automation")
+    git(work, "config", "user.email", "automation@example.com")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
+    process = subprocess.Popen(
+        [*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.5", "--no-cache", "-v"],
+        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    url = None
+    deadline = time.monotonic() + 30
+    while url is None and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if "listening on " in line:
+            url = line.split("listening on ", 1)[1].split()[0]
+        elif not line and process.poll() is not None:
+            break
+    assert url, f"serve did not start: {process.stderr.read()}"
+    yield url, bare, process
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def post(url: str, body: dict, token: str = TOKEN) -> requests.Response:
+    return requests.post(f"{url}/hooks/generic", data=json.dumps(body), headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def wait_for(predicate, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_burst_of_events_becomes_one_commit_on_the_remote(served):
+    url, bare, process = served
+    for image in (f"{DEAD}/acme/web:1.1.0", f"{DEAD}/acme/web:1.2.0", f"{DEAD}/acme/api:1.3.0"):
+        assert post(url, {"image": image}).status_code == 202
+    assert wait_for(lambda: "1.3.0" in show(bare, "apps/api.yaml"))
+    assert f"{DEAD}/acme/web:1.2.0" in show(bare, "apps/web.yaml")  # the newest of the burst
+    assert git(bare, "rev-list", "--count", "main") == "2"  # the seed and one commit
+    metrics = requests.get(f"{url}/metrics", timeout=10).text
+    assert 'automator_events_received_total{source="generic"} 3.0' in metrics
+    assert "automator_updates_total 2.0" in metrics
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+
+
+def test_a_bad_token_is_refused_and_nothing_is_committed(served):
+    url, bare, process = served
+    assert post(url, {"image": f"{DEAD}/acme/web:1.9.0"}, token="wrong").status_code == 401
+    time.sleep(1.0)
+    assert git(bare, "rev-list", "--count", "main") == "1"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+
+
+def test_sigterm_during_a_burst_still_runs_what_was_accepted(served):
+    url, bare, process = served
+    assert post(url, {"image": f"{DEAD}/acme/worker:1.4.0"}).status_code == 202
+    process.send_signal(signal.SIGTERM)  # within the debounce: the accepted event still runs
+    assert process.wait(60) == 0
+    assert f"{DEAD}/acme/worker:1.4.0" in show(bare, "apps/worker.yaml")
+
+
+def test_serve_refuses_to_start_without_any_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOMATOR_")}
+    done = subprocess.run([*automator_command(), "serve", ".", "--listen", "127.0.0.1:0"], cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no webhook secret is set" in done.stderr and "--insecure-no-auth" in done.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--listen", "8080"], "expected HOST:PORT"), (["--debounce", "nan"], "--debounce"), (["--queue-size", "0"], "--queue-size")])
+def test_bad_receiver_options_are_exit_2(tmp_path, args, message):
+    done = subprocess.run([*automator_command(), "serve", ".", "--insecure-no-auth", *args], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and message in done.stderr
