@@ -66,10 +66,14 @@ def locate_tree(
     scan_path: Path,
     progress: Progress | None = None,
     locators: Locators = LOCATORS,
+    screen: tuple[str, ...] = (),
 ) -> list[Located]:
-    """Read every candidate file once and locate its automated fields (texts are not kept)."""
+    """Read every candidate file once and locate its automated fields (texts are not kept).
+
+    ``screen`` (an event-driven run): only files that also hold one of these substrings are
+    parsed; the others cannot concern the pushed repositories."""
     located = []
-    with _shared(locators) as key:
+    with _shared(locators, screen) as key:
         items = [(key, str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
         for count, found in enumerate(parallel_map(_locate_file, items), 1):
             if found is not None:
@@ -79,19 +83,22 @@ def locate_tree(
     return located
 
 
-# Locators of the passes under way, by key: forked workers inherit them, nothing is pickled.
+# Locators (and screens) of the passes under way, by key: forked workers inherit them, nothing
+# is pickled.
 _PASSES: dict[int, Locators] = {}
+_SCREENS: dict[int, tuple[str, ...]] = {}
 _pass_keys = itertools.count()
 
 
 @contextmanager
-def _shared(locators: Locators) -> Iterator[int]:
+def _shared(locators: Locators, screen: tuple[str, ...] = ()) -> Iterator[int]:
     key = next(_pass_keys)
     _PASSES[key] = locators
+    _SCREENS[key] = screen
     try:
         yield key
     finally:
-        del _PASSES[key]
+        del _PASSES[key], _SCREENS[key]
 
 
 def _locate_file(item: tuple[int, str, str]) -> Located | None:
@@ -101,7 +108,12 @@ def _locate_file(item: tuple[int, str, str]) -> Located | None:
         text = read_candidate(Path(path), all_markers(locators))
     except ManifestError as error:
         return Located(name, problems=(Problem(str(error), file=name),))
-    return None if text is None else locate_text(name, text, locators)
+    if text is None:
+        return None
+    screen = _SCREENS[key]
+    if screen and not any(part in text for part in screen):
+        return None
+    return locate_text(name, text, locators)
 
 
 def make_plan(
@@ -131,7 +143,8 @@ def make_plan(
     extra = rules.locator(root)
     if extra is not None:
         locators = {**locators, extra.name: extra}
-    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators)
+    screen = pushed.screen if pushed is not None else ()
+    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators, screen)
     uses, problems = resolve(located, locators)
     problems = [*catalog.problems, *problems]
     narrow = None

@@ -115,3 +115,19 @@ def test_a_pushed_digest_is_carried_so_no_manifest_is_read_for_it():
     digest = "sha256:" + "ab" * 32
     scope = PushedScope((parse_pushed(f"ghcr.io/acme/app:1.4.2@{digest}"),))
     assert scope.tag_lists([])["ghcr.io/acme/app"] == (TagInfo("1.4.2", digest=digest),)
+
+
+def test_files_that_cannot_concern_the_push_are_not_parsed(tmp_path):
+    from automator.run import make_plan
+
+    (tmp_path / "web.yaml").write_text(MANIFEST)
+    other = (
+        "kind: Deployment\nmetadata:\n  name: db\n  annotations:\n    automator.dev/policy: semver:^1\n"
+        "spec:\n  template:\n    spec:\n      containers:\n        - name: db\n          image: postgres:16.0\n"
+    )
+    (tmp_path / "other.yaml").write_text(other + "  broken: [\n")  # unparseable, but not about this push
+    scope = PushedScope((parse_pushed("ghcr.io/acme/app:1.4.2"),))
+    plan = make_plan(tmp_path, Refusing(), pushed=scope)
+    assert changes(plan) == [("app", "1.2.0", "1.4.2")]
+    assert plan.problems == ()  # other.yaml was screened out before parsing
+    assert scope.screen[0] == "app" and "$imagepolicy" in scope.screen

@@ -19,6 +19,10 @@ from automator.events.pushed import PushedImage, distinct
 from automator.model import ImageUse, TagInfo
 from automator.tagsource import TagSource
 
+# dialects whose automated fields need not spell the image: a Flux v2 marker names a policy,
+# an Argo CD Image Updater configuration names an alias
+INDIRECT_MARKERS = ("$imagepolicy", "argocd-image-updater")
+
 
 @dataclass(frozen=True)
 class PushedScope:
@@ -36,6 +40,14 @@ class PushedScope:
     @property
     def repositories(self) -> frozenset[str]:
         return frozenset(self._tags)
+
+    @property
+    def screen(self) -> tuple[str, ...]:
+        """Substrings of which a file must hold one to concern the pushed repositories: the
+        last path component of each (every spelling of a reference ends with it), and the
+        markers of dialects that name an image elsewhere (Flux v2 policies, Argo CD)."""
+        names = sorted({repository.rsplit("/", 1)[-1] for repository in self._tags})
+        return (*names, *INDIRECT_MARKERS)
 
     def uses(self, uses: Iterable[ImageUse]) -> list[ImageUse]:
         """The uses a push concerns: those whose repository (normalised identity) was pushed."""
