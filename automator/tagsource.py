@@ -7,7 +7,7 @@ Repository keys are normalised identities (``docker.io/library/nginx``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -41,11 +41,16 @@ class SourceSettings:
 
 
 def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
-    """The tag source the settings name (reading the tags file now, once)."""
+    """The tag source the settings name: the tags file is read now, once (its errors are usage
+    errors before any work); the registries are opened when the run first asks them something."""
     if settings.tags_file is not None:
         from automator.tagfile import FileTagSource
 
         return FileTagSource.load(settings.tags_file)
+    return LazyTagSource(lambda: _open_registries(settings, ctx))
+
+
+def _open_registries(settings: SourceSettings, ctx: Context) -> TagSource:
     from automator.registry import RegistryTagSource
 
     return RegistryTagSource.from_options(
@@ -55,3 +60,36 @@ def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
         platform=settings.platform,
         concurrency=settings.concurrency,
     )
+
+
+class LazyTagSource:
+    """A :class:`TagSource` that opens the real one on first use, so a run that asks nothing of
+    the registries (no automated image, or an event-driven run with policies that need no build
+    time) does not even load the registry client."""
+
+    def __init__(self, open_source: Callable[[], TagSource]) -> None:
+        self._open = open_source
+        self._source: TagSource | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self._source is not None
+
+    def _real(self) -> TagSource:
+        if self._source is None:
+            self._source = self._open()
+        return self._source
+
+    def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
+        return self._real().list_tags(repositories)
+
+    def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
+        return self._real().metadata(repository, tags)
+
+    def platform_digest(self, repository: str, tag: str, platform: str) -> str:
+        return self._real().platform_digest(repository, tag, platform)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()

@@ -146,3 +146,24 @@ def test_a_malformed_or_huge_event_file_is_exit_2_naming_what_was_expected(check
     huge.write_bytes(b'{"image": "' + b"a" * MAX_EVENT_BYTES + b'"}')
     done = run_automator(["scan", "apps", "--no-cache", "--event", str(huge)], cwd=work)
     assert done.returncode == 2 and "larger than" in done.stderr
+
+
+def test_an_event_run_with_semver_policies_never_loads_the_registry_client(checkout):
+    _, work = checkout
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['automator', 'scan', 'apps', '--no-cache', '--pushed', '127.0.0.1:9/acme/web:1.4.2']\n"
+        "try:\n    runpy.run_module('automator', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED' if 'automator.registry.client' in sys.modules else 'NOT LOADED', file=sys.stderr)\n"
+    )
+    import os
+    import subprocess
+    import sys
+
+    from git_helpers import ROOT
+
+    done = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "1.4.2" in done.stdout
+    assert done.stderr.strip().endswith("NOT LOADED")
