@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("automator.commands.run", "update, commit and push (or open a pull/merge request)"),
     "explain": ("automator.commands.explain", "say for every automated image why it moves or stays"),
     "serve": ("automator.commands.serve", "receive registry push events over HTTP and run for them (a webhook receiver)"),
+    "fleet": ("automator.commands.fleet", "run every environment repository of a fleet file, or this worker's share"),
     "health": ("automator.commands.health", "exit 0 when the health file of a scheduled run is fresh (a liveness probe)"),
 }
 

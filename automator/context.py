@@ -18,6 +18,7 @@ from automator.errors import register_secret
 CIKind = Literal["github", "gitlab", "generic"]
 
 _TOKEN_VARIABLES = (
+    "REDIS_PASSWORD",
     "GIT_TOKEN",
     "GITHUB_TOKEN",
     "GH_TOKEN",

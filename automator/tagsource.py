@@ -38,6 +38,7 @@ class SourceSettings:
     insecure_registries: tuple[str, ...] = ()
     platform: str = "linux/amd64"
     concurrency: int = 8
+    cache_url: str | None = None  # a shared cache in Redis (redis:// or rediss://), beside the disk cache
 
 
 def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
@@ -53,13 +54,21 @@ def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
 def _open_registries(settings: SourceSettings, ctx: Context) -> TagSource:
     from automator.registry import RegistryTagSource
 
-    return RegistryTagSource.from_options(
+    source = RegistryTagSource.from_options(
         ctx,
         cache_dir=settings.cache_dir,
         insecure_registries=settings.insecure_registries,
         platform=settings.platform,
         concurrency=settings.concurrency,
     )
+    if settings.cache_url:
+        from automator.registry.cache import DEFAULT_TAG_TTL
+        from automator.registry.redis_cache import RedisCache
+
+        disk = source.cache
+        ttl = disk.tag_ttl if disk is not None else (ctx.cache_ttl if ctx.cache_ttl is not None else DEFAULT_TAG_TTL)
+        source.cache = RedisCache(settings.cache_url, tag_ttl=ttl, fallback=disk, password=ctx.get("REDIS_PASSWORD"))
+    return source
 
 
 class LazyTagSource:

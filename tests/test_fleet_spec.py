@@ -67,6 +67,8 @@ def test_repository_settings_win_over_the_defaults():
     text = "version: 1\ndefaults: {mode: pr, labels: [automated]}\nrepositories:\n  - url: a\n  - url: b\n    mode: commit\n"
     a, b = parse_fleet(text).repositories
     assert (a.mode, a.labels, b.mode, b.labels) == ("pr", ("automated",), "commit", ("automated",))
+    unset = parse_fleet("version: 1\nrepositories:\n  - url: c\n").repositories[0]
+    assert unset.mode is None  # the command line decides: --pr, else one commit
 
 
 def test_credentials_never_show_in_a_repository_name():

@@ -51,7 +51,7 @@ class FleetRepository:
 
     url: str
     paths: tuple[str, ...] = (".",)
-    mode: str = "commit"
+    mode: str | None = None  # None: the command line decides (--pr, else a commit)
     ref: str | None = None
     branch: str | None = None
     rules: str | None = None
@@ -189,7 +189,7 @@ def repository_from(settings: Mapping[str, object], where: str) -> FleetReposito
     return FleetRepository(
         url=str(settings["url"]),
         paths=tuple(str(p) for p in paths),  # type: ignore[union-attr]
-        mode=str(settings.get("mode", "commit")),
+        mode=_opt(settings, "mode"),
         ref=_opt(settings, "ref"),
         branch=_opt(settings, "branch"),
         rules=_opt(settings, "rules"),

@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--no-cache", action="store_true", help="do not read or write the registry cache")
     group.add_argument(
+        "--cache-url",
+        metavar="URL",
+        help="also share the registry cache in Redis (redis://HOST:PORT/DB or rediss://; password in the URL "
+        "or REDIS_PASSWORD): one tag listing per image repository for every process and machine; "
+        "Redis failing is a warning, the run goes on with the disk cache",
+    )
+    group.add_argument(
         "--insecure-registry",
         metavar="HOST",
         action="append",
@@ -59,7 +66,16 @@ def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
         insecure_registries=tuple(args.insecure_registry),
         platform=args.platform,
         concurrency=args.concurrency,
+        cache_url=_cache_url(args.cache_url),
     )
+
+
+def _cache_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    from automator.registry.redis_cache import check_cache_url
+
+    return check_cache_url(url)
 
 
 GROUP = OptionGroup("source", add_arguments, settings)

@@ -1,0 +1,131 @@
+"""``automator fleet FILE``: run every environment repository of a fleet, or this worker's share."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from automator.commands.options import OptionGroup, pull_requests, rules, source, write
+from automator.context import Context
+from automator.errors import UsageError
+from automator.fleet.settings import FleetSettings
+from automator.settings import Settings
+
+DESCRIPTION = """\
+Run every environment repository listed in a fleet file (and/or found on a forge by topic):
+each is cloned (shallow), planned, written (one commit with rebase-retry, or a pull/merge
+request) and cleaned up, --parallel-repos at a time. All of them share one tag listing per
+image repository; with --cache-url every process and machine of the fleet shares it too.
+One repository's failure never stops the others; the exit code is the highest of all.
+--shard I/N (or the scheduler's index: Kubernetes Indexed Jobs, GitLab parallel:) runs a
+stable share of the fleet. See docs/fleet.md.
+"""
+
+EPILOG = """\
+fleet file (JSON Schema: policies/fleet.schema.json):
+  version: 1
+  defaults: {mode: commit, ref: main}
+  repositories:
+    - url: https://github.com/acme/env-prod.git
+      path: clusters/production
+      mode: pr
+    - url: https://gitlab.example.com/acme/env-eu.git
+      paths: [eu-west, eu-central]
+
+examples:
+  automator fleet fleet.yaml --tags-from tags.yaml --dry-run
+  automator fleet fleet.yaml --cache-url redis://redis:6379/0 --shard 0/4
+  automator fleet --discover github:acme --topic gitops-env --parallel-repos 8
+  JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
+
+exit codes: 0 every repository done, 1 some file/image/registry failed in some repository,
+2 invalid arguments or fleet file, 3 some write-back failed (the others were written).
+"""
+
+
+def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the fleet file (YAML)")
+    group = parser.add_argument_group("fleet")
+    group.add_argument("--discover", metavar="FORGE:OWNER", help="also run repositories of github:ORG or gitlab:GROUP that carry --topic")
+    group.add_argument("--topic", metavar="TOPIC", help="the topic that marks environment repositories (with --discover)")
+    group.add_argument("--shard", metavar="I/N", help="run share I (0 to N-1) of N; default: the scheduler's index "
+                       "(JOB_COMPLETION_INDEX + JOB_COMPLETIONS, CI_NODE_INDEX + CI_NODE_TOTAL), else everything")
+    group.add_argument("--parallel-repos", type=int, default=4, metavar="N", help="repositories at a time (default: %(default)s)")
+    group.add_argument("--dry-run", action="store_true", help="plan every repository and report; write nothing")
+    group.add_argument("--json", action="store_true", help="print one JSON document: per repository its updates, commit or PR, problems")
+    group.add_argument("--markdown", metavar="FILE", help="also write a fleet summary table as Markdown to FILE ('-': stdout)")
+
+
+def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
+    from automator.fleet.discover import parse_discovery
+    from automator.fleet.shard import ALL, parse_shard, shard_from_scheduler
+
+    if args.file is None and not args.discover:
+        raise UsageError("name a fleet file, or --discover FORGE:OWNER --topic TOPIC (or both)")
+    if args.topic and not args.discover:
+        raise UsageError("--topic goes with --discover")
+    if args.parallel_repos < 1:
+        raise UsageError(f"--parallel-repos {args.parallel_repos}: must be at least 1")
+    discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
+    shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
+    return FleetSettings(args.file, discovery, shard, args.parallel_repos)
+
+
+OPTIONS: tuple[OptionGroup, ...] = (
+    OptionGroup("fleet", add_fleet_arguments, fleet_settings),
+    source.GROUP,
+    write.GROUP,
+    pull_requests.GROUP,
+    rules.GROUP,
+    OptionGroup("dry_run", lambda parser: None, lambda args, ctx: args.dry_run),
+    OptionGroup("fleet_report", lambda parser: None, lambda args, ctx: (args.json, args.markdown)),
+)
+
+
+def repositories(settings: FleetSettings, ctx: Context):
+    from automator.fleet.discover import discover
+    from automator.fleet.spec import load_fleet
+
+    found, defaults = [], {}
+    if settings.file is not None:
+        spec = load_fleet(settings.file)
+        found, defaults = list(spec.repositories), dict(spec.defaults)
+    if settings.discovery is not None:
+        token_variables = ("GITHUB_TOKEN", "GH_TOKEN") if settings.discovery.kind == "github" else ("GITLAB_TOKEN", "CI_JOB_TOKEN")
+        token = next((ctx.get(name) for name in token_variables if ctx.get(name)), None)
+        known = {r.url for r in found}
+        found += [r for r in discover(settings.discovery, token, defaults) if r.url not in known]
+    return found
+
+
+def run(settings: Settings, ctx: Context) -> int:
+    from automator.fleet.report import fleet_document, fleet_markdown, fleet_text
+    from automator.fleet.runner import run_fleet
+    from automator.fleet.shard import share
+    from automator.fleet.shared import SharedTagSource
+    from automator.report.files import write_report
+    from automator.tagsource import open_tag_source
+
+    fleet: FleetSettings = settings.fleet
+    mine = share(repositories(fleet, ctx), fleet.shard, key=lambda r: r.url)
+    source = SharedTagSource(open_tag_source(settings.source, ctx))
+    print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
+    try:
+        result = run_fleet(mine, settings, ctx, source, parallel=fleet.parallel_repos, shard=str(fleet.shard),
+                           on_done=lambda r: print(f"  {r.repository.name}: exit {r.exit_code}", file=sys.stderr, flush=True))
+    finally:
+        source.close()
+    as_json, markdown = settings.fleet_report
+    if as_json:
+        print(json.dumps(fleet_document(result), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(fleet_text(result))
+    if markdown:
+        text = fleet_markdown(result)
+        if markdown == "-":
+            sys.stdout.write(text)
+        else:
+            write_report(markdown, text)
+    return result.exit_code

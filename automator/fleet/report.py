@@ -1,0 +1,93 @@
+"""Renderings of a fleet result: text, one JSON document, a Markdown summary table (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
+from automator.report import json as json_report
+from automator.report.markdown import cell
+
+
+def _clean(url: str) -> str:
+    from automator.git.credentials import split_url_credentials
+
+    return split_url_credentials(url)[0]
+
+
+def _where(path: PathResult) -> str:
+    result = path.result
+    if result is None or result.change is None:
+        return ""
+    change = result.change
+    if change.pr_url:
+        return change.pr_url
+    return f"{change.commit[:12]} on {change.branch}" if change.commit else ""
+
+
+def _problems(path: PathResult) -> list[str]:
+    if path.error:
+        return [path.error]
+    return [p.message for p in path.result.problems] if path.result is not None else []
+
+
+def fleet_text(result: FleetResult) -> str:
+    lines = [f"fleet shard {result.shard}: {len(result.repositories)} repositories, {result.updates} updates"]
+    for repository in result.repositories:
+        if repository.error:
+            lines.append(f"  {repository.repository.name}: FAILED: {repository.error}")
+            continue
+        for path in repository.paths:
+            count = len(path.result.written) if path.result is not None else 0
+            where = _where(path)
+            lines.append(f"  {repository.repository.name} {path.path}: {count} update(s)" + (f" -> {where}" if where else ""))
+            lines += [f"    error: {message}" for message in _problems(path)]
+    return "\n".join(lines) + "\n"
+
+
+def _path_document(path: PathResult) -> dict[str, Any]:
+    if path.result is None:
+        return {"path": path.path, "error": path.error, "exit_code": path.exit_code}
+    return {"path": path.path, **json_report.result_document(path.result), "exit_code": path.exit_code}
+
+
+def _repository_document(repository: RepositoryResult) -> dict[str, Any]:
+    return {
+        "url": _clean(repository.repository.url),
+        "name": repository.repository.name,
+        "source": repository.repository.source,
+        "mode": repository.repository.mode,
+        "exit_code": repository.exit_code,
+        "error": repository.error,
+        "paths": [_path_document(path) for path in repository.paths],
+    }
+
+
+def fleet_document(result: FleetResult) -> dict[str, Any]:
+    return {
+        "shard": result.shard,
+        "exit_code": result.exit_code,
+        "updates": result.updates,
+        "repositories": [_repository_document(r) for r in result.repositories],
+    }
+
+
+def fleet_markdown(result: FleetResult) -> str:
+    lines = [
+        f"## Image updates across the fleet (shard {result.shard})",
+        "",
+        f"{len(result.repositories)} repositories, {result.updates} updates, exit code {result.exit_code}.",
+        "",
+        "| repository | path | updates | commit / pull request | problems |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
+    for repository in result.repositories:
+        name = cell(repository.repository.name)
+        if repository.error:
+            lines.append(f"| {name} | | 0 | | {cell(repository.error)} |")
+            continue
+        for path in repository.paths:
+            count = len(path.result.written) if path.result is not None else 0
+            problems = "<br>".join(cell(m) for m in _problems(path))
+            lines.append(f"| {name} | {cell(path.path)} | {count} | {cell(_where(path))} | {problems} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""Run every environment repository of a fleet: clone, plan, write, clean up — side by side.
+
+Each repository is ``automator run --repo URL --ref REF PATH`` for each of its paths, with
+its fleet-file settings over the command line's, all sharing one tag source (one listing per
+image repository for the whole process). One repository's failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from automator.context import Context
+from automator.errors import AutomatorError, ExitCode
+from automator.fleet.spec import FleetRepository
+from automator.result import RunResult
+from automator.settings import Settings
+from automator.tagsource import TagSource
+
+log = logging.getLogger("automator.fleet")
+
+
+@dataclass(frozen=True)
+class PathResult:
+    path: str
+    result: RunResult | None = None
+    error: str | None = None
+    exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class RepositoryResult:
+    repository: FleetRepository
+    paths: tuple[PathResult, ...] = ()
+    error: str | None = None  # the repository could not be cloned or set up at all
+    exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    shard: str
+    repositories: tuple[RepositoryResult, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return max((r.exit_code for r in self.repositories), default=int(ExitCode.OK))
+
+    @property
+    def updates(self) -> int:
+        return sum(len(p.result.written) for r in self.repositories for p in r.paths if p.result is not None)
+
+
+def repository_settings(base: Settings, repository: FleetRepository, root: Path) -> Settings:
+    """The run settings of one repository: its fleet-file values over the command line's."""
+    from automator.writeback.job import CloneSettings
+
+    write = base.write
+    write = replace(
+        write,
+        branch=repository.branch or write.branch,
+        message_template=repository.message_template or write.message_template,
+        author=_author(repository.author) or write.author,
+    )
+    requests = base.pull_requests
+    requests = replace(
+        requests,
+        enabled=repository.mode in ("pr", "mr") if repository.mode else requests.enabled,
+        forge_url=repository.forge_url or requests.forge_url,
+        base=repository.pr_base or requests.base,
+        labels=repository.labels or requests.labels,
+        reviewers=repository.reviewers or requests.reviewers,
+        assignees=repository.assignees or requests.assignees,
+        draft=repository.draft or requests.draft,
+    )
+    rules = base.rules
+    if repository.rules:
+        rules = replace(rules, file=root / repository.rules)
+    return base.replace(write=write, pull_requests=requests, rules=rules, clone=CloneSettings(repository.url, repository.ref))
+
+
+def _author(text: str | None):
+    if not text:
+        return None
+    from automator.git.identity import parse_identity
+
+    return parse_identity(text)
+
+
+RunPath = Callable[[Path, Settings, Context, TagSource, object], RunResult]
+
+
+def run_repository(repository: FleetRepository, base: Settings, ctx: Context, source: TagSource, run_in: RunPath | None = None) -> RepositoryResult:
+    """Clone once, run each path (a commit or pull request each), clean up."""
+    from automator.git.clone import cloned
+
+    if run_in is None:
+        from automator.writeback.run import run_in
+    log.info("fleet: %s", repository.name)
+    try:
+        with cloned(repository.url, repository.ref, ctx) as ws:
+            settings = repository_settings(base, repository, ws.root)
+            done = []
+            for path in repository.paths:
+                try:
+                    result = run_in(ws.root / path, settings.replace(path=path), ctx, source, ws)
+                    done.append(PathResult(path, result, exit_code=result.exit_code))
+                except AutomatorError as error:
+                    done.append(PathResult(path, error=str(error), exit_code=int(error.exit_code)))
+    except AutomatorError as error:
+        return RepositoryResult(repository, error=str(error), exit_code=int(error.exit_code))
+    except Exception as error:  # a bug in one repository's run must not stop the fleet
+        log.debug("unexpected error in %s", repository.name, exc_info=True)
+        return RepositoryResult(repository, error=f"internal error: {type(error).__name__}: {error}", exit_code=int(ExitCode.INTERNAL))
+    return RepositoryResult(repository, tuple(done), exit_code=max((p.exit_code for p in done), default=0))
+
+
+def run_fleet(
+    repositories: Sequence[FleetRepository],
+    base: Settings,
+    ctx: Context,
+    source: TagSource,
+    *,
+    parallel: int = 4,
+    shard: str = "0/1",
+    on_done: Callable[[RepositoryResult], None] | None = None,
+) -> FleetResult:
+    """Every repository, ``parallel`` at a time; results in the fleet file's order."""
+
+    def one(repository: FleetRepository) -> RepositoryResult:
+        result = run_repository(repository, base, ctx, source)
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
+        results = tuple(pool.map(one, repositories))
+    return FleetResult(shard, results)

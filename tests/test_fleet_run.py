@@ -1,0 +1,157 @@
+"""``automator fleet`` end to end: bare remotes on disk, each repository cloned, planned,
+committed and pushed; one broken repository never stops the others; shards split the work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from git_helpers import ROOT, automator_command, git, isolated_git, make_remote, show  # noqa: F401
+
+from automator.fleet.shard import split
+
+
+def deployment(name: str, image: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        f"  name: {name}\n  annotations:\n    automator.dev/policy: semver:^1\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        f"        - name: {name}\n          image: {image}\n"
+    )
+
+
+def fleet_of(tmp: Path, count: int) -> list[Path]:
+    remotes = []
+    for i in range(count):
+        files = {
+            "clusters/prod/web.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+            "clusters/prod/api.yaml": deployment("api", f"ghcr.io/acme/api-{i % 2}:1.0.0"),
+            "clusters/dev/web.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        }
+        (tmp / f"env-{i}").mkdir()
+        remotes.append(make_remote(tmp / f"env-{i}", files))
+    return remotes
+
+
+def fleet(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), "GIT_AUTHOR_NAME": "Fleet", **(env or {})}
+    return subprocess.run([*automator_command(), "fleet", *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def tags(tmp_path) -> Path:
+    path = tmp_path / "tags.yaml"
+    path.write_text("ghcr.io/acme/web: [1.0.0, 1.2.0]\nghcr.io/acme/api-0: [1.0.0, 1.5.0]\nghcr.io/acme/api-1: [1.0.0, 1.6.0]\n")
+    return path
+
+
+def test_every_repository_is_updated_with_its_own_settings(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 3)
+    (tmp_path / "fleet.yaml").write_text(
+        "version: 1\ndefaults: {ref: main, path: clusters/prod}\nrepositories:\n"
+        f"  - url: {remotes[0]}\n"
+        f"  - url: {remotes[1]}\n    paths: [clusters/prod, clusters/dev]\n"
+        f"  - url: {remotes[2]}\n    author: Env Bot <env-bot@example.com>\n"
+    )
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["updates"] == 2 + 3 + 2 and document["exit_code"] == 0
+    assert "ghcr.io/acme/web:1.2.0" in show(remotes[0], "clusters/prod/web.yaml")
+    assert "ghcr.io/acme/web:1.0.0" in show(remotes[0], "clusters/dev/web.yaml")  # not its path
+    assert "ghcr.io/acme/web:1.2.0" in show(remotes[1], "clusters/dev/web.yaml")
+    assert "ghcr.io/acme/api-1:1.6.0" in show(remotes[1], "clusters/prod/api.yaml")
+    assert git(remotes[2], "log", "-1", "--format=%an <%ae>") == "Env Bot <env-bot@example.com>"
+    paths = [p["path"] for r in document["repositories"] for p in r["paths"]]
+    assert paths == ["clusters/prod", "clusters/prod", "clusters/dev", "clusters/prod"]
+
+
+def test_one_broken_repository_never_stops_the_others(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text(
+        "version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n"
+        f"  - url: {remotes[0]}\n"
+        f"  - url: {tmp_path / 'missing.git'}\n"
+        f"  - url: {remotes[1]}\n    path: no/such/dir\n"
+    )
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--markdown", "summary.md", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr  # the clone that failed is a write-back failure
+    assert "ghcr.io/acme/web:1.2.0" in show(remotes[0], "clusters/prod/web.yaml")
+    assert "could not clone" in done.stdout and "no/such/dir does not exist" in done.stdout
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| repository | path | updates |" in summary and "could not clone" in summary
+
+
+def test_a_dry_run_writes_nothing(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 1)
+    before = git(remotes[0], "rev-parse", "main")
+    (tmp_path / "fleet.yaml").write_text(f"version: 1\nrepositories:\n  - url: {remotes[0]}\n    path: clusters/prod\n")
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--dry-run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 update(s)" in done.stdout and git(remotes[0], "rev-parse", "main") == before
+
+
+def test_shards_split_the_fleet_and_each_runs_only_its_share(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 4)
+    urls = [str(r) for r in remotes]
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {u}\n" for u in urls))
+    expected = split(urls, 2)
+    for index in range(2):
+        done = fleet("fleet.yaml", "--tags-from", str(tags), "--json", cwd=tmp_path,
+                     env={"CI_NODE_INDEX": str(index + 1), "CI_NODE_TOTAL": "2"})  # GitLab parallel: counts from 1
+        assert done.returncode == 0, done.stderr
+        document = json.loads(done.stdout)
+        assert document["shard"] == f"{index}/2"
+        assert [r["url"] for r in document["repositories"]] == expected[index]
+    assert all("ghcr.io/acme/web:1.2.0" in show(r, "clusters/prod/web.yaml") for r in remotes)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [([], "name a fleet file"), (["f.yaml", "--topic", "x"], "--topic goes with --discover"),
+     (["f.yaml", "--shard", "2/2"], "0 to N-1"), (["f.yaml", "--parallel-repos", "0"], "--parallel-repos"),
+     (["--discover", "github:acme"], "needs --topic"), (["f.yaml", "--cache-url", "http://x"], "expected redis://")],
+)
+def test_bad_fleet_options_are_exit_2(tmp_path, args, message):
+    done = fleet(*args, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_a_bad_fleet_file_names_the_line(tmp_path):
+    (tmp_path / "f.yaml").write_text("version: 1\nrepositories:\n  - url: a\n    mdoe: pr\n")
+    done = fleet("f.yaml", "--tags-from", "/dev/null", cwd=tmp_path)
+    assert done.returncode == 2 and "f.yaml:4: unknown key 'mdoe'" in done.stderr
+
+
+@pytest.mark.registry
+def test_two_shards_sharing_redis_list_each_image_repository_once(tmp_path, local_registry, redis_server):
+    from registry_proxy import RegistryProxy
+
+    for name in ("web", "api-0", "api-1"):
+        for tag in ("1.0.0", "1.3.0"):
+            local_registry.push(f"fleet2/{name}", tag)
+    with RegistryProxy(local_registry.url, latency=0.2) as proxy:
+        host = proxy.url.split("://", 1)[1]
+        remotes = []
+        for i in range(4):
+            files = {
+                "prod/web.yaml": deployment("web", f"{host}/fleet2/web:1.0.0"),
+                "prod/api.yaml": deployment("api", f"{host}/fleet2/api-{i % 2}:1.0.0"),
+            }
+            (tmp_path / f"env-{i}").mkdir()
+            remotes.append(make_remote(tmp_path / f"env-{i}", files))
+        (tmp_path / "fleet.yaml").write_text(
+            "version: 1\ndefaults: {path: prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+        environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+        shards = [
+            subprocess.Popen([*automator_command(), "fleet", "fleet.yaml", "--shard", f"{i}/2", "--no-cache", "--cache-url", redis_server.url],
+                             cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(2)
+        ]
+        outputs = [shard.communicate(timeout=300) for shard in shards]
+        assert [shard.returncode for shard in shards] == [0, 0], outputs
+        assert proxy.count(r"/tags/list") == 3  # web, api-0, api-1: once for the whole fleet
+    assert all(f"{host}/fleet2/web:1.3.0" in show(r, "prod/web.yaml") for r in remotes)
