@@ -1,3 +1,3 @@
-from automator.cli import main
+from automator.entry import main
 
 raise SystemExit(main())

@@ -7,11 +7,9 @@ and anything that prevents a pool falls back to serial work, never to an error.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,13 +28,13 @@ def workers() -> int:
 def parallel_map(func: Callable[[T], R], items: Sequence[T], *, min_items: int = 400, chunksize: int = 32) -> Iterator[R]:
     """``map(func, items)``, in forked worker processes when there is enough work."""
     count = workers()
-    usable = (
-        count > 1
-        and len(items) >= min_items
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
-    if not usable:
+    if count < 2 or len(items) < min_items or threading.active_count() != 1:
+        yield from map(func, items)  # a small tree never loads multiprocessing
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not POSIX
         yield from map(func, items)
         return
     try:

@@ -54,7 +54,7 @@ def test_core_value_and_planning_modules_do_no_io():
 
 PURE_CORE = ["model", "imageref", "policy", "plan", "manifest.locators", "manifest.patch"]
 IO_LIBRARIES = {"requests", "git", "github", "gitlab", "subprocess", "socket", "urllib.request", "http.client"}
-ARGUMENT_PARSING = {"cli", "commands", "__main__", "schedule.__main__"}
+ARGUMENT_PARSING = {"cli", "commands", "entry", "__main__", "schedule.__main__"}
 ENVIRONMENT_READ = re.compile(r"\bos\.environ\b|\bgetenv\(|from os import [^\n]*\benviron\b")
 SOURCES = {p.relative_to(PACKAGE).with_suffix("").as_posix().removesuffix("/__init__") for p in PACKAGE.rglob("*.py")}
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
-
 PREFIX = "automator.dev/"
 HOLD = PREFIX + "hold"
 FOLLOW = PREFIX + "follow."
@@ -24,9 +20,9 @@ def mentions_rule_annotations(text: str) -> bool:
     return any(key in text for key in SCREEN)
 
 
-def _workloads(node: Any) -> Iterator[CommentedMap]:
-    if isinstance(node, CommentedMap):
-        if isinstance(node.get("metadata"), CommentedMap):
+def _workloads(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):  # ruamel.yaml's CommentedMap
+        if isinstance(node.get("metadata"), dict):
             yield node
         items = node.get("items")
         if isinstance(items, list):
@@ -36,6 +32,9 @@ def _workloads(node: Any) -> Iterator[CommentedMap]:
 
 def annotations_by_line(text: str) -> list[tuple[int, dict[str, str]]]:
     """(first line, automator.dev annotations) of every object in the text, in order."""
+    from ruamel.yaml import YAML  # only when a file carries rule annotations
+    from ruamel.yaml.error import YAMLError
+
     try:
         documents = list(YAML(typ="rt").load_all(text))
     except YAMLError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from automator.rules.load import load_rules_file
 from automator.rules.model import RuleSet
 
 RULES_FILE_NAMES = (".automator.yaml", ".automator.yml")
@@ -45,4 +44,8 @@ def find_rules_file(start: Path, root: Path | None = None) -> Path | None:
 
 def load_rule_set(path: Path | None) -> RuleSet:
     """The rules in ``path``; none (the built-in defaults) when ``path`` is None."""
-    return load_rules_file(path) if path else RuleSet()
+    if not path:
+        return RuleSet()
+    from automator.rules.load import load_rules_file  # ruamel.yaml only when there are rules
+
+    return load_rules_file(path)

@@ -13,10 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
 from automator.errors import AutomatorError, ImageRefError
 from automator.imageref import parse_image_ref
 from automator.rules.values import format_duration
@@ -48,7 +44,7 @@ class Upstream:
 
 
 def _walk(node: Any, parent_name: str | None = None) -> Iterator[tuple[str | None, str]]:
-    if isinstance(node, CommentedMap):
+    if isinstance(node, dict):  # ruamel.yaml's CommentedMap
         name = node.get("name") if isinstance(node.get("name"), str) else None
         for key, value in node.items():
             if key == "image" and isinstance(value, str):
@@ -60,13 +56,16 @@ def _walk(node: Any, parent_name: str | None = None) -> Iterator[tuple[str | Non
                 yield from _walk(value, name)
         if "newTag" in node and "newName" not in node and isinstance(node.get("name"), str):
             yield None, f"{node['name']}:{node['newTag']}"
-    elif isinstance(node, CommentedSeq):
+    elif isinstance(node, list):  # CommentedSeq
         for item in node:
             yield from _walk(item, parent_name)
 
 
 def tags_in_text(text: str, repository: str, container: str | None = None) -> set[str]:
     """Tags of ``repository`` (normalised) written in a manifest's image fields."""
+    from ruamel.yaml import YAML  # only when a promotion reads history
+    from ruamel.yaml.error import YAMLError
+
     try:
         documents = list(YAML(typ="rt").load_all(text))
     except YAMLError:

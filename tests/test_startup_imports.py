@@ -1,0 +1,70 @@
+"""A run loads only the libraries it uses: the start-up of a short command stays short.
+
+Each command runs in a fresh interpreter through the ``automator`` entry point; the modules
+loaded by the time the interpreter exits are read from ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("ruamel", "git", "github", "gitlab", "requests", "urllib3", "multiprocessing", "concurrent")
+
+RUN = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+from automator.entry import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  annotations:
+    fluxcd.io/automated: "true"
+    fluxcd.io/tag.app: semver:^1
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/acme/app:1.0.0
+"""
+
+
+def loaded_by(*args: str, stdin: str = "") -> tuple[set[str], str]:
+    """The top-level packages loaded by ``automator ARGS``, and its output."""
+    done = subprocess.run([sys.executable, "-c", RUN, *args], input=stdin, capture_output=True, text=True, timeout=60)
+    modules = json.loads(done.stderr.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr
+    return {name.split(".")[0] for name in modules}, done.stdout
+
+
+def heavy(packages: set[str]) -> list[str]:
+    return sorted(packages & set(HEAVY))
+
+
+def test_version_loads_nothing_but_the_version() -> None:
+    packages, out = loaded_by("--version")
+    assert out.startswith("automator ")
+    assert "automator" in packages and "argparse" not in packages and heavy(packages) == []
+
+
+def test_select_loads_no_yaml_git_forge_http_or_process_pool_library() -> None:
+    packages, out = loaded_by("select", "semver:^1", "1.0.0", "1.2.0", "2.0.0")
+    assert out.strip() == "1.2.0"
+    assert heavy(packages) == [] and "yaml" not in packages
+
+
+def test_an_offline_scan_of_a_small_tree_without_rules_loads_no_rules_reader_http_or_pool(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT)
+    tags = tmp_path / "tags.json"
+    tags.write_text(json.dumps({"ghcr.io/acme/app": ["1.0.0", "1.1.0"]}))
+    packages, out = loaded_by("scan", str(tmp_path), "--tags-from", str(tags))
+    assert "1.0.0 -> 1.1.0" in out
+    assert heavy(packages) == []  # no rules file: no ruamel; --tags-from: no requests; small: no pool
+    assert "yaml" in packages  # the manifests themselves are read with PyYAML's libyaml
