@@ -51,7 +51,9 @@ def settings_of(command: str, *argv: str, environ: dict[str, str] | None = None)
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_gets_frozen_settings_values_and_never_the_namespace(command):
-    argv = {"select": ["semver:^1", "1.0.0"], "run": [], "health": ["health.json"]}.get(command, ["envs/prod"])
+    argv = {
+        "select": ["semver:^1", "1.0.0"], "run": [], "health": ["health.json"], "serve": ["envs/prod", "--insecure-no-auth"],
+    }.get(command, ["envs/prod"])
     settings = settings_of(command, *argv)
     module = __import__(COMMANDS[command][0], fromlist=["run"])
     for group in option_groups(module):
