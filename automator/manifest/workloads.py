@@ -1,4 +1,9 @@
-"""Kubernetes shapes shared by the annotation dialects: resources, annotations, containers."""
+"""Kubernetes shapes shared by the annotation dialects: resources, annotations, containers.
+
+Workloads are the kinds with a pod template, Argo Rollouts (``kind: Rollout``) included; a
+Rollout that points at a Deployment with ``spec.workloadRef`` has no template of its own and
+so no containers here (the Deployment's are found on it).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "ReplicaSet": ("spec", "template", "spec"),
     "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
+    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts, argoproj.io/v1alpha1
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
