@@ -93,6 +93,10 @@ class ImageUse:
     # what locating kept of the document that holds this field (a DocumentProof of
     # automator.manifest.proof), so a patch is verified without parsing the old text again
     document: object = field(default=None, compare=False, repr=False)
+    # the text written over ``span``, ``{value}`` standing for the new value: for a field that
+    # does not exist yet (``span`` empty; Argo CD's .argocd-source files, created or extended)
+    # or a value inside a larger scalar (``alias=image:tag``)
+    insert: str = ""
 
 
 @dataclass(frozen=True)

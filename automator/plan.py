@@ -71,7 +71,14 @@ def new_text(use: ImageUse, tag: str, digest: str | None = None) -> str:
         value = digest or ""
     else:
         value = use.image.with_tag(tag)
-    return render(use.quote, value)
+    return rendered(use, value)
+
+
+def rendered(use: ImageUse, value: str) -> str:
+    """The text that replaces ``use.span``: the value, quoted when needed, placed in
+    ``use.insert`` for a field that does not exist yet."""
+    text = render(use.quote, value)
+    return use.insert.replace("{value}", text) if use.insert else text
 
 
 def digests_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists, narrow: Narrow = None) -> dict[str, list[str]]:
@@ -181,7 +188,7 @@ def plan_updates(
         if selection.chosen == use.image.tag and value is None:
             continue
         reason = selection.reason if selection.chosen != use.image.tag else f"the digest of {selection.chosen} moved"
-        text = render(use.quote, value) if value is not None else new_text(use, selection.chosen)
+        text = rendered(use, value) if value is not None else new_text(use, selection.chosen)
         updates.append(Update(use, use.image.tag or "", selection.chosen, text, reason))
     return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
 
