@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from automator.manifest import locate
+from automator.manifest.argocd.locate import ArgoLocator
 from automator.manifest.fluxv1 import FluxV1Locator
 from automator.manifest.fluxv2.locate import FluxV2Locator, KustomizeImagesLocator
 from automator.manifest.locate import Located, Locator
@@ -15,6 +16,7 @@ LOCATORS: dict[str, Locator] = {
     "native": NativeLocator(),
     "fluxv2": FluxV2Locator(),
     "kustomize": KustomizeImagesLocator(),
+    "argocd": ArgoLocator(),  # bound to the tree's Applications by make_plan (argocd.tree)
 }
 
 

@@ -1,0 +1,262 @@
+"""The ``argocd`` dialect: the fields Argo CD Image Updater's git write-back would change.
+
+The locator is bound to the Applications of the tree (:func:`bind_apps`) and to the files
+their updates go to (``targets``: file -> Applications). For each file it finds:
+
+* ``.argocd-source-<app>.yaml``: the Helm parameters (``helm.image-name``/``-tag`` or
+  ``-spec``, by default ``image.name`` and ``image.tag``) or the Kustomize images entry; a
+  missing parameter or entry is a field to insert (``ImageUse.insert``);
+* ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``);
+* ``write-back-target: helmvalues``: the values file at the configured keys (a dotted key
+  written flat, or nested).
+
+Reports show the image's alias as the container and ``Application/<name>`` as the workload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from automator.errors import AutomatorError, ManifestError
+from automator.imageref import ImageRef, parse_image_ref, split_name
+from automator.manifest.argocd.catalog import ArgoApp
+from automator.manifest.argocd.config import DEFAULT_HELM_NAME, DEFAULT_HELM_TAG, ImageSettings
+from automator.manifest.argocd.overrides import (
+    VALUE,
+    append_point,
+    helm_entries,
+    helm_parameters,
+    kustomize_entry,
+    kustomize_images,
+    new_helm_file,
+    new_kustomize_file,
+)
+from automator.manifest.yamldoc import (
+    Document,
+    Node,
+    get,
+    get_path,
+    is_mapping,
+    is_sequence,
+    text_of,
+)
+from automator.model import ImageUse, Problem, Span
+
+DIALECT = "argocd"
+OVERRIDE, KUSTOMIZATION, HELMVALUES = "override", "kustomization", "helmvalues"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Application whose updates go to a file, and how (``override``/``kustomization``/``helmvalues``)."""
+
+    app: ArgoApp
+    kind: str
+    app_kind: str  # helm or kustomize
+
+
+@dataclass(frozen=True)
+class ArgoLocator:
+    name: str = DIALECT
+    targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        if not self.targets:
+            return ("argocd-image-updater.argoproj.io/image-list",)  # never a target: nothing to find
+        keys = {"parameters", "images"}
+        for found in self.targets.values():
+            for target in found:
+                for image in target.app.images:
+                    keys.update(k.rpartition(".")[2] for k in _helm_keys(image).values())
+        return tuple(sorted(keys))
+
+    def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
+        for target in self.targets.get(doc.file, ()):
+            for image in target.app.images:
+                try:
+                    if target.kind == OVERRIDE:
+                        yield from override_uses(doc, target, image)
+                    elif target.kind == KUSTOMIZATION:
+                        yield from kustomization_uses(doc, target, image)
+                    else:
+                        yield from helmvalues_uses(doc, target, image)
+                except (AutomatorError, ValueError) as error:
+                    message = error.message if isinstance(error, AutomatorError) else str(error)
+                    yield _problem(doc, target, image, message)
+
+
+def bind_apps(locators: Mapping[str, object], targets: Mapping[str, Sequence[Target]]) -> dict[str, object]:
+    """The table with the ``argocd`` dialect bound to the tree's write-back targets."""
+    bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()})
+    return {**locators, DIALECT: bound}
+
+
+def _problem(doc: Document, target: Target, image: ImageSettings, message: str, line: int | None = None) -> Problem:
+    return Problem(
+        f"{doc.file}{f':{line}' if line else ''}: {target.app.label} image {image.label}: {message}; left unchanged",
+        file=doc.file, image=image.repository, line=line,
+    )
+
+
+def _helm_keys(image: ImageSettings) -> dict[str, str]:
+    """field kind -> Helm parameter or values key."""
+    if image.helm_spec:
+        return {"image": image.helm_spec}
+    return {"name": image.helm_name or DEFAULT_HELM_NAME, "tag": image.helm_tag or DEFAULT_HELM_TAG}
+
+
+def _ref(image: ImageSettings, tag: str | None, digest: str | None = None) -> ImageRef:
+    registry, path = split_name(image.image)
+    return ImageRef(registry=registry, path=path, tag=tag or None, digest=digest, written_name=image.image)
+
+
+def _use(doc: Document, target: Target, image: ImageSettings, node: Node, field_kind: str, ref: ImageRef) -> ImageUse:
+    span, quote = doc.scalar(node)
+    return ImageUse(
+        file=doc.file, line=doc.line_of(node), span=span, field=field_kind, image=ref,  # type: ignore[arg-type]
+        container=image.label, policy=image.policy, dialect=DIALECT, workload=f"Application/{target.app.name}",
+        quote=quote, current=doc.text[span.start : span.end],
+    )
+
+
+def insertion(file: str, text: str, offset: int, template: str, field_kind: str, image: ImageSettings,
+              target: Target, ref: ImageRef) -> ImageUse:
+    """A field to add at ``offset`` (``template`` holds ``{value}`` where the new value goes)."""
+    if offset == len(text) and text and not text.endswith("\n"):
+        template = "\n" + template
+    line = text.count("\n", 0, offset) + 1 + template[: template.index(VALUE)].count("\n")
+    return ImageUse(
+        file=file, line=line, span=Span(offset, offset), field=field_kind, image=ref,  # type: ignore[arg-type]
+        container=image.label, policy=image.policy, dialect=DIALECT, workload=f"Application/{target.app.name}",
+        quote="", current="", insert=template,
+    )
+
+
+def override_template(target: Target, image: ImageSettings, present: Mapping[str, str] = ()) -> tuple[str, str]:
+    """The text that adds the image to an override file and the field its value is (helm or
+    kustomize), for the parameters not yet ``present`` (name -> value)."""
+    if target.app_kind == "kustomize":
+        prefix = f"{image.kustomize_name}=" if image.kustomize_name else ""
+        return new_kustomize_file(prefix), "image"
+    keys = _helm_keys(image)
+    params = [(key, VALUE if kind != "name" else image.image) for kind, key in keys.items() if key not in present]
+    return new_helm_file(params), "image" if "image" in keys else "tag"
+
+
+def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+    root = doc.root
+    if target.app_kind == "kustomize":
+        yield from _override_kustomize(doc, target, image, root)
+        return
+    listed, present = helm_parameters(root)
+    keys = _helm_keys(image)
+    tag_node = present.get(keys.get("tag", ""))
+    current_tag = text_of(tag_node) if tag_node is not None else None
+    missing = [(kind, key) for kind, key in keys.items() if key not in present]
+    for kind, key in keys.items():
+        if key in present:
+            node = present[key]
+            value = text_of(node) or ""
+            if kind == "name":
+                if not _same(value, image.image):  # a name field matters only when it names another image
+                    yield _use(doc, target, image, node, "name", _ref(image, current_tag))
+            elif kind == "tag":
+                yield _use(doc, target, image, node, "tag", _ref(image, value))
+            else:
+                written = parse_image_ref(value)
+                yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
+    wanted = [k for k, _ in missing if k != "name"]
+    if not wanted:
+        return
+    if listed is None:
+        raise ManifestError("the file has no helm.parameters list to add the image to")
+    offset, dash, inner = append_point(doc, listed)
+    params = [(key, VALUE if kind != "name" else image.image) for kind, key in missing]
+    field_kind = "image" if "image" in keys else "tag"
+    template = helm_entries(params, dash, inner)
+    yield insertion(doc.file, doc.text, offset, template, field_kind, image, target, _ref(image, current_tag))
+
+
+def _override_kustomize(doc: Document, target: Target, image: ImageSettings, root: Node) -> Iterator[ImageUse | Problem]:
+    listed = kustomize_images(root)
+    wanted = image.kustomize_name or image.image
+    for node in listed.value if listed is not None else ():
+        text = text_of(node) or ""
+        alias, sep, rest = text.partition("=")
+        name_part = alias if sep else _name_of(text)
+        if name_part != wanted and not (not sep and _same(name_part, image.image)):
+            continue
+        written = parse_image_ref(rest if sep else text)
+        use = _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
+        yield replace(use, insert=f"{alias}={VALUE}") if sep else use  # the value after 'alias=' moves
+        return
+    if listed is None:
+        raise ManifestError("the file has no kustomize.images list to add the image to")
+    offset, dash, inner = append_point(doc, listed)
+    prefix = f"{image.kustomize_name}=" if image.kustomize_name else ""
+    yield insertion(doc.file, doc.text, offset, kustomize_entry(prefix, dash, inner), "image", image, target, _ref(image, None))
+
+
+def _name_of(text: str) -> str:
+    try:
+        return parse_image_ref(text).written_name
+    except AutomatorError:
+        return text
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return parse_image_ref(a).repository == parse_image_ref(b).repository
+    except AutomatorError:
+        return False
+
+
+def kustomization_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+    listed = get(doc.root, "images") if is_mapping(doc.root) else None
+    wanted = image.kustomize_name or image.image
+    for entry in listed.value if is_sequence(listed) else ():
+        name = text_of(get(entry, "name")) if is_mapping(entry) else None
+        if name is None or (name != wanted and not _same(name, wanted)):
+            continue
+        tag, digest = get(entry, "newTag"), get(entry, "digest")
+        current_tag = text_of(tag) if tag is not None else None
+        current_digest = text_of(digest) if digest is not None else None
+        if tag is None:
+            raise ManifestError(f"images entry {name!r} has no newTag to update; add newTag")
+        yield _use(doc, target, image, tag, "tag", _ref(image, current_tag, current_digest))
+        if digest is not None and image.strategy == "digest":
+            yield _use(doc, target, image, digest, "digest", _ref(image, current_tag, current_digest))
+        return
+    raise ManifestError(f"no images entry named {wanted!r} in the kustomization; add one with newTag")
+
+
+def helmvalues_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+    keys = _helm_keys(image)
+    nodes = {kind: _values_node(doc.root, key) for kind, key in keys.items()}
+    missing = [keys[k] for k, node in nodes.items() if node is None]
+    if missing:
+        raise ManifestError(f"the values file has no {', '.join(missing)}; add it")
+    tag_node = nodes.get("tag")
+    current_tag = text_of(tag_node) if tag_node is not None else None
+    for kind, node in nodes.items():
+        if kind == "image":
+            written = parse_image_ref(text_of(node) or "")
+            yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
+        elif kind == "tag" or not _same(text_of(node) or "", image.image):
+            yield _use(doc, target, image, node, kind, _ref(image, current_tag))
+
+
+def _values_node(root: Node, key: str) -> Node | None:
+    """The value at a dotted key: written flat (``image.tag: x``) or nested (``image: {tag: x}``)."""
+    if not is_mapping(root):
+        return None
+    flat = get(root, key)
+    if flat is not None:
+        return flat
+    node = get_path(root, *key.split("."))
+    return node if node is not None and not is_mapping(node) and not is_sequence(node) else None
+
+
+__all__ = ["ArgoLocator", "Target", "bind_apps", "insertion", "override_template"]

@@ -1,0 +1,104 @@
+"""Argo CD's parameter override file ``.argocd-source-<app>.yaml``, as its git write-back
+method writes it (pure).
+
+Argo marshals the file with two-space indentation and sequences at their key's column::
+
+    helm:
+      parameters:
+      - name: image.name
+        value: ghcr.io/acme/web
+        forcestring: true
+      - name: image.tag
+        value: 1.2.0
+        forcestring: true
+
+    kustomize:
+      images:
+      - web=ghcr.io/acme/web:1.2.0
+
+A new file holds its parameters sorted by name. In an existing file only the values change
+(byte for byte, everything else stays); a parameter or image that is missing is added after
+the list's last item, indented like it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from automator.manifest.yamldoc import (
+    Document,
+    Node,
+    get,
+    get_path,
+    is_mapping,
+    is_sequence,
+    text_of,
+)
+
+VALUE = "{value}"
+
+
+def helm_entries(params: Sequence[tuple[str, str]], dash: int = 0, inner: int | None = None) -> str:
+    """``- name/value/forcestring`` items for ``(name, value)`` pairs, sorted by name.
+
+    ``dash`` is the column of ``-``, ``inner`` the column of the item's keys (``dash + 2``).
+    """
+    inner = dash + 2 if inner is None else inner
+    head, pad = " " * dash + "-" + " " * (inner - dash - 1), " " * inner
+    return "".join(
+        f"{head}name: {name}\n{pad}value: {value}\n{pad}forcestring: true\n" for name, value in sorted(params)
+    )
+
+
+def new_helm_file(params: Sequence[tuple[str, str]]) -> str:
+    return "helm:\n  parameters:\n" + helm_entries(params, 2)
+
+
+def kustomize_entry(name: str, dash: int = 0, inner: int | None = None) -> str:
+    inner = dash + 2 if inner is None else inner
+    return f"{' ' * dash}-{' ' * (inner - dash - 1)}{name}{VALUE}\n"
+
+
+def new_kustomize_file(prefix: str) -> str:
+    return "kustomize:\n  images:\n" + kustomize_entry(prefix, 2)
+
+
+def helm_parameters(root: Node) -> tuple[Node | None, dict[str, Node]]:
+    """The ``helm.parameters`` sequence and its ``name -> value node`` (None when absent)."""
+    listed = get_path(root, "helm", "parameters") if is_mapping(root) else None
+    if not is_sequence(listed):
+        return None, {}
+    found = {}
+    for item in listed.value:
+        name = text_of(get(item, "name")) if is_mapping(item) else None
+        value = get(item, "value") if is_mapping(item) else None
+        if name and value is not None:
+            found[name] = value
+    return listed, found
+
+
+def kustomize_images(root: Node) -> Node | None:
+    listed = get_path(root, "kustomize", "images") if is_mapping(root) else None
+    return listed if is_sequence(listed) else None
+
+
+def append_point(doc: Document, listed: Node) -> tuple[int, int, int]:
+    """Where a new item goes after the last one of a block sequence, and its columns.
+
+    Returns ``(offset, dash column, item column)``; the offset is the start of the line after
+    the last item (the text's end when there is no further line).
+    """
+    last = listed.value[-1]
+    start = doc.offset(last.start_mark)
+    line_start = doc.text.rfind("\n", 0, start) + 1
+    column = start - line_start
+    dash = doc.text.rfind("-", line_start, start)
+    dash_column = dash - line_start if dash >= 0 else max(column - 2, 0)
+    deepest = last
+    while is_mapping(deepest) or is_sequence(deepest):
+        if not deepest.value:
+            break
+        deepest = deepest.value[-1][1] if is_mapping(deepest) else deepest.value[-1]
+    newline = doc.text.find("\n", doc.offset(deepest.end_mark))  # after the item's last line
+    end = len(doc.text) if newline < 0 else newline + 1
+    return end, dash_column, column

@@ -1,0 +1,190 @@
+"""The first pass for the ``argocd`` dialect (I/O): Applications and ImageUpdaters of the tree
+(and of ``--argocd-apps`` directories), the origin remote, and each Application's target file.
+
+Files are screened as bytes for ``argoproj.io`` before anything is parsed. The result binds
+the locator (:func:`automator.manifest.argocd.locate.bind_apps`); override files that do not
+exist yet (or are blank) become fields to insert at offset 0, that is files to create.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from automator.errors import ManifestError
+from automator.manifest.argocd.catalog import AppsBuilder, ArgoApp
+from automator.manifest.argocd.locate import (
+    HELMVALUES,
+    KUSTOMIZATION,
+    OVERRIDE,
+    Target,
+    _ref,
+    insertion,
+    override_template,
+)
+from automator.manifest.discover import manifest_paths
+from automator.manifest.fluxv2.sites import to_data
+from automator.manifest.yamldoc import compose, split_documents
+from automator.model import ImageUse, Problem
+
+SCREEN = b"argoproj.io"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class ArgoTree:
+    """What the first pass found: target file -> Applications, fields to create, problems."""
+
+    apps: tuple[ArgoApp, ...] = ()
+    targets: dict[str, tuple[Target, ...]] = field(default_factory=dict)
+    insertions: tuple[ImageUse, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def origin_url(root: Path) -> str | None:
+    """The checkout's ``remote.origin.url`` (None outside a git checkout or without origin)."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+                              capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _objects(root: Path, paths: Iterable[Path], builder: AppsBuilder) -> None:
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            builder.problems.append(Problem(f"{path}: cannot read ({error.strerror})", file=str(path)))
+            continue
+        if SCREEN not in data:
+            continue
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = path.as_posix()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        for chunk in split_documents(text):
+            if "argoproj.io" not in chunk.text or ("Application" not in chunk.text and "ImageUpdater" not in chunk.text):
+                continue
+            try:
+                builder.add(name, to_data(compose(chunk, chunk.first_line)), chunk.first_line)
+            except ManifestError as error:
+                builder.problems.append(Problem(f"{name}:{chunk.first_line}: cannot read this Argo CD object: {error.message}",
+                                                file=name, line=chunk.first_line))
+
+
+def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = None) -> ArgoTree:
+    """Read the Argo CD objects under ``root`` and ``apps_dirs``; decide every target file."""
+    root = Path(root)
+    _APPS_DIRS[str(root.resolve())] = tuple(apps_dirs)
+    builder = AppsBuilder(origin if origin is not None else origin_url(root))
+    _objects(root, manifest_paths(root), builder)
+    for directory in apps_dirs:
+        _objects(Path(directory), manifest_paths(Path(directory)), builder)
+    apps, problems = builder.build()
+    targets: dict[str, list[Target]] = {}
+    insertions: list[ImageUse] = []
+    for app in apps:
+        found = _target(root, app, problems)
+        if found is None:
+            continue
+        file, target = found
+        targets.setdefault(file, []).append(target)
+        if target.kind == OVERRIDE:
+            insertions.extend(_creations(root, file, target, problems))
+    return ArgoTree(tuple(apps), {f: tuple(t) for f, t in targets.items()}, tuple(insertions), tuple(problems))
+
+
+def _notice(app: ArgoApp, message: str) -> Problem:
+    return Problem(f"{app.file}: {app.label}: {message}", file=app.file, line=app.line, severity="warning")
+
+
+def _target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Target] | None:
+    write_back = app.write_back
+    if not write_back.method.startswith("git"):
+        problems.append(_notice(app, f"write-back-method {write_back.method} needs a cluster; written to git "
+                                     "as the git method would"))
+    if ":" in write_back.branch:
+        problems.append(_notice(app, f"git-branch {write_back.branch!r} pushes to another branch, which is not "
+                                     "supported; the change is committed where the run commits"))
+    if any(image.platforms for image in app.images):
+        problems.append(_notice(app, "platforms are not checked: tags are chosen whatever platforms they were built for"))
+    base = root / app.path if app.path else root
+    kind = app.kind or ("kustomize" if any((base / n).is_file() for n in KUSTOMIZATION_FILES)
+                        else "helm" if (base / "Chart.yaml").is_file() else "")
+    where = f"{app.file}: {app.label}"
+    if not base.is_dir():
+        problems.append(Problem(f"{where}: its path {app.path or '.'!r} is not in this repository; left alone",
+                                file=app.file, line=app.line))
+        return None
+    if write_back.target_kind == "kustomization":
+        directory = root / app.target_file()
+        name = next((n for n in KUSTOMIZATION_FILES if (directory / n).is_file()), None)
+        if name is None:
+            problems.append(Problem(f"{where}: no kustomization in {directory.relative_to(root).as_posix() or '.'}; left alone",
+                                    file=app.file, line=app.line))
+            return None
+        file = (directory / name).relative_to(root).as_posix()
+        return file, Target(app, KUSTOMIZATION, "kustomize")
+    if write_back.target_kind == "helmvalues":
+        file = app.target_file("values.yaml")
+        if not (root / file).is_file():
+            problems.append(Problem(f"{where}: the values file {file} does not exist; left alone", file=app.file, line=app.line))
+            return None
+        return file, Target(app, HELMVALUES, "helm")
+    if kind not in ("helm", "kustomize"):
+        problems.append(Problem(f"{where}: neither a Helm nor a Kustomize application (Argo CD Image Updater "
+                                "updates only those); left alone", file=app.file, line=app.line))
+        return None
+    if kind == "helm" and any(image.strategy == "digest" for image in app.images):
+        problems.append(Problem(f"{where}: the digest strategy is supported for Kustomize applications only; left alone",
+                                file=app.file, line=app.line))
+        return None
+    return app.target_file(), Target(app, OVERRIDE, kind)
+
+
+def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -> list[ImageUse]:
+    """The override file to create (absent or blank): its first image; the others follow next run."""
+    path = root / file
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError):
+        return []
+    if text.strip():
+        return []
+    first, *rest = target.app.images
+    template, kind = override_template(target, first)
+    for image in rest:
+        problems.append(_notice(target.app, f"image {image.label} is added to {file} on the next run "
+                                            "(one image is written into a new file per run)"))
+    return [insertion(file, text, len(text), template, kind, first, target, _ref(first, None))]
+
+
+def within(root: Path, scan_path: Path | None, uses: Iterable[ImageUse]) -> list[ImageUse]:
+    """The uses whose file lies under ``scan_path`` (all of them without one)."""
+    if scan_path is None:
+        return list(uses)
+    try:
+        prefix = Path(scan_path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return []
+    if prefix in ("", "."):
+        return list(uses)
+    return [u for u in uses if u.file == prefix or u.file.startswith(prefix + "/")]
+
+
+
+# The --argocd-apps directories a checkout was read with in this process: re-locating a
+# patched file (run.locators_for) reads the same Applications as planning did.
+_APPS_DIRS: dict[str, tuple[Path, ...]] = {}
+
+
+def apps_dirs_of(root: Path) -> tuple[Path, ...]:
+    return _APPS_DIRS.get(str(Path(root).resolve()), ())
