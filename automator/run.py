@@ -17,6 +17,10 @@ from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError
 from automator.events.source import PushedScope, PushedTagSource
+from automator.manifest.argocd.locate import DIALECT as ARGOCD_DIALECT
+from automator.manifest.argocd.locate import bind_apps
+from automator.manifest.argocd.tree import apps_dirs_of, within
+from automator.manifest.argocd.tree import read_tree as read_argocd_tree
 from automator.manifest.discover import manifest_paths, read_candidate, read_text
 from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
 from automator.manifest.fluxv2.tree import read_catalog
@@ -124,6 +128,7 @@ def make_plan(
     rules: object = None,
     progress: Progress | None = None,
     pushed: PushedScope | None = None,
+    argocd_apps: tuple[Path, ...] = (),
 ) -> Plan:
     """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
 
@@ -143,10 +148,13 @@ def make_plan(
     extra = rules.locator(root)
     if extra is not None:
         locators = {**locators, extra.name: extra}
+    argo = read_argocd_tree(root, argocd_apps)  # Argo CD Applications and their write-back targets
+    locators = bind_apps(locators, argo.targets)
     screen = pushed.screen if pushed is not None else ()
     located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators, screen)
     uses, problems = resolve(located, locators)
-    problems = [*catalog.problems, *problems]
+    uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
+    problems = [*catalog.problems, *argo.problems, *problems]
     narrow = None
     if pushed is not None:
         uses = pushed.uses(uses)
@@ -179,6 +187,9 @@ def locators_for(root: Path, plan: Plan) -> Locators:
     base = LOCATORS
     if any(update.use.dialect in FLUX_V2_DIALECTS for update in plan.updates):
         base = bind_catalog(LOCATORS, read_catalog(Path(root)))
+    argo = [u.use for u in plan.updates if u.use.dialect == ARGOCD_DIALECT]
+    if argo:
+        base = bind_apps(base, read_argocd_tree(Path(root), apps_dirs_of(Path(root))).targets)
     return with_rules_locator(plan, base)
 
 
@@ -191,7 +202,8 @@ def _by_file(plan: Plan) -> dict[str, list[Update]]:
 
 def _patch_file(root: Path, name: str, updates: list[Update], locators: Locators) -> tuple[str, str, str] | Problem:
     try:
-        text = read_text(root / name)
+        creates = all(u.use.insert and u.use.span.start == 0 for u in updates) and not (root / name).exists()
+        text = "" if creates else read_text(root / name)  # an Argo CD override file to create
         return name, text, patch_text(name, text, updates, locators)
     except AutomatorError as error:
         message = str(error) if str(error).startswith(name) else f"{name}: {error}"
@@ -249,7 +261,7 @@ def apply_plan(root: Path, plan: Plan) -> list[str]:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode."""
     target = path.resolve()
-    mode = target.stat().st_mode & 0o7777
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644  # a new file: rw-r--r--
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

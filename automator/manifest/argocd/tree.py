@@ -34,6 +34,13 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 @dataclass(frozen=True)
+class ArgoSettings:
+    """``--argocd-apps``: directories of Application/ImageUpdater manifests outside the scan."""
+
+    apps_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
 class ArgoTree:
     """What the first pass found: target file -> Applications, fields to create, problems."""
 
