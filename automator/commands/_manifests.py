@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from automator.commands.options import events, paths, rules, source
+from automator.commands.options import argocd, events, paths, rules, source
 from automator.context import Context
 from automator.errors import UsageError
 from automator.log import progress
@@ -14,8 +14,8 @@ from automator.rules.settings import load_rules
 from automator.settings import Settings
 from automator.tagsource import open_tag_source
 
-# PATH, where tags come from, the rules, the pushed images of an event-driven run
-PLAN_OPTIONS = (paths.GROUP, source.GROUP, rules.GROUP, events.GROUP)
+# PATH, where tags come from, the rules, the pushed images of an event-driven run, Argo CD apps
+PLAN_OPTIONS = (paths.GROUP, source.GROUP, rules.GROUP, events.GROUP, argocd.GROUP)
 
 
 def root_of(path: Path) -> Path:
@@ -39,4 +39,7 @@ def plan_with_rules(settings: Settings, ctx: Context) -> tuple[Path, Plan, Rules
 
     runtime = load_rules(settings.rules, root, path)
     with progress(ci=ctx.ci, quiet=settings.log.quiet) as report_progress:
-        return root, make_plan(root, tag_source, scan_path=path, rules=runtime, progress=report_progress, pushed=settings.events.scope), runtime
+        apps = settings.argocd.apps_dirs if "argocd" in settings else ()
+        plan = make_plan(root, tag_source, scan_path=path, rules=runtime, progress=report_progress,
+                         pushed=settings.events.scope, argocd_apps=apps)
+        return root, plan, runtime

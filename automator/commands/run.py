@@ -14,6 +14,7 @@ from functools import partial
 
 from automator.commands.options import (
     OptionGroup,
+    argocd,
     clone,
     events,
     pull_requests,
@@ -91,6 +92,7 @@ OPTIONS: tuple[OptionGroup, ...] = (
     events.GROUP,
     reports.group(json_help=None),
     schedule.GROUP,
+    argocd.GROUP,
 )
 
 

@@ -52,12 +52,19 @@ def explanations(
     return out
 
 
+def _origin(entry: dict) -> str:
+    """Where the image is configured: its container, or for Argo CD its alias and Application."""
+    if entry["dialect"] == "argocd" and entry.get("workload", "").startswith("Application/"):
+        return f"alias {entry['container']} of Application {entry['workload'].partition('/')[2]}"
+    return f"container {entry['container']}"
+
+
 def render_text(entries: Sequence[dict]) -> str:
     if not entries:
         return "no automated images found\n"
     lines = []
     for e in entries:
-        lines.append(f"{e['file']}:{e['line']}  {e['image']}  (container {e['container']}, {e['dialect']})")
+        lines.append(f"{e['file']}:{e['line']}  {e['image']}  ({_origin(e)}, {e['dialect']})")
         lines.append(f"  policy: {e['policy']}")
         current = e["current"] or "(no tag)"
         if e["verdict"] == "moves":

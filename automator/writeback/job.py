@@ -47,7 +47,9 @@ class Planner:
 
         with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet) as report:
             events = self.settings.get("events", FULL_RUN)
-            self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules, pushed=events.scope)
+            apps = self.settings.argocd.apps_dirs if "argocd" in self.settings else ()
+            self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules,
+                                    pushed=events.scope, argocd_apps=apps)
         self.rules = rules
         return self.latest
 

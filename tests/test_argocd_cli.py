@@ -1,0 +1,41 @@
+"""The commands with Argo CD Image Updater configuration: explain names the alias and the
+Application, and --argocd-apps reads Applications kept in another directory."""
+
+import json
+import shutil
+from pathlib import Path
+
+from automator.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_explain_shows_each_argo_image_with_its_alias_and_application(capsys):
+    case = GOLDEN / "argocd_overrides"
+    assert main(["explain", str(case / "input"), "--tags-from", str(case / "tags.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "charts/shop/.argocd-source-shop.yaml:8  ghcr.io/acme/shop  (alias shop of Application shop, argocd)" in out
+    assert "(alias app of Application app-prod, argocd)" in out
+    assert main(["explain", str(case / "input"), "--tags-from", str(case / "tags.yaml"), "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    entries = entries["images"] if isinstance(entries, dict) else entries
+    assert {(e["container"], e["workload"]) for e in entries if e["dialect"] == "argocd"} >= {("shop", "Application/shop"), ("app", "Application/app-prod")}
+
+
+def test_applications_kept_in_another_directory_are_read_with_argocd_apps(tmp_path, capsys):
+    case = GOLDEN / "argocd_app_of_apps"
+    work, apps = tmp_path / "env", tmp_path / "apps-repo"
+    shutil.copytree(case / "input", work)
+    shutil.move(work / "apps", apps)
+
+    assert main(["update", str(work), "--tags-from", str(case / "tags.yaml")]) == 0
+    assert not (work / "charts" / "web" / ".argocd-source-web.yaml").exists()  # no Applications: nothing to do
+
+    assert main(["update", str(work), "--tags-from", str(case / "tags.yaml"), "--argocd-apps", str(apps)]) == 0, capsys.readouterr().err
+    for name in ("charts/web/.argocd-source-web.yaml", "envs/api/.argocd-source-api-prod.yaml", "envs/worker/kustomization.yaml"):
+        assert (work / name).read_bytes() == (case / "expected" / name).read_bytes(), name
+
+
+def test_argocd_apps_must_be_a_directory(tmp_path, capsys):
+    assert main(["scan", str(tmp_path), "--argocd-apps", str(tmp_path / "missing")]) == 2
+    assert "--argocd-apps" in capsys.readouterr().err
