@@ -8,6 +8,7 @@ handler renders the result as it needs.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from automator.context import Context
@@ -17,6 +18,8 @@ from automator.settings import Settings
 from automator.tagsource import TagSource, open_tag_source
 from automator.writeback import WRITERS
 from automator.writeback.job import Job, Planner
+
+log = logging.getLogger("automator.run")
 
 
 def lead_strategy(settings: Settings) -> str:
@@ -46,6 +49,7 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
 
     _check_exists(path, settings, own_clone=workspace is not None)
     ws = workspace or Workspace.open(path)
+    path, settings = _flux_automation_defaults(ws.root, path, settings)
     name = lead_strategy(settings)
     lead_class = WRITERS[name]
     planner = Planner(settings, ctx, source, ws, own_clone=workspace is not None, lead=name, routes_by_rules=lead_class.routes_by_rules)
@@ -59,6 +63,16 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
     rest = [(other, part) for other, part in planner.parts().items() if other != name and part.updates]
     outcomes += [WRITERS[other](job).write(part) for other, part in rest]
     return RunResult(planner.latest, tuple(outcomes), root=ws.root)
+
+
+def _flux_automation_defaults(root: Path, path: Path, settings: Settings) -> tuple[Path, Settings]:
+    """A Flux ImageUpdateAutomation covering ``path`` gives defaults (docs/fluxv2.md)."""
+    from automator.manifest.fluxv2.automation import run_defaults
+
+    path, settings, notes = run_defaults(root, path, settings)
+    for note in notes:
+        log.info("%s", note) if note.endswith("(command-line options win)") else log.warning("%s", note)
+    return path, settings
 
 
 def _check_exists(path: Path, settings: Settings, *, own_clone: bool) -> None:

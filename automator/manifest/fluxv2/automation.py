@@ -1,0 +1,166 @@
+"""Flux ``ImageUpdateAutomation`` objects: the defaults they give ``automator run``.
+
+An ImageUpdateAutomation (``image.toolkit.fluxcd.io``) says which path of the repository
+Flux updates (``spec.update.path``), which branch it checks out and pushes
+(``spec.git.checkout.ref.branch``, ``spec.git.push.branch``) and who commits
+(``spec.git.commit.author``). When ``automator run`` is given a path that one of them covers,
+these become the run's defaults (command-line options win), so a Flux v2 repository runs with
+no extra flags. What Flux does that the Automator does not is said, not guessed:
+
+* ``spec.git.push.branch`` different from the checkout branch (Flux pushes to another branch):
+  not supported; nothing is pushed for that automation unless ``--branch`` or ``--pr`` says where;
+* ``spec.git.commit.messageTemplate`` is a Go template and is not evaluated; the Automator's
+  own message is used.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from automator.errors import ManifestError
+from automator.git.identity import DEFAULT_AUTHOR, Identity
+from automator.manifest.discover import manifest_paths
+from automator.manifest.fluxv2.catalog import API_GROUP, DEFAULT_NAMESPACE
+from automator.manifest.fluxv2.sites import to_data
+from automator.manifest.yamldoc import compose, split_documents
+
+KIND = "ImageUpdateAutomation"
+
+
+@dataclass(frozen=True)
+class Automation:
+    """What one ImageUpdateAutomation asks of a run (paths relative to the repository root)."""
+
+    key: str  # namespace:name
+    file: str
+    path: str  # spec.update.path, normalised ('' is the root)
+    branch: str | None  # spec.git.checkout.ref.branch
+    push_branch: str | None  # spec.git.push.branch
+    author_name: str | None
+    author_email: str | None
+    message_template: str | None
+
+    @property
+    def pushes_elsewhere(self) -> bool:
+        """True when Flux would push to another branch than it checks out."""
+        return bool(self.push_branch) and self.push_branch != self.branch
+
+    def notes(self) -> list[str]:
+        """What the run does differently from Flux, for the log."""
+        said = []
+        if self.pushes_elsewhere:
+            said.append(
+                f"ImageUpdateAutomation {self.key}: pushing to another branch ({self.push_branch}, checked out from "
+                f"{self.branch or 'the default branch'}) is not supported; nothing is pushed for it unless --branch or --pr says where"
+            )
+        if self.message_template:
+            said.append(f"ImageUpdateAutomation {self.key}: its messageTemplate is a Go template and is not evaluated; "
+                        "the Automator's own commit message is used")
+        return said
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def normalise_path(path: str | None) -> str:
+    cleaned = posixpath.normpath((path or ".").strip().lstrip("/"))
+    return "" if cleaned == "." else cleaned
+
+
+def automation_of(file: str, data: Any) -> Automation | None:
+    """The Automation an object describes (None for anything else)."""
+    if not isinstance(data, Mapping) or data.get("kind") != KIND or not str(data.get("apiVersion", "")).startswith(API_GROUP):
+        return None
+    meta, spec = _mapping(data.get("metadata")), _mapping(data.get("spec"))
+    git = _mapping(spec.get("git"))
+    author = _mapping(_mapping(git.get("commit")).get("author"))
+    return Automation(
+        key=f"{_text(meta.get('namespace')) or DEFAULT_NAMESPACE}:{_text(meta.get('name')) or ''}",
+        file=file,
+        path=normalise_path(_text(_mapping(spec.get("update")).get("path"))),
+        branch=_text(_mapping(_mapping(git.get("checkout")).get("ref")).get("branch")),
+        push_branch=_text(_mapping(git.get("push")).get("branch")),
+        author_name=_text(author.get("name")),
+        author_email=_text(author.get("email")),
+        message_template=_text(_mapping(git.get("commit")).get("messageTemplate")),
+    )
+
+
+def _within(path: str, parent: str) -> bool:
+    return parent == "" or path == parent or path.startswith(parent + "/")
+
+
+def covering(automations: Sequence[Automation], path: str) -> Automation | None:
+    """The automation whose ``spec.update.path`` holds ``path`` (the nearest one); for a path
+    that holds automations' paths instead (the repository root), the only one inside it."""
+    path = normalise_path(path)
+    holding = [a for a in automations if _within(path, a.path)]
+    if holding:
+        return max(holding, key=lambda a: len(a.path))
+    inside = [a for a in automations if _within(a.path, path)]
+    return inside[0] if len(inside) == 1 else None
+
+
+def read_automations(root: Path, paths: Iterable[Path] | None = None) -> list[Automation]:
+    """Every ImageUpdateAutomation under ``root`` (files are screened as bytes first)."""
+    root = Path(root)
+    found = []
+    for path in manifest_paths(root) if paths is None else paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if KIND.encode() not in data:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        name = path.relative_to(root).as_posix()
+        for chunk in split_documents(text):
+            if KIND not in chunk.text:
+                continue
+            try:
+                automation = automation_of(name, to_data(compose(chunk, chunk.first_line)))
+            except ManifestError:
+                continue
+            if automation is not None:
+                found.append(automation)
+    return found
+
+
+def run_defaults(root: Path, path: Path, settings: Any) -> tuple[Path, Any, list[str]]:
+    """``automator run``'s path and write settings with the covering automation's defaults.
+
+    The scanned path narrows to ``spec.update.path`` when the run was given a directory that
+    holds it; ``--branch`` defaults to the checkout branch and ``--author`` to the commit
+    author; an automation that pushes to another branch turns pushing off unless ``--branch``
+    or ``--pr`` says where. Returns the path, the settings and what to log.
+    """
+    try:
+        relative = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return path, settings, []
+    found = covering(read_automations(root), relative)
+    if found is None:
+        return path, settings, []
+    notes = [f"ImageUpdateAutomation {found.key} ({found.file}) covers {relative or '.'}: "
+             "its path, branch and author are the defaults (command-line options win)", *found.notes()]
+    write, changes = settings.write, {}
+    if write.branch is None and found.branch:
+        changes["branch"] = found.branch
+    if write.author == DEFAULT_AUTHOR and found.author_name and found.author_email:
+        changes["author"] = Identity(found.author_name, found.author_email)
+    if found.pushes_elsewhere and write.branch is None and not settings.pull_requests.enabled:
+        changes["push"] = False
+    scan = path if _within(normalise_path(relative), found.path) else Path(root) / found.path
+    return scan, settings.replace(write=replace(write, **changes)) if changes else settings, notes
