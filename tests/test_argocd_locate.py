@@ -130,3 +130,15 @@ def test_notices_for_what_git_alone_cannot_do(tmp_path):
     assert any("pushes to another branch, which is not supported" in m for m in messages)
     assert any("platforms are not checked" in m for m in messages)
     assert any("Application b: neither a Helm nor a Kustomize application" in m for m in messages)
+
+
+def test_a_new_override_file_starts_from_the_tag_the_source_deploys(tmp_path):
+    root = write(tmp_path, {
+        "apps/web.yaml": application("web", "charts/web", {P + "image-list": "web=ghcr.io/acme/web", P + "write-back-method": "git"}),
+        "charts/web/Chart.yaml": "name: web\n",
+        "charts/web/values.yaml": "image:\n  name: ghcr.io/acme/web\n  tag: '1.4.0'\n",
+        "apps/api.yaml": application("api", "k", {P + "image-list": "api=ghcr.io/acme/api", P + "write-back-method": "git"}),
+        "k/kustomization.yaml": "images:\n- name: ghcr.io/acme/api\n  newTag: v7\n",
+    })
+    tags = {u.workload: u.image.tag for u in read_tree(root, origin="").insertions}
+    assert tags == {"Application/web": "1.4.0", "Application/api": "v7"}  # never downgrade from there

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from automator.errors import ManifestError
 from automator.manifest.argocd.catalog import AppsBuilder, ArgoApp
+from automator.manifest.argocd.config import DEFAULT_HELM_TAG
 from automator.manifest.argocd.locate import (
     HELMVALUES,
     KUSTOMIZATION,
@@ -26,7 +27,7 @@ from automator.manifest.argocd.locate import (
 )
 from automator.manifest.discover import manifest_paths
 from automator.manifest.fluxv2.sites import to_data
-from automator.manifest.yamldoc import compose, split_documents
+from automator.manifest.yamldoc import compose, load_strings, split_documents
 from automator.model import ImageUse, Problem
 
 SCREEN = b"argoproj.io"
@@ -171,7 +172,33 @@ def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -
     for image in rest:
         problems.append(_notice(target.app, f"image {image.label} is added to {file} on the next run "
                                             "(one image is written into a new file per run)"))
-    return [insertion(file, text, len(text), template, kind, first, target, _ref(first, None))]
+    current = _source_tag(root, target, first)
+    return [insertion(file, text, len(text), template, kind, first, target, _ref(first, current))]
+
+
+def _source_tag(root: Path, target: Target, image) -> str | None:
+    """The tag the Application's source deploys before any override: the chart's values.yaml
+    at the image's tag key, or the kustomization's images entry (None when not found)."""
+    base = root / target.app.path if target.app.path else root
+    try:
+        if target.app_kind == "helm":
+            data = load_strings((base / "values.yaml").read_text(encoding="utf-8"))
+            key = image.helm_tag or DEFAULT_HELM_TAG
+            if image.helm_spec or not isinstance(data, dict):
+                return None
+            value = data.get(key)
+            for part in key.split(".") if value is None else ():
+                data = data.get(part) if isinstance(data, dict) else None
+            value = data if value is None else value
+        else:
+            name = next((n for n in KUSTOMIZATION_FILES if (base / n).is_file()), None)
+            data = load_strings((base / name).read_text(encoding="utf-8")) if name else None
+            wanted = image.kustomize_name or image.image
+            entries = data.get("images") if isinstance(data, dict) else None
+            value = next((e.get("newTag") for e in entries or () if isinstance(e, dict) and e.get("name") == wanted), None)
+    except Exception:  # noqa: BLE001 - a source that cannot be read or parsed has no tag to report
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def within(root: Path, scan_path: Path | None, uses: Iterable[ImageUse]) -> list[ImageUse]:
