@@ -56,21 +56,14 @@ class Target:
     app_kind: str  # helm or kustomize
 
 
+UNBOUND_MARKERS = ("argocd-image-updater.argoproj.io/image-list",)  # unbound: no target, nothing found
+
+
 @dataclass(frozen=True)
 class ArgoLocator:
     name: str = DIALECT
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
-
-    @property
-    def markers(self) -> tuple[str, ...]:
-        if not self.targets:
-            return ("argocd-image-updater.argoproj.io/image-list",)  # never a target: nothing to find
-        keys = {"parameters", "images"}
-        for found in self.targets.values():
-            for target in found:
-                for image in target.app.images:
-                    keys.update(k.rpartition(".")[2] for k in _helm_keys(image).values())
-        return tuple(sorted(keys))
+    markers: tuple[str, ...] = UNBOUND_MARKERS
 
     def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
         for target in self.targets.get(doc.file, ()):
@@ -89,7 +82,14 @@ class ArgoLocator:
 
 def bind_apps(locators: Mapping[str, object], targets: Mapping[str, Sequence[Target]]) -> dict[str, object]:
     """The table with the ``argocd`` dialect bound to the tree's write-back targets."""
-    bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()})
+    if not targets:
+        return {**locators, DIALECT: ArgoLocator()}
+    keys = {"parameters", "images"}  # what the files the targets name must mention
+    for found in targets.values():
+        for target in found:
+            for image in target.app.images:
+                keys.update(k.rpartition(".")[2] for k in _helm_keys(image).values())
+    bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()}, markers=tuple(sorted(keys)))
     return {**locators, DIALECT: bound}
 
 
