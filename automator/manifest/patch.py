@@ -276,6 +276,12 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
         was = use.current if use.current is not None else use.image.tag or "" if use.field == "tag" else use.image.written
         if text[use.span.start : use.span.end] != was:
             raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
+    if any(u.use.insert and u.use.span.start == u.use.span.end for u in updates):
+        from automator.manifest.argocd.patching import (
+            patch_with_insertions,  # fields added (Argo CD)
+        )
+
+        return patch_with_insertions(file, text, updates, locators)
     edits = edits_for(updates)
     new = "".join(pieces(text, edits))
     proofs = {u.use.span.start: u.use.document for u in updates if isinstance(u.use.document, DocumentProof)}
