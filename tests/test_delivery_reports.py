@@ -284,3 +284,10 @@ def test_a_report_that_cannot_be_written_is_named_and_the_other_reports_still_ar
     assert f"cannot write the report {missing}" in err and "Traceback" not in err
     assert "AUTOMATOR_UPDATED=1\n" in (tmp_path / "automator.env").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["automator.env", "env", "tags.yaml"]
+
+
+def test_a_problem_item_shows_its_location_and_image_once():
+    problem = Problem("apps/db.yaml:7: quay.io/x/db: registry said 401: log in", file="apps/db.yaml", line=7, image="quay.io/x/db")
+    item = markdown.problem_item(problem)
+    assert item == "- **error** `apps/db.yaml:7` `quay.io/x/db`: registry said 401: log in"
+    assert markdown.problem_item(Problem("no file here", image="quay.io/x/db")).endswith(": no file here")

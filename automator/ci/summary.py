@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from automator.errors import scrub
 from automator.model import Change, ImageUse, Plan, Problem, Update
 from automator.report.json import policy_text
-from automator.report.markdown import cell, code
+from automator.report.markdown import cell, code, problem_message
 
 DRY_RUN_LABEL = "dry run — nothing written"
 
@@ -54,16 +53,6 @@ def _update_row(update: Update, links: Links | None) -> str:
         cell(update.reason),
     )
     return "| " + " | ".join(cells) + " |"
-
-
-def problem_message(problem: Problem) -> str:
-    """The message without the ``file:line: image:`` it starts with when the item shows both."""
-    message = scrub(problem.message)
-    for lead in (f"{problem.file}:{problem.line}: " if problem.line else "", f"{problem.file}: " if problem.file else "",
-                 f"{problem.image}: " if problem.image else ""):
-        if lead and message.startswith(lead):
-            message = message[len(lead):]
-    return message
 
 
 def _problem_item(problem: Problem, links: Links | None, severity: str) -> str:

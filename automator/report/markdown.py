@@ -42,6 +42,18 @@ def update_row(update: Update) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") if i < 4 else c for i, c in enumerate(cells)) + " |"
 
 
+def problem_message(problem: Problem) -> str:
+    """The message without the ``file:line: image:`` it starts with, for a list item that
+    shows the location and the image already."""
+    message = scrub(problem.message)
+    leads = (f"{problem.file}:{problem.line}: " if problem.file and problem.line else "",
+             f"{problem.file}: " if problem.file else "", f"{problem.image}: " if problem.image else "")
+    for lead in leads:
+        if lead and message.startswith(lead):
+            message = message[len(lead):]
+    return message
+
+
 def problem_item(problem: Problem) -> str:
     where = _location(problem.file, problem.line)
     parts = [f"**{problem.severity}**"]
@@ -49,7 +61,7 @@ def problem_item(problem: Problem) -> str:
         parts.append(code(where))
     if problem.image:
         parts.append(code(problem.image))
-    return f"- {' '.join(parts)}: {cell(problem.message)}"
+    return f"- {' '.join(parts)}: {cell(problem_message(problem))}"
 
 
 def render_markdown(plan: Plan, change: Change | None = None, *, title: str = DEFAULT_TITLE) -> str:
