@@ -17,13 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text())
 
 
-def run_parser() -> argparse.ArgumentParser:
+def run_parser(command: str = "run") -> argparse.ArgumentParser:
     pytest.importorskip("automator.commands.run", reason="automator run is not on this branch yet")
     from automator.cli import build_parser
 
-    parser = build_parser(["run"])
+    parser = build_parser([command])
     (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return subparsers.choices["run"]
+    return subparsers.choices[command]
 
 
 def test_action_inputs_and_the_mapping_table_name_the_same_inputs():
@@ -47,9 +47,45 @@ def test_every_mapped_argument_list_parses_as_automator_run_arguments():
 
 def test_every_flag_in_the_mapping_is_a_real_flag_of_automator_run():
     options = {s for action in run_parser()._actions for s in action.option_strings}
-    flags = {spec.flag for spec in entry.ACTION_INPUTS.values() if spec.flag}
+    flags = {spec.flag for spec in entry.ACTION_INPUTS.values() if spec.flag and spec.kind != "fleet"}
     flags |= {flag for spec in entry.ACTION_INPUTS.values() for _, flag in spec.choices if flag}
     assert flags - options == set()
+
+
+def test_with_a_fleet_file_every_mapped_flag_is_a_real_flag_of_automator_fleet(tmp_path):
+    (tmp_path / "fleet.yaml").write_text("version: 1\nrepositories: []\n")
+    environ = inputs(fleet="fleet.yaml", shard="1/4", path="envs/prod", mode="pr", labels="a", tags_file="t.json", dry_run="true")
+    command = entry.action_command(environ)
+    mapped, _ = entry.action_argv(environ)
+    assert command == ["fleet", "fleet.yaml", "--shard=1/4"]
+    assert "envs/prod" not in mapped  # a fleet runs each repository's own paths
+    parsed = run_parser("fleet").parse_args([*command[1:], *mapped])
+    assert (parsed.file.name, parsed.shard, parsed.pr, parsed.label, parsed.dry_run) == ("fleet.yaml", "1/4", True, ["a"], True)
+
+
+@pytest.mark.parametrize(
+    ("given", "name", "message"),
+    [
+        ({"fleet": "fleet.yaml", "repo": "https://x/y.git"}, "repo", "not used with fleet"),
+        ({"shard": "0/2"}, "shard", "needs fleet"),
+        ({"fleet": "fleet.yaml", "shard": "2/2"}, "shard", "I/N with I from 0 to N-1"),
+        ({"fleet": "missing.yaml"}, "fleet", "not a readable file"),
+        ({"pushed": "ghcr.io/acme/app"}, "pushed", "REGISTRY/REPOSITORY:TAG"),
+        ({"event-file": "nope.json"}, "event-file", "not a readable file"),
+    ],
+)
+def test_event_and_fleet_inputs_are_checked_by_name(tmp_path, given, name, message):
+    (tmp_path / "fleet.yaml").write_text("version: 1\nrepositories: []\n")
+    problems = entry.check_inputs(inputs(**{k.replace("-", "_"): v for k, v in given.items()}), tmp_path)
+    assert [(p.name, message in p.message) for p in problems] == [(name, True)]
+
+
+def test_pushed_images_and_an_event_file_become_run_arguments(tmp_path):
+    environ = inputs(pushed="ghcr.io/acme/app:1.4.2\nghcr.io/acme/api:2.0.0", event_file="/tmp/event.json")
+    mapped, _ = entry.action_argv(environ)
+    assert mapped == ["--pushed=ghcr.io/acme/app:1.4.2", "--pushed=ghcr.io/acme/api:2.0.0", "--event=/tmp/event.json"]
+    parsed = run_parser().parse_args(mapped)
+    assert parsed.pushed == ["ghcr.io/acme/app:1.4.2", "ghcr.io/acme/api:2.0.0"] and parsed.event == "/tmp/event.json"
 
 
 def test_run_takes_a_path_argument_for_the_path_input():

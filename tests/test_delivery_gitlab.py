@@ -69,6 +69,18 @@ def test_the_update_job_clones_the_project_branch_and_the_plan_job_is_a_dry_run(
     assert "--repo=https://gitlab.example/acme/env.git" not in gitlab.run_argv(variables, plan=True)
 
 
+def test_images_pushed_upstream_make_the_update_job_event_driven():
+    variables = {"CI_PROJECT_URL": "https://gitlab.example/acme/env", "AUTOMATOR_PATH": "clusters/prod",
+                 "AUTOMATOR_PUSHED": "registry.example/acme/app:1.4.2\n registry.example/acme/api:2.0.0 "}
+    argv = gitlab.run_argv(variables)
+    assert [a for a in argv if a.startswith("--pushed")] == [
+        "--pushed=registry.example/acme/app:1.4.2", "--pushed=registry.example/acme/api:2.0.0"]
+    from automator.cli import build_parser
+
+    parsed = build_parser(["run"]).parse_args(argv)
+    assert parsed.pushed == ["registry.example/acme/app:1.4.2", "registry.example/acme/api:2.0.0"]
+
+
 def test_a_mode_other_than_commit_or_mr_is_refused():
     with pytest.raises(gitlab.VariableError, match="AUTOMATOR_MODE must be commit or mr, not 'pr'"):
         gitlab.run_argv({"AUTOMATOR_MODE": "pr"})

@@ -155,3 +155,15 @@ def test_two_shards_sharing_redis_list_each_image_repository_once(tmp_path, loca
         assert [shard.returncode for shard in shards] == [0, 0], outputs
         assert proxy.count(r"/tags/list") == 3  # web, api-0, api-1: once for the whole fleet
     assert all(f"{host}/fleet2/web:1.3.0" in show(r, "prod/web.yaml") for r in remotes)
+
+
+def test_under_github_actions_the_fleet_table_lands_in_the_summary_and_counts_in_the_outputs(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    done = fleet("fleet.yaml", "--tags-from", str(tags), cwd=tmp_path,
+                 env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 0, done.stderr
+    assert "Image updates across the fleet" in summary.read_text()
+    written = outputs.read_text()
+    assert "updated<<" in written and "\n4\n" in written  # two repositories, two updates each

@@ -1,4 +1,5 @@
-"""The entry of ``action.yml``: ``INPUT_*`` variables -> checked -> ``automator run``.
+"""The entry of ``action.yml``: ``INPUT_*`` variables -> checked -> ``automator run`` (or
+``automator fleet FILE`` when the ``fleet`` input names a fleet file).
 
 Every input is checked by :func:`~automator.ci.inputs.check_inputs` before anything runs; a bad
 one becomes an ``::error title=input <name>::`` annotation and a table in the job summary, and
@@ -26,6 +27,7 @@ from automator.ci.inputs import (
     Input,
     InputProblem,
     action_argv,
+    action_command,
     check_inputs,
     input_true,
     input_value,
@@ -124,7 +126,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             env["DOCKER_CONFIG"] = str(config_dir)
         fail_on_problems = input_true(environ, "fail-on-problems")
         env["AUTOMATOR_FAIL_ON_PROBLEMS"] = "true" if fail_on_problems else "false"
-        child = subprocess.run([sys.executable, "-m", "automator", "run", *argv], env={**environ, **env}, check=False)
+        command = action_command(environ)
+        child = subprocess.run([sys.executable, "-m", "automator", *command, *argv], env={**environ, **env}, check=False)
         if child.returncode == ExitCode.PARTIAL and not fail_on_problems:
             print(workflow.command("notice", "problems were reported as warnings (fail-on-problems: false)",
                                    title="automator"), flush=True)

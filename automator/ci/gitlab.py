@@ -1,7 +1,8 @@
 """The entry of the GitLab CI/CD component (``templates/automator.yml``): job variables ->
 ``automator run`` arguments, without a shell in between.
 
-The component passes its inputs as variables. ``AUTOMATOR_ARGS`` holds extra arguments as a
+The component passes its inputs as variables. ``AUTOMATOR_PUSHED`` (images an upstream
+pipeline just pushed, separated by spaces or newlines) makes the run event-driven (``--pushed``). ``AUTOMATOR_ARGS`` holds extra arguments as a
 JSON array (what GitLab makes of an ``array`` input inside a string), so each item stays one
 argument whatever spaces or quotes it holds; a plain string, as older pipelines set it, is
 split the way a POSIX shell would split it with its quotes, never by bare word-splitting.
@@ -66,6 +67,7 @@ def run_argv(variables: Mapping[str, str], *, plan: bool = False) -> list[str]:
         argv += MODES[mode]
     argv += [f"--markdown={get('AUTOMATOR_REPORT', 'automator-report.md')}",
              f"--dotenv={get('AUTOMATOR_DOTENV', 'automator.env')}"]
+    argv += [f"--pushed={image}" for image in get("AUTOMATOR_PUSHED").split()]  # from a pipeline trigger
     argv += extra_args(get("AUTOMATOR_ARGS"))
     path = get("AUTOMATOR_PATH", ".")
     return [*argv, f"./{path}" if path.startswith("-") else path]

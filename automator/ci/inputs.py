@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action"]
-Check = Literal["", "path", "file", "positive-int", "url", "author", "platform", "host", "ref"]
+Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action", "fleet"]
+Check = Literal["", "path", "file", "positive-int", "url", "author", "platform", "host", "ref", "readable", "pushed", "shard"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,14 @@ ACTION_INPUTS: dict[str, Input] = {
     "registry": Input("registry"),
     "registry-username": Input("registry"),
     "registry-password": Input("registry"),
+    "pushed": Input("list", "--pushed", check="pushed"),
+    "event-file": Input("value", "--event", check="readable"),
+    "fleet": Input("fleet", check="readable"),
+    "shard": Input("fleet", "--shard", check="shard"),
 }
+
+# with a fleet file the step runs `automator fleet FILE`, which takes no path, clone or event
+NOT_WITH_FLEET = ("repo", "ref", "pushed", "event-file")
 
 ACTION_DEFAULTS = {"fail-on-problems": "true"}
 
@@ -99,6 +106,8 @@ _AUTHOR = re.compile(r"[^<>]+\s<[^<>\s]+>")
 _PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+_PUSHED = re.compile(r"[^\s:@/]+(/[^\s:@/]+)*(:\d+)?(/[^\s:@/]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?")
+_SHARD = re.compile(r"\d+/[1-9]\d*")
 
 
 def _one_of(value: str, allowed: list[str]) -> str:
@@ -135,6 +144,14 @@ def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace:
         bad = [item for item in list_items(value) if not _HOST.fullmatch(item)]
         if bad:
             return f"must list registry hosts (host or host:port, no scheme or path), not {', '.join(map(repr, bad))}"
+    if spec.check == "readable" and not (workspace / value).is_file():  # an absolute path stays absolute
+        return f"{value!r} is not a readable file (relative to the workspace {workspace}, or absolute)"
+    if spec.check == "pushed":
+        bad = [item for item in list_items(value) if not _PUSHED.fullmatch(item)]
+        if bad:
+            return f"must list pushed images as REGISTRY/REPOSITORY:TAG[@sha256:DIGEST], not {', '.join(map(repr, bad))}"
+    if spec.check == "shard" and not (_SHARD.fullmatch(value) and int(value.split("/")[0]) < int(value.split("/")[1])):
+        return f"must be I/N with I from 0 to N-1, e.g. ${{{{ matrix.shard }}}}/4, not {value!r}"
     if spec.check == "ref" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
         return f"must be a git branch or remote name (no spaces, '..' or leading '-'), not {value!r}"
     return None
@@ -149,6 +166,12 @@ def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProbl
             message = _check_value(spec, value, environ, workspace)
             if message:
                 problems.append(InputProblem(name, message))
+    if input_value(environ, "fleet"):
+        for name in NOT_WITH_FLEET:
+            if input_value(environ, name):
+                problems.append(InputProblem(name, "is not used with fleet: each repository of the fleet file is cloned and run"))
+    elif input_value(environ, "shard"):
+        problems.append(InputProblem("shard", "needs fleet (the fleet file whose share this job runs)"))
     if input_value(environ, "registry-password"):
         for name in ("registry", "registry-username"):
             if not input_value(environ, name):
@@ -159,18 +182,29 @@ def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProbl
 # --- mapping ----------------------------------------------------------------------------------
 
 
+def action_command(environ: Mapping[str, str]) -> list[str]:
+    """``["run"]``, or ``["fleet", FILE, "--shard=I/N"]`` when the ``fleet`` input names a file."""
+    fleet = input_value(environ, "fleet")
+    if not fleet:
+        return ["run"]
+    shard = input_value(environ, "shard")
+    return ["fleet", f"./{fleet}" if fleet.startswith("-") else fleet, *([f"--shard={shard}"] if shard else [])]
+
+
 def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
-    """Arguments for ``automator run`` and environment variables to set, from ``INPUT_*``.
+    """Arguments for ``automator run`` (or ``fleet``, see :func:`action_command`) and
+    environment variables to set, from ``INPUT_*``.
 
     Values travel as ``--flag=value`` and a path that starts with ``-`` as ``./-…``, so no
     value is ever read as an option. Call :func:`check_inputs` first.
     """
+    fleet = bool(input_value(environ, "fleet"))
     argv: list[str] = []
     env: dict[str, str] = {}
     positional: list[str] = []
     for name, spec in ACTION_INPUTS.items():
         value = input_value(environ, name)
-        if not value:
+        if not value or (fleet and (spec.kind == "positional" or name in NOT_WITH_FLEET)):
             continue
         if spec.kind == "positional":
             positional.append(f"./{value}" if value.startswith("-") else value)

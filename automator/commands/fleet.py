@@ -122,6 +122,8 @@ def run(settings: Settings, ctx: Context) -> int:
         print(json.dumps(fleet_document(result), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(fleet_text(result))
+    if ctx.ci == "github":
+        publish_fleet(ctx, result)
     if markdown:
         text = fleet_markdown(result)
         if markdown == "-":
@@ -129,3 +131,18 @@ def run(settings: Settings, ctx: Context) -> int:
         else:
             write_report(markdown, text)
     return result.exit_code
+
+
+def publish_fleet(ctx: Context, result) -> None:
+    """Under GitHub Actions: the fleet table in the job summary, counts as step outputs."""
+    from automator.ci.github import mask_secrets
+    from automator.fleet.report import fleet_markdown, fleet_outputs
+    from automator.report import workflow
+
+    mask_secrets()
+    summary = ctx.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        workflow.append_step_summary(summary, fleet_markdown(result))
+    outputs = ctx.get("GITHUB_OUTPUT")
+    if outputs:
+        workflow.write_outputs(outputs, fleet_outputs(result))

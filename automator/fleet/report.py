@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
@@ -91,3 +92,15 @@ def fleet_markdown(result: FleetResult) -> str:
             problems = "<br>".join(cell(m) for m in _problems(path))
             lines.append(f"| {name} | {cell(path.path)} | {count} | {cell(_where(path))} | {problems} |")
     return "\n".join(lines) + "\n"
+
+
+def fleet_outputs(result: FleetResult) -> dict[str, str]:
+    """Step outputs (the names of ``action.yml``): ``updated``, ``problems`` and ``updates``."""
+    updates = [
+        {"repository": r.repository.name, "path": p.path, **row}
+        for r in result.repositories for p in r.paths if p.result is not None
+        for row in json_report.result_document(p.result).get("updates", [])
+    ]
+    problems = sum(1 for r in result.repositories if r.error) + sum(
+        len(_problems(p)) for r in result.repositories for p in r.paths)
+    return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates)}
