@@ -106,3 +106,24 @@ def test_star_globs_match_exactly_what_a_backtracking_matcher_matches(glob, tag)
 
     oracle = re.compile(".*".join(re.escape(part) for part in glob.split("*")), re.DOTALL)
     assert make_policy(PolicySpec("glob:" + glob)).admits(tag) is (oracle.fullmatch(tag) is not None)
+
+
+_KINDS = [
+    PolicySpec("semver:^1"),
+    PolicySpec("semver:>=1.0.0-0", strict_versions=True),
+    PolicySpec("numerical"),
+    PolicySpec("alphabetical"),
+    PolicySpec("glob:1.*-*"),
+    PolicySpec("regex:^([0-9]+\\.?)+-(a|a1)*$"),
+    PolicySpec("numerical", filter=r"^(?P<n>[0-9]+)(\.[0-9]+)*-", extract="$n"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(piece=st.text(alphabet="1.-a+v!xe", min_size=1, max_size=5), count=st.integers(1, 400), end=st.sampled_from(["", "!", ".", "-"]))
+def test_every_policy_kind_reads_long_registry_tags_in_linear_time(piece, count, end):
+    """A registry chooses the tags: no tag, however long or odd, makes any policy slow."""
+    tag = piece * count + end
+    for spec in _KINDS:
+        policy = make_policy(spec)
+        within_linear_bound(lambda p=policy: p.select([TagInfo(tag), TagInfo("1.0.0")]), len(tag))
