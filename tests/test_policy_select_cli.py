@@ -149,3 +149,8 @@ def test_the_pattern_engine_is_loaded_only_when_a_pattern_is_compiled():
     assert "re2" not in _modules_after("select", "glob:1.*", "1.0.0")
     assert "re2" in _modules_after("select", "regex:^1", "1.0.0")
     assert "re2" in _modules_after("select", "semver:^1", "--filter", "^v", "v1.0.0")
+
+
+def test_help_says_patterns_are_gos_regexp():
+    result = select("--help")
+    assert "Go's regexp syntax (RE2" in result.stdout and "lookarounds and backreferences do not exist" in result.stdout

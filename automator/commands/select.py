@@ -44,6 +44,9 @@ times (plain tag lists) the choice is therefore the lexically greatest matching 
 regex is found take part, and the policy compares the extracted text ($1, $name, ${name})
 while the original tag is printed.
 
+Regexes are Go's regexp syntax (RE2, as in Flux and Argo CD), matched in linear time:
+[[:digit:]], \\pL, \\z, (?P<name>...) work; lookarounds and backreferences do not exist.
+
 Never downgrade: with --current, a current tag that qualifies and orders at or above the
 best candidate is printed instead.
 
