@@ -142,3 +142,28 @@ def test_a_new_override_file_starts_from_the_tag_the_source_deploys(tmp_path):
     })
     tags = {u.workload: u.image.tag for u in read_tree(root, origin="").insertions}
     assert tags == {"Application/web": "1.4.0", "Application/api": "v7"}  # never downgrade from there
+
+
+def test_several_images_go_into_a_new_override_file_in_one_run_with_the_header_once(tmp_path):
+    from automator.cli import main
+
+    root = write(tmp_path, {
+        "apps/shop.yaml": application("shop", "chart", {P + "image-list": "web=ghcr.io/acme/web, db=ghcr.io/acme/db",
+                                                       P + "db.helm.image-name": "db.image.name", P + "db.helm.image-tag": "db.image.tag",
+                                                       P + "write-back-method": "git"}, "    helm: {}\n"),
+        "apps/kapp.yaml": application("kapp", "k", {P + "image-list": "a=ghcr.io/acme/a, b=ghcr.io/acme/b", P + "write-back-method": "git"},
+                                      "    kustomize: {}\n"),
+        "k/.argocd-source-kapp.yaml": "kustomize:\n  images:\n  - other:1\n",
+        "chart/Chart.yaml": "name: shop\n",
+        "tags.yaml": "ghcr.io/acme/web: [1.1.0]\nghcr.io/acme/db: [2.0.0]\nghcr.io/acme/a: [3.0.0]\nghcr.io/acme/b: [4.0.0]\n",
+    })
+    assert main(["update", str(root), "--tags-from", str(root / "tags.yaml")]) == 0
+    assert (root / "chart/.argocd-source-shop.yaml").read_text() == (
+        "helm:\n  parameters:\n"
+        "  - name: image.name\n    value: ghcr.io/acme/web\n    forcestring: true\n"
+        "  - name: image.tag\n    value: 1.1.0\n    forcestring: true\n"
+        "  - name: db.image.name\n    value: ghcr.io/acme/db\n    forcestring: true\n"
+        "  - name: db.image.tag\n    value: 2.0.0\n    forcestring: true\n"
+    )
+    assert (root / "k/.argocd-source-kapp.yaml").read_text() == "kustomize:\n  images:\n  - other:1\n  - ghcr.io/acme/a:3.0.0\n  - ghcr.io/acme/b:4.0.0\n"
+    assert main(["update", str(root), "--tags-from", str(root / "tags.yaml")]) == 0  # and then nothing more to do

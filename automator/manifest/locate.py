@@ -228,6 +228,9 @@ def _dedupe(uses: list[ImageUse], problems: list[Problem]) -> list[ImageUse]:
     kept = []
     for use in uses:
         key = (use.span.start, use.span.end)
+        if use.insert and key[0] == key[1]:  # fields to add at one place are distinct fields
+            kept.append(use)
+            continue
         first = seen.get(key)
         if first is None:
             seen[key] = use

@@ -34,17 +34,33 @@ def verify_insertions(old: str, new: str, edits: Sequence[Edit]) -> None:
             raise ManifestError(f"document {old_chunk.index + 1} changed although it has no edit")
 
 
+def merged(texts: Sequence[str]) -> str:
+    """Several texts added at one place, in order; the header lines (``key:`` lines) that a
+    later one shares with the first are written once (two images of a new override file)."""
+    first, out = texts[0], [texts[0]]
+    head = first.splitlines(keepends=True)
+    for text in texts[1:]:
+        lines = text.splitlines(keepends=True)
+        shared = 0
+        while shared < min(len(lines), len(head)) and lines[shared] == head[shared] and lines[shared].rstrip().endswith(":"):
+            shared += 1
+        out.append("".join(lines[shared:]))
+    return "".join(out)
+
+
 def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locators: Mapping) -> str:
     """``text`` with the updates applied (some adding fields), or ManifestError."""
     from automator.manifest.locate import locate_text
 
-    by_span: dict[tuple[int, int], Edit] = {}
+    at_span: dict[tuple[int, int], list[str]] = {}
     for update in updates:
         span = update.use.span
-        if by_span.get((span.start, span.end), (span, update.new_text))[1] != update.new_text:
+        texts = at_span.setdefault((span.start, span.end), [])
+        if update.new_text not in texts:
+            texts.append(update.new_text)
+        if len(texts) > 1 and span.start != span.end:
             raise ManifestError(f"{file}:{update.use.line}: two different texts would be written at one place")
-        by_span[(span.start, span.end)] = (span, update.new_text)
-    edits = sorted(by_span.values(), key=lambda edit: (edit[0].start, edit[0].end))
+    edits = sorted(((Span(start, end), merged(texts)) for (start, end), texts in at_span.items()), key=lambda e: (e[0].start, e[0].end))
     out, at = [], 0
     for span, written in edits:
         if span.start < at:
@@ -54,10 +70,17 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
     new = "".join([*out, text[at:]])
     verify_insertions(text, new, edits)
     wanted = dict(fields_of(locate_text(file, text, locators).uses))
+    added = []
     for update in updates:
-        wanted[field_key(update.use)] = field_state(update.use, update.to_tag)
+        if update.use.span.start == update.use.span.end:
+            wanted.pop(field_key(update.use), None)
+            added.append((field_key(update.use)[:4], field_state(update.use, update.to_tag)))
+        else:
+            wanted[field_key(update.use)] = field_state(update.use, update.to_tag)
     found = dict(fields_of(locate_text(file, new, locators).uses))
-    if found != wanted:
-        changed = sorted(k[3] for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
+    new_fields = sorted((key[:4], state) for key, state in found.items() if key not in wanted)
+    kept = {key: state for key, state in found.items() if key in wanted}
+    if kept != wanted or new_fields != sorted(added):
+        changed = sorted({k[3] for k in set(kept) | set(wanted) if kept.get(k) != wanted.get(k)} ^ {k[3] for k, _ in set(new_fields) ^ set(added)})
         raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
     return new

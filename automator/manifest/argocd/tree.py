@@ -159,7 +159,7 @@ def _target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Tar
 
 
 def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -> list[ImageUse]:
-    """The override file to create (absent or blank): its first image; the others follow next run."""
+    """The override file to create (absent or blank): a field to add for each image."""
     path = root / file
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -167,13 +167,11 @@ def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -
         return []
     if text.strip():
         return []
-    first, *rest = target.app.images
-    template, kind = override_template(target, first)
-    for image in rest:
-        problems.append(_notice(target.app, f"image {image.label} is added to {file} on the next run "
-                                            "(one image is written into a new file per run)"))
-    current = _source_tag(root, target, first)
-    return [insertion(file, text, len(text), template, kind, first, target, _ref(first, current))]
+    found = []
+    for image in target.app.images:  # each a whole new file; written together, the header once
+        template, kind = override_template(target, image)
+        found.append(insertion(file, text, len(text), template, kind, image, target, _ref(image, _source_tag(root, target, image))))
+    return found
 
 
 def _source_tag(root: Path, target: Target, image) -> str | None:
