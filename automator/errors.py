@@ -88,6 +88,11 @@ class RegistryError(AutomatorError):
     """A registry that cannot be reached, refuses us, or answers nonsense."""
 
 
+class MetadataDeferred(RegistryError):
+    """A tag's metadata that this run chose not to read (its per-registry budget was spent):
+    a later run reads it. Not a failure: an image waiting on it stays where it is."""
+
+
 class GitError(AutomatorError):
     """A git operation that failed; the checkout is left as it was."""
 

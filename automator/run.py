@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from automator.errors import AutomatorError, ManifestError
+from automator.errors import AutomatorError, ManifestError, MetadataDeferred
 from automator.events.source import PushedScope, PushedTagSource
 from automator.manifest.argocd.locate import DIALECT as ARGOCD_DIALECT
 from automator.manifest.argocd.locate import bind_apps
@@ -167,16 +167,42 @@ def make_plan(
         tags = dict(source.list_tags(repositories)) if repositories else {}
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
+    deferred: dict[str, int] = {}  # repository -> tags whose metadata a later run reads
     for wanted_by in (metadata_wanted, digests_wanted):
         for repository, wanted in wanted_by(uses, policies, tags, narrow).items():
             try:
                 found = source.metadata(repository, wanted)
             except AutomatorError as error:
                 found = dict.fromkeys(wanted, error)
+            late = sum(isinstance(value, MetadataDeferred) for value in found.values())
+            if late:
+                deferred[repository] = deferred.get(repository, 0) + late
             tags[repository] = merge_metadata(tags[repository], found)
+    if deferred:
+        uses, waiting = hold_for_metadata(uses, policies, deferred)
+        problems += waiting
     plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
     return plan
+
+
+def hold_for_metadata(uses, policies, deferred: Mapping[str, int]) -> tuple[list, list[Problem]]:
+    """Uses that must wait for metadata a later run reads (the per-registry budget was spent)
+    stay where they are, with a warning: choosing from partial build times could move an image
+    to an older build."""
+    kept, waiting = [], []
+    for use in uses:
+        late = deferred.get(use.image.repository)
+        policy = policies.get(use.policy)
+        needs = use.field == "digest" or bool(getattr(policy, "needs_build_time", False))
+        if late and needs:
+            waiting.append(Problem(
+                f"{use.file}:{use.line}: {use.image.repository}: stays at {use.image.tag or use.current or '(no tag)'} "
+                f"for now: the metadata of {late} of its tags is left for a later run (--max-metadata)",
+                use.file, use.image.repository, use.line, severity="warning"))
+        else:
+            kept.append(use)
+    return kept, waiting
 
 
 def locators_for(root: Path, plan: Plan) -> Locators:

@@ -39,6 +39,7 @@ class SourceSettings:
     platform: str = "linux/amd64"
     concurrency: int = 8
     cache_url: str | None = None  # a shared cache in Redis (redis:// or rediss://), beside the disk cache
+    max_metadata: int | None = None  # tags whose metadata one run reads per registry (None: the default)
 
 
 def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
@@ -60,6 +61,7 @@ def _open_registries(settings: SourceSettings, ctx: Context) -> TagSource:
         insecure_registries=settings.insecure_registries,
         platform=settings.platform,
         concurrency=settings.concurrency,
+        max_metadata=settings.max_metadata,
     )
     if settings.cache_url:
         from automator.registry.cache import DEFAULT_TAG_TTL

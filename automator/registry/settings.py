@@ -13,6 +13,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TAGS = 100_000
 DEFAULT_PLATFORM = "linux/amd64"
 DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_METADATA = 200
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class RegistrySettings:
     concurrency: int = DEFAULT_CONCURRENCY
     platform: str = DEFAULT_PLATFORM
     insecure_registries: tuple[str, ...] = field(default=())
+    max_metadata: int = DEFAULT_MAX_METADATA  # tags whose metadata one run may read per registry
 
     def __post_init__(self) -> None:
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
@@ -35,6 +37,8 @@ class RegistrySettings:
                               hint="e.g. --registry-timeout 30")
         if isinstance(self.max_tags, bool) or not isinstance(self.max_tags, int) or self.max_tags < 1:
             raise ConfigError(f"--max-tags must be a whole number of at least 1, not {self.max_tags!r}")
+        if isinstance(self.max_metadata, bool) or not isinstance(self.max_metadata, int) or self.max_metadata < 1:
+            raise ConfigError(f"--max-metadata must be a whole number of at least 1, not {self.max_metadata!r}")
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
             raise ConfigError(f"--concurrency must be at least 1, not {self.concurrency!r}")
         try:

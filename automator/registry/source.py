@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import AutomatorError, RegistryError
+from automator.errors import AutomatorError, MetadataDeferred, RegistryError
 from automator.imageref import split_name
 from automator.model import TagInfo
 from automator.registry.auth import RegistryAuth
@@ -132,6 +132,7 @@ class RegistryTagSource:
         self._digest_locks: dict[tuple[str, str], threading.Lock] = {}
         self._known: dict[tuple[str, str], tuple[bool, datetime | None]] = {}
         self._read: dict[tuple[str, str], TagInfo | AutomatorError] = {}  # (repository, tag), per run
+        self._metadata_spent: dict[str, int] = {}  # registry host -> tags read from it this run
         if self.credentials.config_error:
             log.warning("%s", self.credentials.config_error)
 
@@ -156,12 +157,14 @@ class RegistryTagSource:
         tag_ttl: float | None = None,
         retry: RetryPolicy | None = None,
         max_tags: int | None = None,
+        max_metadata: int | None = None,
     ) -> RegistryTagSource:
         """:meth:`from_settings` from loose options (``retry`` replaces the one the settings imply)."""
         settings = RegistrySettings(concurrency=concurrency, platform=platform,
                                     insecure_registries=tuple(insecure_registries),
                                     **({"timeout": retry.timeout} if retry else {}),
-                                    **({"max_tags": max_tags} if max_tags is not None else {}))
+                                    **({"max_tags": max_tags} if max_tags is not None else {}),
+                                    **({"max_metadata": max_metadata} if max_metadata is not None else {}))
         source = cls.from_settings(ctx, settings, cache_dir=cache_dir, tag_ttl=tag_ttl)
         if retry is not None:
             source.transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
@@ -317,11 +320,40 @@ class RegistryTagSource:
         except AutomatorError as error:
             return {tag: error for tag in tags}
         registry = self._registry(host)
-        futures = {t: registry.pool.submit(self._metadata_one, registry.client, path, t)
-                   for t in dict.fromkeys(tags) if (repository, t) not in self._read}
+        futures = {}
+        for tag in dict.fromkeys(tags):
+            if (repository, tag) in self._read:
+                continue
+            if not self._within_budget(host, repository, tag):
+                self._read[(repository, tag)] = MetadataDeferred(
+                    f"{repository}:{tag}: build time not read in this run (the --max-metadata budget of "
+                    f"{self.settings.max_metadata} tags for {host} is spent)")
+                continue
+            futures[tag] = registry.pool.submit(self._metadata_one, registry.client, path, tag)
         for tag, result in self._wait(futures).items():
             self._read[(repository, tag)] = result  # type: ignore[assignment]
         return {tag: self._read[(repository, tag)] for tag in dict.fromkeys(tags)}
+
+    def _within_budget(self, host: str, repository: str, tag: str) -> bool:
+        """Whether ``tag``'s metadata may be read now: cached metadata is free (a digest's build
+        time never changes); a read from the registry spends one of the run's budget for ``host``."""
+        if self._cached(repository, tag):
+            return True
+        with self._lock:
+            spent = self._metadata_spent.get(host, 0)
+            if spent >= self.settings.max_metadata:
+                return False
+            self._metadata_spent[host] = spent + 1
+            return True
+
+    def _cached(self, repository: str, tag: str) -> bool:
+        if self.cache is None:
+            return False
+        digest = self.cache.get_digest(repository, tag)
+        if digest is None:
+            return False
+        host = repository.split("/", 1)[0]
+        return (host, digest) in self._known or self.cache.get_created(digest, self.platform)[0]
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         """The digest of ``platform``'s image behind ``tag`` (the tag's own digest when it is

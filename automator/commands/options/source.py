@@ -7,6 +7,7 @@ from pathlib import Path
 
 from automator.commands.options import OptionGroup
 from automator.context import Context
+from automator.errors import UsageError
 from automator.tagsource import SourceSettings
 
 
@@ -46,6 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="platform whose image is read in multi-platform indexes (default: %(default)s)",
     )
     group.add_argument(
+        "--max-metadata",
+        type=int,
+        metavar="N",
+        help="read the build time of at most N tags per registry in one run (default: 200); images "
+        "whose candidates are not all read yet stay, and later runs read the rest (metadata of a "
+        "digest is cached for good)",
+    )
+    group.add_argument(
         "--concurrency",
         type=int,
         default=8,
@@ -67,6 +76,7 @@ def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
         platform=args.platform,
         concurrency=args.concurrency,
         cache_url=_cache_url(args.cache_url),
+        max_metadata=_max_metadata(args.max_metadata),
     )
 
 
@@ -79,3 +89,9 @@ def _cache_url(url: str | None) -> str | None:
 
 
 GROUP = OptionGroup("source", add_arguments, settings)
+
+
+def _max_metadata(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise UsageError(f"--max-metadata {value}: must be at least 1")
+    return value
