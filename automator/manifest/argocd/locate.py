@@ -88,7 +88,8 @@ def bind_apps(locators: Mapping[str, object], targets: Mapping[str, Sequence[Tar
     for found in targets.values():
         for target in found:
             for image in target.app.images:
-                keys.update(k.rpartition(".")[2] for k in _helm_keys(image).values())
+                # the tag (or spec) key: a name field is located only beside it, and "name" is everywhere
+                keys.update(k.rpartition(".")[2] for kind, k in _helm_keys(image).items() if kind != "name")
     bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()}, markers=tuple(sorted(keys)))
     return {**locators, DIALECT: bound}
 
