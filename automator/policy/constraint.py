@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from automator.policy.constraint_scan import GO_SPACE, rewrite_ranges, scan_terms
+from automator.policy.constraint_scan import GO_SPACE, LeftoverHyphen, rewrite_ranges, scan_terms
 from automator.policy.version import VersionKey, parse_key, prerelease_key
 
 
@@ -202,6 +202,14 @@ class Constraint:
         return self.text
 
 
+def _improper(part: str) -> ConstraintSyntaxError:
+    return ConstraintSyntaxError(
+        f"improper constraint {part.strip(GO_SPACE)!r}: expected comparators such as '>=1.2' "
+        "separated by spaces or commas, with '||' between alternatives "
+        "(versions have at most three numeric parts)"
+    )
+
+
 def parse_constraint(text: str) -> Constraint:
     """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part.
 
@@ -210,15 +218,17 @@ def parse_constraint(text: str) -> Constraint:
     """
     if not text.strip(GO_SPACE):
         raise ConstraintSyntaxError("the constraint is empty (e.g. '>=1.2.0 <2.0.0', '~1.4', '^2')")
+    try:
+        rewritten = rewrite_ranges(text)
+    except LeftoverHyphen as leftover:  # name the alternative of the text as written
+        start = text.rfind("||", 0, leftover.at)
+        stop = text.find("||", leftover.at)
+        raise _improper(text[start + 2 if start >= 0 else 0 : stop if stop >= 0 else len(text)]) from None
     groups = []
-    for part in rewrite_ranges(text).split("||"):
+    for part in rewritten.split("||"):
         terms = scan_terms(part)
         if terms is None:
-            raise ConstraintSyntaxError(
-                f"improper constraint {part.strip(GO_SPACE)!r}: expected comparators such as '>=1.2' "
-                "separated by spaces or commas, with '||' between alternatives "
-                "(versions have at most three numeric parts)"
-            )
+            raise _improper(part)
         comparators = tuple(_comparator(*term) for term in terms)
         groups.append(Group(comparators, any(c.pre for c in comparators)))
     return Constraint(text, tuple(groups))

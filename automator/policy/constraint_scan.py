@@ -14,9 +14,8 @@ module gives the same answers by scanning:
 
 :func:`rewrite_ranges` replaces hyphen ranges (``A - B``) the way Masterminds'
 ``rewriteRange`` does, quirks included (the version class holds ``|``, and the replacement is
-of the first occurrence of the matched text). Scanning is linear in the text's length; only
-the replacement of each range searches the text rewritten so far, as Go's ``strings.Replace``
-does (a search in C: 1,250 ranges in 10,000 characters take a few milliseconds).
+of the first occurrence of the matched text, see :class:`LeftoverHyphen`). Every function is
+linear in the text's length.
 """
 
 from __future__ import annotations
@@ -100,9 +99,28 @@ def scan_terms(part: str) -> list[Term] | None:
         i = after
 
 
+class LeftoverHyphen(ValueError):
+    """A hyphen between spaces that no range consumed, followed by a range to rewrite.
+
+    ``at`` is the hyphen's position in the original text. Such a hyphen stays in the text
+    whatever happens next (Masterminds' first-occurrence replacement may consume it, but then
+    leaves the later range's hyphen instead), so the constraint is improper; saying so at once
+    keeps the rewrite linear instead of searching the rewritten text for every later range.
+    """
+
+    def __init__(self, at: int) -> None:
+        super().__init__(at)
+        self.at = at
+
+
 def rewrite_ranges(s: str) -> str:
     """Masterminds' ``rewriteRange``: each ``\\s*CV\\s+-\\s+CV\\s*`` match, leftmost first and not
-    overlapping, becomes ``>= A, <= B `` (replacing the first occurrence of the matched text)."""
+    overlapping, becomes ``>= A, <= B ``.
+
+    Masterminds replaces the first occurrence of the matched text, which is the match itself
+    unless a hyphen between spaces was left earlier in the text; in that case
+    :class:`LeftoverHyphen` is raised, as the constraint is improper either way.
+    """
     n = len(s)
     hyphens = []
     h = s.find("-", 1)
@@ -113,32 +131,38 @@ def rewrite_ranges(s: str) -> str:
     if not hyphens:
         return s
     version_end = _version_ends(s)
-    out, pos = s, 0
+    pieces: list[str] = []
+    pos = 0
+    leftover: int | None = None  # the first hyphen between spaces that stays in the text
     for h in hyphens:
         a = h  # the first version must end where the whitespace before '-' starts
         while a > 0 and s[a - 1] in _SPACE:
             a -= 1
-        if a <= pos:
-            continue
         b = h + 1
         while b < n and s[b] in _SPACE:
             b += 1
-        second = version_end(b) if b < n else -1
-        if second < 0:
-            continue
-        lo = a  # the first version lies in the word before the whitespace
-        while lo > pos and s[lo - 1] not in _SPACE:
-            lo -= 1
-        first = next((q for q in range(lo, a) if version_end(q) == a), None)
+        second = version_end(b) if a > pos and b < n else -1
+        first = None
+        if second >= 0:
+            lo = a  # the first version lies in the word before the whitespace
+            while lo > pos and s[lo - 1] not in _SPACE:
+                lo -= 1
+            first = next((q for q in range(lo, a) if version_end(q) == a), None)
         if first is None:
+            leftover = h if leftover is None else leftover
             continue
+        if leftover is not None:
+            raise LeftoverHyphen(leftover)
         start = first
         while start > pos and s[start - 1] in _SPACE:
             start -= 1
         end = _run(s, second, _SPACE)
-        out = out.replace(s[start:end], f">= {s[first:a]}, <= {s[b:second]} ", 1)
+        pieces += [s[pos:start], f">= {s[first:a]}, <= {s[b:second]} "]
         pos = end
-    return out
+        if end + 1 < n and s[end] == "-" and s[end + 1] in _SPACE:
+            leftover = end  # the replacement ends with a space: that '-' is now between spaces
+    pieces.append(s[pos:])
+    return "".join(pieces)
 
 
 def _version_ends(s: str):
