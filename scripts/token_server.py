@@ -5,7 +5,8 @@ It signs ES256 JWTs with a key whose self-signed certificate the registry trusts
 how distribution 2.8 finds the verifying key. ``GET /token`` takes Basic credentials (or none,
 for anonymous pull); ``POST /token`` takes an OAuth2 ``refresh_token`` grant (identity tokens).
 Knobs for tests: ``expires_in`` (None leaves it out), ``jwt_lifetime`` (negative issues tokens
-the registry rejects as expired), ``token_field`` (``token``, ``access_token`` or both).
+the registry rejects as expired), ``token_field`` (``token``, ``access_token`` or both),
+``grant_limit`` (grant only the first N scopes asked for, silently, as some token services do).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class TokenServer:
         self.expires_in: int | None = 300
         self.jwt_lifetime = 300
         self.token_field = "token"
+        self.grant_limit: int | None = None
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._key = ec.generate_private_key(ec.SECP256R1())
@@ -87,6 +89,8 @@ class TokenServer:
             granted = wanted if authenticated else [a for a in wanted if a == "pull"]
             if name and granted:
                 access.append({"type": kind, "name": name, "actions": granted})
+        if self.grant_limit is not None:
+            access = access[: self.grant_limit]
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": subject, "aud": self.service, "iat": now, "nbf": now - 5,
                   "exp": now + self.jwt_lifetime, "jti": uuid.uuid4().hex, "access": access}

@@ -1,5 +1,11 @@
 """Registry authentication: anonymous first, then what the registry's challenge asks for.
 
+Bearer tokens are asked for once per registry and run: :meth:`RegistryAuth.want` names the
+scopes of every repository the run will read, and the first token request asks for all of
+them at once (the token protocol allows ``scope`` repeated). A token service may grant less
+than asked without saying so; the registry then answers ``error="insufficient_scope"`` and
+this registry falls back to one token per repository.
+
 :class:`RegistryAuth` holds the state for one registry (the challenge it answered with, the
 credentials found for it, bearer tokens per realm+service+scope); :meth:`RegistryAuth.for_scope`
 gives the ``requests`` auth object for one request. It only ever adds a header to requests
@@ -25,6 +31,7 @@ from automator.registry.transport import Transport
 DEFAULT_EXPIRES_IN = 60
 EXPIRY_MARGIN = 5.0
 CLIENT_ID = "deployment-automator"
+BATCH_QUERY_LENGTH = 3000  # characters of scope parameters in one token request, at most
 MAX_TOKEN_ANSWER = 1024 * 1024
 
 
@@ -63,7 +70,24 @@ class RegistryAuth:
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._probing = False
+        self._batches: dict[str, int] = {}  # scope -> its group in the run's token requests
+        self._groups: list[list[str]] = []
+        self._batch_tokens: set[str] = set()
+        self.batch_refused = False  # insufficient_scope seen: one token per repository now
         self.tokens_fetched = 0
+
+    def want(self, scopes: list[str]) -> None:
+        """The scopes this run will need from this registry, asked for together."""
+        with self._lock:
+            group = None  # a new group per call: a token already fetched never covers new scopes
+            for scope in scopes:
+                if scope in self._batches:
+                    continue
+                if group is None or sum(len(s) + 7 for s in group) + len(scope) > BATCH_QUERY_LENGTH:
+                    group = []
+                    self._groups.append(group)
+                group.append(scope)
+                self._batches[scope] = len(self._groups) - 1
 
     @property
     def credentials(self) -> Credentials | None:
@@ -118,9 +142,13 @@ class RegistryAuth:
         sent = response.request.headers.get("Authorization") if response.request else None
         if bearer is not None:
             if sent and sent.startswith("Bearer "):
+                token = sent[len("Bearer ") :]
+                if bearer.get("error") == "insufficient_scope" and token in self._batch_tokens:
+                    self.batch_refused = True  # granted less than asked: one token per repository
+                    return True
                 if bearer.get("error") != "invalid_token":
                     return False  # the token was good, just not good enough
-                self._forget(bearer, scope, sent[len("Bearer ") :])
+                self._forget(bearer, scope, token)
             self._challenge = bearer
             return True
         if basic is not None:
@@ -131,8 +159,15 @@ class RegistryAuth:
 
     # --- bearer tokens -------------------------------------------------------------------------
 
+    def _scopes(self, scope: str) -> tuple[str, list[str]]:
+        """The cache key and the scopes to ask for: the scope's whole group while batching."""
+        group = self._batches.get(scope)
+        if group is None or self.batch_refused:
+            return scope, [scope] if scope else []
+        return f"batch:{group}", list(self._groups[group])
+
     def _key(self, challenge: Challenge, scope: str) -> tuple[str, str, str]:
-        return (challenge.get("realm") or "", challenge.get("service") or "", scope)
+        return (challenge.get("realm") or "", challenge.get("service") or "", self._scopes(scope)[0])
 
     def _forget(self, challenge: Challenge, scope: str, token: str) -> None:
         key = self._key(challenge, scope)
@@ -149,12 +184,15 @@ class RegistryAuth:
             cached = self._tokens.get(key)
             if cached and cached[1] > self._clock():
                 return cached[0]
-            token, expires_in = self._fetch_token(challenge, scope)
+            scopes = self._scopes(scope)[1]
+            token, expires_in = self._fetch_token(challenge, scopes)
             with self._lock:
                 self._tokens[key] = (token, self._clock() + max(1.0, expires_in - EXPIRY_MARGIN))
+                if key[2].startswith("batch:"):
+                    self._batch_tokens.add(token)
             return token
 
-    def _fetch_token(self, challenge: Challenge, scope: str) -> tuple[str, float]:
+    def _fetch_token(self, challenge: Challenge, scopes: list[str]) -> tuple[str, float]:
         realm = challenge.get("realm") or ""
         parts = urlsplit(realm)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -165,28 +203,27 @@ class RegistryAuth:
                 hint=f"pass --insecure-registry {parts.netloc} if this is intended",
             )
         creds = self.credentials
-        params: dict[str, str] = {}
+        params: list[tuple[str, str]] = []
         if challenge.get("service"):
-            params["service"] = challenge.get("service") or ""
+            params.append(("service", challenge.get("service") or ""))
         what = f"token service {parts.netloc} for {self.registry}"
         if creds and creds.identity_token:
-            data = {**params, "grant_type": "refresh_token", "refresh_token": creds.identity_token,
-                    "client_id": CLIENT_ID, "scope": scope}
+            data = [*params, ("grant_type", "refresh_token"), ("refresh_token", creds.identity_token),
+                    ("client_id", CLIENT_ID), ("scope", " ".join(scopes))]  # OAuth2: space-separated
             # not followed: a 307/308 would re-send the refresh token in the body to wherever it points
             response = self._transport.send("POST", realm, data=data, what=what, allow_redirects=False,
                                             limit=MAX_TOKEN_ANSWER)
         else:
-            if scope:
-                params["scope"] = scope
+            params += [("scope", scope) for scope in scopes]  # the token protocol repeats it
             if creds and creds.has_basic:
-                params["account"] = creds.username or ""
+                params.append(("account", creds.username or ""))
             auth = HTTPBasicAuth(creds.username, creds.password) if creds and creds.has_basic else None
             response = self._transport.send("GET", realm, params=params, auth=auth, what=what, limit=MAX_TOKEN_ANSWER)
         self.tokens_fetched += 1
         if response.status_code in (401, 403):
             found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"
             raise RegistryError(
-                f"{what} refused a token for {scope or 'the registry'} (HTTP {response.status_code}) with {found}",
+                f"{what} refused a token for {_shown(scopes)} (HTTP {response.status_code}) with {found}",
                 hint="check the login for this registry" if creds else f"log in with: docker login {self.registry}",
             )
         if response.status_code != 200:
@@ -203,3 +240,9 @@ class RegistryAuth:
         if isinstance(body.get("refresh_token"), str):
             register_secret(body["refresh_token"])
         return token, expires_in
+
+
+def _shown(scopes: list[str]) -> str:
+    if not scopes:
+        return "the registry"
+    return scopes[0] if len(scopes) == 1 else f"{len(scopes)} repositories ({scopes[0]}, ...)"

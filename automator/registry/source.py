@@ -242,18 +242,20 @@ class RegistryTagSource:
 
     def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
         """Tags per repository; each distinct repository is listed once per run."""
-        futures: dict[str, Future] = {}
-        hosts: set[str] = set()
+        todo: dict[str, tuple[str, str]] = {}
         for repository in dict.fromkeys(repositories):
             if repository in self._listed:
                 continue
             try:
-                host, _ = split_name(repository)
+                todo[repository] = split_name(repository)
             except AutomatorError as error:
                 self._listed[repository] = error
-                continue
-            hosts.add(host)
-            futures[repository] = self._registry(host).pool.submit(self._list_one, repository)
+        hosts = {host for host, _ in todo.values()}
+        for host in hosts:  # every scope first: the first token request asks for all of them
+            scopes = [f"repository:{path}:pull" for h, path in todo.values() if h == host]
+            self._registry(host).client.auth.want(scopes)
+        futures = {repository: self._registry(host).pool.submit(self._list_one, repository)
+                   for repository, (host, _) in todo.items()}
         progress = self.progress
         registries = f"{len(hosts)} {'registry' if len(hosts) == 1 else 'registries'}"
 
