@@ -57,11 +57,13 @@ class RegistryAuth:
         credentials: Callable[[], Credentials | None],
         realm_allowed: Callable[[str], bool],
         clock: Callable[[], float] = time.monotonic,
+        problem: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.registry = registry
         self.api_host = api_host.lower()
         self._transport = transport
         self._lookup = credentials
+        self._problem = problem
         self._realm_allowed = realm_allowed
         self._clock = clock
         self._challenge: Challenge | None = None
@@ -92,6 +94,11 @@ class RegistryAuth:
     @property
     def credentials(self) -> Credentials | None:
         return self._lookup()
+
+    @property
+    def credentials_problem(self) -> str | None:
+        """Why no credentials could be read (a credential helper missing or failing), if so."""
+        return self._problem()
 
     def begin(self) -> bool:
         """Called before each request. The first request to a registry goes alone (True: the
@@ -222,6 +229,8 @@ class RegistryAuth:
         self.tokens_fetched += 1
         if response.status_code in (401, 403):
             found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"
+            if not creds and self.credentials_problem:
+                found += f"; {self.credentials_problem}"
             raise RegistryError(
                 f"{what} refused a token for {_shown(scopes)} (HTTP {response.status_code}) with {found}",
                 hint="check the login for this registry" if creds else f"log in with: docker login {self.registry}",

@@ -77,6 +77,9 @@ class RegistryClient:
         found = f"credentials for {self.registry} were found in {creds.origin}" if creds else (
             f"no credentials were found for {self.registry}"
         )
+        problem = None if creds else self.auth.credentials_problem
+        if problem:
+            found += f" ({problem})"
         if status in (401, 403):
             hint = "check that this login may pull the repository" if creds else f"log in with: docker login {self.registry}"
             return RegistryError(f"{where}: access denied while {action} (HTTP {status}); {found}", hint=hint)

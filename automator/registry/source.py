@@ -183,7 +183,7 @@ class RegistryTagSource:
                 api_host = API_HOSTS.get(host, host)
                 scheme = "http" if self._plain_http_allowed(api_host) else "https"
                 auth = RegistryAuth(host, api_host, self.transport, lambda: self.credentials.lookup(host),
-                                    self._plain_http_allowed)
+                                    self._plain_http_allowed, problem=lambda: self.credentials.problem(host))
                 client = RegistryClient(host, f"{scheme}://{api_host}", auth, self.transport,
                                         max_tags=self.settings.max_tags)
                 found = self._registries[host] = _Registry(client, self.concurrency)
