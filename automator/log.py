@@ -4,14 +4,18 @@
 the plan itself is the output), INFO with ``-v``, DEBUG with ``-vv``, ERROR with ``-q``.
 A message with newlines is folded onto one line so that log processors see one event.
 
-``with progress(ci=ctx.ci, quiet=...) as callback`` gives the ``make_plan(progress=...)``
-callback: the message redrawn in place on a terminal, INFO log lines in CI or when piped.
+``with progress(ci=ctx.ci, quiet=..., no_color=...) as callback`` gives the
+``make_plan(progress=...)`` callback: the message redrawn in place on a terminal (after the
+first second), and in CI or when piped an INFO line with the latest message every 10 s of long
+work (short work prints nothing). ``-q`` silences both. The tool writes no colour; with
+``NO_COLOR`` set the terminal line is redrawn without any escape sequence.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,31 +58,71 @@ def configure(verbose: int = 0, quiet: bool = False, *, stream: TextIO | None = 
     root.setLevel(level_for(verbose, quiet))
     for noisy in ("urllib3", "git", "github", "gitlab"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
+    # progress lines (every 10 s of long work, without a terminal) show unless -q
+    logging.getLogger("automator.progress").setLevel(min(root.level, logging.INFO) if not quiet else logging.ERROR)
 
 
 class Progress:
     """The latest progress message redrawn in place on one line; silent for the first
     ``delay`` seconds, so short scans never draw anything. ``close()`` erases the line."""
 
-    def __init__(self, stream: TextIO, *, delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, stream: TextIO, *, delay: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 no_color: bool = False) -> None:
         self.stream = stream
         self.delay = delay
         self.clock = clock
+        self.no_color = no_color  # NO_COLOR: not a single escape sequence, spaces erase instead
         self.started = clock()
-        self.drawn = False
+        self.drawn = 0
 
     def __call__(self, message: str) -> None:
         if self.clock() - self.started < self.delay:
             return
-        self.stream.write(f"\r{scrub(message)[:78]}\x1b[K")
+        text = scrub(message)[:78]
+        if self.no_color:
+            self.stream.write(f"\r{text.ljust(self.drawn)}")
+        else:
+            self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
-        self.drawn = True
+        self.drawn = max(len(text), 1)
 
     def close(self) -> None:
         if self.drawn:
-            self.stream.write("\r\x1b[K")
+            self.stream.write(f"\r{' ' * self.drawn}\r" if self.no_color else "\r\x1b[K")
             self.stream.flush()
-            self.drawn = False
+            self.drawn = 0
+
+
+class Ticker:
+    """Progress without a terminal: the latest message as an INFO line every ``interval``
+    seconds of long work, so a CI log shows the job is alive; work shorter than that prints
+    nothing. :meth:`tick` is called by each message and by a timer thread."""
+
+    def __init__(self, emit: Callable[[str], None] | None = None, *, interval: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.emit = emit or log_progress
+        self.interval = interval
+        self.clock = clock
+        self.latest: str | None = None
+        self.last = clock()
+        self._lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        self.latest = message
+        self.tick()
+
+    def tick(self) -> None:
+        with self._lock:
+            now = self.clock()
+            if self.latest is None or now - self.last < self.interval:
+                return
+            self.last = now
+            message = self.latest
+        self.emit(message)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(min(self.interval, 1.0)):
+            self.tick()
 
 
 def log_progress(message: str) -> None:
@@ -86,16 +130,32 @@ def log_progress(message: str) -> None:
     logging.getLogger("automator.progress").info("%s", message)
 
 
+def _silent(message: str) -> None:
+    pass
+
+
 @contextmanager
-def progress(*, ci: str | None = None, quiet: bool = False, stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
-    """The ``progress`` callback for ``make_plan``: redrawn in place when a person watches a
-    terminal (never in CI), otherwise one INFO line per message; erased afterwards."""
+def progress(*, ci: str | None = None, quiet: bool = False, stream: TextIO | None = None,
+             no_color: bool = False) -> Iterator[Callable[[str], None]]:
+    """The ``progress`` callback for ``make_plan`` (and the registry listing): redrawn in place
+    when a person watches a terminal (never in CI), otherwise an INFO line every 10 s of long
+    work; nothing with ``quiet``; the terminal line is erased afterwards."""
     stream = stream or sys.stderr
     isatty = getattr(stream, "isatty", None)
-    if quiet or ci or not (isatty and isatty()):
-        yield log_progress
+    if quiet:
+        yield _silent
         return
-    drawer = Progress(stream)
+    if ci or not (isatty and isatty()):
+        ticker = Ticker()
+        stop = threading.Event()
+        timer = threading.Thread(target=ticker.run, args=(stop,), name="progress", daemon=True)
+        timer.start()
+        try:
+            yield ticker
+        finally:
+            stop.set()
+        return
+    drawer = Progress(stream, no_color=no_color)
     try:
         yield drawer
     finally:

@@ -66,14 +66,43 @@ class Terminal(io.StringIO):
 def test_progress_is_drawn_only_on_a_terminal_outside_ci_and_not_quiet(stream, ci, quiet, draws):
     with log.progress(ci=ci, quiet=quiet, stream=stream) as callback:
         assert isinstance(callback, log.Progress) is draws
-        assert (callback is log.log_progress) is not draws
+        assert isinstance(callback, log.Ticker) is (not draws and not quiet)
 
 
-def test_progress_without_a_terminal_is_one_info_line_per_message(captured):
-    log.configure(verbose=1, stream=captured)
-    with log.progress(stream=io.StringIO()) as callback:
-        callback("read 1000 files")
-    assert captured.getvalue().rstrip().endswith("INFO    automator.progress: read 1000 files")
+def test_progress_without_a_terminal_is_an_info_line_every_10_s_of_long_work(captured):
+    log.configure(stream=captured)  # shown by default: CI logs show the job is alive
+    now = [0.0]
+    ticker = log.Ticker(clock=lambda: now[0])
+    ticker("listing tags: 1/40 repositories, 3 registries")  # short work: nothing
+    now[0] = 9.0
+    ticker("listing tags: 12/40 repositories, 3 registries")
+    assert captured.getvalue() == ""
+    now[0] = 10.5
+    ticker.tick()  # the timer thread, while nothing else happens
+    now[0] = 15.0
+    ticker("listing tags: 30/40 repositories, 3 registries")
+    now[0] = 21.0
+    ticker.tick()
+    lines = captured.getvalue().splitlines()
+    assert [line.split("automator.progress: ")[1] for line in lines] == [
+        "listing tags: 12/40 repositories, 3 registries", "listing tags: 30/40 repositories, 3 registries"]
+    assert all(" INFO " in line for line in lines)
+
+
+def test_quiet_silences_progress_lines(captured):
+    log.configure(quiet=True, stream=captured)
+    log.log_progress("listing tags: 12/40 repositories, 3 registries")
+    assert captured.getvalue() == ""
+
+
+def test_no_color_redraws_the_terminal_line_without_escape_sequences():
+    stream = Terminal()
+    progress = log.Progress(stream, delay=0.0, no_color=True)
+    progress("listing tags: 12/40 repositories, 3 registries")
+    progress("listing tags: 40/40")
+    progress.close()
+    assert "\x1b" not in stream.getvalue()
+    assert stream.getvalue().startswith("\rlisting tags: 12/40 repositories, 3 registries\rlisting tags: 40/40 ")
 
 
 def test_progress_stays_silent_for_short_scans_then_redraws_one_line_and_erases_it():
