@@ -110,6 +110,12 @@ class Context:
             return None
 
     @property
+    def registry_timeout(self) -> str | None:
+        """``AUTOMATOR_REGISTRY_TIMEOUT``: the default of ``--registry-timeout`` (checked there)."""
+        value = self.get("AUTOMATOR_REGISTRY_TIMEOUT")
+        return value if value and value.strip() else None
+
+    @property
     def github_actor(self) -> str | None:
         return self.get("GITHUB_ACTOR")
 

@@ -30,10 +30,11 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 @dataclass(frozen=True)
 class LogSettings:
-    """``-v`` (repeatable) and ``-q`` of every command."""
+    """``-v`` (repeatable) and ``-q`` of every command; ``no_color`` when ``NO_COLOR`` is set."""
 
     verbose: int = 0
     quiet: bool = False
+    no_color: bool = False
 
 
 class OneLineFormatter(logging.Formatter):

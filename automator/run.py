@@ -163,6 +163,8 @@ def make_plan(
     repositories = sorted({use.image.repository for use in uses})
     if progress is not None:
         progress(f"{len(uses)} automated images in {len(repositories)} repositories")
+    if progress is not None and hasattr(source, "progress"):  # a registry reports its listing too
+        source.progress = progress
     try:
         tags = dict(source.list_tags(repositories)) if repositories else {}
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else

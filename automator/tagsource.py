@@ -31,7 +31,9 @@ class TagSource(Protocol):
 class SourceSettings:
     """Where a run reads tags: ``tags_file`` (offline), else the registries with these settings.
 
-    ``cache_dir`` None disables the registry cache."""
+    ``cache_dir`` None disables the registry cache; ``timeout`` is the total deadline of one
+    registry exchange in seconds (``--registry-timeout``); a repository with more than
+    ``max_tags`` tags is an error (``--max-tags``)."""
 
     tags_file: Path | None = None
     cache_dir: Path | None = None
@@ -40,6 +42,8 @@ class SourceSettings:
     concurrency: int = 8
     cache_url: str | None = None  # a shared cache in Redis (redis:// or rediss://), beside the disk cache
     max_metadata: int | None = None  # tags whose metadata one run reads per registry (None: the default)
+    timeout: float = 30.0
+    max_tags: int = 100_000
 
 
 def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
@@ -53,16 +57,13 @@ def open_tag_source(settings: SourceSettings, ctx: Context) -> TagSource:
 
 
 def _open_registries(settings: SourceSettings, ctx: Context) -> TagSource:
-    from automator.registry import RegistryTagSource
+    from automator.registry import RegistrySettings, RegistryTagSource
 
-    source = RegistryTagSource.from_options(
-        ctx,
-        cache_dir=settings.cache_dir,
-        insecure_registries=settings.insecure_registries,
-        platform=settings.platform,
-        concurrency=settings.concurrency,
-        max_metadata=settings.max_metadata,
-    )
+    registry = RegistrySettings(timeout=settings.timeout, max_tags=settings.max_tags,
+                                concurrency=settings.concurrency, platform=settings.platform,
+                                insecure_registries=settings.insecure_registries,
+                                **({"max_metadata": settings.max_metadata} if settings.max_metadata is not None else {}))
+    source = RegistryTagSource.from_settings(ctx, registry, cache_dir=settings.cache_dir)
     if settings.cache_url:
         from automator.registry.cache import DEFAULT_TAG_TTL
         from automator.registry.redis_cache import RedisCache
@@ -78,6 +79,8 @@ class LazyTagSource:
     the registries (no automated image, or an event-driven run with policies that need no build
     time) does not even load the registry client."""
 
+    progress: Callable[[str], None] | None = None  # handed on to the registries when they open
+
     def __init__(self, open_source: Callable[[], TagSource]) -> None:
         self._open = open_source
         self._source: TagSource | None = None
@@ -89,6 +92,8 @@ class LazyTagSource:
     def _real(self) -> TagSource:
         if self._source is None:
             self._source = self._open()
+        if self.progress is not None and hasattr(self._source, "progress"):
+            self._source.progress = self.progress  # type: ignore[attr-defined]
         return self._source
 
     def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:

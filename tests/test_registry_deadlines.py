@@ -235,3 +235,13 @@ def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert "interrupted" in stderr
     assert (tmp_path / "web.yaml").read_text() == MANIFEST.format(image=f"{bad.host}/late/one")
+
+
+def test_the_listing_reports_its_progress_per_repository_and_registry(proxies):
+    bad, good = proxies
+    repos = [f"{bad.host}/{n}" for n in SLOW] + [f"{good.host}/{n}" for n in HEALTHY]
+    messages: list[str] = []
+    with _source() as source:
+        source.progress = messages.append
+        source.list_tags(repos)
+    assert messages == [f"listing tags: {i}/5 repositories, 2 registries" for i in range(1, 6)]

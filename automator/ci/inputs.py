@@ -58,6 +58,7 @@ ACTION_INPUTS: dict[str, Input] = {
     "forge-url": Input("value", "--forge-url", check="url"),
     "insecure-registries": Input("list", "--insecure-registry", check="host"),
     "platform": Input("value", "--platform", check="platform"),
+    "registry-timeout": Input("value", "--registry-timeout"),
     "verbose": Input("bool", "--verbose"),
     "fail-on-problems": Input("action"),
     "token": Input("env", env="GITHUB_TOKEN"),

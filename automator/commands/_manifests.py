@@ -38,7 +38,7 @@ def plan_with_rules(settings: Settings, ctx: Context) -> tuple[Path, Plan, Rules
     from automator.run import make_plan
 
     runtime = load_rules(settings.rules, root, path)
-    with progress(ci=ctx.ci, quiet=settings.log.quiet) as report_progress:
+    with progress(ci=ctx.ci, quiet=settings.log.quiet, no_color=settings.log.no_color) as report_progress:
         apps = settings.argocd.apps_dirs if "argocd" in settings else ()
         plan = make_plan(root, tag_source, scan_path=path, rules=runtime, progress=report_progress,
                          pushed=settings.events.scope, argocd_apps=apps)

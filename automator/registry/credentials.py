@@ -126,9 +126,9 @@ class CredentialStore:
         origin = f"docker config {self._ctx.docker_config_file}"
         helper = config.helper_for(host)
         if helper:
-            env = {k: v for k, v in self._ctx.environ.items() if k in ("PATH", "HOME")}
+            env = dict(self._ctx.environ) if "PATH" in self._ctx.environ else None  # helpers need a PATH
             try:
-                answer = run_helper(helper, host, env or None)
+                answer = run_helper(helper, host, env)
             except HelperError as error:
                 self._problems[host] = str(error)
                 log.warning("credentials for %s: %s; going on without", host, error)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -110,11 +109,12 @@ class DockerConfig:
 
 
 def run_helper(name: str, host: str, env: Mapping[str, str] | None, timeout: float = HELPER_TIMEOUT) -> dict | None:
-    """``docker-credential-NAME get`` for ``host``: its answer, ``None`` when it has no entry;
+    """``docker-credential-NAME get`` for ``host`` in environment ``env`` (``None``: the
+    process's own), found on its ``PATH``: its answer, ``None`` when it has no entry;
     :class:`HelperError` (naming the program) when it is missing, fails or exceeds ``timeout``."""
     program = f"docker-credential-{name}"
-    environment = {**os.environ, **(env or {})}  # as the docker CLI: its environment, HOME/PATH as given
-    found = shutil.which(program, path=environment.get("PATH"))
+    environment = dict(env) if env is not None else None  # None: the process's own environment
+    found = shutil.which(program, path=(environment or {}).get("PATH"))
     if found is None:
         raise HelperError(f"credential helper {program} is not installed (not found on PATH)")
     try:

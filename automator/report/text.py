@@ -26,7 +26,8 @@ def table(plan: Plan) -> str:
 
 
 def problems(items: Sequence[Problem]) -> str:
-    return "".join(f"{p.severity}: {p.message}\n" for p in items)
+    """One line per problem, scrubbed of secrets (registered after the message was made, too)."""
+    return "".join(f"{p.severity}: {scrub(p.message)}\n" for p in items)
 
 
 # --- the result of a run ----------------------------------------------------------------------

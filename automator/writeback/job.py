@@ -45,7 +45,7 @@ class Planner:
             rules.unshallow = partial(_unshallow, self.ws)
         from automator.run import make_plan
 
-        with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet) as report:
+        with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet, no_color=self.settings.log.no_color) as report:
             events = self.settings.get("events", FULL_RUN)
             apps = self.settings.argocd.apps_dirs if "argocd" in self.settings else ()
             self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules,

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings(args: argparse.Namespace, ctx: Context) -> LogSettings:
-    return LogSettings(verbose=args.verbose, quiet=args.quiet)
+    return LogSettings(verbose=args.verbose, quiet=args.quiet, no_color=bool(ctx.get("NO_COLOR")))
 
 
 GROUP = OptionGroup("log", add_arguments, settings)

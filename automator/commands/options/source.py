@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from automator.commands.options import OptionGroup
@@ -61,6 +62,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="concurrent requests per registry host (default: %(default)s)",
     )
+    group.add_argument(
+        "--registry-timeout",
+        metavar="SECONDS",
+        help="total deadline of one registry or token-service exchange (connect, headers, whole body); "
+        "retries of a request stop at 3x it (default: $AUTOMATOR_REGISTRY_TIMEOUT, else 30)",
+    )
+    group.add_argument(
+        "--max-tags",
+        metavar="N",
+        help="a repository with more tags than this is an error, not a choice from a partial list "
+        "(default: 100000)",
+    )
 
 
 def cache_dir(args: argparse.Namespace, ctx: Context) -> Path | None:
@@ -68,7 +81,36 @@ def cache_dir(args: argparse.Namespace, ctx: Context) -> Path | None:
     return None if args.no_cache else (args.cache_dir or ctx.cache_dir)
 
 
+def registry_timeout(args: argparse.Namespace, ctx: Context) -> float:
+    """``--registry-timeout``, else ``AUTOMATOR_REGISTRY_TIMEOUT``, else 30: a positive, finite
+    number of seconds (``nan``, ``inf``, 0 and negatives are refused)."""
+    value, origin = args.registry_timeout, "--registry-timeout"
+    if value is None:
+        value, origin = ctx.registry_timeout, "AUTOMATOR_REGISTRY_TIMEOUT"
+    if value is None:
+        return 30.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{origin} must be a positive number of seconds, not {value!r}",
+                         hint="e.g. --registry-timeout 30")
+    return seconds
+
+
+def max_tags(args: argparse.Namespace) -> int:
+    if args.max_tags is None:
+        return 100_000
+    text = str(args.max_tags).strip().replace("_", "")
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise UsageError(f"--max-tags must be a whole number of at least 1, not {args.max_tags!r}")
+    return int(text)
+
+
 def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}")
     return SourceSettings(
         tags_file=args.tags_from,
         cache_dir=cache_dir(args, ctx),
@@ -77,6 +119,8 @@ def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
         concurrency=args.concurrency,
         cache_url=_cache_url(args.cache_url),
         max_metadata=_max_metadata(args.max_metadata),
+        timeout=registry_timeout(args, ctx),
+        max_tags=max_tags(args),
     )
 
 
