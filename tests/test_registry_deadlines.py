@@ -208,16 +208,17 @@ spec:
 """
 
 
-@pytest.mark.parametrize("command", ["scan", "update"])
+@pytest.mark.parametrize("command", [["scan"], ["update"], ["run", "--no-push"]])
 def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_s(proxies, tmp_path, command):
     import signal
 
-    from git_helpers import popen_automator
+    from git_helpers import clone, make_remote, popen_automator
 
     bad, _ = proxies
     bad.add_fault(r"/tags/list", silent=True, times=100)
-    (tmp_path / "web.yaml").write_text(MANIFEST.format(image=f"{bad.host}/late/one"))
-    process = popen_automator([command, str(tmp_path), "--no-cache"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+    files = {"web.yaml": MANIFEST.format(image=f"{bad.host}/late/one")}
+    work = clone(make_remote(tmp_path, files), tmp_path / "work")
+    process = popen_automator([*command, str(work), "--no-cache"], cwd=work, env={"HOME": str(tmp_path)})
     try:
         deadline = time.monotonic() + 30
         while bad.count(r"/tags/list") == 0 and time.monotonic() < deadline and process.poll() is None:
@@ -234,7 +235,7 @@ def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_
     assert process.returncode == 130, stderr
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert "interrupted" in stderr
-    assert (tmp_path / "web.yaml").read_text() == MANIFEST.format(image=f"{bad.host}/late/one")
+    assert (work / "web.yaml").read_text() == files["web.yaml"]
 
 
 def test_the_listing_reports_its_progress_per_repository_and_registry(proxies):
