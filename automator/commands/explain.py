@@ -8,7 +8,7 @@ import sys
 from automator.commands._manifests import PLAN_OPTIONS, plan_with_rules
 from automator.commands.options import reports
 from automator.context import Context
-from automator.errors import ExitCode
+from automator.errors import ExitCode, scrub
 from automator.report import text as text_report
 from automator.settings import Settings
 
@@ -42,7 +42,7 @@ def run(settings: Settings, ctx: Context) -> int:
     root, plan, rules = plan_with_rules(settings, ctx)
     entries = explanations(plan, rules.decisions, lambda update: rules.write_settings(root, update).mode)
     if settings.report.json:
-        errors = [{"file": p.file, "image": p.image, "message": p.message} for p in plan.problems]
+        errors = [{"file": p.file, "image": p.image, "message": scrub(p.message)} for p in plan.problems]
         sys.stdout.write(json.dumps({"images": entries, "errors": errors}, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_text(entries))
