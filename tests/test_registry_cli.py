@@ -47,6 +47,7 @@ def _env_repo(tmp_path, silent: RegistryProxy, healthy: RegistryProxy) -> dict[s
     return {"DOCKER_CONFIG": str(config), "HOME": str(tmp_path)}
 
 
+@pytest.mark.slow
 def test_scan_reports_the_healthy_registry_and_names_the_late_one_within_the_deadline(pushed, tmp_path):
     with RegistryProxy(pushed.url) as silent, RegistryProxy(pushed.url) as healthy:
         silent.add_fault(r"/tags/list", silent=True, times=100)
@@ -64,6 +65,7 @@ def test_scan_reports_the_healthy_registry_and_names_the_late_one_within_the_dea
     assert PASSWORD not in output and base64.b64encode(f"someone:{PASSWORD}".encode()).decode() not in output
 
 
+@pytest.mark.slow
 def test_the_deadline_comes_from_the_environment_in_gitlab_ci(pushed, tmp_path):
     with RegistryProxy(pushed.url) as silent, RegistryProxy(pushed.url) as healthy:
         silent.add_fault(r"/tags/list", silent=True, times=100)

@@ -208,6 +208,7 @@ spec:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["scan"], ["update"], ["run", "--no-push"]])
 def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_s(proxies, tmp_path, command):
     import signal
