@@ -98,3 +98,20 @@ def test_help_names_both_options():
     done = run_automator(["scan", "--help"], cwd=".")
     assert "--registry-timeout SECONDS" in done.stdout and "--max-tags N" in done.stdout
     assert "AUTOMATOR_REGISTRY_TIMEOUT" in done.stdout
+
+
+def test_the_lazily_opened_registries_get_the_planning_progress():
+    from automator.tagsource import LazyTagSource
+
+    class Registries:
+        progress = None
+
+        def list_tags(self, repositories):
+            self.progress("listing tags: 1/1 repositories, 1 registry")
+            return {}
+
+    seen: list[str] = []
+    lazy = LazyTagSource(Registries)
+    lazy.progress = seen.append  # what make_plan does before listing
+    lazy.list_tags(["r.example/app"])
+    assert seen == ["listing tags: 1/1 repositories, 1 registry"]
