@@ -37,7 +37,8 @@ RUN git config --system --add safe.directory /work
 ENV HOME=/home/automator \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    GIT_TERMINAL_PROMPT=0
+    GIT_TERMINAL_PROMPT=0 \
+    AUTOMATOR_LISTEN=0.0.0.0:8080
 USER 10001:10001
 WORKDIR /work
 # Healthy for a one-shot run; for `run --every … --health-file F` the record in F is fresh; for

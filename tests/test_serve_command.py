@@ -110,3 +110,15 @@ def test_bad_receiver_options_are_exit_2(tmp_path, args, message):
     done = subprocess.run([*automator_command(), "serve", ".", "--insecure-no-auth", *args], cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_the_listen_address_defaults_to_automator_listen(tmp_path):
+    from automator.cli import build_parser
+    from automator.commands.options import build_settings
+    from automator.context import Context
+
+    args = build_parser(["serve"]).parse_args(["serve", ".", "--insecure-no-auth"])
+    settings = build_settings(args.option_groups, args, Context({"AUTOMATOR_LISTEN": "0.0.0.0:8081"}))
+    assert (settings.serve.listen.host, settings.serve.listen.port) == ("0.0.0.0", 8081)
+    settings = build_settings(args.option_groups, args, Context({}))
+    assert (settings.serve.listen.host, settings.serve.listen.port) == ("127.0.0.1", 8080)

@@ -63,8 +63,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("receiver")
-    group.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
-                       help="address to listen on (default: %(default)s; in a container 0.0.0.0:8080)")
+    group.add_argument("--listen", metavar="HOST:PORT",
+                       help=f"address to listen on (default: AUTOMATOR_LISTEN, else {DEFAULT_LISTEN}; the container image sets 0.0.0.0:8080)")
     group.add_argument("--debounce", type=float, default=DEFAULT_DEBOUNCE, metavar="SECONDS",
                        help="events within this long of the first become one run (default: %(default)s)")
     group.add_argument("--queue-size", type=int, default=DEFAULT_QUEUE, metavar="N",
@@ -80,7 +80,7 @@ def serve_settings(args: argparse.Namespace, ctx: Context) -> ServeSettings:
     from automator.serve.server import parse_listen
 
     try:
-        listen = parse_listen(args.listen)
+        listen = parse_listen(args.listen or ctx.get("AUTOMATOR_LISTEN") or DEFAULT_LISTEN)
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not math.isfinite(args.debounce) or args.debounce < 0:
