@@ -167,3 +167,23 @@ def test_several_images_go_into_a_new_override_file_in_one_run_with_the_header_o
     )
     assert (root / "k/.argocd-source-kapp.yaml").read_text() == "kustomize:\n  images:\n  - other:1\n  - ghcr.io/acme/a:3.0.0\n  - ghcr.io/acme/b:4.0.0\n"
     assert main(["update", str(root), "--tags-from", str(root / "tags.yaml")]) == 0  # and then nothing more to do
+
+
+def test_missing_values_keys_are_added_nested_as_argo_adds_them(tmp_path):
+    from automator.cli import main
+
+    # argocd-image-updater's own expectation: "test-value1: one" gains nginx.image.tag/name, nested
+    root = write(tmp_path, {
+        "apps/a.yaml": application("a", "c", {P + "image-list": "nginx=nginx, redis=redis", P + "write-back-method": "git",
+                                              P + "nginx.helm.image-name": "nginx.image.name", P + "nginx.helm.image-tag": "nginx.image.tag",
+                                              P + "redis.helm.image-name": "redis.image.name", P + "redis.helm.image-tag": "redis.image.tag",
+                                              P + "write-back-target": "helmvalues:values.yaml"}, "    helm: {}\n"),
+        "c/values.yaml": "test-value1: one\n",
+        "tags.yaml": "nginx: [v1.0.0]\nredis: [v1.0.0]\n",
+    })
+    assert main(["update", str(root), "--tags-from", str(root / "tags.yaml")]) == 0
+    assert (root / "c/values.yaml").read_text() == (
+        "test-value1: one\nnginx:\n  image:\n    tag: v1.0.0\n    name: nginx\nredis:\n  image:\n    tag: v1.0.0\n    name: redis\n"
+    )
+    assert main(["update", str(root), "--tags-from", str(root / "tags.yaml")]) == 0
+    assert (root / "c/values.yaml").read_text().count("tag: v1.0.0") == 2

@@ -84,14 +84,20 @@ def bind_apps(locators: Mapping[str, object], targets: Mapping[str, Sequence[Tar
     """The table with the ``argocd`` dialect bound to the tree's write-back targets."""
     if not targets:
         return {**locators, DIALECT: ArgoLocator()}
-    keys = {"parameters", "images"}  # what the files the targets name must mention
+    keys = markers_for(targets)
+    bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()}, markers=keys)
+    return {**locators, DIALECT: bound}
+
+
+def markers_for(targets: Mapping[str, Sequence[Target]]) -> tuple[str, ...]:
+    """What the target files must mention to be located: the lists of override files, and the
+    tag (or spec) key (a name field is located only beside it, and "name" is everywhere)."""
+    keys = {"parameters", "images"}
     for found in targets.values():
         for target in found:
             for image in target.app.images:
-                # the tag (or spec) key: a name field is located only beside it, and "name" is everywhere
                 keys.update(k.rpartition(".")[2] for kind, k in _helm_keys(image).items() if kind != "name")
-    bound = ArgoLocator(targets={f: tuple(t) for f, t in targets.items()}, markers=tuple(sorted(keys)))
-    return {**locators, DIALECT: bound}
+    return tuple(sorted(keys))
 
 
 def _problem(doc: Document, target: Target, image: ImageSettings, message: str, line: int | None = None) -> Problem:
@@ -237,6 +243,9 @@ def helmvalues_uses(doc: Document, target: Target, image: ImageSettings) -> Iter
     keys = _helm_keys(image)
     nodes = {kind: _values_node(doc.root, key) for kind, key in keys.items()}
     missing = [keys[k] for k, node in nodes.items() if node is None]
+    if missing and len(missing) == len(keys) and _addable(doc, keys.values()):
+        yield _values_insertion(doc, target, image, keys)  # Argo creates the keys, nested
+        return
     if missing:
         raise ManifestError(f"the values file has no {', '.join(missing)}; add it")
     tag_node = nodes.get("tag")
@@ -247,6 +256,33 @@ def helmvalues_uses(doc: Document, target: Target, image: ImageSettings) -> Iter
             yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
         elif kind == "tag" or not _same(text_of(node) or "", image.image):
             yield _use(doc, target, image, node, kind, _ref(image, current_tag))
+
+
+def _addable(doc: Document, keys) -> bool:
+    """Keys can be appended as a new top-level block: none of their first parts is there yet."""
+    return is_mapping(doc.root) and all(get(doc.root, key.partition(".")[0]) is None for key in keys)
+
+
+def _values_insertion(doc: Document, target: Target, image: ImageSettings, keys: Mapping[str, str]) -> ImageUse:
+    return values_insertion(doc.file, doc.text, target, image)
+
+
+def values_insertion(file: str, text: str, target: Target, image: ImageSettings) -> ImageUse:
+    """The keys added at the end of the values file, nested as Argo writes them (tag first)."""
+    keys = _helm_keys(image)
+    order = sorted(keys.items(), key=lambda item: ("tag", "image", "name").index(item[0]))
+    lines: list[str] = []
+    written: list[tuple[str, ...]] = []
+    for kind, key in order:
+        parts = tuple(key.split("."))
+        shared = max((n for n in range(len(parts)) for w in written if w[:n] == parts[:n]), default=0)
+        for depth in range(shared, len(parts) - 1):
+            lines.append(f"{'  ' * depth}{parts[depth]}:\n")
+        value = image.image if kind == "name" else VALUE
+        lines.append(f"{'  ' * (len(parts) - 1)}{parts[-1]}: {value}\n")
+        written.append(parts)
+    field_kind = "image" if "image" in keys else "tag"
+    return insertion(file, text, len(text), "".join(lines), field_kind, image, target, _ref(image, None))
 
 
 def _values_node(root: Node, key: str) -> Node | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from automator.errors import ManifestError
 from automator.manifest.argocd.catalog import AppsBuilder, ArgoApp
-from automator.manifest.argocd.config import DEFAULT_HELM_TAG
+from automator.manifest.argocd.config import DEFAULT_HELM_NAME, DEFAULT_HELM_TAG
 from automator.manifest.argocd.locate import (
     HELMVALUES,
     KUSTOMIZATION,
@@ -23,7 +23,9 @@ from automator.manifest.argocd.locate import (
     Target,
     _ref,
     insertion,
+    markers_for,
     override_template,
+    values_insertion,
 )
 from automator.manifest.discover import manifest_paths
 from automator.manifest.fluxv2.sites import to_data
@@ -107,6 +109,11 @@ def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = N
         targets.setdefault(file, []).append(target)
         if target.kind == OVERRIDE:
             insertions.extend(_creations(root, file, target, problems))
+    markers = markers_for(targets)
+    for file, found in targets.items():
+        for target in found:
+            if target.kind == HELMVALUES:
+                insertions.extend(_values_keys(root, file, target, markers))
     return ArgoTree(tuple(apps), {f: tuple(t) for f, t in targets.items()}, tuple(insertions), tuple(problems))
 
 
@@ -171,6 +178,24 @@ def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -
     for image in target.app.images:  # each a whole new file; written together, the header once
         template, kind = override_template(target, image)
         found.append(insertion(file, text, len(text), template, kind, image, target, _ref(image, _source_tag(root, target, image))))
+    return found
+
+
+def _values_keys(root: Path, file: str, target: Target, markers: tuple[str, ...]) -> list[ImageUse]:
+    """Keys to add to a values file that the locator never reads (it mentions no marker):
+    the images none of whose keys it has, when their first parts are free (Argo nests them)."""
+    try:
+        text = (root / file).read_text(encoding="utf-8")
+        data = load_strings(text) if text.strip() else {}
+    except Exception:  # noqa: BLE001 - unreadable or not YAML: the locator's reading reports it
+        return []
+    if any(marker in text for marker in markers) or not isinstance(data, dict) or (text and not text.endswith("\n")):
+        return []
+    found = []
+    for image in target.app.images:
+        keys = [image.helm_spec] if image.helm_spec else [image.helm_name or DEFAULT_HELM_NAME, image.helm_tag or DEFAULT_HELM_TAG]
+        if all(key.partition(".")[0] not in data and key not in data for key in keys):
+            found.append(values_insertion(file, text, target, image))
     return found
 
 
