@@ -18,12 +18,13 @@ a mapping at all is a configuration error.
 from __future__ import annotations
 
 import json
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from automator.errors import AutomatorError, ConfigError, RegistryError
+from automator.errors import AutomatorError, ConfigError, ManifestError, RegistryError
 from automator.imageref import is_valid_tag, normalise_repository
 from automator.model import TagInfo
 from automator.policy.buildtime import parse_rfc3339
@@ -85,6 +86,10 @@ class FileTagSource:
         }
 
 
+_brief = reprlib.Repr()
+_brief.maxlevel, _brief.maxstring, _brief.maxother = 3, 60, 60
+
+
 def _load_data(text: str, source: str) -> object:
     json_error = None
     if text.lstrip().startswith(("{", "[")):
@@ -92,7 +97,16 @@ def _load_data(text: str, source: str) -> object:
             return json.loads(text, parse_float=str, parse_int=str)  # 1.10 stays "1.10"
         except json.JSONDecodeError as error:  # maybe YAML in flow style ({nginx: [1.25]})
             json_error = ConfigError(f"invalid JSON: {error.msg}", source=source, line=error.lineno)
-    from automator.manifest.yamldoc import load_strings
+        except RecursionError:
+            raise ConfigError("invalid JSON: nested too deeply to be a tags file", source=source) from None
+    from automator.manifest.bounds import may_be_deep
+    from automator.manifest.yamldoc import Chunk, compose, load_strings
+
+    if json_error is None and may_be_deep(text):  # aliases or deep nesting: bound them first
+        try:
+            compose(Chunk(0, 0, text, 1))
+        except ManifestError as error:
+            raise ConfigError(f"invalid YAML: {error.message}", source=source) from None
 
     try:
         return load_strings(text)  # every scalar a string: 1.10 stays "1.10"
@@ -115,12 +129,20 @@ def _tag_info(entry: object, key: object, source: str) -> TagInfo:
     if isinstance(entry, (str, int, float)) and not isinstance(entry, bool):
         tag, created, digest = str(entry), None, None
     elif isinstance(entry, dict) and "tag" in entry:
-        tag, created, digest = str(entry["tag"]), entry.get("created"), entry.get("digest")
+        tag, created, digest = _text(entry["tag"], key, source), entry.get("created"), entry.get("digest")
+        created = None if created is None or isinstance(created, datetime) else _text(created, key, source)
+        digest = None if digest is None else _text(digest, key, source)
     else:
-        raise ConfigError(f"{key}: each entry is a tag or a mapping with 'tag' (got {entry!r})", source=source)
+        raise ConfigError(f"{key}: each entry is a tag or a mapping with 'tag' (got {_brief.repr(entry)})", source=source)
     if not is_valid_tag(tag):
         raise ConfigError(f"{key}: {tag!r} is not a valid tag", source=source)
     return TagInfo(tag, _created(created, key, tag, source), str(digest) if digest else None)
+
+
+def _text(value: object, key: object, source: str) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ConfigError(f"{key}: expected a single value, got {_brief.repr(value)}", source=source)
 
 
 def _created(value: object, key: object, tag: str, source: str) -> datetime | None:
@@ -132,5 +154,5 @@ def _created(value: object, key: object, tag: str, source: str) -> datetime | No
         try:
             moment = parse_rfc3339(str(value))
         except ValueError:
-            raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {value!r}", source=source) from None
+            raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {_brief.repr(value)}", source=source) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -93,11 +93,35 @@ def read_candidate(path: Path, markers: tuple[str, ...]) -> str | None:
     except OSError as error:
         raise ManifestError(f"{path}: cannot read ({error.strerror})") from None
     if not any(marker.encode() in data for marker in markers):
+        wide = _wide_encoding(data)
+        if wide is not None and any(marker in data.decode(wide, errors="replace") for marker in markers):
+            raise ManifestError(
+                f"{path}: not UTF-8 text but {wide.upper()} (it starts with a byte order mark), so its "
+                "automation is not read",
+                hint="save the file as UTF-8 (Kubernetes, Flux and kustomize read only UTF-8)",
+            )
         return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ManifestError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+# byte order marks of the encodings YAML allows besides UTF-8 (UTF-32 first: it extends UTF-16's)
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The UTF-16/UTF-32 encoding a file's byte order mark announces, or None."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
 
 
 def read_text(path: Path) -> str:
@@ -109,3 +133,36 @@ def read_text(path: Path) -> str:
         raise ManifestError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
         raise ManifestError(f"{path}: cannot read ({error.strerror})") from None
+
+
+_YAML_PATHSPECS = ("*.yaml", "*.yml", "*kustomization", "*Kustomization")
+
+
+def uncommittable(root: Path) -> dict[str, str]:
+    """Manifests under ``root`` that a commit would not carry: name relative to ``root`` ->
+    why (ignored by git, or marked skip-worktree / assume-unchanged). Empty outside git."""
+    found: dict[str, str] = {}
+    ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *_YAML_PATHSPECS)
+    for name in ignored:
+        found[name] = "ignored by git (.gitignore)"
+    for entry in _git_lines(root, "ls-files", "-z", "-v", "--", *_YAML_PATHSPECS):
+        flag, _, name = entry.partition(" ")
+        if flag == "S":
+            found[name] = "marked skip-worktree in git"
+        elif flag.islower():
+            found[name] = "marked assume-unchanged in git"
+    return found
+
+
+def _git_lines(root: Path, *args: str) -> list[str]:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode != 0:
+        return []
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]

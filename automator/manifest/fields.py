@@ -47,6 +47,15 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
                 )
             ref = replace(parse_image_ref(name), written_name=written.written_name)
             node, kind = found.image, "image"
+        if ref.digest and not ref.tag and dialect == "fluxv1":  # Flux v1 skipped these: so do we
+            return Problem(
+                f"{where}: image {ref.written} of container {found.container!r} is pinned by digest only; "
+                "skipped, as Flux v1 did (write repo:tag@digest to automate it)",
+                file=doc.file,
+                image=ref.repository,
+                line=doc.line_of(found.image),
+                severity="warning",
+            )
         if ref.digest and not ref.tag:  # repo:tag@digest is kept consistent (docs/rules.md)
             raise AutomatorError(
                 f"image {ref.written} of container {found.container!r} is pinned by digest only; left alone",

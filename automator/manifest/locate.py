@@ -126,8 +126,9 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, guards: bool
     refused = False
     for chunk, root, interested in parsed.docs.values():
         if isinstance(root, ManifestError):
-            problems.append(Problem(f"{file}: {root.message}", file=file, line=chunk.first_line))
-            continue
+            if any(not is_opt_in(loc) for loc in interested):  # its own automation: an error
+                problems.append(Problem(f"{file}: {root.message}", file=file, line=chunk.first_line))
+            continue  # only rules could have opted it in: a chart template or other YAML
         if root is None:
             continue
         doc = Document(file, parsed.text, chunk, root)
@@ -138,6 +139,7 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, guards: bool
                     (mine if isinstance(found, ImageUse) else problems if isinstance(found, Problem) else facts).append(found)
             except ManifestError as error:
                 problems.append(Problem(str(error), file=file, line=chunk.first_line))
+        mine = _own_automation_first(mine, {loc.name for loc in interested if is_opt_in(loc)})
         duplicates = guards and duplicate_key_problems(doc, mine, (m for loc in interested for m in loc.markers))
         if duplicates:
             problems.extend(duplicates)
@@ -173,6 +175,22 @@ def _sops_line(parsed: Parsed) -> int | None:
                 (n for n, line in enumerate(chunk.text.splitlines()) if line.startswith("sops:")), 0
             )
     return None
+
+
+def is_opt_in(locator: Locator) -> bool:
+    """A locator that opts images in from outside the file (rules): it never makes a file's
+    own YAML problems errors, and yields to a dialect that the file itself names."""
+    return bool(getattr(locator, "opt_in", False))
+
+
+def _own_automation_first(uses: list[ImageUse], opted: set[str]) -> list[ImageUse]:
+    """Drop opted-in uses (dialects in ``opted``) of a value that an annotation or marker
+    already governs (quietly)."""
+    own = [u for u in uses if u.dialect not in opted]
+    if len(own) == len(uses):
+        return uses
+    taken = [(u.span.start, u.span.end) for u in own]
+    return [u for u in uses if u.dialect not in opted or not any(s < u.span.end and u.span.start < e for s, e in taken)]
 
 
 def locate_text(file: str, text: str, locators: Mapping[str, Locator]) -> Located:

@@ -122,6 +122,9 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
                 f"YAML cannot be read at line {first_line}: its aliases expand it beyond "
                 f"{MAX_ALIASED_NODES:,} nodes; write the values out"
             )
+    from automator.manifest.bounds import check_depth  # the nesting bound (a hook into bounds.py)
+
+    check_depth(root, first_line, chunk.text)
     return root
 
 

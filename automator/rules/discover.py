@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from automator.errors import ConfigError
 from automator.rules.model import RuleSet
 
 RULES_FILE_NAMES = (".automator.yaml", ".automator.yml")
@@ -36,10 +37,21 @@ def find_rules_file(start: Path, root: Path | None = None) -> Path | None:
     for directory in (start, *start.parents):
         for name in RULES_FILE_NAMES:
             if (directory / name).is_file():
-                return directory / name
+                return _inside(directory / name, top)
         if directory == top or top not in directory.parents:
             break
     return None
+
+
+def _inside(found: Path, top: Path) -> Path:
+    """A discovered rules file must be the repository's own: a link out of it is refused."""
+    real = found.resolve()
+    if real != top and top not in real.parents:
+        raise ConfigError(
+            f"{found}: a symbolic link to a file outside the repository; not read",
+            hint="commit the rules file itself, or name a file outside on purpose with --rules FILE",
+        )
+    return found
 
 
 def load_rule_set(path: Path | None) -> RuleSet:

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from automator.errors import ConfigError
+from automator.errors import ConfigError, ManifestError
 from automator.rules.model import CHANGE_SIZES, Follow, FreezeWindow, Match, Rule, RuleSet, Settings
 from automator.rules.values import normalise_image_glob, parse_duration, parse_week_time
 
@@ -52,8 +52,18 @@ def _line_of_item(node: CommentedSeq, index: int, source: str) -> _At:
 
 def parse_rules(text: str, source: str) -> RuleSet:
     """Parse the text of a rules file; raise :class:`ConfigError` with file:line."""
+    from automator.manifest.bounds import MAX_DEPTH, may_be_deep
+    from automator.manifest.yamldoc import Chunk, compose
+
+    if may_be_deep(text):  # aliases or deep nesting: bounded before the recursive loader runs
+        try:
+            compose(Chunk(0, 0, text, 1))
+        except ManifestError as error:
+            raise ConfigError(f"not valid YAML: {error.message}", source=source) from None
     try:
         data = YAML(typ="rt").load(text)
+    except RecursionError:
+        raise ConfigError(f"not valid YAML: it nests deeper than {MAX_DEPTH} levels", source=source) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -40,6 +40,7 @@ def _automated_elsewhere(keys: Sequence[str]) -> bool:
 
 class RulesLocator:
     name = DIALECT
+    opt_in = True  # a file's own YAML problems stay its own (see manifest.locate.is_opt_in)
 
     def __init__(self, choose: Chooser, markers: tuple[str, ...] = ("image",)) -> None:
         self.choose = choose
