@@ -108,6 +108,7 @@ class Problem:
     image: str = ""
     line: int | None = None
     severity: Severity = "error"
+    code: str = ""  # what kind of problem, when --strict may promote it (manifest.typos)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from automator.errors import ManifestError
 from automator.manifest.fields import ImageField, make_use
 from automator.manifest.helm import release_fields, values_of
+from automator.manifest.typos import unknown_container
 from automator.manifest.workloads import POD_SPEC_PATHS, annotations, pod_containers, resources
 from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, PolicySpec, Problem
@@ -68,11 +69,24 @@ class FluxV1Locator:
                     severity="warning",
                 )
                 continue
+            fields = list(fields)
+            yield from self._typos(doc, res.label, ann, [f.container for f in fields if isinstance(f, ImageField)])
             for found in fields:
                 if isinstance(found, ManifestError):
                     yield Problem(f"{doc.where(res.node)}: {res.label}: {found}", file=doc.file, line=doc.line_of(res.node))
                     continue
                 yield make_use(doc, found, self._policy(doc, ann, found), self.name, res.label)
+
+    def _typos(self, doc: Document, workload: str, ann: dict, containers: list[str]) -> Iterator[Problem]:
+        """Policy annotations naming no container: those containers fall back to glob:*."""
+        for key, (_, node) in ann.items():
+            head = next((h for h in (*(f"{p}tag." for p in PREFIXES), FILTER_PREFIX) if key.startswith(h)), None)
+            if head is None or key[len(head) :] in containers:
+                continue
+            yield unknown_container(
+                doc.file, doc.line_of(node), key, key[len(head) :], workload, containers,
+                f"containers without a policy annotation use {DEFAULT_POLICY}",
+            )
 
     def _policy(self, doc: Document, ann: dict, found: ImageField) -> PolicySpec:
         for key in tag_keys(found.container):

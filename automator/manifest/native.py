@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from automator.errors import ManifestError
 from automator.manifest.fields import ImageField, make_use
 from automator.manifest.helm import path_field, release_fields, values_of
+from automator.manifest.typos import native_key_problem
 from automator.manifest.workloads import (
     POD_SPEC_PATHS,
     Resource,
@@ -52,7 +53,14 @@ class NativeLocator:
             ann = annotations(res)
             if not any(key.startswith(PREFIX) for key in ann) or _true(ann, "locked"):
                 continue
-            for found in self._fields(res, ann):
+            fields = list(self._fields(res, ann))
+            containers = [f.container for f in fields if isinstance(f, ImageField)] + list(_paths(ann))
+            for key, (_, node) in ann.items():
+                if key.startswith(PREFIX):
+                    typo = native_key_problem(doc.file, doc.line_of(node), key, res.label, containers)
+                    if typo is not None:
+                        yield typo
+            for found in fields:
                 if isinstance(found, ManifestError):
                     yield Problem(f"{doc.where(res.node)}: {res.label}: {found}", file=doc.file, line=doc.line_of(res.node))
                     continue

@@ -36,6 +36,7 @@ from automator.manifest.fluxv2.catalog import (
 from automator.manifest.fluxv2.marker import MARKER_KEY
 from automator.manifest.fluxv2.sites import MarkerSite, marker_sites
 from automator.manifest.locate import Locator
+from automator.manifest.typos import UNRESOLVED_MARKER, did_you_mean  # typo hints (manifests)
 from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, Problem
 
@@ -125,10 +126,12 @@ def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
         return Problem(f"{where}: {catalog.broken[name]}; value left unchanged", file=site.file, line=site.line)
     hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
     return Problem(
-        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree; value left unchanged{hint or _WHERE}",
+        f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree"
+        f"{did_you_mean(name, catalog.policies)}; value left unchanged{hint or _WHERE}",
         file=site.file,
         line=site.line,
         severity="warning",
+        code=UNRESOLVED_MARKER,
     )
 
 
