@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from automator.errors import ConfigError, ManifestError
+from automator.manifest.typos import did_you_mean
 from automator.rules.model import CHANGE_SIZES, Follow, FreezeWindow, Match, Rule, RuleSet, Settings
 from automator.rules.values import normalise_image_glob, parse_duration, parse_week_time
 
@@ -74,7 +75,7 @@ def parse_rules(text: str, source: str) -> RuleSet:
         raise ConfigError("a rules file is a mapping with a 'rules:' list", source=source, line=1)
     for key in data:
         if key not in ("version", "rules"):
-            raise _line_of_key(data, key, source).fail(f"unknown key {key!r}", hint="expected 'version' and 'rules'")
+            raise _line_of_key(data, key, source).fail(f"unknown key {key!r}{did_you_mean(str(key), ('version', 'rules'))}", hint="expected 'version' and 'rules'")
     version = data.get("version", 1)
     if isinstance(version, bool) or version != 1:
         raise _line_of_key(data, "version", source).fail(f"unsupported version {data['version']!r}", hint="use version: 1")
@@ -100,7 +101,7 @@ def _rule(rules: CommentedSeq, index: int, source: str) -> Rule:
         raise at.fail("each rule is a mapping (match:, and what to set)")
     for key in node:
         if key not in RULE_KEYS:
-            raise _line_of_key(node, key, source).fail(f"unknown rule key {key!r}", hint="see docs/rules.md")
+            raise _line_of_key(node, key, source).fail(f"unknown rule key {key!r}{did_you_mean(str(key), RULE_KEYS)}", hint="see docs/rules.md")
     values: dict[str, Any] = {}
     for key, convert in _SETTINGS.items():
         if key in node:
@@ -126,7 +127,7 @@ def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
         raise at.fail("'match' must be a mapping with paths:, images: and/or change:")
     for key in node:
         if key not in MATCH_KEYS:
-            raise _line_of_key(node, key, source).fail(f"unknown match key {key!r}", hint="expected paths, images, change")
+            raise _line_of_key(node, key, source).fail(f"unknown match key {key!r}{did_you_mean(str(key), MATCH_KEYS)}", hint="expected paths, images, change")
     paths = _strings(node.get("paths", []), _line_of_key(node, "paths", source), "paths")
     images_at = _line_of_key(node, "images", source)
     try:
