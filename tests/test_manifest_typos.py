@@ -7,8 +7,7 @@ import pytest
 
 from automator.manifest.fluxv2.locate import bind_catalog
 from automator.manifest.fluxv2.tree import catalog_of
-from automator.manifest.locate import locate_text, resolve
-from automator.manifest.locators import LOCATORS
+from automator.manifest.locators import LOCATORS, locate_text, resolve
 from automator.manifest.typos import STRICT_CODES, did_you_mean, strict
 from automator.model import Problem
 

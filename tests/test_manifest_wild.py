@@ -11,8 +11,7 @@ import pytest
 from automator.errors import ConfigError, ManifestError
 from automator.manifest.bounds import MAX_DEPTH, check_depth, depth_of
 from automator.manifest.discover import read_candidate, uncommittable
-from automator.manifest.locators import locate_text
-from automator.manifest.locators import LOCATORS
+from automator.manifest.locators import LOCATORS, locate_text
 from automator.manifest.yamldoc import Chunk, compose
 from automator.model import PolicySpec
 from automator.rules.discover import find_rules_file

@@ -9,9 +9,12 @@ The expansion of aliases is bounded in :mod:`automator.manifest.yamldoc`.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from automator.errors import ManifestError
-from automator.manifest.yamldoc import Node, has_alias, is_mapping, is_sequence
+
+Node = Any  # a composed node of PyYAML or ruamel.yaml (see automator.manifest.yamldoc)
+_ALIAS = re.compile(r"(?:^|[ \t\[{,])\*[^ \t\r\n,\]}]", re.MULTILINE)  # as yamldoc.has_alias
 
 MAX_DEPTH = 200  # levels of nested mappings and lists; real manifests stay well under 50
 _HALF = MAX_DEPTH // 2 - 2
@@ -21,15 +24,16 @@ _DEEP_PREFIX = re.compile(rf"^[ \t?-]{{{_HALF}}}", re.MULTILINE)
 def may_be_deep(text: str) -> bool:
     """False when the text cannot nest ``MAX_DEPTH`` levels: without aliases, each level costs
     an opening bracket or at least one column of indentation (``- `` included) per two levels."""
-    if has_alias(text):
+    if _ALIAS.search(text):
         return True
     return text.count("[") + text.count("{") >= _HALF or _DEEP_PREFIX.search(text) is not None
 
 
 def _kids(node: Node) -> list[Node]:
-    if is_mapping(node):
+    kind = type(node).__name__
+    if kind == "MappingNode":
         return [n for pair in node.value for n in pair]
-    if is_sequence(node):
+    if kind == "SequenceNode":
         return list(node.value)
     return []
 
