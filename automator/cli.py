@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("automator.commands.explain", "say for every automated image why it moves or stays"),
     "serve": ("automator.commands.serve", "receive registry push events over HTTP and run for them (a webhook receiver)"),
     "fleet": ("automator.commands.fleet", "run every environment repository of a fleet file, or this worker's share"),
+    "validate": ("automator.commands.validate", "check the manifests and rules as the tool reads them (no registry)"),
     "health": ("automator.commands.health", "exit 0 when the health file of a scheduled run is fresh (a liveness probe)"),
 }
 

@@ -27,6 +27,8 @@ from automator.manifest.fluxv2.tree import read_catalog
 from automator.manifest.locate import Located, Locator, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
+from automator.manifest.scope import outside_path_as_warnings
+from automator.manifest.typos import strict as strict_problems
 from automator.model import Plan, Problem, Update
 from automator.parallel import parallel_map
 from automator.plan import (
@@ -129,6 +131,7 @@ def make_plan(
     progress: Progress | None = None,
     pushed: PushedScope | None = None,
     argocd_apps: tuple[Path, ...] = (),
+    strict: bool = False,
 ) -> Plan:
     """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
 
@@ -136,6 +139,7 @@ def make_plan(
     rules file); without one, no rules apply but annotations (hold, follow) still do.
     ``pushed`` makes it an event-driven plan: only the uses of the pushed repositories, each
     choosing between its current tag and the pushed ones, with no tag listing.
+    ``strict`` makes typo warnings errors (:func:`automator.manifest.typos.strict`).
     """
     root = Path(root)
     if rules is None:
@@ -151,10 +155,15 @@ def make_plan(
     argo = read_argocd_tree(root, argocd_apps)  # Argo CD Applications and their write-back targets
     locators = bind_apps(locators, argo.targets)
     screen = pushed.screen if pushed is not None else ()
-    located = locate_tree(root, Path(scan_path) if scan_path is not None else root, progress, locators, screen)
+    scan = Path(scan_path) if scan_path is not None else root
+    located = locate_tree(root, scan, progress, locators, screen)
     uses, problems = resolve(located, locators)
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
-    problems = [*catalog.problems, *argo.problems, *problems]
+    uses, skipped = committable(root, uses)
+    outside = outside_path_as_warnings(catalog.problems, relative_name(scan, root) if scan != root else ".")
+    problems = [*outside, *argo.problems, *problems, *skipped]
+    if strict:
+        problems = strict_problems(problems)
     narrow = None
     if pushed is not None:
         uses = pushed.uses(uses)
@@ -205,6 +214,23 @@ def hold_for_metadata(uses, policies, deferred: Mapping[str, int]) -> tuple[list
         else:
             kept.append(use)
     return kept, waiting
+
+
+def committable(root: Path, uses: list) -> tuple[list, list[Problem]]:
+    """Uses in files git would commit, and a notice per file it would not (ignored,
+    skip-worktree): patching those would leave the change behind and fail the commit."""
+    if not uses:
+        return uses, []
+    from automator.manifest.discover import uncommittable
+
+    unwanted = uncommittable(root)
+    if not unwanted:
+        return uses, []
+    notices = {
+        u.file: Problem(f"{u.file}: {unwanted[u.file]}; not patched", file=u.file, severity="warning")
+        for u in uses if u.file in unwanted
+    }
+    return [u for u in uses if u.file not in unwanted], list(notices.values())
 
 
 def locators_for(root: Path, plan: Plan) -> Locators:

@@ -12,11 +12,12 @@ as in every other command.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from automator.errors import ConfigError
+from automator.manifest.scope import outside_path_as_warnings, within
 from automator.manifest.typos import strict
 from automator.model import ImageUse, Problem
 
@@ -37,23 +38,6 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def within(file: str, prefix: str) -> bool:
-    """Is the root-relative ``file`` at or under the root-relative ``prefix``?"""
-    return prefix in ("", ".") or file == prefix or file.startswith(prefix.rstrip("/") + "/")
-
-
-def outside_path_as_warnings(problems: Iterable[Problem], prefix: str) -> list[Problem]:
-    """Problems of files outside the scanned path (a broken Flux object in another team's
-    directory) do not concern it: warnings, so they never stop its environments. A marker
-    under the path that needs such an object still gets its own error."""
-    found = []
-    for problem in problems:
-        if problem.file and problem.severity == "error" and not within(problem.file, prefix):
-            problem = replace(problem, severity="warning", message=f"{problem.message} (outside {prefix}; not used there)")
-        found.append(problem)
-    return found
 
 
 def policy_problems(uses: Sequence[ImageUse]) -> list[Problem]:

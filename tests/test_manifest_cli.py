@@ -74,8 +74,9 @@ def test_scan_text_is_a_table_of_file_image_change_and_policy(tmp_path: Path) ->
     env, tags = repo(tmp_path)
     result = automator("scan", str(env), "--tags-from", str(tags))
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["FILE", "IMAGE", "CURRENT", "->", "NEW", "POLICY"]
-    assert lines[2].split() == ["apps/web.yaml", "ghcr.io/acme/app", "1.0.0", "->", "1.4.0", "semver:^1"]
+    assert lines[0].split() == ["FILE:LINE", "CONTAINER", "IMAGE", "CURRENT", "->", "NEW", "POLICY"]
+    assert lines[2].split()[1:] == ["app", "ghcr.io/acme/app", "1.0.0", "->", "1.4.0", "semver:^1"]
+    assert lines[2].split()[0] == "apps/web.yaml:16"  # outside git: relative to PATH
     assert result.returncode == 0 and result.stderr == ""
 
 

@@ -22,6 +22,7 @@ from automator.commands.options import (
     rules,
     schedule,
     source,
+    strict,
     write,
 )
 from automator.context import Context
@@ -90,6 +91,7 @@ OPTIONS: tuple[OptionGroup, ...] = (
     pull_requests.GROUP,
     rules.GROUP,
     events.GROUP,
+    strict.GROUP,
     reports.group(json_help=None),
     schedule.GROUP,
     argocd.GROUP,

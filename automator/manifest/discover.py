@@ -166,3 +166,36 @@ def _git_lines(root: Path, *args: str) -> list[str]:
     if done.returncode != 0:
         return []
     return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def scan_root(path: Path) -> Path:
+    """The directory report names are relative to: the repository root (the nearest directory
+    at or above PATH holding ``.git``), or PATH itself (its directory for a file) outside git."""
+    lexical = Path(os.path.abspath(path))
+    start = lexical if lexical.is_dir() and not lexical.is_symlink() else lexical.parent
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return lexical if lexical.is_dir() else lexical.parent
+
+
+def check_scan_path(path: Path, root: Path) -> Path:
+    """PATH made absolute for scanning under ``root``; a :class:`UsageError` (exit 2) when it
+    does not exist, resolves outside the repository, or holds no YAML manifest at all."""
+    from automator.errors import UsageError
+
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if real != top and top not in real.parents:
+        raise UsageError(
+            f"{path}: resolves to {real}, outside the repository {top}; refused",
+            hint="name a path inside the repository",
+        )
+    if path.is_file() and not is_manifest_name(path.name):
+        raise UsageError(f"{path}: not a YAML manifest (*.yaml, *.yml or kustomization)", hint="name a manifest or a directory of manifests")
+    if path.is_dir() and next(manifest_paths(path), None) is None:
+        raise UsageError(f"{path}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
+    # scanned through the root's spelling, so every name is relative to it
+    return top / real.relative_to(top) if real != top else top

@@ -9,15 +9,22 @@ from automator.model import Plan, Problem, Update
 from automator.report.json import policy_text
 from automator.result import Committed, Preview, PullRequests, RunResult
 
-HEADER = ("FILE", "IMAGE", "CURRENT -> NEW", "POLICY")
+HEADER = ("FILE:LINE", "CONTAINER", "IMAGE", "CURRENT -> NEW", "POLICY")
 
 
 def table(plan: Plan) -> str:
-    """One row per planned update; a sentence when there is none."""
+    """One row per planned update (file:line and container tell two uses of one file apart);
+    a sentence when there is none."""
     if not plan.updates:
         return f"no updates ({len(plan.uses)} automated image{'s' if len(plan.uses) != 1 else ''} checked)\n"
     rows = [HEADER] + [
-        (u.use.file, u.use.image.repository, f"{u.from_tag or '(none)'} -> {u.to_tag}", policy_text(u.use.policy))
+        (
+            f"{u.use.file}:{u.use.line}",
+            u.use.container or "-",
+            u.use.image.repository,
+            f"{u.from_tag or '(none)'} -> {u.to_tag}",
+            policy_text(u.use.policy),
+        )
         for u in plan.updates
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]

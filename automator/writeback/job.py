@@ -48,8 +48,9 @@ class Planner:
         with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet, no_color=self.settings.log.no_color) as report:
             events = self.settings.get("events", FULL_RUN)
             apps = self.settings.argocd.apps_dirs if "argocd" in self.settings else ()
+            strict = self.settings.get("strict", False)
             self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules,
-                                    pushed=events.scope, argocd_apps=apps)
+                                    pushed=events.scope, argocd_apps=apps, strict=strict)
         self.rules = rules
         return self.latest
 

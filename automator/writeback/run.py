@@ -50,6 +50,9 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
     _check_exists(path, settings, own_clone=workspace is not None)
     ws = workspace or Workspace.open(path)
     path, settings = _flux_automation_defaults(ws.root, path, settings)
+    from automator.manifest.discover import check_scan_path
+
+    check_scan_path(path, ws.root)  # no YAML at all, or a link out of the repository: exit 2
     name = lead_strategy(settings)
     lead_class = WRITERS[name]
     planner = Planner(settings, ctx, source, ws, own_clone=workspace is not None, lead=name, routes_by_rules=lead_class.routes_by_rules)
