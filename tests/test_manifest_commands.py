@@ -182,3 +182,19 @@ def test_validate_exit_codes_and_json(repo: Path, capsys) -> None:
         ("clusters/production/web.yaml", 7, "error"),
         ("clusters/production/web.yaml", 16, "error"),
     ]
+
+
+def test_explain_is_consistent_and_prints_each_error_once(repo: Path, capsys) -> None:
+    (repo / "clusters/production/apps/name.yaml").write_text(
+        "spec:\n  image:\n"
+        '    repository: ghcr.io/stefanprodan/podinfo # {"$imagepolicy": "flux-system:podinfo:name"}\n'
+    )
+    (repo / "clusters/production/web.yaml").write_text(DEPLOY.format(name="app").replace("semver:^1", "semver:>=1.2<2"))
+    (repo.parent / "one.yaml").write_text("ghcr.io/stefanprodan/podinfo: [6.6.0]\nghcr.io/acme/app: [1.0.0]\n")
+    code, out, err = run(capsys, "explain", "production", "--tags-from", str(repo.parent / "one.yaml"))
+    assert code == 1
+    assert "stays: ghcr.io/stefanprodan/podinfo (the name of the chosen tag 6.6.0)" in out
+    assert "stays: (no tag)" not in out
+    assert "considered: 1 tag\n" in out
+    bad = [line for line in (out + err).splitlines() if "invalid semver constraint" in line]
+    assert len(bad) == 1  # the policy error of container app, printed once

@@ -46,5 +46,6 @@ def run(settings: Settings, ctx: Context) -> int:
         sys.stdout.write(json.dumps({"images": entries, "errors": errors}, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_text(entries))
-        sys.stderr.write(text_report.problems(plan.problems))
+        shown = {(e["file"], e["line"]) for e in entries if e["verdict"] == "error"}  # printed once, above
+        sys.stderr.write(text_report.problems([p for p in plan.problems if (p.file, p.line) not in shown]))
     return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)

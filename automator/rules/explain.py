@@ -35,9 +35,11 @@ def explanations(
             "dialect": use.dialect,
             "policy": policy_text(use.policy),
             "current": use.image.tag or "",
+            "field": use.field,
+            "holds": use.current if use.field in ("name", "digest") else None,  # what such a field holds
         }
         if update is not None:
-            entry.update(verdict="moves", to=update.to_tag, reason=update.reason, write=write_mode(update))
+            entry.update(verdict="moves", to=update.to_tag, reason=update.reason, write=write_mode(update), writes=update.new_text)
         elif selection is not None and selection.chosen is not None:
             entry.update(verdict="stays", to=selection.chosen, reason=selection.reason)
         else:
@@ -67,8 +69,13 @@ def render_text(entries: Sequence[dict]) -> str:
         lines.append(f"{e['file']}:{e['line']}  {e['image']}  ({_origin(e)}, {e['dialect']})")
         lines.append(f"  policy: {e['policy']}")
         current = e["current"] or "(no tag)"
+        held = e.get("holds")
         if e["verdict"] == "moves":
             lines.append(f"  moves: {current} -> {e['to']} (write: {e['write']})")
+            if e.get("writes") and e["writes"] != e["to"]:
+                lines.append(f"  writes: {e['writes']}")
+        elif e["verdict"] == "stays" and held is not None:
+            lines.append(f"  stays: {held} (the {e.get('field')} of the chosen tag {e['to']})")
         elif e["verdict"] == "stays":
             lines.append(f"  stays: {current}")
         else:
@@ -82,6 +89,6 @@ def render_text(entries: Sequence[dict]) -> str:
             if e["excluded_count"] > len(shown):
                 lines.append(f"    ... and {e['excluded_count'] - len(shown)} more (the best tag of each reason is shown)")
         elif "considered" in e:
-            lines.append(f"  considered: {e['considered']} tags")
+            lines.append(f"  considered: {e['considered']} tag{'' if e['considered'] == 1 else 's'}")
         lines.append("")
     return "\n".join(lines)
