@@ -26,9 +26,10 @@ examples:
   automator scan clusters/prod                                # tags from the registries
   automator scan clusters/prod --tags-from tags.yaml          # offline: tags from a file
   automator scan clusters/prod --tags-from tags.yaml --json
+  automator scan clusters/prod --strict                       # typo warnings are errors (exit 1)
 
 JSON (--json): {"updates": [{"file", "image", "container", "from", "to", "policy", "reason"}],
-"errors": [{"file", "image", "message"}]}; file is relative to PATH, image the normalised
+"errors": [{"file", "image", "message"}]}; file is relative to the repository root (PATH outside git), image the normalised
 repository, from "" for an image without a tag.
 
 exit codes: 0 everything processed (updates or not), 1 some automated file or image could not
