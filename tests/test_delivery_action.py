@@ -192,7 +192,7 @@ def test_a_value_that_starts_with_a_dash_stays_a_value():
 @pytest.mark.parametrize(
     ("given", "name", "message"),
     [
-        ({"mode": "merge"}, "mode", "must be commit or pr, not 'merge'"),
+        ({"mode": "merge"}, "mode", "must be commit, pr or validate, not 'merge'"),
         ({"verbose": "1"}, "verbose", "must be true or false, not '1'"),
         ({"dry_run": "yes"}, "dry-run", "must be true or false, not 'yes'"),
         ({"pr_per": "images"}, "pr-per", "must be run or image, not 'images' (did you mean image?)"),

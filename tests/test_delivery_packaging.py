@@ -45,7 +45,7 @@ def test_the_component_has_a_spec_header_with_the_documented_inputs():
 
 def test_gitlab_template_defines_the_documented_jobs():
     jobs = {name for name, value in TEMPLATE.items() if isinstance(value, dict)}
-    assert jobs == {".automator", "automator:update", "automator:plan"}
+    assert jobs == {".automator", "automator:update", "automator:plan", "automator:validate"}
     for name in ("automator:update", "automator:plan"):
         assert TEMPLATE[name]["extends"] == ".automator"
 

@@ -29,6 +29,7 @@ from automator.ci.inputs import (
     action_argv,
     action_command,
     check_inputs,
+    command_argv,
     input_true,
     input_value,
     input_variable,
@@ -38,7 +39,7 @@ from automator.errors import ExitCode, UsageError, register_secret
 from automator.report import workflow
 from automator.report.markdown import cell, code
 
-__all__ = ["ACTION_INPUTS", "Input", "action_argv", "check_inputs", "docker_config", "input_variable", "main"]
+__all__ = ["ACTION_INPUTS", "Input", "action_argv", "action_command", "check_inputs", "docker_config", "input_variable", "main"]
 
 SECRET_INPUTS = ("token", "registry-password")
 
@@ -113,9 +114,9 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         return int(ExitCode.USAGE)
     temp = Path(tempfile.mkdtemp(prefix="automator-", dir=environ.get("RUNNER_TEMP") or None))
     try:
-        argv, env = action_argv(environ)
+        argv, env = command_argv(environ)
         try:
-            config_dir = docker_config(environ, temp / "docker")
+            config_dir = docker_config(environ, temp / "docker") if argv[0] != "validate" else None
         except UsageError as error:
             mask_secrets()
             print(workflow.command("error", f"automator action: {error}", title="input registry-password"), flush=True)
@@ -126,8 +127,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             env["DOCKER_CONFIG"] = str(config_dir)
         fail_on_problems = input_true(environ, "fail-on-problems")
         env["AUTOMATOR_FAIL_ON_PROBLEMS"] = "true" if fail_on_problems else "false"
-        command = action_command(environ)
-        child = subprocess.run([sys.executable, "-m", "automator", *command, *argv], env={**environ, **env}, check=False)
+        child = subprocess.run([sys.executable, "-m", "automator", *argv], env={**environ, **env}, check=False)
         if child.returncode == ExitCode.PARTIAL and not fail_on_problems:
             print(workflow.command("notice", "problems were reported as warnings (fail-on-problems: false)",
                                    title="automator"), flush=True)

@@ -36,7 +36,7 @@ class Input:
 
 ACTION_INPUTS: dict[str, Input] = {
     "path": Input("positional", check="path"),
-    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"))),
+    "mode": Input("choice", choices=(("commit", ""), ("pr", "--pr"), ("validate", ""))),
     "tags-file": Input("value", "--tags-from", check="file"),
     "rules": Input("value", "--rules", check="file"),
     "repo": Input("value", "--repo"),
@@ -190,6 +190,21 @@ def action_command(environ: Mapping[str, str]) -> list[str]:
         return ["run"]
     shard = input_value(environ, "shard")
     return ["fleet", f"./{fleet}" if fleet.startswith("-") else fleet, *([f"--shard={shard}"] if shard else [])]
+
+
+# mode validate runs `automator validate` with these inputs only (no registry, no write)
+VALIDATE_INPUTS = ("rules", "verbose", "path")
+
+
+def command_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The automator command line (``run``/``fleet ...`` or, in mode validate, ``validate ...``)
+    and the environment variables to set. Call :func:`check_inputs` first."""
+    if input_value(environ, "mode") != "validate":
+        argv, env = action_argv(environ)
+        return [*action_command(environ), *argv], env
+    kept = {input_variable(name) for name in VALIDATE_INPUTS}
+    argv, _ = action_argv({key: value for key, value in environ.items() if key in kept})
+    return ["validate", *argv], {}
 
 
 def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
