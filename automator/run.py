@@ -116,10 +116,21 @@ def _locate_file(item: tuple[int, str, str]) -> Located | None:
         return Located(name, problems=(Problem(str(error), file=name),))
     if text is None:
         return None
+    if not _utf8_name(name):  # reports and commits could not name it
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Located(shown, problems=(Problem(f"{shown}: the file name is not UTF-8; not read (rename the file)", file=shown),))
     screen = _SCREENS[key]
     if screen and not any(part in text for part in screen):
         return None
     return locate_text(name, text, locators)
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def make_plan(

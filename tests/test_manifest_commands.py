@@ -198,3 +198,19 @@ def test_explain_is_consistent_and_prints_each_error_once(repo: Path, capsys) ->
     assert "considered: 1 tag\n" in out
     bad = [line for line in (out + err).splitlines() if "invalid semver constraint" in line]
     assert len(bad) == 1  # the policy error of container app, printed once
+
+
+def test_a_file_name_that_is_not_utf8_is_a_named_error_not_a_crash(repo: Path, capsys, tmp_path: Path) -> None:
+    import os
+
+    os.rename(repo / "clusters/production/web.yaml", os.fsencode(repo / "clusters/production") + b"/caf\xe9.yaml")
+    code, out, err = run(capsys, "scan", "production", "--tags-from", tags(repo), "--markdown", str(tmp_path / "r.md"))
+    assert code == 1 and "the file name is not UTF-8; not read (rename the file)" in err
+    assert "6.5.0 -> 6.6.0" in out and (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"abc\xff{count}", "not UTF-8 text"), (b"abc\x00{count}", "NUL character")])
+def test_a_message_template_file_git_cannot_store_is_exit_2(repo: Path, capsys, tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "template").write_bytes(content)
+    code, _, err = run(capsys, "run", "production", "--tags-from", tags(repo), "--dry-run", "--message-template", f"@{tmp_path / 'template'}")
+    assert code == 2 and message in err

@@ -38,6 +38,10 @@ def message_template(text: str | None) -> str | None:
             template = Path(template[1:]).read_text(encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot read the message template {template[1:]}: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise UsageError(f"the message template {text[1:]} is not UTF-8 text (byte {error.start})", hint="save it as UTF-8") from None
+    if template and "\x00" in template:
+        raise UsageError("the message template holds a NUL character, which git cannot store in a commit message")
     if template:
         check_template(template)
     return template
