@@ -113,7 +113,7 @@ def _locate_file(item: tuple[int, str, str]) -> Located | None:
     try:
         text = read_candidate(Path(path), all_markers(locators))
     except ManifestError as error:
-        return Located(name, problems=(Problem(str(error), file=name),))
+        return Located(name, problems=(Problem(str(error).replace(path, name, 1), file=name),))
     if text is None:
         return None
     if not _utf8_name(name):  # reports and commits could not name it

@@ -101,7 +101,7 @@ def test_a_utf16_or_utf32_manifest_with_automation_is_a_clear_error(encoding: st
     text = AUTOMATED.format(image="acme/app:1.0.0")
     data = text.encode(encoding)
     path.write_bytes(data if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff" else "\ufeff".encode(encoding) + data)
-    with pytest.raises(ManifestError, match=r"not UTF-8 text but UTF-(16|32)-(LE|BE).*save the file as UTF-8"):
+    with pytest.raises(ManifestError, match=r"not UTF-8 text but UTF-(16|32)-(LE|BE).*save it as UTF-8"):
         read_candidate(path, ("fluxcd.io/automated",))
     (tmp_path / "plain.yaml").write_bytes("kind: ConfigMap\n".encode("utf-16"))
     assert read_candidate(tmp_path / "plain.yaml", ("fluxcd.io/automated",)) is None

@@ -98,7 +98,7 @@ def read_candidate(path: Path, markers: tuple[str, ...]) -> str | None:
             raise ManifestError(
                 f"{path}: not UTF-8 text but {wide.upper()} (it starts with a byte order mark), so its "
                 "automation is not read",
-                hint="save the file as UTF-8 (Kubernetes, Flux and kustomize read only UTF-8)",
+                hint="save it as UTF-8: Kubernetes, Flux and kustomize read only UTF-8",
             )
         return None
     try:
