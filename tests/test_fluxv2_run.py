@@ -52,8 +52,11 @@ def test_a_sub_path_is_planned_with_the_policies_of_the_whole_root(tmp_path):
 
     (update,) = plan.updates
     assert (update.use.file, update.use.dialect, update.from_tag, update.to_tag) == ("apps/web.yaml", "fluxv2", "1.0.0", "1.4.2")
-    assert [p.file for p in plan.errors] == ["clusters/prod/flux-system/images.yaml"]
-    assert "ImagePolicy flux-system:orphan" in plan.errors[0].message
+    # a broken object outside the scanned path does not concern it: a warning (issue 12)
+    assert plan.errors == ()
+    (warning,) = [p for p in plan.problems if p.file == "clusters/prod/flux-system/images.yaml"]
+    assert warning.severity == "warning" and "ImagePolicy flux-system:orphan" in warning.message
+    assert warning.message.endswith("(outside apps; not used there)")
 
     assert apply_plan(tmp_path, plan) == ["apps/web.yaml"]
     assert (tmp_path / "apps" / "web.yaml").read_text() == DEPLOY.replace("app:1.0.0", "app:1.4.2")

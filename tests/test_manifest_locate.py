@@ -165,7 +165,10 @@ def test_libyaml_and_ruamel_backends_locate_the_same_fields(case: str, monkeypat
     for path in sorted((GOLDEN / case / "input").rglob("*")):
         if not path.is_file():
             continue
-        text = path.read_bytes().decode()
+        try:
+            text = path.read_bytes().decode()
+        except UnicodeDecodeError:  # the utf16 case: such files are refused before parsing
+            continue
         fast = locate_text(path.name, text)
         monkeypatch.setattr(yamldoc, "FAST", False)
         slow = locate_text(path.name, text)
