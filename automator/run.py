@@ -171,8 +171,9 @@ def make_plan(
     uses, problems = resolve(located, locators)
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
     uses, skipped = committable(root, uses)
-    outside = outside_path_as_warnings(catalog.problems, relative_name(scan, root) if scan != root else ".")
-    problems = [*outside, *argo.problems, *problems, *skipped]
+    prefix = relative_name(scan, root) if scan != root else "."
+    outside = outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)  # objects read repo-wide
+    problems = [*outside, *problems, *skipped]
     if strict:
         problems = strict_problems(problems)
     narrow = None

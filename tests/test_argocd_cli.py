@@ -10,13 +10,15 @@ from automator.cli import main
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def test_explain_shows_each_argo_image_with_its_alias_and_application(capsys):
+def test_explain_shows_each_argo_image_with_its_alias_and_application(tmp_path, capsys):
     case = GOLDEN / "argocd_overrides"
-    assert main(["explain", str(case / "input"), "--tags-from", str(case / "tags.yaml")]) == 0
+    work = tmp_path / "repo"  # outside this repository: names are relative to the tree itself
+    shutil.copytree(case / "input", work)
+    assert main(["explain", str(work), "--tags-from", str(case / "tags.yaml")]) == 0
     out = capsys.readouterr().out
     assert "charts/shop/.argocd-source-shop.yaml:8  ghcr.io/acme/shop  (alias shop of Application shop, argocd)" in out
     assert "(alias app of Application app-prod, argocd)" in out
-    assert main(["explain", str(case / "input"), "--tags-from", str(case / "tags.yaml"), "--json"]) == 0
+    assert main(["explain", str(work), "--tags-from", str(case / "tags.yaml"), "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
     entries = entries["images"] if isinstance(entries, dict) else entries
     assert {(e["container"], e["workload"]) for e in entries if e["dialect"] == "argocd"} >= {("shop", "Application/shop"), ("app", "Application/app-prod")}
