@@ -232,3 +232,17 @@ def test_numeric_options_refuse_values_that_are_not_finite(value, capsys):
         main(["run", f"--retry-timeout={value}"])
     assert exit_.value.code == ExitCode.USAGE
     assert f"argument --retry-timeout: {value!r} is not a finite number" in capsys.readouterr().err
+
+
+def test_a_command_imports_only_what_it_uses():
+    """``automator select`` and ``automator scan`` never pay for git, the forges or the write-back."""
+    probe = (
+        "import sys\n"
+        "from automator.cli import build_parser\n"
+        "for command in ('select', 'scan'):\n"
+        "    build_parser([command])\n"
+        "heavy = ('git', 'github', 'gitlab', 'automator.writeback', 'automator.git', 'automator.forge')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout == "[]\n"
