@@ -62,7 +62,10 @@ def relative_to_root(path: Path, root: Path) -> str:
 
 
 def validate(root: Path, scan_path: Path | None = None, *, rules_file: Path | None = None) -> Validation:
-    """Validate ``scan_path`` (default: ``root``) with the ImagePolicies of all of ``root``."""
+    """Validate ``scan_path`` (default: ``root``) with the ImagePolicies and Argo CD
+    Applications of all of ``root``."""
+    from automator.manifest.argocd.locate import bind_apps
+    from automator.manifest.argocd.tree import read_tree as read_argocd_tree
     from automator.manifest.fluxv2.locate import bind_catalog
     from automator.manifest.fluxv2.tree import read_catalog
     from automator.manifest.locate import resolve
@@ -88,12 +91,14 @@ def validate(root: Path, scan_path: Path | None = None, *, rules_file: Path | No
         rules = RulesRuntime.empty(root)
     catalog = read_catalog(root)
     locators = bind_catalog(LOCATORS, catalog)
+    argo = read_argocd_tree(root, ())  # Argo CD Applications, read repository-wide as run does
+    locators = bind_apps(locators, argo.targets)
     extra = rules.locator(root)
     if extra is not None:
         locators = {**locators, extra.name: extra}
     located = locate_tree(root, scan_path, None, locators)
     uses, found = resolve(located, locators)
-    problems += outside_path_as_warnings(catalog.problems, prefix)
+    problems += outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)
     problems += found
     problems += policy_problems(uses)
     return Validation(root, prefix, tuple(uses), tuple(strict(problems)))

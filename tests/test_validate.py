@@ -135,3 +135,15 @@ def test_every_golden_tree_validates_as_expected(case: str, want: int) -> None:
         assert (0 if result.ok else 1) == want, (side, [p.message for p in result.problems])
         if want == 0:
             assert result.problems == () or all(p.severity == "warning" for p in result.problems)
+
+
+def test_argo_cd_applications_are_read_as_run_reads_them(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(GOLDEN / "argocd_overrides" / "input", tmp_path / "repo")
+    clean = validate(tmp_path / "repo")
+    assert clean.ok and any(u.dialect == "argocd" for u in clean.uses)
+    shutil.rmtree(tmp_path / "repo" / "overlays")  # an Application whose path is gone
+    broken = validate(tmp_path / "repo")
+    assert [p.file for p in broken.errors] == ["apps/shop.yaml"]
+    assert "its path 'overlays/prod' is not in this repository" in broken.errors[0].message
