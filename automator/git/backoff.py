@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from automator.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,12 @@ class RetryPolicy:
     max_seconds: float = 120.0
     base_delay: float = 0.05
     max_delay: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.max_seconds) and self.max_seconds > 0):
+            raise UsageError(f"the retry timeout must be a finite number of seconds above 0, not {self.max_seconds}")
+        if self.max_attempts < 1:
+            raise UsageError(f"the number of attempts must be at least 1, not {self.max_attempts}")
 
     def delay(self, retry: int, slot: float = 0.0, rand: Callable[[], float] = random.random) -> float:
         """Sleep before retry number ``retry`` (1-based): uniform in [0, min(cap, slot*2^retry)).
@@ -45,6 +54,11 @@ class Deadline:
             return False
         self.attempts += 1
         return True
+
+    def remaining(self) -> float:
+        """Seconds left of the budget (at least a moment: an operation already begun may finish
+        its exchange)."""
+        return max(self.policy.max_seconds - (self.clock() - self.started), 0.5)
 
     def pause(self, slot: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> float:
         """Sleep before the next attempt; return how long."""

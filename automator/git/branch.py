@@ -25,6 +25,8 @@ from git import GitCommandError, Repo
 
 from automator.errors import GitError, scrub
 from automator.git.identity import DEFAULT_AUTHOR, Identity
+from automator.git.network import run_git
+from automator.git.scratch import prune_dead, registration
 from automator.model import Plan, Update
 
 log = logging.getLogger(__name__)
@@ -59,8 +61,10 @@ class BranchPusher:
         git_env: Mapping[str, str] | None = None,
         author: Identity = DEFAULT_AUTHOR,
         apply: ApplyPlan = _default_apply,
+        network_timeout: float = 120.0,
     ) -> None:
         self.repo = Repo(repo_dir, search_parent_directories=True)
+        self.network_timeout = network_timeout
         self.base = base
         self.remote = remote
         self.root_path = root_path
@@ -76,8 +80,18 @@ class BranchPusher:
             verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
             raise GitError(scrub(f"git {verb} failed: {(error.stderr or '').strip()}")) from None
 
+    def _network(self, *args: str, what: str) -> tuple[int, str, str]:
+        """A network git command, stopped at ``network_timeout`` (:class:`GitTimeout`)."""
+        return run_git(args, timeout=self.network_timeout, what=f"{what} {self.remote}", cwd=Path(self.repo.working_tree_dir or self.repo.git_dir), env=self._env)
+
+    def _checked(self, *args: str, what: str) -> str:
+        status, out, err = self._network(*args, what=what)
+        if status != 0:
+            raise GitError(scrub(f"{what.removeprefix('git ')} {self.remote} failed: {err.strip()}"))
+        return out
+
     def remote_sha(self, branch: str) -> str | None:
-        out = self._git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}")
+        out = self._checked("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", what="git ls-remote of")
         for line in out.splitlines():
             sha, _, ref = line.partition("\t")
             if ref == f"refs/heads/{branch}":
@@ -85,7 +99,7 @@ class BranchPusher:
         return None
 
     def _fetch(self, branch: str) -> str:
-        self._git("fetch", "--no-tags", "--quiet", self.remote, f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}")
+        self._checked("fetch", "--no-tags", "--quiet", self.remote, f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}", what="git fetch from")
         return self._git("rev-parse", f"refs/remotes/{self.remote}/{branch}")
 
     def _identity_env(self) -> dict[str, str]:
@@ -97,13 +111,16 @@ class BranchPusher:
     def base_tree(self) -> Iterator[Path]:
         """A temporary detached worktree at the fresh head of the base branch (removed after)."""
         base_sha = self._fetch(self.base)
+        git_dir = Path(self.repo.git_dir)
+        prune_dead(git_dir, self._env)  # worktrees of killed runs
         with tempfile.TemporaryDirectory(prefix="automator-branch-") as tmp:
             tree = Path(tmp).resolve() / "tree"
-            self._git("worktree", "add", "--detach", "--quiet", str(tree), base_sha)
-            try:
-                yield tree
-            finally:
-                self._remove_worktree(tree)
+            with registration(git_dir, Path(tmp).resolve(), tree):  # a killed run's is pruned by the next
+                self._git("worktree", "add", "--detach", "--quiet", str(tree), base_sha)
+                try:
+                    yield tree
+                finally:
+                    self._remove_worktree(tree)
 
     def commit(self, updates: Sequence[Update], message: str) -> str:
         """A commit of ``updates`` on the fresh head of the base branch; nothing else changes."""
@@ -124,16 +141,12 @@ class BranchPusher:
 
     def _push(self, sha: str, branch: str, expected: str | None) -> None:
         lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
-        try:
-            self.repo.git.execute(
-                ["git", "push", "--porcelain", "--no-verify", lease, self.remote, f"{sha}:refs/heads/{branch}"],
-                env=self._env,
-            )
-        except GitCommandError as error:
-            text = f"{error.stdout or ''}\n{error.stderr or ''}"
+        status, out, err = self._network("push", "--porcelain", "--no-verify", lease, self.remote, f"{sha}:refs/heads/{branch}", what="git push to")
+        if status != 0:
+            text = f"{out}\n{err}"
             if "stale info" in text or "fetch first" in text or "already exists" in text or "non-fast-forward" in text:
-                raise LeaseRejected(f"{branch} moved on {self.remote}") from None
-            raise GitError(scrub(f"cannot push {branch} to {self.remote}: {(error.stderr or '').strip()}")) from None
+                raise LeaseRejected(f"{branch} moved on {self.remote}")
+            raise GitError(scrub(f"cannot push {branch} to {self.remote}: {err.strip()}"))
 
     def push(self, branch: str, updates: Sequence[Update], message: str, *, expected: str | None, may_overwrite: bool) -> str:
         """Push a fresh commit of ``updates`` to ``branch``; returns the sha the branch ends on."""
@@ -157,10 +170,9 @@ class BranchPusher:
         raise GitError(f"branch {branch} kept moving on {self.remote}; gave up after {MAX_PUSH_ATTEMPTS} attempts")
 
     def delete(self, branch: str, *, expected: str) -> None:
-        try:
-            self.repo.git.execute(
-                ["git", "push", "--porcelain", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}", self.remote, f":refs/heads/{branch}"],
-                env=self._env,
-            )
-        except GitCommandError as error:
-            raise GitError(scrub(f"cannot delete {branch} on {self.remote}: {(error.stderr or '').strip()}")) from None
+        status, _, err = self._network(
+            "push", "--porcelain", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}", self.remote, f":refs/heads/{branch}",
+            what="git push to",
+        )
+        if status != 0:
+            raise GitError(scrub(f"cannot delete {branch} on {self.remote}: {err.strip()}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ import git
 from automator.context import Context
 from automator.errors import GitError
 from automator.git.credentials import git_environment, split_url_credentials
+from automator.git.network import check_transport, run_git, shown_url
 from automator.git.workspace import Workspace
 
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -31,27 +33,28 @@ def supports_shallow(url: str) -> bool:
 
 
 @contextmanager
-def cloned(url: str, ref: str | None, ctx: Context) -> Iterator[Workspace]:
+def cloned(url: str, ref: str | None, ctx: Context, *, timeout: float = 120.0) -> Iterator[Workspace]:
+    """A temporary clone of ``url``; the clone is stopped after ``timeout`` seconds."""
+    check_transport(url, what="--repo")
     clean_url, user, password = split_url_credentials(url)
     env = git_environment(ctx, url=clean_url, token=password, username=user)
     workdir = Path(tempfile.mkdtemp(prefix="automator-clone-"))
     target = workdir / "repo"
     try:
         base = ["clone", "--quiet", "--no-tags", "--single-branch"] + (["--branch", ref] if ref else [])
-        runner = git.Git()
-        runner.update_environment(**env)
         attempts = [base + ["--depth", "1"], base] if supports_shallow(clean_url) else [base]
-        error: git.GitCommandError | None = None
+        deadline = time.monotonic() + timeout
+        detail = ""
         for args in attempts:
             shutil.rmtree(target, ignore_errors=True)
-            try:
-                runner.execute(["git", *args, "--", clean_url, str(target)])
-                error = None
+            status, _, err = run_git(
+                [*args, "--", clean_url, str(target)], timeout=deadline - time.monotonic(),
+                what=f"git clone of {shown_url(clean_url)}", env=env,
+            )
+            detail = err.strip()
+            if status == 0:
                 break
-            except git.GitCommandError as failure:
-                error = failure
-        if error is not None:
-            detail = (error.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
+        else:
             raise GitError(f"could not clone {clean_url}{f' ({ref})' if ref else ''}: {detail}")
         yield Workspace(git.Repo(target), env)
     finally:

@@ -7,6 +7,7 @@ HEAD at the remote head and returns to the original branch afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from automator.errors import GitError, UsageError
@@ -20,10 +21,14 @@ class Target:
     original: str  # the branch (or commit, when detached) to return to
     detached: bool = False
 
-    def fetch(self, ws: Workspace) -> str | None:
-        """Fetch the remote branch; its head commit, or None when the branch does not exist."""
+    def fetch(self, ws: Workspace, *, timeout: float = 120.0, what: str = "", deadline: str = "") -> str | None:
+        """Fetch the remote branch; its head commit, or None when the branch does not exist.
+        The fetch is stopped (:class:`GitTimeout`) after ``timeout`` seconds."""
         assert self.remote is not None
-        status, _, err = ws.try_git("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}")
+        status, _, err = ws.network(
+            "fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}",
+            timeout=timeout, what=what or f"git fetch from {self.remote} {self.branch}", deadline=deadline,
+        )
         if status != 0:
             if "couldn't find remote ref" in err.lower():
                 return None
@@ -77,9 +82,20 @@ def resolve_target(ws: Workspace, remote: str | None, branch: str | None, *, pus
     return Target(remote_name, target_branch, original, detached=not same)
 
 
-def sync(ws: Workspace, target: Target) -> str | None:
-    """Bring the work position up to the remote head; return that head (None: new branch)."""
-    head = target.fetch(ws)
+def sync(
+    ws: Workspace,
+    target: Target,
+    *,
+    timeout: float = 120.0,
+    what: str = "",
+    deadline: str = "",
+    before_move: Callable[[str], None] = lambda commit: None,
+) -> str | None:
+    """Bring the work position up to the remote head; return that head (None: new branch).
+    ``before_move(commit)`` is told before the checkout moves (the run marker records it)."""
+    head = target.fetch(ws, timeout=timeout, what=what, deadline=deadline)
+    if head is not None:
+        before_move(head)
     if target.detached:
         if head is None:
             raise GitError(f"{target.remote} has no branch {target.branch}", hint="create the environment branch first")

@@ -1,40 +1,29 @@
-"""A checkout we may write to: git command runner, run lock, crash marker and recovery.
+"""A checkout we may write to: git command runner, run lock, run marker and recovery.
 
 Every run holds an exclusive lock on ``<git-dir>/automator.lock`` and records what it is about
-to do in ``<git-dir>/automator-run.json``. A run that was killed leaves the marker behind; the
-next run (the lock proves the old one is gone) aborts the rebase it left, drops its unpushed
-commit, removes stray files from the scanned path and returns to the original branch.
+to do in a run marker (:mod:`automator.git.marker`). A run that was killed leaves the marker
+behind; the next run (the lock proves the old one is gone) undoes exactly what the killed run
+did and nothing else (:mod:`automator.git.recovery`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import git
 
 from automator.errors import GitError, UsageError
+from automator.git import marker as markers
 from automator.git.identity import Identity
+from automator.git.marker import LOCK_NAME, Journal, RunMarker
+from automator.git.network import run_git
 
 log = logging.getLogger(__name__)
 
-MARKER = "automator-run.json"
-LOCK = "automator.lock"
-
-
-@dataclass(frozen=True)
-class RunState:
-    """What a run in progress may have changed (written before it changes anything)."""
-
-    original: str  # branch name, or a commit id when HEAD was detached
-    base: str  # the commit our own commit (if any) sits on
-    scan: str  # scanned path relative to the root
-    detached: bool  # True when the run works on a detached HEAD (another branch)
-    start: str = ""  # where the branch was before the run fast-forwarded or rebased it
+LOCK = LOCK_NAME
 
 
 def find_repository(path: Path) -> git.Repo:
@@ -53,19 +42,22 @@ class Workspace:
         self.root = Path(repo.working_tree_dir or ".").resolve()
         self.git_dir = Path(repo.git_dir).resolve()
         self.env = dict(env or {})  # a clone made by the tool carries its own credentials
+        self._own_env = bool(env)
         if env:
             repo.git.update_environment(**env)
         self._lock_fd: int | None = None
+        self._object_format: str | None = None
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.env)
+        return self._own_env
 
     @classmethod
     def open(cls, path: Path, env: dict[str, str] | None = None) -> Workspace:
         return cls(find_repository(path), env)
 
     def set_env(self, env: dict[str, str]) -> None:
+        self.env.update(env)
         self.repo.git.update_environment(**env)
 
     def use_identity(self, author: Identity) -> None:
@@ -87,6 +79,17 @@ class Workspace:
         status, out, err = self.repo.git.execute(["git", *args], with_extended_output=True, with_exceptions=False)
         return int(status or 0), out, err
 
+    def network(self, *args: str, timeout: float, what: str, deadline: str = "") -> tuple[int, str, str]:
+        """A git network command (fetch, push, ls-remote) killed at ``timeout`` seconds."""
+        return run_git(args, timeout=timeout, what=what, cwd=self.root, env=self.env, deadline=deadline)
+
+    @property
+    def object_format(self) -> str:
+        if self._object_format is None:
+            status, out, _ = self.try_git("rev-parse", "--show-object-format")
+            self._object_format = out.strip() if status == 0 and out.strip() else "sha1"
+        return self._object_format
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD")
 
@@ -103,6 +106,11 @@ class Workspace:
         )
         entries = [entry for entry in out.split("\0") if entry]
         return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
+
+    def changed_paths(self) -> list[str]:
+        """Every path git status lists: changed, staged, deleted or untracked (not ignored)."""
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+        return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
     def relative(self, path: Path) -> str:
         rel = os.path.relpath(path.resolve(), self.root)
@@ -133,61 +141,32 @@ class Workspace:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    # --- crash marker ---------------------------------------------------------------------------
+    # --- run marker and recovery ------------------------------------------------------------------
 
-    def save_state(self, state: RunState) -> None:
-        tmp = self.git_dir / (MARKER + ".tmp")
-        tmp.write_text(json.dumps(asdict(state)))
-        os.replace(tmp, self.git_dir / MARKER)
+    def save_marker(self, marker: RunMarker) -> None:
+        markers.save(self.git_dir, marker)
 
-    def load_state(self) -> RunState | None:
-        try:
-            return RunState(**json.loads((self.git_dir / MARKER).read_text()))
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError):
-            log.warning("ignoring unreadable %s", self.git_dir / MARKER)
-            return None
+    def load_marker(self) -> RunMarker | None:
+        return markers.load(self.git_dir)
 
-    def clear_state(self) -> None:
-        (self.git_dir / MARKER).unlink(missing_ok=True)
+    def clear_marker(self) -> None:
+        markers.clear(self.git_dir)
 
-    # --- recovery -------------------------------------------------------------------------------
+    def journal(self) -> Journal:
+        return Journal(self.git_dir, self.root, self.object_format)
 
-    def recover(self) -> bool:
-        """Undo what a killed run left behind; refuse a rebase someone else started."""
-        state = self.load_state()
-        if self.rebase_in_progress():
-            if state is None:
-                raise GitError(
-                    f"a rebase is in progress in {self.root} that automator did not start",
-                    hint="finish it or run `git rebase --abort`, then run again",
-                )
-            self.try_git("rebase", "--abort")
-        if state is None:
-            return False
-        log.warning("recovering from an interrupted run in %s", self.root)
-        self.restore(state)
-        self.clear_state()
-        return True
+    def recover(self, *, wait: float = 10.0, own: bool = False):  # -> RecoveryPlan
+        """Undo what a killed run left behind (see :mod:`automator.git.recovery`); raise
+        :class:`GitError` (keeping the marker) when that cannot be done safely. ``own``: undo
+        this process's own run (after an error or a signal)."""
+        from automator.git.recovery import apply_recovery, observe, plan_recovery
 
-    def restore(self, state: RunState) -> None:
-        """Drop our unpushed commit and files, and return to the original branch."""
-        if self.rebase_in_progress():
-            self.try_git("rebase", "--abort")
-        if not state.detached and self.current_branch() == state.original:
-            head = self.head()
-            status, parent, _ = self.try_git("rev-parse", "--verify", "--quiet", "HEAD^")
-            if head == state.base or (status == 0 and parent.strip() == state.base):
-                # soft, then only the scanned path: staged changes elsewhere (allowed with
-                # --no-push) stay staged
-                self.git("reset", "--quiet", "--soft", state.base)
-                self.git("reset", "--quiet", state.base, "--", state.scan)
-                if state.start and state.start != state.base:  # only when pushing: the tree was clean
-                    self.git("reset", "--quiet", "--hard", state.start)
-            else:
-                log.warning("not resetting %s: it moved past %s since the interrupted run", state.original, state.base[:12])
-        else:
-            self.git("checkout", "--quiet", "--force", state.original)
-        self.try_git("checkout", "--quiet", "HEAD", "--", state.scan)  # fails harmlessly if nothing is tracked there
-        self.git("clean", "--quiet", "-d", "--force", "--", state.scan)
+        seen = observe(self, wait=wait, own=own)
+        plan = plan_recovery(seen)
+        if plan.needed:
+            if seen.marker is not None and not own:
+                log.warning("recovering from an interrupted run in %s", self.root)
+            apply_recovery(self, plan, seen, quiet=own)
+        for path, why in plan.kept:
+            log.log(logging.INFO if own else logging.WARNING, "recovery: %s %s", path, why)
+        return plan

@@ -2,11 +2,13 @@
 
 ``write_updates`` takes two callbacks so that it knows nothing about manifests:
 ``replan() -> Plan`` plans against the current working tree, ``apply(plan) -> list[str]``
-writes the files (atomically) and returns the changed paths relative to the root.
+writes the files (atomically) and returns the changed paths relative to the root; wrapped in
+:class:`RecordingApply` it reports each file to the run marker before replacing it.
 
-On a rejected push it fetches, rebases its single commit onto the new remote head and pushes
-again with jittered backoff. When the rebase conflicts it drops the commit, resets to the
-remote head and re-plans against the fresh tree (the planner never downgrades, so a newer tag
+On a rejected push it fetches, replays its single commit onto the new remote head (a merge
+computed without touching the checkout, so no rebase is ever left half-done) and pushes again
+with jittered backoff. When the replay conflicts it drops the commit, moves to the remote head
+and re-plans against the fresh tree (the planner never downgrades, so a newer tag
 that landed meanwhile is kept). It never force-pushes and never makes merge commits.
 """
 
@@ -16,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from automator.context import Context
@@ -25,16 +27,29 @@ from automator.git.backoff import Deadline, RetryPolicy
 from automator.git.credentials import checkout_git_environment
 from automator.git.faults import checkpoint
 from automator.git.identity import DEFAULT_AUTHOR, Identity
+from automator.git.marker import RunMarker
 from automator.git.message import render_message
+from automator.git.network import check_transport, shown_url
 from automator.git.push import classify_push
+from automator.git.replay import replay_onto
 from automator.git.target import Target, resolve_target, sync
-from automator.git.workspace import RunState, Workspace
+from automator.git.workspace import Workspace
 from automator.model import Change, Plan
 
 log = logging.getLogger(__name__)
 
 Replan = Callable[[], Plan]
 Apply = Callable[[Plan], list[str]]
+Record = Callable[[Path, bytes], None]
+
+
+@dataclass(frozen=True)
+class RecordingApply:
+    """An ``apply`` that reports each file to the run marker *before* replacing it:
+    ``apply(plan, record)`` calls ``record(path, new_bytes)`` first. A killed run's files are
+    then always recognised (a plain ``apply`` is recorded only after it returns)."""
+
+    apply: Callable[[Plan, Record], list[str]]
 
 
 @dataclass(frozen=True)
@@ -62,12 +77,40 @@ class _Run:
     def __init__(self, ws: Workspace, scan: str, options: WriteOptions, target: Target, ctx: Context) -> None:
         self.ws, self.scan, self.options, self.target, self.ctx = ws, scan, options, target, ctx
         self.deadline = Deadline(options.retry)
-        self.base = self.start = ws.head()
+        self.marker = RunMarker.begin(target.original, ws.head(), scan, target.detached, ws.object_format)
         self.replans = 0
+        self.journal = ws.journal()
 
-    def remember(self, base: str) -> None:
-        self.base = base
-        self.ws.save_state(RunState(self.target.original, base, self.scan, self.target.detached, self.start))
+    @property
+    def base(self) -> str:
+        return self.marker.base
+
+    def remember(self, base: str | None = None, moving_to: str | None = None) -> None:
+        """Save the marker: the commit ours sits on, and a commit the checkout is about to move to."""
+        if base is not None:
+            self.marker = replace(self.marker.moved_to(base), base=base)
+        if moving_to is not None:
+            self.marker = self.marker.moved_to(moving_to)
+        self.ws.save_marker(self.marker)
+
+    def what(self, verb: str) -> str:
+        url = self.target.remote_url(self.ws) or ""
+        shown = f" ({shown_url(url)})" if url and url != self.target.remote else ""
+        return f"git {verb} {self.target.remote}{shown} {self.target.branch}"
+
+    @property
+    def deadline_text(self) -> str:
+        return f"the --retry-timeout deadline of {self.options.retry.max_seconds:g} s"
+
+    def fetch(self) -> str | None:
+        return self.target.fetch(self.ws, timeout=self.deadline.remaining(), what=self.what("fetch from"), deadline=self.deadline_text)
+
+    def apply(self, apply: Apply | RecordingApply, plan: Plan) -> list[str]:
+        if isinstance(apply, RecordingApply):
+            return sorted(set(apply.apply(plan, self.journal.record)))
+        files = sorted(set(apply(plan)))
+        self.journal.record_written(files)
+        return files
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
@@ -87,7 +130,10 @@ class _Run:
                     hint="the branch kept moving; raise --max-attempts/--retry-timeout or run again",
                 )
             checkpoint(self.ctx, "before-push")
-            status, out, err = self.ws.try_git("push", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
+            status, out, err = self.ws.network(
+                "push", "--porcelain", remote, f"HEAD:refs/heads/{branch}",
+                timeout=self.deadline.remaining(), what=self.what("push to"), deadline=self.deadline_text,
+            )
             result = classify_push(status, out, err)
             if result.outcome == "pushed":
                 return True
@@ -103,26 +149,28 @@ class _Run:
             waited = self.deadline.pause(slot=slot)
             log.debug("attempt %d: round %.2f s, waited %.2f s", self.deadline.attempts, slot, waited)
             round_started = time.monotonic()
-            fresh = self.target.fetch(self.ws)
+            fresh = self.fetch()
             if fresh is None:
                 raise GitError(f"branch {branch} disappeared from {remote} while pushing")
-            status, _, _ = self.ws.try_git("rebase", "--quiet", "--onto", fresh, self.base)
-            if status != 0:
+            self.remember(moving_to=fresh)
+            replayed = replay_onto(self.ws, self.ws.head(), fresh)
+            if replayed is None:
                 checkpoint(self.ctx, "rebase-conflict")
-                self.ws.try_git("rebase", "--abort")
-                log.info("rebase onto %s conflicted; re-planning against the fresh tree", fresh[:12])
+                log.info("our commit does not apply onto %s; re-planning against the fresh tree", fresh[:12])
                 self.move_to(fresh)
-                self.remember(fresh)
+                self.remember(base=fresh)
                 return False
-            if self.ws.head() == fresh:  # our change was already upstream
-                self.remember(fresh)
+            if replayed == fresh:  # our change was already upstream
+                self.move_to(fresh)
+                self.remember(base=fresh)
                 return False
-            self.remember(fresh)
+            self.move_to(replayed)
+            self.remember(base=fresh)
 
-    def move_to(self, fresh: str) -> None:
-        """Drop our commit and move to ``fresh``; ``--keep`` never overwrites an untracked file
+    def move_to(self, commit: str) -> None:
+        """Move the checkout to ``commit``; ``--keep`` never overwrites an untracked file
         (``--hard`` would, when the remote started tracking a file the checkout has untracked)."""
-        status, _, err = self.ws.try_git("reset", "--quiet", "--keep", fresh)
+        status, _, err = self.ws.try_git("reset", "--quiet", "--keep", commit)
         if status != 0:
             detail = " ".join(line.strip() for line in err.strip().splitlines()[:3])
             raise GitError(
@@ -130,15 +178,15 @@ class _Run:
                 hint="an untracked file of the checkout is in the way of the remote's; move or delete it and run again",
             )
 
-    def execute(self, replan: Replan, apply: Apply, plan: Plan | None = None) -> WriteResult:
+    def execute(self, replan: Replan, apply: Apply | RecordingApply, plan: Plan | None = None) -> WriteResult:
         """Commit ``plan`` (made on the synced checkout; default ``replan()``) and push it;
         ``replan()`` again whenever a conflict dropped the commit."""
         plan = replan() if plan is None else plan
         while True:
             if not plan.updates:
                 return WriteResult(plan, replans=self.replans)
-            self.remember(self.ws.head())
-            files = sorted(set(apply(plan)))
+            self.remember(base=self.ws.head())
+            files = self.apply(apply, plan)
             checkpoint(self.ctx, "after-apply")
             if not files:
                 return WriteResult(plan, replans=self.replans)
@@ -153,9 +201,9 @@ class _Run:
             plan = replan()
 
     def undo(self) -> bool:
-        """Leave the checkout as it was: no rebase, no commit of ours, original branch."""
+        """Leave the checkout as it was: no commit of ours, our files restored, original branch."""
         try:
-            self.ws.restore(RunState(self.target.original, self.base, self.scan, self.target.detached, self.start))
+            self.ws.recover(wait=0.0, own=True)
             return True
         except GitError as error:  # report the first failure, not the clean-up's
             log.warning("could not fully restore the checkout (the next run will): %s", error)
@@ -165,7 +213,7 @@ class _Run:
 def write_updates(
     path: Path,
     replan: Replan,
-    apply: Apply,
+    apply: Apply | RecordingApply,
     options: WriteOptions = WriteOptions(),
     *,
     ctx: Context | None = None,
@@ -191,19 +239,26 @@ def commit_session(
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
     ws.lock(options.retry.max_seconds)
-    keep_marker = False
+    keep_marker = True  # a marker this run did not write (a recovery that could not finish) stays
     try:
         ws.recover()
         refuse_dirty(ws, scan, options)
         ws.use_identity(options.author)
         target = resolve_target(ws, options.remote, options.branch, push=options.push)
+        url = target.remote_url(ws)
+        if url:
+            check_transport(url, what=f"remote {target.remote}")
         if workspace is None or not workspace.has_credentials:
-            ws.set_env(checkout_git_environment(ctx, ws, target.remote_url(ws)))
+            ws.set_env(checkout_git_environment(ctx, ws, url))
         run = _Run(ws, scan, options, target, ctx)
         try:
-            run.remember(ws.head())
+            run.remember()
+            keep_marker = False
             if target.remote is not None:
-                head = sync(ws, target)
+                head = sync(
+                    ws, target, timeout=run.deadline.remaining(), what=run.what("fetch from"), deadline=run.deadline_text,
+                    before_move=lambda commit: run.remember(moving_to=commit),
+                )
                 if target.detached and head is not None:
                     ws.git("checkout", "--quiet", "--detach", head)
             yield run
@@ -211,10 +266,13 @@ def commit_session(
             keep_marker = not run.undo()
             raise
         if target.detached:
-            ws.git("checkout", "--quiet", "--force", target.original)
+            status, _, err = ws.try_git("checkout", "--quiet", target.original)
+            if status != 0:
+                keep_marker = True
+                log.warning("could not return to %s (the next run will): %s", target.original, err.strip())
     finally:
         if not keep_marker:
-            ws.clear_state()
+            ws.clear_marker()
         ws.unlock()
 
 

@@ -1,0 +1,93 @@
+"""Git network operations (fetch, push, clone, ls-remote) under a deadline, and the transports
+the tool refuses.
+
+Each network git process runs in its own process group; at its deadline the whole group
+(``git`` and its remote helper) is killed and a :class:`GitTimeout` names the remote and the
+deadline. The deadline comes from ``--retry-timeout``: a single hung push or fetch can never
+outlast the run's retry budget. ``fd::`` and ``ext::`` URLs are refused before git sees them:
+``fd::`` talks over file descriptors the tool never has (git would wait forever) and
+``ext::`` runs an arbitrary command.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from automator.errors import GitError, UsageError, scrub
+from automator.git.credentials import split_url_credentials
+
+REFUSED_TRANSPORTS = ("fd", "ext")
+
+
+class GitTimeout(GitError):
+    """A git network operation did not finish before its deadline and was stopped."""
+
+
+def check_transport(url: str, *, what: str = "the remote") -> None:
+    """Refuse URLs whose transport cannot work unattended (``fd::``, ``ext::``)."""
+    scheme, sep, _ = url.partition("::")
+    if sep and scheme.lower() in REFUSED_TRANSPORTS:
+        raise UsageError(
+            f"{what} {scheme}::... uses git's '{scheme}' transport, which cannot be used here"
+            + (" (it talks over inherited file descriptors and would wait forever)" if scheme.lower() == "fd" else " (it runs an arbitrary command)"),
+            hint="use an https://, ssh:// or file:// URL, a host:path SSH address, or a local path",
+        )
+
+
+def shown_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    return scrub(split_url_credentials(url)[0])
+
+
+def run_git(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    what: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    deadline: str = "",
+) -> tuple[int, str, str]:
+    """Run ``git ARGS`` and return (status, stdout, stderr); kill it (with its children) and
+    raise :class:`GitTimeout` when it runs past ``timeout`` seconds. ``what`` names the
+    operation and the remote for that message (``"git push to origin (https://...)"``),
+    ``deadline`` where the limit comes from (``"the --retry-timeout deadline of 120 s"``)."""
+    timeout = max(float(timeout), 0.1)
+    process = subprocess.Popen(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise GitTimeout(
+            f"{what} did not finish within {deadline or f'its {timeout:g} s deadline'} and was stopped",
+            hint="the remote accepted the connection but did not answer; check it, or raise --retry-timeout",
+        ) from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    return process.returncode, out, err
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.communicate(timeout=5)
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        pass

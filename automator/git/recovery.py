@@ -1,0 +1,362 @@
+"""Undo what a killed run left behind, touching nothing else.
+
+:func:`plan_recovery` is pure: from the run marker and what the checkout looks like now
+(:class:`Observed`, gathered by :func:`observe`) it says what recovery would do, which files
+it leaves alone and why, and what stops it. :func:`apply_recovery` does it.
+
+The rules:
+
+* a file is restored only when its content is exactly what the killed run wrote (the journal's
+  ``after``) or what git wrote while the run moved the checkout between commits it recorded;
+  anything else was changed by someone else and is left alone and reported;
+* only files the run created are ever removed; ``git clean`` is never run;
+* the run's commit is dropped only when HEAD is exactly that commit (its parent is a commit the
+  run recorded, and it changes only journaled files to what the run wrote);
+* a git lock file is removed only when the marker's process is gone, the lock is newer than
+  the marker and no git process works in the repository; otherwise recovery refuses with the
+  lock's path and the command that clears it;
+* a recovery that cannot finish keeps its marker, so the next run tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from automator.errors import GitError
+from automator.git import marker as markers
+from automator.git.locks import LockFile, git_processes, lock_files
+from automator.git.marker import JournalEntry, RunMarker, file_blob_id
+from automator.git.scratch import Scratch, registered
+
+if TYPE_CHECKING:
+    from automator.git.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+CLOCK_SLACK = 1.0  # file-system timestamps may be coarser than the wall clock
+
+
+@dataclass(frozen=True)
+class FileState:
+    """One path as recovery sees it (blob ids; None where there is no such file)."""
+
+    path: str
+    worktree: str | None
+    head: str | None
+    parent: str | None  # in HEAD's first parent (what HEAD becomes when the run's commit is dropped)
+    index: str | None
+    in_commits: frozenset[str | None] = frozenset()  # its blob (None: absent) in the marker's commits
+
+
+@dataclass(frozen=True)
+class TempFile:
+    path: str  # a ``.NAME.*.tmp`` file next to a journaled file, made after the run began
+    mtime: float
+
+
+@dataclass(frozen=True)
+class Observed:
+    root: str
+    marker: RunMarker | None
+    journal: tuple[JournalEntry, ...] = ()
+    process_gone: bool = True
+    head: str = ""
+    head_parents: tuple[str, ...] = ()
+    head_changes: tuple[tuple[str, str | None], ...] = ()  # HEAD vs its parent: path, blob (None: deleted)
+    branch: str | None = None
+    rebase: bool = False
+    locks: tuple[LockFile, ...] = ()
+    git_pids: tuple[int, ...] | None = ()
+    files: tuple[FileState, ...] = ()
+    temp_files: tuple[TempFile, ...] = ()
+    scratch: tuple[Scratch, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # remove-lock, prune, drop-commit, unstage, restore, remove, return, clear-marker
+    target: str
+    why: str
+    paths: tuple[str, ...] = ()  # unstage: the paths
+
+    def describe(self) -> str:
+        return f"{self.action} {self.target}: {self.why}"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    message: str
+    command: str  # what clears it
+
+
+@dataclass(frozen=True)
+class RecoveryPlan:
+    steps: tuple[Step, ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()  # (path, why it is left alone)
+    blockers: tuple[Blocker, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.steps or self.blockers)
+
+
+@dataclass
+class _Builder:
+    steps: list[Step] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def build(self) -> RecoveryPlan:
+        return RecoveryPlan(tuple(self.steps), tuple(self.kept), tuple(self.blockers), tuple(self.notes))
+
+
+# --- the pure part ---------------------------------------------------------------------------
+
+
+def plan_recovery(seen: Observed) -> RecoveryPlan:
+    """What recovery would do in the checkout ``seen`` (see the module docstring)."""
+    out = _Builder()
+    for scratch in seen.scratch:
+        if scratch.owner_gone:
+            out.steps.append(Step("prune", scratch.worktree or scratch.temp_dir, "temporary worktree of an interrupted run"))
+    marker = seen.marker
+    if seen.rebase:
+        out.blockers.append(Blocker(
+            f"a rebase is in progress in {seen.root} that automator did not start",
+            "finish it (git rebase --continue) or run `git rebase --abort`, then run again",
+        ))
+    if marker is None:
+        return out.build()
+    if not seen.process_gone:
+        out.blockers.append(Blocker(f"the run that wrote the marker (process {marker.pid}) is still running", "wait for it to finish"))
+        return out.build()
+    _plan_locks(seen, marker, out)
+    if out.blockers:
+        return out.build()
+    _plan_tree(seen, marker, out)
+    out.steps.append(Step("clear-marker", markers.MARKER, "recovery done"))
+    return out.build()
+
+
+def _plan_locks(seen: Observed, marker: RunMarker, out: _Builder) -> None:
+    for lock in seen.locks:
+        if lock.mtime >= marker.started - CLOCK_SLACK and seen.git_pids == ():
+            out.steps.append(Step("remove-lock", str(lock.path), "left by a git process of the interrupted run"))
+            continue
+        why = (
+            "it is older than the interrupted run" if lock.mtime < marker.started - CLOCK_SLACK
+            else "a git process may still be using it" if seen.git_pids is None
+            else f"git process {', '.join(map(str, seen.git_pids))} still works in the repository"
+        )
+        out.blockers.append(Blocker(
+            f"git lock file {lock.path} exists and was not removed: {why}",
+            f"make sure no git command is running in {seen.root}, then `rm {lock.path}`",
+        ))
+
+
+def _afters(journal: Sequence[JournalEntry]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for entry in journal:
+        found.setdefault(entry.path, set()).add(entry.after)
+    return found
+
+
+def own_commit(seen: Observed, marker: RunMarker) -> bool:
+    """HEAD is the run's commit: one parent the run recorded, only journaled files changed,
+    each to content the run wrote."""
+    if len(seen.head_parents) != 1 or seen.head in marker.commits or seen.head_parents[0] not in (*marker.commits, marker.base):
+        return False
+    afters = _afters(seen.journal)
+    return bool(seen.head_changes) and all(blob is not None and blob in afters.get(path, ()) for path, blob in seen.head_changes)
+
+
+def _on_run_position(seen: Observed, marker: RunMarker) -> bool:
+    """The checkout is where the run left it: on its branch, or detached when it worked so."""
+    return seen.branch is None if marker.detached else seen.branch == marker.original
+
+
+def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
+    in_place = _on_run_position(seen, marker)
+    if not in_place:
+        out.notes.append(f"the checkout is on {seen.branch or 'a detached HEAD'}, not where the interrupted run left it; its commits are left alone")
+    dropping = in_place and own_commit(seen, marker)
+    if dropping:
+        out.steps.append(Step("drop-commit", seen.head, f"the interrupted run's unpushed commit (back to {seen.head_parents[0][:12]})"))
+    afters = _afters(seen.journal)
+    created = {entry.path for entry in seen.journal if entry.before is None}
+    unstage, restore, remove = [], [], []
+    for state in seen.files:
+        target = state.parent if dropping else state.head
+        mine = afters.get(state.path, set()) | {blob for blob in state.in_commits if blob is not None}
+        if state.index is not None and state.index != target and (state.index in mine or (dropping and state.index == state.head)):
+            unstage.append(state.path)
+        elif state.index is None and target is not None and None in state.in_commits:
+            unstage.append(state.path)  # git removed it from the index while moving between the run's commits
+        if state.worktree == target:
+            continue
+        if state.worktree is not None and state.worktree in mine:
+            if target is not None:
+                restore.append(state.path)
+            elif state.path in created or state.worktree in state.in_commits:
+                remove.append(state.path)
+            else:
+                out.kept.append((state.path, "holds what the run wrote but is not in HEAD; left as it is"))
+        elif state.worktree is None and target is not None and (None in state.in_commits or state.path in created):
+            restore.append(state.path)  # removed by git while moving between the run's commits
+        else:
+            out.kept.append((state.path, "changed since the interrupted run (not by it); left as it is"))
+    if unstage:
+        out.steps.append(Step("unstage", ", ".join(unstage), "staged by the interrupted run", tuple(unstage)))
+    for path in restore:
+        out.steps.append(Step("restore", path, "still holds what the interrupted run wrote"))
+    for path in remove:
+        out.steps.append(Step("remove", path, "created by the interrupted run and unchanged since"))
+    for temp in seen.temp_files:
+        out.steps.append(Step("remove", temp.path, "temporary file of an interrupted atomic write"))
+    now = seen.head_parents[0] if dropping else seen.head
+    if in_place and not marker.detached and marker.start and now != marker.start and now in marker.commits:
+        out.steps.append(Step("rewind", marker.start, f"where {marker.original} was before the interrupted run (skipped if files in the way changed)"))
+    if marker.detached and seen.branch is None and marker.original and not _is_commit_id(marker.original):
+        out.steps.append(Step("return", marker.original, "the branch checked out before the interrupted run"))
+
+
+def _is_commit_id(name: str) -> bool:
+    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
+
+
+# --- looking (I/O) ---------------------------------------------------------------------------
+
+
+def wait_for_git(ws: Workspace, seconds: float) -> tuple[int, ...] | None:
+    """Give git processes still working in the repository (a killed run's children finishing
+    a hook or a push) up to ``seconds`` to end; the ones still there."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pids = git_processes(ws.root, ws.git_dir)
+        if not pids or time.monotonic() >= deadline:
+            return None if pids is None else tuple(pids)
+        time.sleep(0.05)
+
+
+def observe(ws: Workspace, *, wait: float = 10.0, own: bool = False) -> Observed:
+    marker = markers.load(ws.git_dir)
+    scratch = tuple(registered(ws.git_dir))
+    rebase = ws.rebase_in_progress()
+    if marker is None:
+        return Observed(str(ws.root), None, rebase=rebase, scratch=scratch)
+    gone = own or marker.process_gone
+    pids = wait_for_git(ws, wait if gone else 0.0)
+    journal = tuple(markers.Journal(ws.git_dir, ws.root, marker.object_format).read())
+    head = ws.head()
+    parents = tuple(ws.git("rev-list", "--parents", "-n", "1", head).split()[1:])
+    changes: tuple[tuple[str, str | None], ...] = ()
+    if len(parents) == 1:
+        changes = tuple(_tree_changes(ws, parents[0], head))
+    paths = {entry.path for entry in journal} | {path for path, _ in changes} | set(ws.changed_paths())
+    commits = tuple(dict.fromkeys((*marker.commits, marker.base, marker.start)))
+    files = tuple(_file_state(ws, path, head, parents[0] if parents else None, commits, marker.object_format) for path in sorted(paths))
+    return Observed(
+        root=str(ws.root), marker=marker, journal=journal, process_gone=gone, head=head, head_parents=parents,
+        head_changes=changes, branch=ws.current_branch(), rebase=rebase, locks=tuple(lock_files(ws.git_dir)),
+        git_pids=pids, files=files, temp_files=tuple(_temp_files(ws, journal, marker)), scratch=scratch,
+    )
+
+
+def _tree_changes(ws: Workspace, old: str, new: str) -> list[tuple[str, str | None]]:
+    out = ws.git("diff-tree", "-r", "-z", "--no-renames", old, new)
+    fields = out.split("\0")
+    changes = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.split()
+        if len(parts) >= 5:
+            blob = parts[3]
+            changes.append((path, None if set(blob) == {"0"} else blob))
+    return changes
+
+
+def _blob_in(ws: Workspace, commit: str | None, path: str) -> str | None:
+    if not commit:
+        return None
+    status, out, _ = ws.try_git("rev-parse", "--verify", "--quiet", f"{commit}:{path}")
+    return out.strip() if status == 0 and out.strip() else None
+
+
+def _file_state(ws: Workspace, path: str, head: str, parent: str | None, commits: Sequence[str], object_format: str) -> FileState:
+    status, out, _ = ws.try_git("ls-files", "--stage", "-z", "--", path)
+    stages = [line.split()[1:3] for line in out.split("\0") if line.strip()]
+    index = stages[0][0] if len(stages) == 1 and stages[0][1] == "0" else ("unmerged" if stages else None)
+    return FileState(
+        path=path,
+        worktree=file_blob_id(ws.root / path, object_format),
+        head=_blob_in(ws, head, path),
+        parent=_blob_in(ws, parent, path),
+        index=index,
+        in_commits=frozenset(_blob_in(ws, commit, path) for commit in commits if commit),
+    )
+
+
+def _temp_files(ws: Workspace, journal: Sequence[JournalEntry], marker: RunMarker) -> list[TempFile]:
+    found = []
+    for folder, name in {(str(Path(entry.path).parent), Path(entry.path).name) for entry in journal}:
+        directory = ws.root / folder
+        for candidate in directory.glob(f".{name}.*.tmp") if directory.is_dir() else ():
+            try:
+                stat = candidate.stat()
+            except OSError:
+                continue
+            if stat.st_mtime >= marker.started - CLOCK_SLACK:
+                found.append(TempFile(Path(os.path.relpath(candidate, ws.root)).as_posix(), stat.st_mtime))
+    return sorted(found, key=lambda temp: temp.path)
+
+
+# --- doing (I/O) -----------------------------------------------------------------------------
+
+
+def refusal(plan: RecoveryPlan) -> GitError:
+    first = plan.blockers[0]
+    others = "; ".join(blocker.message for blocker in plan.blockers[1:])
+    return GitError(first.message + (f"; also: {others}" if others else ""), hint=first.command)
+
+
+def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: bool = False) -> None:
+    """Carry out ``plan``; raise (keeping the marker) when it is blocked or a step fails."""
+    if plan.blockers:
+        raise refusal(plan)
+    by_path = {state.path: state for state in seen.files}
+    for step in plan.steps:
+        log.log(logging.DEBUG if quiet else logging.WARNING, "recovery: %s", step.describe())
+        if step.action == "remove-lock":
+            Path(step.target).unlink(missing_ok=True)
+        elif step.action == "prune":
+            from automator.git.scratch import prune
+
+            for scratch in seen.scratch:
+                if (scratch.worktree or scratch.temp_dir) == step.target:
+                    prune(ws.git_dir, scratch, ws.env)
+        elif step.action == "drop-commit":
+            ws.git("reset", "--quiet", "--soft", seen.head_parents[0])
+        elif step.action == "unstage":
+            ws.git("reset", "--quiet", "HEAD", "--", *step.paths)
+        elif step.action == "restore":
+            ws.git("checkout", "--quiet", "HEAD", "--", step.target)
+        elif step.action == "remove":
+            state = by_path.get(step.target)
+            target = ws.root / step.target
+            if state is None or file_blob_id(target, seen.marker.object_format if seen.marker else "sha1") == state.worktree:
+                target.unlink(missing_ok=True)
+        elif step.action == "rewind":
+            status, _, err = ws.try_git("reset", "--quiet", "--keep", step.target)
+            if status != 0:
+                log.info("recovery: left the branch at %s: %s", ws.head()[:12], err.strip()[:200])
+        elif step.action == "return":
+            ws.git("checkout", "--quiet", step.target)
+        elif step.action == "clear-marker":
+            markers.clear(ws.git_dir)
