@@ -26,6 +26,7 @@ class LockFile:
 def lock_files(git_dir: Path) -> list[LockFile]:
     """Every git lock file of the repository: top-level ones, ref locks, linked worktrees'."""
     candidates: list[Path] = [git_dir / name for name in TOP_LOCKS]
+    candidates.extend(git_dir.glob("next-index-*.lock"))  # the temporary index of `git commit -- PATHS`
     for sub in ("refs", "logs"):
         top = git_dir / sub
         if top.is_dir():

@@ -262,7 +262,7 @@ def observe(ws: Workspace, *, wait: float = 10.0, own: bool = False) -> Observed
         changes = tuple(_tree_changes(ws, parents[0], head))
     paths = {entry.path for entry in journal} | {path for path, _ in changes} | set(ws.changed_paths())
     commits = tuple(dict.fromkeys((*marker.commits, marker.base, marker.start)))
-    files = tuple(_file_state(ws, path, head, parents[0] if parents else None, commits, marker.object_format) for path in sorted(paths))
+    files = _file_states(ws, sorted(paths), head, parents[0] if parents else None, commits, marker.object_format)
     return Observed(
         root=str(ws.root), marker=marker, journal=journal, process_gone=gone, head=head, head_parents=parents,
         head_changes=changes, branch=ws.current_branch(), rebase=rebase, locks=tuple(lock_files(ws.git_dir)),
@@ -282,24 +282,51 @@ def _tree_changes(ws: Workspace, old: str, new: str) -> list[tuple[str, str | No
     return changes
 
 
-def _blob_in(ws: Workspace, commit: str | None, path: str) -> str | None:
-    if not commit:
-        return None
-    status, out, _ = ws.try_git("rev-parse", "--verify", "--quiet", f"{commit}:{path}")
-    return out.strip() if status == 0 and out.strip() else None
+def _blobs_in(ws: Workspace, commit: str | None, paths: Sequence[str]) -> dict[str, str]:
+    """Blob id of each of ``paths`` that ``commit`` has (one ``git ls-tree``)."""
+    if not commit or not paths:
+        return {}
+    out = ws.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+    found = {}
+    for line in out.split("\0"):
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found[path] = parts[2]
+    return found
 
 
-def _file_state(ws: Workspace, path: str, head: str, parent: str | None, commits: Sequence[str], object_format: str) -> FileState:
-    status, out, _ = ws.try_git("ls-files", "--stage", "-z", "--", path)
-    stages = [line.split()[1:3] for line in out.split("\0") if line.strip()]
-    index = stages[0][0] if len(stages) == 1 and stages[0][1] == "0" else ("unmerged" if stages else None)
-    return FileState(
-        path=path,
-        worktree=file_blob_id(ws.root / path, object_format),
-        head=_blob_in(ws, head, path),
-        parent=_blob_in(ws, parent, path),
-        index=index,
-        in_commits=frozenset(_blob_in(ws, commit, path) for commit in commits if commit),
+def _literal(path: str) -> str:
+    return f":(literal){path}"
+
+
+def _index_blobs(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
+    """Stage-0 blob of each path in the index; ``"unmerged"`` for a path in conflict."""
+    if not paths:
+        return {}
+    out = ws.git("ls-files", "--stage", "-z", "--full-name", "--", *map(_literal, paths))
+    found: dict[str, str] = {}
+    for line in out.split("\0"):
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3:
+            found[path] = parts[1] if parts[2] == "0" and path not in found else "unmerged"
+    return found
+
+
+def _file_states(ws: Workspace, paths: Sequence[str], head: str, parent: str | None, commits: Sequence[str], object_format: str) -> tuple[FileState, ...]:
+    in_head, in_parent, index = _blobs_in(ws, head, paths), _blobs_in(ws, parent, paths), _index_blobs(ws, paths)
+    in_commits = [_blobs_in(ws, commit, paths) for commit in commits if commit]
+    return tuple(
+        FileState(
+            path=path,
+            worktree=file_blob_id(ws.root / path, object_format),
+            head=in_head.get(path),
+            parent=in_parent.get(path),
+            index=index.get(path),
+            in_commits=frozenset(blobs.get(path) for blobs in in_commits),
+        )
+        for path in paths
     )
 
 
@@ -344,9 +371,9 @@ def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: 
         elif step.action == "drop-commit":
             ws.git("reset", "--quiet", "--soft", seen.head_parents[0])
         elif step.action == "unstage":
-            ws.git("reset", "--quiet", "HEAD", "--", *step.paths)
+            ws.git("reset", "--quiet", "HEAD", "--", *map(_literal, step.paths))
         elif step.action == "restore":
-            ws.git("checkout", "--quiet", "HEAD", "--", step.target)
+            ws.git("checkout", "--quiet", "HEAD", "--", _literal(step.target))
         elif step.action == "remove":
             state = by_path.get(step.target)
             target = ws.root / step.target
