@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fleet": ("automator.commands.fleet", "run every environment repository of a fleet file, or this worker's share"),
     "validate": ("automator.commands.validate", "check the manifests and rules as the tool reads them (no registry)"),
     "health": ("automator.commands.health", "exit 0 when the health file of a scheduled run is fresh (a liveness probe)"),
+    "recover": ("automator.commands.recover", "show (or --apply) what recovery does after an interrupted run"),
 }
 
 DESCRIPTION = """\

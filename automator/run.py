@@ -41,6 +41,7 @@ from automator.plan import (
 from automator.tagsource import TagSource
 
 Progress = Callable[[str], None]
+BeforeWrite = Callable[[Path, bytes], None]  # told (path, new bytes) before a file is replaced
 
 
 class ApplyError(ManifestError):
@@ -284,8 +285,8 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
         yield _patch_file(Path(root), name, updates, locators)
 
 
-def _write_file(item: tuple[int, Path, str, list[Update]]) -> bool | Problem:
-    key, root, name, updates = item
+def _write_file(item: tuple[int, Path, str, list[Update], BeforeWrite | None]) -> bool | Problem:
+    key, root, name, updates, before_write = item
     patched = _patch_file(root, name, updates, _PASSES[key])
     if isinstance(patched, Problem):
         return patched
@@ -293,21 +294,22 @@ def _write_file(item: tuple[int, Path, str, list[Update]]) -> bool | Problem:
     if new == old:
         return False
     try:
-        write_atomically(root / name, new)
+        write_atomically(root / name, new, before_write)
     except OSError as error:
         return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
     return True
 
 
-def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
-    """Patch, verify and atomically replace every file of the plan; failures become Problems."""
+def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) -> tuple[list[str], list[Problem]]:
+    """Patch, verify and atomically replace every file of the plan; failures become Problems.
+    ``before_write(path, data)`` is told before each file is replaced (the git run marker)."""
     by_file = _by_file(plan)
     changed: list[str] = []
     problems: list[Problem] = []
     with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
-        items = [(key, Path(root), name, updates) for name, updates in sorted(by_file.items())]
+        items = [(key, Path(root), name, updates, before_write) for name, updates in sorted(by_file.items())]
         outcomes = parallel_map(_write_file, items, min_items=200, chunksize=16)
-        for (_, _, name, _), outcome in zip(items, outcomes, strict=True):
+        for (_, _, name, _, _), outcome in zip(items, outcomes, strict=True):
             if isinstance(outcome, Problem):
                 problems.append(outcome)
             elif outcome:
@@ -315,19 +317,21 @@ def write_plan(root: Path, plan: Plan) -> tuple[list[str], list[Problem]]:
     return changed, problems
 
 
-def apply_plan(root: Path, plan: Plan) -> list[str]:
+def apply_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) -> list[str]:
     """Write the plan; return the changed relative paths. Raise :class:`ApplyError` (after
     writing every file that could be written) when some file could not be patched safely."""
-    changed, problems = write_plan(root, plan)
+    changed, problems = write_plan(root, plan, before_write)
     if problems:
         raise ApplyError(changed, problems)
     return changed
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = None) -> None:
     """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode."""
     target = path.resolve()
     mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644  # a new file: rw-r--r--
+    if before_write is not None:
+        before_write(target, text.encode("utf-8"))
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -199,3 +199,55 @@ def test_a_killed_pull_request_run_leaves_a_worktree_that_the_next_run_prunes(en
     listing = git(work, "worktree", "list")
     assert str(left) not in listing and str(user_tree) in listing, "the user's own worktree is not pruned"
     assert not (work / ".git" / "automator-scratch").exists() or not list((work / ".git" / "automator-scratch").iterdir())
+
+
+# --- automator recover -----------------------------------------------------------------------
+
+
+def test_recover_shows_the_marker_and_the_plan_and_changes_nothing(env_repo):
+    _, work, tags = env_repo
+    kill_at(work, tags, "after-commit")
+    (work / "apps" / "other.yaml").write_text(OTHER + "  edited: by hand\n")
+    head = git(work, "rev-parse", "HEAD")
+
+    shown = run_automator(["recover", "apps"], cwd=work)
+
+    assert shown.returncode == 0, shown.stderr
+    assert "wrote apps/app.yaml" in shown.stdout and "recovery would:" in shown.stdout
+    assert "drop-commit" in shown.stdout and "leave apps/other.yaml: changed since the interrupted run" in shown.stdout
+    assert git(work, "rev-parse", "HEAD") == head and (work / ".git" / "automator-run.json").exists()
+
+    document = __import__("json").loads(run_automator(["recover", "--json"], cwd=work).stdout)
+    assert document["marker"]["process_gone"] is True and document["applied"] is False
+    assert [entry["path"] for entry in document["files_written"]] == ["apps/app.yaml"]
+    assert [step["action"] for step in document["steps"]] == ["drop-commit", "unstage", "restore", "clear-marker"]
+    assert document["kept"] == [{"path": "apps/other.yaml", "why": "changed since the interrupted run (not by it); left as it is"}]
+
+
+def test_recover_apply_undoes_the_run_and_keeps_the_users_edit(env_repo):
+    _, work, tags = env_repo
+    kill_at(work, tags, "after-commit")
+    (work / "apps" / "other.yaml").write_text(OTHER + "  edited: by hand\n")
+
+    done = run_automator(["recover", "--apply"], cwd=work)
+
+    assert done.returncode == 0, done.stderr
+    assert "recovery did:" in done.stdout
+    assert git(work, "rev-parse", "HEAD") == git(work, "rev-parse", "origin/main")
+    assert (work / "apps" / "other.yaml").read_text() == OTHER + "  edited: by hand\n"
+    assert f"{APP}:1.0.0" in (work / "apps" / "app.yaml").read_text()
+    assert git(work, "diff", "--cached", "--name-only") == ""
+    assert not (work / ".git" / "automator-run.json").exists()
+    assert "nothing to recover" in run_automator(["recover"], cwd=work).stdout
+
+
+def test_recover_apply_that_is_blocked_exits_3_naming_the_lock_and_keeps_the_marker(env_repo):
+    _, work, tags = env_repo
+    kill_at(work, tags, "after-apply")
+    lock = work / ".git" / "index.lock"
+    lock.write_text("")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    done = run_automator(["recover", "--apply"], cwd=work)
+    assert done.returncode == 3 and f"rm {lock}" in done.stderr
+    assert (work / ".git" / "automator-run.json").exists()

@@ -387,3 +387,57 @@ def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: 
             ws.git("checkout", "--quiet", step.target)
         elif step.action == "clear-marker":
             markers.clear(ws.git_dir)
+
+
+# --- looking before leaping (``automator recover``) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoverySettings:
+    """``automator recover [PATH] [--apply]``: the checkout, and whether to act."""
+
+    path: Path = Path(".")
+    apply: bool = False
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    seen: Observed
+    plan: RecoveryPlan
+    applied: bool = False
+
+    def document(self) -> dict:
+        """The report as JSON-ready data (pure)."""
+        from dataclasses import asdict
+
+        marker = self.seen.marker
+        return {
+            "checkout": self.seen.root,
+            "marker": None if marker is None else {**asdict(marker), "commits": list(marker.commits), "process_gone": self.seen.process_gone},
+            "files_written": [asdict(entry) for entry in self.seen.journal],
+            "scratch": [{"temp_dir": s.temp_dir, "worktree": s.worktree, "pid": s.pid, "owner_gone": s.owner_gone} for s in self.seen.scratch],
+            "locks": [str(lock.path) for lock in self.seen.locks],
+            "steps": [{"action": s.action, "target": s.target, "why": s.why} for s in self.plan.steps],
+            "kept": [{"path": path, "why": why} for path, why in self.plan.kept],
+            "blockers": [{"message": b.message, "command": b.command} for b in self.plan.blockers],
+            "notes": list(self.plan.notes),
+            "applied": self.applied,
+        }
+
+
+def inspect_or_recover(ws: Workspace, settings: RecoverySettings) -> RecoveryReport:
+    """What recovery would do in ``ws`` (nothing changes), or (``apply``) do it under the run
+    lock. Raises :class:`GitError` when applying is blocked; the marker then stays."""
+    if not settings.apply:
+        seen = observe(ws, wait=0.0)
+        return RecoveryReport(seen, plan_recovery(seen))
+    ws.lock(timeout=10.0)
+    try:
+        seen = observe(ws)
+        plan = plan_recovery(seen)
+        if plan.needed:
+            apply_recovery(ws, plan, seen)
+        return RecoveryReport(seen, plan, applied=plan.needed)
+    finally:
+        ws.unlock()

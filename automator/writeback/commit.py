@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from automator.git.writer import commit_session
+from automator.git.writer import Record, RecordingApply, commit_session
 from automator.model import Plan, Problem
 from automator.result import Committed
 from automator.writeback.job import Job
@@ -44,16 +44,17 @@ class CommitWriter:
         if self.session is None:
             raise RuntimeError("the commit strategy writes inside its tree(): it leads the run or does not write")
         replan = partial(self.job.planner.replan, self.name)
-        result = self.session.execute(replan, self.apply, plan)
+        result = self.session.execute(replan, RecordingApply(self.apply), plan)
         return Committed(result.plan, result.change, result.files, result.pushed, result.replans, tuple(self.problems))
 
-    def apply(self, plan: Plan) -> list[str]:
-        """Patch the files; the files that could be patched are still committed."""
+    def apply(self, plan: Plan, record: Record) -> list[str]:
+        """Patch the files (each recorded in the run marker before it is replaced); the files
+        that could be patched are still committed."""
         from automator import run as pipeline
 
         self.problems.clear()
         try:
-            return list(pipeline.apply_plan(self.job.ws.root, plan))
+            return list(pipeline.apply_plan(self.job.ws.root, plan, before_write=record))
         except pipeline.ApplyError as error:
             self.problems.extend(error.problems)
             return list(error.changed)

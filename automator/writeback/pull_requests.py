@@ -103,17 +103,22 @@ def branch_writer(settings: PullRequestSettings, write: WriteOptions, ctx: Conte
     upstream of the checked-out branch; remote ``--remote`` or that upstream's remote."""
     from automator.git.branch import BranchPusher
     from automator.git.credentials import checkout_git_environment
+    from automator.git.network import check_transport
     from automator.git.target import resolve_target as resolve_git_target
 
     if not write.push:
         raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
     target = resolve_git_target(ws, write.remote, settings.base or write.branch, push=True)
+    url = target.remote_url(ws)
+    if url:
+        check_transport(url, what=f"remote {target.remote}")
     return BranchPusher(
         ws.root,
         base=target.branch,
         remote=str(target.remote),
-        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, target.remote_url(ws)),
+        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, url),
         author=write.author,
+        network_timeout=write.retry.max_seconds,
     )
 
 

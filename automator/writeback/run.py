@@ -37,7 +37,7 @@ def run_once(settings: Settings, ctx: Context) -> RunResult:
     if clone.repo:
         from automator.git.clone import cloned
 
-        with cloned(clone.repo, clone.ref, ctx) as ws:
+        with cloned(clone.repo, clone.ref, ctx, timeout=settings.write.retry.max_seconds) as ws:
             return run_in(ws.root / settings.path, settings, ctx, source, ws)
     return run_in(Path(settings.path), settings, ctx, source, None)
 
