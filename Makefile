@@ -47,7 +47,7 @@ lint: install lint-tools
 	rm -rf $(LINT_DOCS)
 
 test: install registry-binary redis-binary lint
-	AUTOMATOR_KILL_ROUNDS=25 $(PY) -m pytest
+	$(PY) -m pytest
 
 demo: install registry-binary
 	$(PY) scripts/demo.py

@@ -7,7 +7,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "automator"
 MAX_MODULE_LINES = 400
 # Building a child process's environment is not reading configuration.
-ENVIRONMENT_PASS_THROUGH = {"git/branch.py"}
+ENVIRONMENT_PASS_THROUGH = {"git/branch.py", "git/network.py"}  # hand the environment on to git processes
 PURE_MODULES = ["imageref.py", "model.py", "plan.py", "errors.py"]
 IO_MODULES = {"os", "io", "subprocess", "socket", "requests", "git", "github", "gitlab", "docker", "shutil", "tempfile", "pathlib", "urllib.request", "http"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from automator.commands.options import OptionGroup
 from automator.context import Context
 from automator.errors import ExitCode, scrub
-from automator.git.recovery import RecoveryReport, RecoverySettings
+from automator.git.recover import RecoveryReport, RecoverySettings
 from automator.settings import Settings
 
 DESCRIPTION = """\
@@ -46,7 +46,7 @@ OPTIONS = (OptionGroup("recover", add_arguments, settings),)
 
 
 def run(settings: Settings, ctx: Context) -> int:
-    from automator.git.recovery import inspect_or_recover
+    from automator.git.recover import inspect_or_recover
     from automator.git.workspace import Workspace
 
     recover = settings.recover

@@ -112,7 +112,7 @@ class BranchPusher:
         """A temporary detached worktree at the fresh head of the base branch (removed after)."""
         base_sha = self._fetch(self.base)
         git_dir = Path(self.repo.git_dir)
-        prune_dead(git_dir, self._env)  # worktrees of killed runs
+        prune_dead(git_dir)  # worktrees of killed runs
         with tempfile.TemporaryDirectory(prefix="automator-branch-") as tmp:
             tree = Path(tmp).resolve() / "tree"
             with registration(git_dir, Path(tmp).resolve(), tree):  # a killed run's is pruned by the next

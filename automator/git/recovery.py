@@ -1,8 +1,9 @@
 """Undo what a killed run left behind, touching nothing else.
 
 :func:`plan_recovery` is pure: from the run marker and what the checkout looks like now
-(:class:`Observed`, gathered by :func:`observe`) it says what recovery would do, which files
-it leaves alone and why, and what stops it. :func:`apply_recovery` does it.
+(:class:`Observed`, gathered by :func:`automator.git.observe.observe`) it says what recovery
+would do, which files it leaves alone and why, and what stops it;
+:func:`automator.git.recover.apply_recovery` does it.
 
 The rules:
 
@@ -20,24 +21,13 @@ The rules:
 
 from __future__ import annotations
 
-import logging
-import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from automator.errors import GitError
 from automator.git import marker as markers
-from automator.git.locks import LockFile, git_processes, lock_files
-from automator.git.marker import JournalEntry, RunMarker, file_blob_id
-from automator.git.scratch import Scratch, registered
-
-if TYPE_CHECKING:
-    from automator.git.workspace import Workspace
-
-log = logging.getLogger(__name__)
+from automator.git.locks import LockFile
+from automator.git.marker import JournalEntry, RunMarker
+from automator.git.scratch import Scratch
 
 CLOCK_SLACK = 1.0  # file-system timestamps may be coarser than the wall clock
 
@@ -230,214 +220,3 @@ def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
 
 def _is_commit_id(name: str) -> bool:
     return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
-
-
-# --- looking (I/O) ---------------------------------------------------------------------------
-
-
-def wait_for_git(ws: Workspace, seconds: float) -> tuple[int, ...] | None:
-    """Give git processes still working in the repository (a killed run's children finishing
-    a hook or a push) up to ``seconds`` to end; the ones still there."""
-    deadline = time.monotonic() + seconds
-    while True:
-        pids = git_processes(ws.root, ws.git_dir)
-        if not pids or time.monotonic() >= deadline:
-            return None if pids is None else tuple(pids)
-        time.sleep(0.05)
-
-
-def observe(ws: Workspace, *, wait: float = 10.0, own: bool = False) -> Observed:
-    marker = markers.load(ws.git_dir)
-    scratch = tuple(registered(ws.git_dir))
-    rebase = ws.rebase_in_progress()
-    if marker is None:
-        return Observed(str(ws.root), None, rebase=rebase, scratch=scratch)
-    gone = own or marker.process_gone
-    pids = wait_for_git(ws, wait if gone else 0.0)
-    journal = tuple(markers.Journal(ws.git_dir, ws.root, marker.object_format).read())
-    head = ws.head()
-    parents = tuple(ws.git("rev-list", "--parents", "-n", "1", head).split()[1:])
-    changes: tuple[tuple[str, str | None], ...] = ()
-    if len(parents) == 1:
-        changes = tuple(_tree_changes(ws, parents[0], head))
-    paths = {entry.path for entry in journal} | {path for path, _ in changes} | set(ws.changed_paths())
-    commits = tuple(dict.fromkeys((*marker.commits, marker.base, marker.start)))
-    files = _file_states(ws, sorted(paths), head, parents[0] if parents else None, commits, marker.object_format)
-    return Observed(
-        root=str(ws.root), marker=marker, journal=journal, process_gone=gone, head=head, head_parents=parents,
-        head_changes=changes, branch=ws.current_branch(), rebase=rebase, locks=tuple(lock_files(ws.git_dir)),
-        git_pids=pids, files=files, temp_files=tuple(_temp_files(ws, journal, marker)), scratch=scratch,
-    )
-
-
-def _tree_changes(ws: Workspace, old: str, new: str) -> list[tuple[str, str | None]]:
-    out = ws.git("diff-tree", "-r", "-z", "--no-renames", old, new)
-    fields = out.split("\0")
-    changes = []
-    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-        parts = meta.split()
-        if len(parts) >= 5:
-            blob = parts[3]
-            changes.append((path, None if set(blob) == {"0"} else blob))
-    return changes
-
-
-def _blobs_in(ws: Workspace, commit: str | None, paths: Sequence[str]) -> dict[str, str]:
-    """Blob id of each of ``paths`` that ``commit`` has (one ``git ls-tree``)."""
-    if not commit or not paths:
-        return {}
-    out = ws.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
-    found = {}
-    for line in out.split("\0"):
-        meta, _, path = line.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            found[path] = parts[2]
-    return found
-
-
-def _literal(path: str) -> str:
-    return f":(literal){path}"
-
-
-def _index_blobs(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
-    """Stage-0 blob of each path in the index; ``"unmerged"`` for a path in conflict."""
-    if not paths:
-        return {}
-    out = ws.git("ls-files", "--stage", "-z", "--full-name", "--", *map(_literal, paths))
-    found: dict[str, str] = {}
-    for line in out.split("\0"):
-        meta, _, path = line.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3:
-            found[path] = parts[1] if parts[2] == "0" and path not in found else "unmerged"
-    return found
-
-
-def _file_states(ws: Workspace, paths: Sequence[str], head: str, parent: str | None, commits: Sequence[str], object_format: str) -> tuple[FileState, ...]:
-    in_head, in_parent, index = _blobs_in(ws, head, paths), _blobs_in(ws, parent, paths), _index_blobs(ws, paths)
-    in_commits = [_blobs_in(ws, commit, paths) for commit in commits if commit]
-    return tuple(
-        FileState(
-            path=path,
-            worktree=file_blob_id(ws.root / path, object_format),
-            head=in_head.get(path),
-            parent=in_parent.get(path),
-            index=index.get(path),
-            in_commits=frozenset(blobs.get(path) for blobs in in_commits),
-        )
-        for path in paths
-    )
-
-
-def _temp_files(ws: Workspace, journal: Sequence[JournalEntry], marker: RunMarker) -> list[TempFile]:
-    found = []
-    for folder, name in {(str(Path(entry.path).parent), Path(entry.path).name) for entry in journal}:
-        directory = ws.root / folder
-        for candidate in directory.glob(f".{name}.*.tmp") if directory.is_dir() else ():
-            try:
-                stat = candidate.stat()
-            except OSError:
-                continue
-            if stat.st_mtime >= marker.started - CLOCK_SLACK:
-                found.append(TempFile(Path(os.path.relpath(candidate, ws.root)).as_posix(), stat.st_mtime))
-    return sorted(found, key=lambda temp: temp.path)
-
-
-# --- doing (I/O) -----------------------------------------------------------------------------
-
-
-def refusal(plan: RecoveryPlan) -> GitError:
-    first = plan.blockers[0]
-    others = "; ".join(blocker.message for blocker in plan.blockers[1:])
-    return GitError(first.message + (f"; also: {others}" if others else ""), hint=first.command)
-
-
-def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: bool = False) -> None:
-    """Carry out ``plan``; raise (keeping the marker) when it is blocked or a step fails."""
-    if plan.blockers:
-        raise refusal(plan)
-    by_path = {state.path: state for state in seen.files}
-    for step in plan.steps:
-        log.log(logging.DEBUG if quiet else logging.WARNING, "recovery: %s", step.describe())
-        if step.action == "remove-lock":
-            Path(step.target).unlink(missing_ok=True)
-        elif step.action == "prune":
-            from automator.git.scratch import prune
-
-            for scratch in seen.scratch:
-                if (scratch.worktree or scratch.temp_dir) == step.target:
-                    prune(ws.git_dir, scratch, ws.env)
-        elif step.action == "drop-commit":
-            ws.git("reset", "--quiet", "--soft", seen.head_parents[0])
-        elif step.action == "unstage":
-            ws.git("reset", "--quiet", "HEAD", "--", *map(_literal, step.paths))
-        elif step.action == "restore":
-            ws.git("checkout", "--quiet", "HEAD", "--", _literal(step.target))
-        elif step.action == "remove":
-            state = by_path.get(step.target)
-            target = ws.root / step.target
-            if state is None or file_blob_id(target, seen.marker.object_format if seen.marker else "sha1") == state.worktree:
-                target.unlink(missing_ok=True)
-        elif step.action == "rewind":
-            status, _, err = ws.try_git("reset", "--quiet", "--keep", step.target)
-            if status != 0:
-                log.info("recovery: left the branch at %s: %s", ws.head()[:12], err.strip()[:200])
-        elif step.action == "return":
-            ws.git("checkout", "--quiet", step.target)
-        elif step.action == "clear-marker":
-            markers.clear(ws.git_dir)
-
-
-# --- looking before leaping (``automator recover``) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecoverySettings:
-    """``automator recover [PATH] [--apply]``: the checkout, and whether to act."""
-
-    path: Path = Path(".")
-    apply: bool = False
-    json: bool = False
-
-
-@dataclass(frozen=True)
-class RecoveryReport:
-    seen: Observed
-    plan: RecoveryPlan
-    applied: bool = False
-
-    def document(self) -> dict:
-        """The report as JSON-ready data (pure)."""
-        from dataclasses import asdict
-
-        marker = self.seen.marker
-        return {
-            "checkout": self.seen.root,
-            "marker": None if marker is None else {**asdict(marker), "commits": list(marker.commits), "process_gone": self.seen.process_gone},
-            "files_written": [asdict(entry) for entry in self.seen.journal],
-            "scratch": [{"temp_dir": s.temp_dir, "worktree": s.worktree, "pid": s.pid, "owner_gone": s.owner_gone} for s in self.seen.scratch],
-            "locks": [str(lock.path) for lock in self.seen.locks],
-            "steps": [{"action": s.action, "target": s.target, "why": s.why} for s in self.plan.steps],
-            "kept": [{"path": path, "why": why} for path, why in self.plan.kept],
-            "blockers": [{"message": b.message, "command": b.command} for b in self.plan.blockers],
-            "notes": list(self.plan.notes),
-            "applied": self.applied,
-        }
-
-
-def inspect_or_recover(ws: Workspace, settings: RecoverySettings) -> RecoveryReport:
-    """What recovery would do in ``ws`` (nothing changes), or (``apply``) do it under the run
-    lock. Raises :class:`GitError` when applying is blocked; the marker then stays."""
-    if not settings.apply:
-        seen = observe(ws, wait=0.0)
-        return RecoveryReport(seen, plan_recovery(seen))
-    ws.lock(timeout=10.0)
-    try:
-        seen = observe(ws)
-        plan = plan_recovery(seen)
-        if plan.needed:
-            apply_recovery(ws, plan, seen)
-        return RecoveryReport(seen, plan, applied=plan.needed)
-    finally:
-        ws.unlock()

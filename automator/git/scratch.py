@@ -72,12 +72,12 @@ def registration(git_dir: Path, temp_dir: Path, worktree: Path | None = None) ->
         entry.unlink(missing_ok=True)
 
 
-def prune(git_dir: Path, scratch: Scratch, env: dict[str, str] | None = None) -> None:
+def prune(git_dir: Path, scratch: Scratch) -> None:
     """Remove a dead run's worktree, its administrative directory and its temporary directory."""
     if scratch.worktree:
         subprocess.run(
             ["git", f"--git-dir={git_dir}", "worktree", "remove", "--force", "--force", scratch.worktree],
-            capture_output=True, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+            capture_output=True, stdin=subprocess.DEVNULL,
         )
         _remove_admin_dir(git_dir, Path(scratch.worktree))
     shutil.rmtree(scratch.temp_dir, ignore_errors=True)
@@ -100,10 +100,10 @@ def _remove_admin_dir(git_dir: Path, worktree: Path) -> None:
             shutil.rmtree(admin, ignore_errors=True)
 
 
-def prune_dead(git_dir: Path, env: dict[str, str] | None = None) -> list[Scratch]:
+def prune_dead(git_dir: Path) -> list[Scratch]:
     """Prune every registered scratch whose process is gone; return what was pruned."""
     dead = [scratch for scratch in registered(git_dir) if scratch.owner_gone]
     for scratch in dead:
         log.warning("removing %s left by an interrupted run", scratch.worktree or scratch.temp_dir)
-        prune(git_dir, scratch, env)
+        prune(git_dir, scratch)
     return dead

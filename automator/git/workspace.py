@@ -159,7 +159,9 @@ class Workspace:
         """Undo what a killed run left behind (see :mod:`automator.git.recovery`); raise
         :class:`GitError` (keeping the marker) when that cannot be done safely. ``own``: undo
         this process's own run (after an error or a signal)."""
-        from automator.git.recovery import apply_recovery, observe, plan_recovery
+        from automator.git.observe import observe
+        from automator.git.recover import apply_recovery
+        from automator.git.recovery import plan_recovery
 
         seen = observe(self, wait=wait, own=own)
         plan = plan_recovery(seen)
