@@ -42,7 +42,7 @@ class Planner:
         self.root, self.scan = root, scan
         rules = load_rules(self.settings.rules, root, scan)
         if self.own_clone:  # the tool's own shallow clone: deepen it if a promotion needs history
-            rules.unshallow = partial(_unshallow, self.ws)
+            rules.unshallow = partial(_unshallow, self.ws, self.settings.write.retry.max_seconds)
         from automator.run import make_plan
 
         with progress(ci=self.ctx.ci, quiet=self.settings.log.quiet, no_color=self.settings.log.no_color) as report:
@@ -73,8 +73,9 @@ class Planner:
         return self.part(name)
 
 
-def _unshallow(ws: Workspace) -> bool:
-    return ws.try_git("fetch", "--quiet", "--unshallow")[0] == 0
+def _unshallow(ws: Workspace, timeout: float) -> bool:
+    deadline = f"the --retry-timeout deadline of {timeout:g} s"
+    return ws.network("fetch", "--quiet", "--unshallow", timeout=timeout, what="git fetch --unshallow", deadline=deadline)[0] == 0
 
 
 @dataclass(frozen=True)
