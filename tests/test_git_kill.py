@@ -228,7 +228,8 @@ class KillBench:
                 break
             named = [name.split("#")[0] for name in round_.user_files if name.split("#")[0] in run.output]
             assert named and not stashed, f"round {round_.number}: refused without naming the user's files:\n{run.output}"
-            git(self.work, "stash", "push", "--quiet", "--include-untracked")
+            stash = subprocess.run(["git", "stash", "push", "--include-untracked"], cwd=self.work, capture_output=True, text=True)
+            assert stash.returncode == 0, f"round {round_.number} ({round_.mode}): {stash.stdout}{stash.stderr}\n{run.output}"
             stashed = True
         else:
             raise AssertionError(f"round {round_.number} ({round_.mode}): the update did not land within two reruns")

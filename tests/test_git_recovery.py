@@ -251,3 +251,20 @@ def test_recover_apply_that_is_blocked_exits_3_naming_the_lock_and_keeps_the_mar
     done = run_automator(["recover", "--apply"], cwd=work)
     assert done.returncode == 3 and f"rm {lock}" in done.stderr
     assert (work / ".git" / "automator-run.json").exists()
+
+
+@pytest.mark.parametrize("point", ["after-apply", "after-commit", "before-push"])
+def test_a_killed_run_on_another_branch_is_undone_and_the_user_is_back_on_their_branch(tmp_path, point):
+    files = {"apps/app.yaml": deployment("app", f"{APP}:1.0.0"), "apps/other.yaml": OTHER}
+    bare = make_remote(tmp_path, files, branches=("production",))
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    kill_at(work, tags, point, "--remote", "origin", "--branch", "production")
+    assert git(work, "rev-parse", "--abbrev-ref", "HEAD") == "HEAD", "the killed run worked on a detached HEAD"
+
+    done = run_automator(["run", "apps", "--tags-from", str(tags), "--remote", "origin", "--branch", "production"], cwd=work)
+
+    assert done.returncode == 0, done.stderr
+    assert_clean(work, "main")
+    assert f"{APP}:1.2.0" in show(bare, "apps/app.yaml", "production")
+    assert f"{APP}:1.0.0" in show(bare, "apps/app.yaml", "main")

@@ -103,6 +103,13 @@ class RunMarker:
         return not process_alive(self.pid, self.pid_start)
 
     @classmethod
+    def starting(cls, scan: str) -> RunMarker:
+        """The marker before the run has looked at anything: it only claims the git lock files
+        that the run's first git commands may leave (``git status`` refreshes the index)."""
+        pid = os.getpid()
+        return cls(original="", base="", scan=scan, detached=False, pid=pid, pid_start=process_start(pid), started=time.time())
+
+    @classmethod
     def begin(cls, original: str, head: str, scan: str, detached: bool, object_format: str) -> RunMarker:
         pid = os.getpid()
         return cls(

@@ -170,12 +170,14 @@ def own_commit(seen: Observed, marker: RunMarker) -> bool:
 
 def _on_run_position(seen: Observed, marker: RunMarker) -> bool:
     """The checkout is where the run left it: on its branch, or detached when it worked so."""
+    if not marker.original:  # killed before it looked at the checkout: it changed nothing there
+        return False
     return seen.branch is None if marker.detached else seen.branch == marker.original
 
 
 def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
     in_place = _on_run_position(seen, marker)
-    if not in_place:
+    if not in_place and marker.original:
         out.notes.append(f"the checkout is on {seen.branch or 'a detached HEAD'}, not where the interrupted run left it; its commits are left alone")
     dropping = in_place and own_commit(seen, marker)
     if dropping:

@@ -242,6 +242,8 @@ def commit_session(
     keep_marker = True  # a marker this run did not write (a recovery that could not finish) stays
     try:
         ws.recover()
+        ws.save_marker(RunMarker.starting(scan))  # from here on, locks our git commands leave are known as ours
+        keep_marker = False
         refuse_dirty(ws, scan, options)
         ws.use_identity(options.author)
         target = resolve_target(ws, options.remote, options.branch, push=options.push)
@@ -253,7 +255,6 @@ def commit_session(
         run = _Run(ws, scan, options, target, ctx)
         try:
             run.remember()
-            keep_marker = False
             if target.remote is not None:
                 head = sync(
                     ws, target, timeout=run.deadline.remaining(), what=run.what("fetch from"), deadline=run.deadline_text,
