@@ -4,7 +4,6 @@ author -> :class:`automator.git.writer.WriteOptions` (validated here)."""
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from automator.commands.options import OptionGroup, finite_number
@@ -50,8 +49,8 @@ def message_template(text: str | None) -> str | None:
 
 def settings(args: argparse.Namespace, ctx: Context) -> WriteOptions:
     template = message_template(args.message_template)
-    if args.max_attempts < 1 or not math.isfinite(args.retry_timeout) or args.retry_timeout <= 0:
-        raise UsageError(f"--max-attempts must be at least 1 and --retry-timeout a positive number of seconds (got {args.retry_timeout:g})")
+    if args.max_attempts < 1 or args.retry_timeout <= 0:
+        raise UsageError("--max-attempts must be at least 1 and --retry-timeout positive")
     return WriteOptions(
         remote=args.remote,
         branch=args.branch,
