@@ -7,6 +7,7 @@ and anything that prevents a pool falls back to serial work, never to an error.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -42,5 +43,9 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, min_items: int =
     except (OSError, ValueError):  # pragma: no cover - no semaphores or similar
         yield from map(func, items)
         return
-    with pool:
-        yield from pool.map(func, items, chunksize=chunksize)
+    gc.freeze()  # the workers' collections then leave the inherited heap alone: no copy of it
+    try:
+        with pool:
+            yield from pool.map(func, items, chunksize=chunksize)
+    finally:
+        gc.unfreeze()
