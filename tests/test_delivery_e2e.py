@@ -245,20 +245,48 @@ def start_blocked_run(tmp_path: Path, work: Path) -> tuple[subprocess.Popen, Pat
     return process, fifo, health
 
 
-def terminate_and_wait_for_notice(process: subprocess.Popen) -> str:
+def terminate_and_wait_for_notice(process: subprocess.Popen, notice: str) -> str:
     process.send_signal(signal.SIGTERM)
     readable, _, _ = select.select([process.stderr], [], [], 60)
     assert readable, "no notice after SIGTERM"
     line = process.stderr.readline()
-    assert "SIGTERM: finishing the attempt in flight" in line
+    assert notice in line
     return line
 
 
-def test_sigterm_during_an_attempt_lets_it_finish_and_commit_then_exits_0(tmp_path, env_repo):
-    process, fifo, health = start_blocked_run(tmp_path, env_repo)
+def test_sigterm_before_the_push_abandons_the_attempt_and_exits_0(tmp_path, env_repo):
+    before = git("rev-parse", "main", cwd=tmp_path / "remote.git")
+    process, fifo, health = start_blocked_run(tmp_path, env_repo)  # still reading its tags
     try:
-        terminate_and_wait_for_notice(process)
-        fifo.write_text(json.dumps(TAGS))
+        terminate_and_wait_for_notice(process, "SIGTERM: abandoning the attempt (nothing was pushed yet)")
+        process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert (health_of(health)["status"], health_of(health)["attempt"]) == ("stopped", 1)
+    assert git("rev-parse", "main", cwd=tmp_path / "remote.git") == before
+    assert git("status", "--porcelain", cwd=env_repo) == ""
+
+
+def start_run_waiting_at_its_push(tmp_path: Path, work: Path) -> tuple[subprocess.Popen, Path, Path]:
+    """A looping run stopped at its push (the writer's ``before-push`` test point)."""
+    (tmp_path / "tags.json").write_text(json.dumps(TAGS))
+    wait, health = tmp_path / "go", tmp_path / "health.json"
+    env = {**automator_env(tmp_path), "AUTOMATOR_TEST_WAIT_AT": "before-push", "AUTOMATOR_TEST_WAIT_FILE": str(wait)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automator", "run", str(work / "envs" / "prod" / "web.yaml"),
+         "--tags-from", str(tmp_path / "tags.json"), "--every", "1h", "--health-file", str(health)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    wait_for(lambda: Path(str(wait) + ".reached").exists(), "the push")
+    return process, wait, health
+
+
+def test_sigterm_during_the_push_lets_it_finish_then_exits_0(tmp_path, env_repo):
+    process, wait, health = start_run_waiting_at_its_push(tmp_path, env_repo)
+    try:
+        terminate_and_wait_for_notice(process, "SIGTERM: finishing the push in flight")
+        wait.touch()  # the push goes on
         process.communicate(timeout=60)
     finally:
         process.kill()
@@ -267,11 +295,11 @@ def test_sigterm_during_an_attempt_lets_it_finish_and_commit_then_exits_0(tmp_pa
     assert "ghcr.io/acme/web:1.3.0" in git("show", "main:envs/prod/web.yaml", cwd=tmp_path / "remote.git")
 
 
-def test_a_second_sigterm_abandons_the_attempt_with_130_and_a_clean_checkout(tmp_path, env_repo):
+def test_a_second_sigterm_during_the_push_abandons_it_with_130_and_a_clean_checkout(tmp_path, env_repo):
     before = git("rev-parse", "main", cwd=tmp_path / "remote.git")
-    process, _, health = start_blocked_run(tmp_path, env_repo)
+    process, _, health = start_run_waiting_at_its_push(tmp_path, env_repo)
     try:
-        terminate_and_wait_for_notice(process)
+        terminate_and_wait_for_notice(process, "SIGTERM: finishing the push in flight")
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=60)
     finally:

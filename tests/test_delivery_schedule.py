@@ -61,29 +61,49 @@ def test_once_reraises_an_error_after_recording_it(tmp_path):
     }
 
 
-def test_sigterm_during_an_attempt_lets_it_finish_then_the_loop_stops_with_0(tmp_path):
+def test_sigterm_before_the_push_abandons_the_attempt_and_the_loop_stops_with_0(tmp_path):
     health = tmp_path / "health"
     finished = []
 
     def attempt():
         if len(finished) == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)  # nothing is pushing: the attempt is abandoned here
         finished.append(True)
         return 0
 
     assert schedule.run_scheduled(attempt, every=0.01, health_file=health) == 0
-    assert len(finished) == 3
+    assert len(finished) == 2
     assert read(health)["status"] == "stopped" and read(health)["attempt"] == 3
 
 
-def test_a_second_sigterm_abandons_the_attempt_in_flight(tmp_path):
+def test_sigterm_during_the_push_lets_it_finish_then_the_loop_stops_with_0(tmp_path):
+    from automator.interrupts import pushing
+
+    health = tmp_path / "health"
+    finished = []
+
+    def attempt():
+        with pushing():
+            os.kill(os.getpid(), signal.SIGTERM)
+            finished.append("pushed")
+        return 0
+
+    assert schedule.run_scheduled(attempt, every=60, health_file=health) == 0
+    assert finished == ["pushed"]
+    assert read(health)["status"] == "stopped" and read(health)["attempt"] == 1
+
+
+def test_a_second_sigterm_abandons_the_push_in_flight(tmp_path):
+    from automator.interrupts import pushing
+
     health = tmp_path / "health"
     reached = []
 
     def attempt():
-        os.kill(os.getpid(), signal.SIGTERM)
-        os.kill(os.getpid(), signal.SIGTERM)
-        reached.append("after both signals")
+        with pushing():
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)
+            reached.append("after both signals")
         return 0
 
     with pytest.raises(KeyboardInterrupt):

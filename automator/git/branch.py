@@ -27,6 +27,7 @@ from automator.errors import GitError, scrub
 from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.git.network import run_git
 from automator.git.scratch import prune_dead, registration
+from automator.interrupts import pushing
 from automator.model import Plan, Update
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ class BranchPusher:
         tree = self._git("rev-parse", f"{sha}^{{tree}}")
         for _attempt in range(MAX_PUSH_ATTEMPTS):
             try:
-                self._push(sha, branch, expected)
+                with pushing():  # a stop asked for now lets the push finish (run --every)
+                    self._push(sha, branch, expected)
                 return sha
             except LeaseRejected:
                 current = self._fetch(branch) if self.remote_sha(branch) else None

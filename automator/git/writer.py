@@ -34,6 +34,7 @@ from automator.git.push import classify_push
 from automator.git.replay import replay_onto
 from automator.git.target import Target, resolve_target, sync
 from automator.git.workspace import Workspace
+from automator.interrupts import pushing
 from automator.model import Change, Plan
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,9 @@ class _Run:
             checkpoint(self.ctx, "after-commit")
             if self.target.remote is None:
                 return WriteResult(plan, Change(commit=commit, branch=self.target.branch, attempts=0), tuple(files), replans=self.replans)
-            if self.push_until_landed():
+            with pushing():  # a stop asked for now lets the push finish (run --every)
+                landed = self.push_until_landed()
+            if landed:
                 change = Change(commit=self.ws.head(), branch=self.target.branch, attempts=self.deadline.attempts)
                 return WriteResult(plan, change, tuple(files), pushed=True, replans=self.replans)
             self.replans += 1

@@ -4,9 +4,11 @@
 ``--every`` it runs once (the Kubernetes CronJob shape). Signals:
 
 * Loop, SIGTERM between attempts: stop at once, exit 0.
-* Loop, SIGTERM during an attempt: let it finish (its writes are bounded by the push retry
-  limit), then stop with exit 0.
-* Run once (a CronJob's pod), or a second SIGTERM, or SIGINT: abandon the attempt in flight
+* Loop, SIGTERM during an attempt that has not started pushing: abandon it at once (the git
+  writer restores the checkout; nothing was written), stop, exit 0.
+* Loop, SIGTERM during the push: let the push finish (bounded by the push retry limit), then
+  stop with exit 0; a second SIGTERM abandons it (exit 130).
+* Run once (a CronJob's pod), or SIGINT: abandon the attempt in flight
   (``KeyboardInterrupt`` unwinds it, the git writer restores the checkout), exit 130; the next
   scheduled run does the work again.
 
@@ -32,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from automator.errors import AutomatorError, ExitCode, UsageError, scrub
+from automator.interrupts import push_in_flight
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,11 @@ def check_health(path: Path, max_age: float, *, now: float | None = None, fail_o
 # --- the loop ---------------------------------------------------------------------------------
 
 
+class AttemptAbandoned(KeyboardInterrupt):
+    """A looping run's first SIGTERM before its push: the attempt unwinds like an interrupt
+    (the git writer restores the checkout), and the loop then stops with exit 0."""
+
+
 class _Signals:
     """SIGTERM asks for a stop (twice: abandon); SIGINT abandons. Restores handlers on exit."""
 
@@ -122,8 +130,13 @@ class _Signals:
         if signum == signal.SIGINT or not self.graceful or (self.in_attempt and self.stop.is_set()):
             raise KeyboardInterrupt
         self.stop.set()
-        if self.in_attempt:
-            log.warning("SIGTERM: finishing the attempt in flight, then stopping (send it again to abandon)")
+        if not self.in_attempt:
+            return
+        if push_in_flight():
+            log.warning("SIGTERM: finishing the push in flight, then stopping (send it again to abandon)")
+            return
+        log.warning("SIGTERM: abandoning the attempt (nothing was pushed yet), then stopping")
+        raise AttemptAbandoned
 
 
 def run_scheduled(
@@ -148,6 +161,10 @@ def run_scheduled(
                 health("running", exit_code=None, attempt=count)
                 try:
                     code, message = int(attempt()), ""
+                except AttemptAbandoned:
+                    health("stopped", exit_code=int(ExitCode.OK), attempt=count, message="abandoned before its push")
+                    log.info("stopped: attempt %d abandoned before its push", count)
+                    return int(ExitCode.OK)
                 except AutomatorError as error:
                     if every is None:
                         health("failed", exit_code=int(error.exit_code), attempt=count, message=str(error))
