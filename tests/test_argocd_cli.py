@@ -41,3 +41,13 @@ def test_applications_kept_in_another_directory_are_read_with_argocd_apps(tmp_pa
 def test_argocd_apps_must_be_a_directory(tmp_path, capsys):
     assert main(["scan", str(tmp_path), "--argocd-apps", str(tmp_path / "missing")]) == 2
     assert "--argocd-apps" in capsys.readouterr().err
+
+
+def test_validate_shows_each_argo_image_with_its_alias_and_application(tmp_path, capsys):
+    shutil.copytree(GOLDEN / "argocd_overrides" / "input", tmp_path / "input")
+    assert main(["validate", str(tmp_path / "input"), "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "ghcr.io/acme/shop  semver:^3  (alias shop of Application shop, argocd)" in out
+    assert main(["validate", str(tmp_path / "input"), "--json"]) == 0
+    images = json.loads(capsys.readouterr().out)["images"]
+    assert ("shop", "Application/shop") in {(i["container"], i["workload"]) for i in images if i["dialect"] == "argocd"}

@@ -32,7 +32,10 @@ examples:
   automator validate clusters/prod --json              # for tools
   automator validate . --rules ci/strict-rules.yaml    # with a rules file from elsewhere
 
-JSON (--json): {"valid": bool, "path", "images": [{"file", "line", "container", "image",
+-v lists every automated image with where it is configured (an Argo CD image: its alias and
+Application).
+
+JSON (--json): {"valid": bool, "path", "images": [{"file", "line", "container", "workload", "image",
 "policy", "dialect"}], "problems": [{"file", "line", "severity", "code", "message"}]}; file is
 relative to the repository root.
 
@@ -52,8 +55,8 @@ def document(result: Validation) -> dict:
         "valid": result.ok,
         "path": result.path,
         "images": [
-            {"file": u.file, "line": u.line, "container": u.container, "image": u.image.repository,
-             "policy": u.policy.spec, "dialect": u.dialect}
+            {"file": u.file, "line": u.line, "container": u.container, "workload": u.workload,
+             "image": u.image.repository, "policy": u.policy.spec, "dialect": u.dialect}
             for u in result.uses
         ],
         "problems": [
@@ -61,6 +64,14 @@ def document(result: Validation) -> dict:
             for p in result.problems
         ],
     }
+
+
+def image_lines(images: list[dict]) -> str:
+    """``-v``: one line per automated image, with where it is configured (an Argo CD image names
+    its alias and Application)."""
+    from automator.rules.explain import origin
+
+    return "".join(f"{i['file']}:{i['line']}  {i['image']}  {i['policy']}  ({origin(i)}, {i['dialect']})\n" for i in images)
 
 
 def summary(result: Validation) -> str:
@@ -79,5 +90,7 @@ def run(settings: Settings, ctx: Context) -> int:
         sys.stdout.write(json.dumps(document(result), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stderr.write(text_report.problems(result.problems))
+        if settings.log.verbose:
+            sys.stdout.write(image_lines(document(result)["images"]))
         sys.stdout.write(summary(result))
     return int(ExitCode.OK if result.ok else ExitCode.PARTIAL)

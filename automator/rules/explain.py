@@ -54,7 +54,7 @@ def explanations(
     return out
 
 
-def _origin(entry: dict) -> str:
+def origin(entry: dict) -> str:
     """Where the image is configured: its container, or for Argo CD its alias and Application."""
     if entry["dialect"] == "argocd" and entry.get("workload", "").startswith("Application/"):
         return f"alias {entry['container']} of Application {entry['workload'].partition('/')[2]}"
@@ -66,7 +66,7 @@ def render_text(entries: Sequence[dict]) -> str:
         return "no automated images found\n"
     lines = []
     for e in entries:
-        lines.append(f"{e['file']}:{e['line']}  {e['image']}  ({_origin(e)}, {e['dialect']})")
+        lines.append(f"{e['file']}:{e['line']}  {e['image']}  ({origin(e)}, {e['dialect']})")
         lines.append(f"  policy: {e['policy']}")
         current = e["current"] or "(no tag)"
         held = e.get("holds")
