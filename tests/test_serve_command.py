@@ -122,3 +122,36 @@ def test_the_listen_address_defaults_to_automator_listen(tmp_path):
     assert (settings.serve.listen.host, settings.serve.listen.port) == ("0.0.0.0", 8081)
     settings = build_settings(args.option_groups, args, Context({}))
     assert (settings.serve.listen.host, settings.serve.listen.port) == ("127.0.0.1", 8080)
+
+
+@pytest.mark.registry
+def test_a_push_event_for_a_build_time_policy_reads_the_real_registry_and_commits(tmp_path, local_registry):
+    from registry_proxy import RegistryProxy
+
+    local_registry.push("serve/batch", "nightly-a", created="2026-01-01T00:00:00Z")
+    local_registry.push("serve/batch", "nightly-b", created="2026-02-01T00:00:00Z")
+    with RegistryProxy(local_registry.url) as proxy:
+        host = proxy.url.split("://", 1)[1]
+        manifest = deployment("batch", f"{host}/serve/batch:nightly-a").replace("semver:^1", "glob:nightly-*")
+        bare = make_remote(tmp_path, {"apps/batch.yaml": manifest})
+        work = clone(bare, tmp_path / "work")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
+        process = subprocess.Popen([*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.2", "--no-cache"],
+                                   cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            url = None
+            while url is None:
+                line = process.stderr.readline()
+                assert line, "serve did not start"
+                if "listening on " in line:
+                    url = line.split("listening on ", 1)[1].split()[0]
+            assert post(url, {"image": f"{host}/serve/batch:nightly-b"}).status_code == 202
+            assert wait_for(lambda: "nightly-b" in show(bare, "apps/batch.yaml"))
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        assert proxy.count(r"/tags/list") == 0  # the event named the tag: nothing was listed
+        assert proxy.count(r"/manifests/nightly-b") >= 1  # its build time was read
