@@ -208,23 +208,25 @@ spec:
 """
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("command", [["scan"], ["update"], ["run", "--no-push"]])
-def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_s(proxies, tmp_path, command):
+def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository: str):
+    """Start ``automator ARGS`` on a checkout whose image is on a silent registry, send SIGTERM
+    once the listing reached it; return (exit code, seconds from SIGTERM to exit, stderr, the
+    manifest before, the checkout)."""
     import signal
 
     from git_helpers import clone, make_remote, popen_automator
 
     bad, _ = proxies
     bad.add_fault(r"/tags/list", silent=True, times=100)
-    files = {"web.yaml": MANIFEST.format(image=f"{bad.host}/late/one")}
+    files = {"web.yaml": MANIFEST.format(image=f"{bad.host}/{repository}")}
     work = clone(make_remote(tmp_path, files), tmp_path / "work")
-    process = popen_automator([*command, str(work), "--no-cache"], cwd=work, env={"HOME": str(tmp_path)})
+    process = popen_automator([*args, str(work), "--no-cache"], cwd=work, env={"HOME": str(tmp_path)})
+    listing = rf"/{repository}/tags/list"
     try:
         deadline = time.monotonic() + 30
-        while bad.count(r"/tags/list") == 0 and time.monotonic() < deadline and process.poll() is None:
+        while bad.count(listing) == 0 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.02)
-        assert bad.count(r"/tags/list") == 1, "the listing never reached the registry"
+        assert bad.count(listing) == 1, "the listing never reached the registry"
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
@@ -233,40 +235,26 @@ def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert process.returncode == 130, stderr
+    return process.returncode, took, stderr, files["web.yaml"], work
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["scan"], ["update"], ["run", "--no-push"]])
+def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_s(proxies, tmp_path, command):
+    code, took, stderr, before, work = sigterm_into_a_stuck_listing(proxies, tmp_path, command, "late/one")
+    assert code == 130, stderr
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert "interrupted" in stderr
-    assert (work / "web.yaml").read_text() == files["web.yaml"]
+    assert (work / "web.yaml").read_text() == before
 
 
 @pytest.mark.slow
 def test_sigterm_to_a_loop_stuck_on_a_silent_registry_abandons_the_attempt_and_exits_0_within_2_s(proxies, tmp_path):
-    import signal
-
-    from git_helpers import clone, make_remote, popen_automator
-
-    bad, _ = proxies
-    bad.add_fault(r"/tags/list", silent=True, times=100)
-    files = {"web.yaml": MANIFEST.format(image=f"{bad.host}/late/loop")}
-    work = clone(make_remote(tmp_path, files), tmp_path / "work")
-    process = popen_automator(["run", str(work), "--no-cache", "--every", "1h"], cwd=work, env={"HOME": str(tmp_path)})
-    try:
-        deadline = time.monotonic() + 30
-        while bad.count(r"/late/loop/tags/list") == 0 and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.02)
-        assert bad.count(r"/late/loop/tags/list") == 1, "the listing never reached the registry"
-        signalled = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-        took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
+    code, took, stderr, before, work = sigterm_into_a_stuck_listing(proxies, tmp_path, ["run", "--every", "1h"], "late/loop")
+    assert code == 0, stderr
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert "abandoning the attempt (nothing was pushed yet)" in stderr
-    assert (work / "web.yaml").read_text() == files["web.yaml"]
+    assert (work / "web.yaml").read_text() == before
 
 
 def test_the_listing_reports_its_progress_per_repository_and_registry(proxies):
