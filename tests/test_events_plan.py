@@ -101,9 +101,11 @@ def test_semver_policies_ask_the_registry_nothing():
 
 
 def test_the_metadata_source_is_made_only_when_something_needs_it():
+    from automator.tagsource import LazyTagSource
+
     made = []
     scope = PushedScope((parse_pushed("ghcr.io/acme/app:1.4.2"),))
-    source = PushedTagSource(scope, [], lambda: made.append(1) or Refusing())
+    source = PushedTagSource(scope, [], LazyTagSource(lambda: made.append(1) or Refusing()))
     assert source.list_tags(["ghcr.io/acme/app"])["ghcr.io/acme/app"] == (TagInfo("1.4.2"),)
     assert made == []
     source.metadata("ghcr.io/acme/app", ["1.4.2"])

@@ -11,7 +11,7 @@ created when something asks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from automator.errors import AutomatorError, RegistryError
@@ -71,20 +71,15 @@ class PushedScope:
 class PushedTagSource:
     """A :class:`TagSource` answering listings from the event and metadata from ``metadata_source``.
 
-    ``metadata_source`` is a tag source or a function that makes one; it is called at most once,
-    and only when a policy or rule needs a build time or a digest that the event did not carry.
+    ``metadata_source`` is asked only when a policy or rule needs a build time or a digest that
+    the event did not carry; the command edge hands over a
+    :class:`~automator.tagsource.LazyTagSource`, so the registries are not even opened otherwise.
     """
 
-    def __init__(
-        self,
-        scope: PushedScope,
-        uses: Iterable[ImageUse],
-        metadata_source: TagSource | Callable[[], TagSource] | None,
-    ) -> None:
+    def __init__(self, scope: PushedScope, uses: Iterable[ImageUse], metadata_source: TagSource | None) -> None:
         self.scope = scope
         self._lists = scope.tag_lists(uses)
-        self._metadata_source = metadata_source
-        self._made: TagSource | None = None
+        self._source = metadata_source
 
     def list_tags(self, repositories: Iterable[str]) -> Mapping[str, Sequence[TagInfo] | AutomatorError]:
         return {
@@ -92,27 +87,14 @@ class PushedTagSource:
             for repo in repositories
         }
 
-    def _source(self) -> TagSource | None:
-        if self._made is None and self._metadata_source is not None:
-            made = self._metadata_source
-            self._made = made if hasattr(made, "metadata") else made()  # type: ignore[operator,assignment]
-        return self._made
-
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
-        source = self._source()
-        if source is None:
+        if self._source is None:
             return {tag: RegistryError(f"{repository}:{tag}: no registry to read its metadata from") for tag in tags}
-        return source.metadata(repository, tags)
-
-    def close(self) -> None:
-        close = getattr(self._made, "close", None)
-        if close is not None:
-            close()
+        return self._source.metadata(repository, tags)
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         """The digest of one platform's image (for rules that pin a platform), from the registry."""
-        source = self._source()
-        lookup = getattr(source, "platform_digest", None)
+        lookup = getattr(self._source, "platform_digest", None)
         if lookup is None:
             raise RegistryError(f"{repository}:{tag}: no registry to read the {platform} digest from")
         return lookup(repository, tag, platform)
