@@ -48,6 +48,7 @@ class Receiver:
         self.server = create_server(app, host=listen.host, port=listen.port, threads=threads, ident="automator", clear_untrusted_proxy_headers=True)
         self._stopped = threading.Event()
         self._closing = threading.Event()
+        self._signalled = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -86,12 +87,11 @@ class Receiver:
 
         def handler(number, _frame):
             received.append(number)
-            self._stopped_by_signal.set()
+            self._signalled.set()
 
-        self._stopped_by_signal = threading.Event()
         previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            while not self._stopped_by_signal.wait(0.5):
+            while not self._signalled.wait(0.5):
                 pass
         finally:
             for sig, old in previous.items():
