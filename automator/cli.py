@@ -12,17 +12,15 @@ A new command is one module in ``automator/commands/`` and one row in :data:`COM
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 
 from automator import __version__
 from automator.commands.options import OptionGroup, add_groups, build_settings
 from automator.commands.options import logging as logging_options
-from automator.context import Context
+from automator.context import Context, terminal_columns
 from automator.errors import AutomatorError, ExitCode, scrub
 from automator.log import LogSettings
 
@@ -54,11 +52,30 @@ done) or no tag qualified, 2 invalid arguments/policy/configuration, 3 write-bac
 """
 
 
+class _TerminalWidth:
+    """argparse's width (the terminal's columns, ``$COLUMNS`` first, less 2) read without
+    loading ``shutil``, which ``HelpFormatter`` imports for it and every parser builds one."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width)  # type: ignore[call-arg]
+
+
+class HelpFormatter(_TerminalWidth, argparse.HelpFormatter):
+    pass
+
+
+class RawDescriptionHelpFormatter(_TerminalWidth, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
 class _SubcommandParser(argparse.ArgumentParser):
     """A subcommand parser that lets options and positionals mix, e.g.
     ``automator select POLICY --explain TAG TAG`` (plain argparse stops at the option)."""
 
     _plain = False
+
+    def __init__(self, *args, formatter_class: type = HelpFormatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         if self._plain:
@@ -75,6 +92,8 @@ class _SubcommandParser(argparse.ArgumentParser):
         return namespace, extras
 
     def _suggestion(self, extras: Sequence[str]) -> str:
+        import difflib
+
         options = [o for o in self._option_string_actions if o.startswith("--")]
         for token in extras:
             if token.startswith("--"):
@@ -97,14 +116,18 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="automator",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubcommandParser)
     chosen = _command_named_in(argv)
+    # With the command first, no message of the top-level parser can show the other commands
+    # (``automator -h select`` names them, so they are built whenever something comes first).
+    alone = bool(argv) and argv[0] == chosen
     for name, (module_name, help_text) in COMMANDS.items():
         if name != chosen:
-            subparsers.add_parser(name, help=help_text)
+            if not alone:
+                subparsers.add_parser(name, help=help_text)
             continue
         module = importlib.import_module(module_name)
         sub = subparsers.add_parser(
@@ -112,7 +135,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             help=help_text,
             description=getattr(module, "DESCRIPTION", help_text),
             epilog=getattr(module, "EPILOG", None),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=RawDescriptionHelpFormatter,
         )
         groups = option_groups(module)
         add_groups(sub, groups)
@@ -174,6 +197,8 @@ def _main(argv: list[str]) -> int:
 
 def crash_report(command: str, error: BaseException) -> str:
     """An unexpected error as the user sees it: scrubbed of secrets like every other message."""
+    import traceback
+
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return scrub(
         f"{trace}automator {command}: internal error: {type(error).__name__}: {error}\n"

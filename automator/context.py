@@ -8,6 +8,7 @@ can never be printed.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,21 @@ _TOKEN_VARIABLES = (
     "CI_REGISTRY_PASSWORD",
     "AUTOMATOR_REGISTRY_PASSWORD",
 )
+
+
+def terminal_columns(fallback: int = 80) -> int:
+    """The width of the terminal, as ``shutil.get_terminal_size().columns`` gives it: a
+    positive ``$COLUMNS`` first, then the terminal of stdout, else ``fallback``."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or fallback
 
 
 @dataclass(frozen=True)

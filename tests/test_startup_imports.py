@@ -36,12 +36,18 @@ spec:
 """
 
 
-def loaded_by(*args: str, stdin: str = "") -> tuple[set[str], str]:
-    """The top-level packages loaded by ``automator ARGS``, and its output."""
+def modules_loaded_by(*args: str, stdin: str = "") -> tuple[set[str], str]:
+    """The modules loaded by ``automator ARGS``, and its output."""
     done = subprocess.run([sys.executable, "-c", RUN, *args], input=stdin, capture_output=True, text=True, timeout=60)
     modules = json.loads(done.stderr.strip().splitlines()[-1])
     assert done.returncode == 0, done.stderr
-    return {name.split(".")[0] for name in modules}, done.stdout
+    return set(modules), done.stdout
+
+
+def loaded_by(*args: str, stdin: str = "") -> tuple[set[str], str]:
+    """The top-level packages loaded by ``automator ARGS``, and its output."""
+    modules, out = modules_loaded_by(*args, stdin=stdin)
+    return {name.split(".")[0] for name in modules}, out
 
 
 def heavy(packages: set[str]) -> list[str]:
@@ -58,6 +64,17 @@ def test_select_loads_no_yaml_git_forge_http_or_process_pool_library() -> None:
     packages, out = loaded_by("select", "semver:^1", "1.0.0", "1.2.0", "2.0.0")
     assert out.strip() == "1.2.0"
     assert heavy(packages) == [] and "yaml" not in packages
+
+
+# What an error path needs (suggestions, tracebacks) is loaded when the error happens; argparse's
+# help formatter reads the terminal width without shutil (and its compression modules).
+ONLY_WHEN_NEEDED = ("difflib", "shutil", "bz2", "lzma")
+
+
+def test_select_loads_no_module_that_only_an_error_or_other_command_needs() -> None:
+    modules, out = modules_loaded_by("select", "semver:^1", "1.0.0", "1.2.0")
+    assert out.strip() == "1.2.0"
+    assert sorted(modules & set(ONLY_WHEN_NEEDED)) == []
 
 
 def test_an_offline_scan_of_a_small_tree_without_rules_loads_no_rules_reader_http_or_pool(tmp_path: Path) -> None:
