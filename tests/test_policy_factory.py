@@ -1,5 +1,8 @@
 """An invalid policy fails at construction with a message that says what is wrong and where."""
 
+import subprocess
+import sys
+
 import pytest
 
 from automator.errors import ExitCode, PolicyError
@@ -53,6 +56,18 @@ def test_every_kind_in_the_table_builds():
         policy = make_policy(PolicySpec(kind + arguments.get(kind, "")))
         assert isinstance(policy, cls)
         assert policy.spec.spec.startswith(kind)
+
+
+def test_the_table_names_policy_modules_and_loads_a_kind_only_when_asked_for():
+    code = (
+        "import sys; from automator.policy import POLICIES, make_policy; from automator.model import PolicySpec; "
+        "make_policy(PolicySpec('semver:^1')); print(sorted(m for m in sys.modules if m.startswith('automator.policy.') or m in ('decimal', 'datetime')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "automator.policy.semver" in loaded
+    assert "numerical" not in loaded and "glob" not in loaded and "fluxsemver" not in loaded
+    assert "'decimal'" not in loaded  # numerical's library
+    assert all(path.startswith("automator.policy.") for path in POLICIES._paths.values())
 
 
 def test_glob_keeps_spaces_in_its_pattern_and_semver_ignores_them():

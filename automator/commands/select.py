@@ -6,15 +6,17 @@ import argparse
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from automator.commands.options import OptionGroup
 from automator.context import Context
 from automator.errors import ExitCode, UsageError
 from automator.model import PolicySpec, TagInfo
 from automator.policy import make_policy
-from automator.policy.buildtime import parse_rfc3339
 from automator.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 DESCRIPTION = """\
 Choose a tag from a list of tags by policy and print it alone on stdout.
@@ -144,6 +146,8 @@ def read_tag_lines(lines: Iterable[str]) -> list[TagInfo]:
 
 
 def _parse_time(text: str, number: int) -> datetime:
+    from automator.policy.buildtime import parse_rfc3339  # loads datetime: only for a time column
+
     try:
         return parse_rfc3339(text)
     except ValueError:

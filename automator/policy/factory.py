@@ -18,14 +18,13 @@ over its groups) work with every kind, as Flux v2 ``filterTags``. Regexes are Go
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from importlib import import_module
+
 from automator.errors import PolicyError
 from automator.model import PolicySpec
-from automator.policy.alphabetical import AlphabeticalPolicy
 from automator.policy.base import Policy
 from automator.policy.constraint_scan import GO_SPACE
-from automator.policy.fluxsemver import FluxSemverPolicy
-from automator.policy.glob import GlobPolicy
-from automator.policy.numerical import NumericalPolicy
 from automator.policy.pattern import (
     GoRegex,
     PatternSyntaxError,
@@ -33,17 +32,36 @@ from automator.policy.pattern import (
     compile_go_regex,
     parse_template,
 )
-from automator.policy.regex import RegexPolicy
-from automator.policy.semver import SemverPolicy
 
-POLICIES: dict[str, type[Policy]] = {
-    "semver": SemverPolicy,
-    "alphabetical": AlphabeticalPolicy,
-    "numerical": NumericalPolicy,
-    "glob": GlobPolicy,
-    "regex": RegexPolicy,
-    "regexp": RegexPolicy,
-}
+
+class PolicyTable(Mapping[str, "type[Policy]"]):
+    """Kind -> policy class, each written ``module:Class`` and imported when first asked for:
+    a run loads the kinds it uses (``semver`` never pays for ``numerical``'s ``decimal``)."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self._paths = dict(paths)
+
+    def __getitem__(self, kind: str) -> type[Policy]:
+        module, _, name = self._paths[kind].partition(":")
+        return getattr(import_module(module), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+POLICIES = PolicyTable({
+    "semver": "automator.policy.semver:SemverPolicy",
+    "alphabetical": "automator.policy.alphabetical:AlphabeticalPolicy",
+    "numerical": "automator.policy.numerical:NumericalPolicy",
+    "glob": "automator.policy.glob:GlobPolicy",
+    "regex": "automator.policy.regex:RegexPolicy",
+    "regexp": "automator.policy.regex:RegexPolicy",
+})
+# an ImagePolicy (PolicySpec.strict_versions) reads tags as Flux does
+STRICT_POLICIES = PolicyTable({"semver": "automator.policy.fluxsemver:FluxSemverPolicy"})
 
 _NEEDS_ARGUMENT = {"semver": "semver:>=1.0.0 <2.0.0", "glob": "glob:main-*", "regex": "regex:^v[0-9]+$", "regexp": "regexp:^v[0-9]+$"}
 _EXAMPLES = "semver:~1.4, alphabetical:asc, numerical:desc, glob:main-*, regex:^v[0-9]+$"
@@ -61,16 +79,14 @@ def make_policy(spec: PolicySpec) -> Policy:
     """
     kind, sep, argument = spec.spec.partition(":")
     kind = kind.strip(GO_SPACE)
-    cls = POLICIES.get(kind)
-    if cls is None:
+    if kind not in POLICIES:
         hint = f"known kinds: {', '.join(POLICIES)} (e.g. {_EXAMPLES})"
         if kind.lower() in POLICIES:
             hint = f"kinds are lowercase: {kind.lower()}{sep}{argument}"
         raise _fail(spec, f"unknown policy kind {kind!r}; {hint}")
     if kind in _NEEDS_ARGUMENT and not argument.strip(GO_SPACE):
         raise _fail(spec, f"{kind} needs an argument after the colon, e.g. {_NEEDS_ARGUMENT[kind]}")
-    if cls is SemverPolicy and spec.strict_versions:
-        cls = FluxSemverPolicy  # an ImagePolicy reads tags as Flux does
+    cls = STRICT_POLICIES[kind] if spec.strict_versions and kind in STRICT_POLICIES else POLICIES[kind]
     filter_regex, template = _filter_and_template(spec)
     for pattern in spec.exclude:
         try:
