@@ -139,7 +139,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         )
         groups = option_groups(module)
         add_groups(sub, groups)
-        sub.set_defaults(handler=module.run, option_groups=groups)
+        # a command that logs nothing says LOGS = False: logging is then neither set up nor loaded
+        sub.set_defaults(handler=module.run, option_groups=groups, logs=getattr(module, "LOGS", True))
     return parser
 
 
@@ -180,7 +181,8 @@ def _main(argv: list[str]) -> int:
     ctx = Context.from_environ()
     try:
         settings = build_settings(args.option_groups, args, ctx)
-        configure_logging(settings.log)
+        if args.logs:
+            configure_logging(settings.log)
         return int(args.handler(settings, ctx))
     except AutomatorError as error:
         print(f"automator {args.command}: error: {error}", file=sys.stderr)

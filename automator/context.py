@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from automator.errors import register_secret
+from automator.frozen import Frozen, set_field
 
-CIKind = Literal["github", "gitlab", "generic"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    CIKind = Literal["github", "gitlab", "generic"]
 
 _TOKEN_VARIABLES = (
     "REDIS_PASSWORD",
@@ -45,9 +48,14 @@ def terminal_columns(fallback: int = 80) -> int:
     return columns or fallback
 
 
-@dataclass(frozen=True)
-class Context:
-    environ: Mapping[str, str] = field(default_factory=dict)
+class Context(Frozen):
+    """What the process was started with: its environment variables (``environ``)."""
+
+    __slots__ = ("environ",)
+    environ: Mapping[str, str]
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        set_field(self, "environ", {} if environ is None else environ)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:

@@ -19,7 +19,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import re
-import threading
+from _thread import allocate_lock  # threading.Lock itself, without loading threading at start-up
 from enum import IntEnum
 
 
@@ -108,7 +108,7 @@ class ForgeError(AutomatorError):
 # --- secret scrubbing -------------------------------------------------------------------------
 
 _secrets: set[str] = set()
-_secrets_lock = threading.Lock()
+_secrets_lock = allocate_lock()
 _MIN_SECRET_LENGTH = 4
 REDACTED = "***"
 

@@ -13,45 +13,66 @@ work (short work prints nothing). ``-q`` silences both. The tool writes no colou
 
 from __future__ import annotations
 
-import logging
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TextIO
 
 from automator.errors import scrub
+from automator.frozen import Frozen, set_field
+
+# ``logging`` and ``threading`` are imported where they are used: a command that logs nothing
+# (``automator select``) loads neither.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    import threading
+    from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
-@dataclass(frozen=True)
-class LogSettings:
+class LogSettings(Frozen):
     """``-v`` (repeatable) and ``-q`` of every command; ``no_color`` when ``NO_COLOR`` is set."""
 
-    verbose: int = 0
-    quiet: bool = False
-    no_color: bool = False
+    __slots__ = ("verbose", "quiet", "no_color")
+    verbose: int
+    quiet: bool
+    no_color: bool
+
+    def __init__(self, verbose: int = 0, quiet: bool = False, no_color: bool = False) -> None:
+        set_field(self, "verbose", verbose)
+        set_field(self, "quiet", quiet)
+        set_field(self, "no_color", no_color)
 
 
-class OneLineFormatter(logging.Formatter):
-    """Scrubs secrets and folds newlines (tracebacks included) into `` | ``-separated text."""
+class OneLineFormatter:
+    """Scrubs secrets and folds newlines (tracebacks included) into `` | ``-separated text.
+
+    The fields are laid out by the ``logging.Formatter`` it holds (``FORMAT`` by default)."""
+
+    def __init__(self, fmt: str = FORMAT, datefmt: str | None = DATE_FORMAT) -> None:
+        import logging
+
+        self.fields = logging.Formatter(fmt, datefmt)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = scrub(super().format(record))
+        text = scrub(self.fields.format(record))
         return " | ".join(part for part in text.splitlines() if part.strip())
 
 
 def level_for(verbose: int, quiet: bool) -> int:
+    import logging
+
     if quiet:
         return logging.ERROR
     return (logging.WARNING, logging.INFO, logging.DEBUG)[min(max(verbose, 0), 2)]
 
 
 def configure(verbose: int = 0, quiet: bool = False, *, stream: TextIO | None = None) -> None:
+    import logging
+
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(OneLineFormatter(FORMAT, DATE_FORMAT))
     root = logging.getLogger()
@@ -106,6 +127,8 @@ class Ticker:
         self.clock = clock
         self.latest: str | None = None
         self.last = clock()
+        import threading
+
         self._lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
@@ -128,6 +151,8 @@ class Ticker:
 
 def log_progress(message: str) -> None:
     """Progress as INFO log lines (shown with ``-v``): the form for CI and pipes."""
+    import logging
+
     logging.getLogger("automator.progress").info("%s", message)
 
 
@@ -147,6 +172,8 @@ def progress(*, ci: str | None = None, quiet: bool = False, stream: TextIO | Non
         yield _silent
         return
     if ci or not (isatty and isatty()):
+        import threading
+
         ticker = Ticker()
         stop = threading.Event()
         timer = threading.Thread(target=ticker.run, args=(stop,), name="progress", daemon=True)

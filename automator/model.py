@@ -2,62 +2,24 @@
 
 discover/locate -> ImageUse[];  registry -> TagInfo[] per repository;
 select -> Selection;  plan -> Update[] + Problem[] (a Plan);  write -> Change (commit / PR).
+``TagInfo``, ``PolicySpec`` and ``Selection`` are defined in :mod:`automator.tags` (what
+``automator select`` needs, without dataclasses) and exported here with the others.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Literal
 
 from automator.imageref import ImageRef
+from automator.tags import PolicySpec, Selection, TagInfo
+
+__all__ = [
+    "Change", "FieldKind", "ImageUse", "Plan", "PolicySpec", "Problem", "Selection", "Severity", "Span", "TagInfo", "Update",
+]
 
 Severity = Literal["error", "warning"]
 FieldKind = Literal["image", "tag", "name", "digest"]
-
-
-@dataclass(frozen=True)
-class TagInfo:
-    """One tag of a repository, with metadata when the registry stage fetched it."""
-
-    tag: str
-    created: datetime | None = None
-    digest: str | None = None
-
-
-@dataclass(frozen=True)
-class PolicySpec:
-    """A tag policy as the user wrote it, plus where it was written (for error messages).
-
-    ``exclude``: regexes; a tag matching one is never a candidate (Flux ``exclusionList``,
-    Argo CD Image Updater ``ignore-tags``). ``strict_versions``: ``semver`` reads tags as Flux
-    v2 does (``X.Y.Z`` with an optional ``v``), not loosely. ``digest_reflection``: Flux's
-    ``digestReflectionPolicy`` (``Never``, ``IfNotPresent``, ``Always``; '' when not given).
-    """
-
-    spec: str
-    filter: str | None = None
-    extract: str | None = None
-    source: str | None = None
-    line: int | None = None
-    exclude: tuple[str, ...] = ()
-    strict_versions: bool = False
-    digest_reflection: str = ""
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The outcome of applying a policy to a tag list: the chosen tag (or None) and why.
-
-    ``excluded`` keeps the first (tag, why) pairs only (a bounded sample for explanations);
-    ``excluded_count`` counts every tag that did not qualify.
-    """
-
-    chosen: str | None
-    reason: str
-    considered: int = 0
-    excluded: tuple[tuple[str, str], ...] = ()
-    excluded_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import FrozenInstanceError
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Settings:
@@ -32,6 +34,8 @@ class Settings:
             raise AttributeError(f"no settings named {name!r} (known: {', '.join(self._values)})") from None
 
     def __setattr__(self, name: str, value: object) -> None:
+        from dataclasses import FrozenInstanceError
+
         raise FrozenInstanceError(f"settings are frozen: cannot set {name!r}")
 
     def __contains__(self, name: object) -> bool:

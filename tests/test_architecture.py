@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "automator"
 MAX_MODULE_LINES = 400
 # Building a child process's environment is not reading configuration.
 ENVIRONMENT_PASS_THROUGH = {"git/branch.py", "git/network.py"}  # hand the environment on to git processes
-PURE_MODULES = ["imageref.py", "model.py", "plan.py", "errors.py"]
+PURE_MODULES = ["imageref.py", "model.py", "tags.py", "frozen.py", "plan.py", "errors.py"]
 IO_MODULES = {"os", "io", "subprocess", "socket", "requests", "git", "github", "gitlab", "docker", "shutil", "tempfile", "pathlib", "urllib.request", "http"}
 
 
@@ -52,7 +52,7 @@ def test_core_value_and_planning_modules_do_no_io():
 # Every import of every module of the package, at module level or inside a function, except
 # those under ``if TYPE_CHECKING:`` (annotations only, never executed).
 
-PURE_CORE = ["model", "imageref", "policy", "plan", "manifest.locators", "manifest.patch"]
+PURE_CORE = ["model", "tags", "frozen", "imageref", "policy", "plan", "manifest.locators", "manifest.patch"]
 IO_LIBRARIES = {"requests", "git", "github", "gitlab", "subprocess", "socket", "urllib.request", "http.client"}
 ARGUMENT_PARSING = {"cli", "commands", "entry", "__main__", "schedule.__main__"}
 ENVIRONMENT_READ = re.compile(r"\bos\.environ\b|\bgetenv\(|from os import [^\n]*\benviron\b")

@@ -7,7 +7,7 @@ from pathlib import Path
 import automator.policy
 
 ALLOWED = {"__future__", "re", "re2", "functools", "dataclasses", "decimal", "typing", "collections", "collections.abc", "datetime",
-           "automator.model", "automator.errors",
+           "automator.model", "automator.tags", "automator.frozen", "automator.errors",
            "importlib"}  # the factory imports a kind's module (under automator.policy) when first asked for
 
 

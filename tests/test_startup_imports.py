@@ -67,14 +67,35 @@ def test_select_loads_no_yaml_git_forge_http_or_process_pool_library() -> None:
 
 
 # What an error path needs (suggestions, tracebacks) is loaded when the error happens; argparse's
-# help formatter reads the terminal width without shutil (and its compression modules).
-ONLY_WHEN_NEEDED = ("difflib", "shutil", "bz2", "lzma")
+# help formatter reads the terminal width without shutil (and its compression modules); the
+# values select builds are hand-written frozen classes (no dataclasses, inspect or typing);
+# select logs nothing (no logging, threading); only the kinds used are loaded (no decimal), and
+# datetime only for a build-time column.
+ONLY_WHEN_NEEDED = (
+    "difflib", "traceback", "shutil", "bz2", "lzma", "dataclasses", "inspect", "typing", "logging", "threading",
+    "datetime", "decimal",
+)
+# Everything of the package that `automator select semver:...` loads.
+SELECT_PATH = {
+    "automator", "automator.entry", "automator.cli", "automator.context", "automator.errors", "automator.frozen",
+    "automator.log", "automator.settings", "automator.tags", "automator.commands", "automator.commands.options",
+    "automator.commands.options.logging", "automator.commands.select", "automator.policy", "automator.policy.base",
+    "automator.policy.constraint", "automator.policy.constraint_scan", "automator.policy.exclusion",
+    "automator.policy.factory", "automator.policy.pattern", "automator.policy.semver", "automator.policy.version",
+}
 
 
 def test_select_loads_no_module_that_only_an_error_or_other_command_needs() -> None:
     modules, out = modules_loaded_by("select", "semver:^1", "1.0.0", "1.2.0")
     assert out.strip() == "1.2.0"
     assert sorted(modules & set(ONLY_WHEN_NEEDED)) == []
+    assert {name for name in modules if name.split(".")[0] == "automator"} == SELECT_PATH
+
+
+def test_select_with_build_times_on_stdin_loads_datetime_for_them() -> None:
+    modules, out = modules_loaded_by("select", "glob:main-*", stdin="main-a 2024-05-02T00:00:00Z\nmain-b 2024-05-01T00:00:00Z\n")
+    assert out.strip() == "main-a"
+    assert "datetime" in modules and "automator.policy.buildtime" in modules
 
 
 def test_an_offline_scan_of_a_small_tree_without_rules_loads_no_rules_reader_http_or_pool(tmp_path: Path) -> None:

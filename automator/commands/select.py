@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from automator.commands.options import OptionGroup
 from automator.context import Context
 from automator.errors import ExitCode, UsageError
-from automator.model import PolicySpec, TagInfo
+from automator.frozen import Frozen, set_field
 from automator.policy import make_policy
 from automator.settings import Settings
+from automator.tags import PolicySpec, TagInfo
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -87,12 +87,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True)
-class SelectSettings:
+class SelectSettings(Frozen):
+    __slots__ = ("policy", "tags", "current", "explain")
     policy: PolicySpec
-    tags: tuple[str, ...] = ()
-    current: str | None = None
-    explain: bool = False
+    tags: tuple[str, ...]
+    current: str | None
+    explain: bool
+
+    def __init__(self, policy: PolicySpec, tags: tuple[str, ...] = (), current: str | None = None, explain: bool = False) -> None:
+        set_field(self, "policy", policy)
+        set_field(self, "tags", tags)
+        set_field(self, "current", current)
+        set_field(self, "explain", explain)
 
 
 def settings(args: argparse.Namespace, ctx: Context) -> SelectSettings:
@@ -105,6 +111,7 @@ def settings(args: argparse.Namespace, ctx: Context) -> SelectSettings:
 
 
 OPTIONS = (OptionGroup("select", add_arguments, settings),)
+LOGS = False  # the choice goes to stdout, errors and --explain to stderr: nothing is logged
 
 
 def run(settings: Settings, ctx: Context) -> int:

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from automator.model import TagInfo
 from automator.policy.base import Policy, Rank
+from automator.tags import TagInfo
 
 ORDERS = ("asc", "desc")
 

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, ClassVar
 
-from automator.model import PolicySpec, Selection, TagInfo
 from automator.policy.exclusion import ARTEFACT_PREFIX, exclusion_test
-from automator.policy.pattern import GoRegex, Template
+from automator.tags import Selection, TagInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a start-up its import; annotations are not evaluated
+    from typing import Any, ClassVar
+
+    from automator.policy.pattern import GoRegex, Template
+    from automator.tags import PolicySpec
 
 EXCLUDED_KEPT = 100  # (tag, why) pairs stored in a Selection; counts always cover all tags
 
-Rank = tuple[bool, Any]  # (True, sort key) or (False, why it does not qualify)
+Rank = tuple[bool, "Any"]  # (True, sort key) or (False, why it does not qualify)
 
 
 class Policy:

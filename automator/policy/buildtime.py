@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from automator.model import TagInfo
 from automator.policy.base import Policy, Rank
+from automator.tags import TagInfo
 
 _NO_TIME = (0, 0.0)
 _FRACTION = re.compile(r"\.([0-9]+)")

@@ -13,8 +13,8 @@ comparator carries a prerelease (``>=1.0.0-0 <2.0.0``); inside such a group a pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from automator.frozen import Frozen, set_field
 from automator.policy.constraint_scan import GO_SPACE, LeftoverHyphen, rewrite_ranges, scan_terms
 from automator.policy.version import VersionKey, parse_key, prerelease_key
 
@@ -27,10 +27,10 @@ def _is_x(part: str) -> bool:
     return part in ("x", "X", "*")
 
 
-@dataclass(frozen=True)
-class Comparator:
+class Comparator(Frozen):
     """One ``op version`` term; ``con`` is the version with wildcards/missing parts as 0."""
 
+    __slots__ = ("op", "text", "major", "minor", "patch", "pre", "key", "dirty", "minor_dirty", "patch_dirty")
     op: str
     text: str
     major: int
@@ -41,6 +41,19 @@ class Comparator:
     dirty: bool
     minor_dirty: bool
     patch_dirty: bool
+
+    def __init__(self, op: str, text: str, major: int, minor: int, patch: int, pre: str, key: VersionKey,
+                 dirty: bool, minor_dirty: bool, patch_dirty: bool) -> None:
+        set_field(self, "op", op)
+        set_field(self, "text", text)
+        set_field(self, "major", major)
+        set_field(self, "minor", minor)
+        set_field(self, "patch", patch)
+        set_field(self, "pre", pre)
+        set_field(self, "key", key)
+        set_field(self, "dirty", dirty)
+        set_field(self, "minor_dirty", minor_dirty)
+        set_field(self, "patch_dirty", patch_dirty)
 
     def __str__(self) -> str:
         return f"{self.op}{self.text}"
@@ -156,27 +169,33 @@ _CHECKS: dict[str, Callable[[VersionKey, Comparator], bool]] = {
 }
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(Frozen):
     """Comparators joined by AND; ``admits_prereleases`` when one of them carries one."""
 
+    __slots__ = ("comparators", "admits_prereleases", "_checks")
     comparators: tuple[Comparator, ...]
     admits_prereleases: bool
+
+    def __init__(self, comparators: tuple[Comparator, ...], admits_prereleases: bool) -> None:
+        set_field(self, "comparators", comparators)
+        set_field(self, "admits_prereleases", admits_prereleases)
+        set_field(self, "_checks", tuple((_CHECKS[c.op], c) for c in comparators))
 
     @property
     def checks(self) -> tuple[tuple[Callable[[VersionKey, Comparator], bool], Comparator], ...]:
         return self._checks
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_checks", tuple((_CHECKS[c.op], c) for c in self.comparators))
 
-
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(Frozen):
     """A parsed constraint: OR of :class:`Group`. ``check`` answers as Masterminds ``Check``."""
 
+    __slots__ = ("text", "groups")
     text: str
     groups: tuple[Group, ...]
+
+    def __init__(self, text: str, groups: tuple[Group, ...]) -> None:
+        set_field(self, "text", text)
+        set_field(self, "groups", groups)
 
     @property
     def mentions_prerelease(self) -> bool:

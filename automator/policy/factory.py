@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from importlib import import_module
 
 from automator.errors import PolicyError
-from automator.model import PolicySpec
 from automator.policy.base import Policy
 from automator.policy.constraint_scan import GO_SPACE
 from automator.policy.pattern import (
@@ -32,6 +31,7 @@ from automator.policy.pattern import (
     compile_go_regex,
     parse_template,
 )
+from automator.tags import PolicySpec
 
 
 class PolicyTable(Mapping[str, "type[Policy]"]):

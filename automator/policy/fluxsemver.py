@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from automator.model import TagInfo
 from automator.policy.base import Rank
 from automator.policy.semver import NOT_A_VERSION, SemverPolicy
 from automator.policy.version import parse_key
+from automator.tags import TagInfo
 
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _PRE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from automator.model import TagInfo
 from automator.policy.alphabetical import parse_order
 from automator.policy.base import Policy, Rank
+from automator.tags import TagInfo
 
 NOT_A_NUMBER = "not a number"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")

@@ -16,9 +16,13 @@ zero), ``$$`` is a literal ``$``, and a ``$`` not followed by a name is kept as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+
+from automator.frozen import Frozen, set_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class PatternSyntaxError(ValueError):
@@ -197,12 +201,16 @@ def _is_number(name: str) -> bool:
     return name.isascii() and name.isdigit() and (name == "0" or name[0] != "0")
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Frozen):
     """A parsed extract template: literal text and group references, in order."""
 
+    __slots__ = ("text", "pieces")
     text: str
     pieces: tuple[str | int, ...]  # str: literal text; int: group number
+
+    def __init__(self, text: str, pieces: tuple[str | int, ...]) -> None:
+        set_field(self, "text", text)
+        set_field(self, "pieces", pieces)
 
     def expand(self, match: GoMatch) -> str:
         out = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from automator.model import TagInfo
 from automator.policy.base import Policy, Rank
 from automator.policy.constraint import parse_constraint
 from automator.policy.version import parse_key
+from automator.tags import TagInfo
 
 NOT_A_VERSION = "not a version"
 PRERELEASE = "prerelease not admitted by the constraint"

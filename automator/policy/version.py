@@ -15,8 +15,12 @@ metadata never matters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+
+from automator.frozen import Frozen, set_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 _UINT64_MAX = 2**64 - 1
 
@@ -26,7 +30,8 @@ _VERSION = re.compile(
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 )
 
-ChangeSize = Literal["major", "minor", "patch", "prerelease"]
+if TYPE_CHECKING:
+    ChangeSize = Literal["major", "minor", "patch", "prerelease"]
 
 # (major, minor, patch, is_release, prerelease identifiers): tuples compare as versions do.
 VersionKey = tuple
@@ -72,16 +77,24 @@ def parse_key(tag: str) -> tuple[VersionKey, str] | None:
     return (major, minor, patch, 0, pre_key), pre
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(Frozen):
     """A loosely parsed version; ``original`` is the text exactly as it was given."""
 
+    __slots__ = ("major", "minor", "patch", "prerelease", "metadata", "original")
     major: int
     minor: int
     patch: int
     prerelease: str
     metadata: str
     original: str
+
+    def __init__(self, major: int, minor: int, patch: int, prerelease: str, metadata: str, original: str) -> None:
+        set_field(self, "major", major)
+        set_field(self, "minor", minor)
+        set_field(self, "patch", patch)
+        set_field(self, "prerelease", prerelease)
+        set_field(self, "metadata", metadata)
+        set_field(self, "original", original)
 
     @property
     def key(self) -> VersionKey:

@@ -9,7 +9,6 @@ lookup and the build-time lookup are passed in, so everything here is pure.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -141,7 +140,7 @@ def select_with_rules(
         reason = f"{selection.reason}; passed over {passed}{more}"
     else:
         reason = f"stays on {current}: {excluded[0][1]}"
-    return replace(selection, reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)
+    return selection.replace(reason=reason, considered=len(tags), excluded=all_excluded, excluded_count=count)
 
 
 def _age_exclusion(

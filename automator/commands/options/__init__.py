@@ -13,25 +13,28 @@ and one row in the ``OPTIONS`` of each command that takes it.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from automator.context import Context
+from automator.frozen import Frozen, set_field
 from automator.settings import Settings
 
 AddArguments = Callable[[argparse.ArgumentParser], None]
-BuildSettings = Callable[[argparse.Namespace, Context], Any]
+BuildSettings = Callable[[argparse.Namespace, Context], object]
 
 
-@dataclass(frozen=True)
-class OptionGroup:
+class OptionGroup(Frozen):
     """``name`` is the attribute of :class:`Settings` that holds the value ``settings`` builds."""
 
+    __slots__ = ("name", "add_arguments", "settings")
     name: str
     add_arguments: AddArguments
     settings: BuildSettings
+
+    def __init__(self, name: str, add_arguments: AddArguments, settings: BuildSettings) -> None:
+        set_field(self, "name", name)
+        set_field(self, "add_arguments", add_arguments)
+        set_field(self, "settings", settings)
 
 
 def add_groups(parser: argparse.ArgumentParser, groups: Iterable[OptionGroup]) -> None:
@@ -48,6 +51,8 @@ def build_settings(groups: Iterable[OptionGroup], args: argparse.Namespace, ctx:
 def finite_number(text: str) -> float:
     """An argparse ``type`` for a number of seconds, a timeout or a ratio: ``nan`` and ``inf``
     are refused (a timeout of ``nan`` would never expire), as argparse refuses ``abc``."""
+    import math
+
     try:
         value = float(text)
     except ValueError:
