@@ -10,10 +10,14 @@ from automator.context import Context
 from automator.errors import ConfigError, UsageError, scrub
 from automator.git.backoff import Deadline, RetryPolicy
 from automator.git.clone import supports_shallow
+from automator.git.command import verb
+from automator.git.config import GitConfig, canonical
 from automator.git.credentials import git_environment, split_url_credentials
 from automator.git.identity import DEFAULT_AUTHOR, Identity, parse_identity
+from automator.git.maintenance import maintenance_due
 from automator.git.message import render_message
 from automator.git.push import classify_push
+from automator.git.replay import commit_author
 from automator.imageref import parse_image_ref
 from automator.model import ImageUse, Plan, PolicySpec, Span, Update
 
@@ -159,3 +163,70 @@ def test_credentials_in_a_url_are_split_off():
 )
 def test_shallow_clone_where_git_supports_it(url, shallow):
     assert supports_shallow(url) is shallow
+
+
+# --- the configuration snapshot, deferred maintenance, replayed authors -------------------------
+
+
+LISTING = (
+    "user.name\nPlatform Team\0core.bare\nfalse\0branch.Release/1.x.remote\norigin\0"
+    "branch.Release/1.x.merge\nrefs/heads/release/1.x\0commit.gpgsign\0"
+    "http.https://git.example.com/.extraheader\nAuthorization: Basic abc\0"
+    "remote.origin.url\nhttps://a.example/env.git\0remote.origin.url\nhttps://b.example/env.git\0gc.auto\n2k\0"
+)
+
+
+def test_the_configuration_answers_as_git_config_get_would():
+    config = GitConfig.parse(LISTING)
+    assert config.get("user.name") == "Platform Team" and config.get("USER.Name") == "Platform Team"
+    assert config.get("branch.Release/1.x.Remote") == "origin"  # subsection case kept, name case folded
+    assert config.get("branch.release/1.x.remote") is None
+    assert config.get("remote.origin.url") == "https://b.example/env.git"  # the last value, as --get
+    assert config.get_all("remote.origin.url") == ("https://a.example/env.git", "https://b.example/env.git")
+    assert config.get_bool("commit.gpgsign") is True  # a key without `=` is true
+    assert config.get_bool("core.bare") is False and config.get_bool("user.name") is None
+    assert config.get_int("gc.auto", 6700) == 2048 and config.get_int("gc.autopacklimit", 50) == 50
+    assert config.matching(r"^http\..*extraheader$") == [("http.https://git.example.com/.extraheader", "Authorization: Basic abc")]
+    assert not config.has("user.email")
+    assert canonical("Remote.My.Fork.URL") == "remote.My.Fork.url" and canonical("Core.Bare") == "core.bare"
+
+
+def objects_with(tmp_path, loose: int = 0, packs: int = 0, kept: int = 0):
+    git_dir = tmp_path / ".git"
+    (git_dir / "objects" / "17").mkdir(parents=True)
+    (git_dir / "objects" / "pack").mkdir()
+    for index in range(loose):
+        (git_dir / "objects" / "17" / f"{index:038x}").write_text("")
+    for index in range(packs):
+        (git_dir / "objects" / "pack" / f"pack-{index}.pack").write_text("")
+        if index < kept:
+            (git_dir / "objects" / "pack" / f"pack-{index}.keep").write_text("")
+    return git_dir
+
+
+@pytest.mark.parametrize(
+    ("listing", "loose", "packs", "kept", "due"),
+    [
+        ("", 0, 1, 0, False),  # a tidy repository: git would do nothing
+        ("", 28, 0, 0, True),  # more than 6700 / 256 in objects/17: gc --auto would repack
+        ("", 27, 0, 0, False),
+        ("gc.autopacklimit\n2\0", 0, 3, 0, True),
+        ("gc.autopacklimit\n2\0", 0, 3, 1, False),  # a kept pack does not count
+        ("gc.auto\n0\0", 99, 99, 0, False),  # gc.auto=0 turns automatic gc off
+        ("maintenance.auto\nfalse\0", 99, 99, 0, False),
+        ("maintenance.strategy\nincremental\0", 0, 0, 0, True),  # the owner's tasks: git judges them
+    ],
+)
+def test_maintenance_is_due_where_git_would_act(tmp_path, listing, loose, packs, kept, due):
+    git_dir = objects_with(tmp_path, loose, packs, kept)
+    assert maintenance_due(git_dir, GitConfig.parse(listing)) is due
+
+
+def test_a_replayed_commit_keeps_its_author_and_date():
+    headers = "tree 4b825dc\nparent 1a2b3c\nauthor Image Bot <bot@acme.example> 1717171717 +0200\ncommitter X <x@y> 1 +0000"
+    assert commit_author(headers) == ("Image Bot", "bot@acme.example", "1717171717 +0200")
+
+
+def test_the_verb_of_a_git_command_is_found_past_global_options():
+    assert verb(["-c", "maintenance.auto=false", "-C", "/repo", "--no-pager", "commit", "-m", "x"]) == "commit"
+    assert verb(["--version"]) == ""

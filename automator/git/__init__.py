@@ -1,4 +1,4 @@
-"""Writing back with git: one commit per run, pushed with rebase-retry (GitPython + git CLI)."""
+"""Writing back with git: one commit per run, pushed with rebase-retry (the git CLI, one process per command)."""
 
 from automator.git.backoff import RetryPolicy
 from automator.git.identity import DEFAULT_AUTHOR, Identity, parse_identity

@@ -14,16 +14,15 @@ Credentials never go to ``.git/config`` or the command line: pass ``git_env`` fr
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from git import GitCommandError, Repo
-
 from automator.errors import GitError, scrub
+from automator.git.command import run_command, verb
+from automator.git.config import GitConfig
 from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.git.network import run_git
 from automator.git.scratch import prune_dead, registration
@@ -64,26 +63,27 @@ class BranchPusher:
         apply: ApplyPlan = _default_apply,
         network_timeout: float = 120.0,
     ) -> None:
-        self.repo = Repo(repo_dir, search_parent_directories=True)
+        from automator.git.workspace import find_repository
+
+        where = find_repository(Path(repo_dir))
+        self.root, self.git_dir = where.root, where.git_dir
         self.network_timeout = network_timeout
         self.base = base
         self.remote = remote
         self.root_path = root_path
         self.apply = apply
-        self._env = {**os.environ, **(git_env or {})}
+        self._env = dict(git_env or {})
         self.author = author
 
     def _git(self, *args: str, cwd: Path | None = None, extra_env: Mapping[str, str] | None = None) -> str:
-        where = ["-C", str(cwd)] if cwd else []
-        try:
-            return self.repo.git.execute(["git", *where, *args], env={**self._env, **(extra_env or {})})
-        except GitCommandError as error:
-            verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-            raise GitError(scrub(f"git {verb} failed: {(error.stderr or '').strip()}")) from None
+        status, out, err = run_command(args, cwd=cwd or self.root, env={**self._env, **(extra_env or {})})
+        if status != 0:
+            raise GitError(scrub(f"git {verb(args)} failed: {err.strip()}"))
+        return out
 
     def _network(self, *args: str, what: str) -> tuple[int, str, str]:
         """A network git command, stopped at ``network_timeout`` (:class:`GitTimeout`)."""
-        return run_git(args, timeout=self.network_timeout, what=f"{what} {self.remote}", cwd=Path(self.repo.working_tree_dir or self.repo.git_dir), env=self._env)
+        return run_git(args, timeout=self.network_timeout, what=f"{what} {self.remote}", cwd=self.root, env=self._env)
 
     def _checked(self, *args: str, what: str) -> str:
         status, out, err = self._network(*args, what=what)
@@ -104,15 +104,16 @@ class BranchPusher:
         return self._git("rev-parse", f"refs/remotes/{self.remote}/{branch}")
 
     def _identity_env(self) -> dict[str, str]:
-        reader = self.repo.config_reader()
-        configured = reader.has_option("user", "name") and reader.has_option("user", "email")
+        status, out, _ = run_command(["config", "-z", "--list"], cwd=self.root, env=self._env)
+        config = GitConfig.parse(out if status == 0 else "")
+        configured = config.has("user.name") and config.has("user.email")
         return self.author.author_env() | ({} if configured else self.author.committer_env())
 
     @contextmanager
     def base_tree(self) -> Iterator[Path]:
         """A temporary detached worktree at the fresh head of the base branch (removed after)."""
         base_sha = self._fetch(self.base)
-        git_dir = Path(self.repo.git_dir)
+        git_dir = self.git_dir
         prune_dead(git_dir)  # worktrees of killed runs
         with tempfile.TemporaryDirectory(prefix="automator-branch-") as tmp:
             tree = Path(tmp).resolve() / "tree"
@@ -138,7 +139,7 @@ class BranchPusher:
             self._git("worktree", "remove", "--force", str(tree))
         except GitError:  # never hide the error that got us here; prune what is left
             shutil.rmtree(tree, ignore_errors=True)
-            self.repo.git.execute(["git", "worktree", "prune"], with_exceptions=False)
+            run_command(["worktree", "prune"], cwd=self.root, env=self._env)
 
     def _push(self, sha: str, branch: str, expected: str | None) -> None:
         lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"

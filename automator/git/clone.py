@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import git
-
 from automator.context import Context
 from automator.errors import GitError
 from automator.git.credentials import git_environment, split_url_credentials
@@ -56,6 +54,6 @@ def cloned(url: str, ref: str | None, ctx: Context, *, timeout: float = 120.0) -
                 break
         else:
             raise GitError(f"could not clone {clean_url}{f' ({ref})' if ref else ''}: {detail}")
-        yield Workspace(git.Repo(target), env)
+        yield Workspace(target, target / ".git", env, own_clone=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

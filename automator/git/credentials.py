@@ -67,8 +67,7 @@ def checkout_git_environment(ctx: Context, ws: Workspace, url: str | None) -> di
     """Environment for git in an existing checkout: the token header unless the checkout
     already authenticates with a header of its own (``actions/checkout`` persists one); two
     ``Authorization`` headers would make the server refuse both."""
-    status, out, _ = ws.try_git("config", "--get-regexp", r"^http\..*extraheader$")
-    if status == 0 and out.strip():
+    if ws.config.matching(r"^http\..*extraheader$"):
         return git_environment(ctx, url=url, use_token=False)
     return git_environment(ctx, url=url)
 

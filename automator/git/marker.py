@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MARKER = "automator-run.json"
 LOCK_NAME = "automator.lock"
 JOURNAL = "automator-run.files"
+SCRATCH = "automator-scratch"  # temporary worktrees of runs (automator.git.scratch)
 VERSION = 2
 
 

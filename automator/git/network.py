@@ -43,6 +43,11 @@ def shown_url(url: str) -> str:
     return scrub(split_url_credentials(url)[0])
 
 
+def child_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a git process: ours, with ``env`` (credentials, identity) on top."""
+    return {**os.environ, **(env or {})}
+
+
 def run_git(
     args: Sequence[str],
     *,
@@ -60,7 +65,7 @@ def run_git(
     process = subprocess.Popen(
         ["git", *args],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env=child_environment(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

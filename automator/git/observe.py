@@ -39,7 +39,7 @@ def observe(ws: Workspace, *, wait: float = 10.0, own: bool = False) -> Observed
     gone = own or marker.process_gone
     pids = wait_for_git(ws, wait if gone else 0.0)
     journal = tuple(markers.Journal(ws.git_dir, ws.root, marker.object_format).read())
-    head = ws.head()
+    head = ws.head(fresh=True)
     parents = tuple(ws.git("rev-list", "--parents", "-n", "1", head).split()[1:])
     changes: tuple[tuple[str, str | None], ...] = ()
     if len(parents) == 1:

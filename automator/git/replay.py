@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from typing import TYPE_CHECKING
+
+from automator.errors import GitError
 
 if TYPE_CHECKING:
     from automator.git.workspace import Workspace
@@ -32,15 +35,24 @@ def replay_onto(ws: Workspace, commit: str, onto: str) -> str | None:
     tree = out.split()[0]
     if tree == ws.git("rev-parse", f"{onto}^{{tree}}"):
         return onto
-    author = ws.git("log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit).split("\0")
-    message = ws.git("cat-file", "commit", commit).split("\n\n", 1)[1]
-    sign = ws.try_git("config", "--bool", "--get", "commit.gpgsign")[1].strip() == "true"
+    headers, _, message = ws.git("cat-file", "commit", commit).partition("\n\n")
+    author = commit_author(headers)
+    sign = ws.config.get_bool("commit.gpgsign") is True
     fd, message_file = tempfile.mkstemp(prefix="automator-message-", dir=ws.git_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(message.rstrip("\n") + "\n")
         env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": author[2]}
         args = ["commit-tree", tree, "-p", onto, "-F", message_file, *(["-S"] if sign else [])]
-        return ws.repo.git.execute(["git", *args], env=env).strip()
+        return ws.git(*args, env=env).strip()
     finally:
         os.unlink(message_file)
+
+
+def commit_author(headers: str) -> tuple[str, str, str]:
+    """(name, email, raw date) of the ``author`` line of a commit object's headers."""
+    line = next((h for h in headers.splitlines() if h.startswith("author ")), "author  <> 0 +0000")
+    match = re.fullmatch(r"author (.*?) ?<([^>]*)> (.*)", line)
+    if match is None:
+        raise GitError(f"cannot read the author of the commit: {line!r}")
+    return match.group(1), match.group(2), match.group(3)

@@ -20,11 +20,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from automator.git.marker import process_alive, process_start
+from automator.git.marker import SCRATCH, process_alive, process_start
 
 log = logging.getLogger(__name__)
 
-SCRATCH = "automator-scratch"
 _counter = itertools.count()
 
 

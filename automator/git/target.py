@@ -26,7 +26,7 @@ class Target:
         The fetch is stopped (:class:`GitTimeout`) after ``timeout`` seconds."""
         assert self.remote is not None
         status, _, err = ws.network(
-            "fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}",
+            *ws.defer_maintenance, "fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}",
             timeout=timeout, what=what or f"git fetch from {self.remote} {self.branch}", deadline=deadline,
         )
         if status != 0:
@@ -38,14 +38,12 @@ class Target:
     def remote_url(self, ws: Workspace) -> str | None:
         if self.remote is None:
             return None
-        status, out, _ = ws.try_git("remote", "get-url", "--push", self.remote)
-        return out.strip() if status == 0 else self.remote
+        return ws.remote_url(self.remote)
 
 
 def upstream(ws: Workspace, branch: str) -> tuple[str | None, str | None]:
-    status, remote, _ = ws.try_git("config", "--get", f"branch.{branch}.remote")
-    status2, merge, _ = ws.try_git("config", "--get", f"branch.{branch}.merge")
-    if status or status2 or remote.strip() == ".":
+    remote, merge = ws.config.get(f"branch.{branch}.remote"), ws.config.get(f"branch.{branch}.merge")
+    if remote is None or merge is None or remote.strip() == ".":
         return None, None
     return remote.strip(), merge.strip().removeprefix("refs/heads/")
 
@@ -104,7 +102,8 @@ def sync(
         return head
     status, _, _ = ws.try_git("merge-base", "--is-ancestor", "HEAD", head)
     if status == 0:
-        ws.git("merge", "--quiet", "--ff-only", head)
+        ws.git(*ws.defer_maintenance, "merge", "--quiet", "--ff-only", head)
+        ws.moved_to(head)
         return head
     ahead = ws.git("rev-list", "--count", f"{head}..HEAD")
     raise UsageError(

@@ -38,6 +38,7 @@ from automator.interrupts import pushing
 from automator.model import Change, Plan
 
 log = logging.getLogger(__name__)
+UNKNOWN_PATH = "did not match any file(s) known to git"  # `git commit -- PATH` of an untracked PATH
 
 Replan = Callable[[], Plan]
 Apply = Callable[[Plan], list[str]]
@@ -115,9 +116,24 @@ class _Run:
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
+        commit = (*self.ws.defer_maintenance, "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message, "--", *files)
+        if self.all_replaced(files):  # `commit -- FILES` takes tracked files from the tree itself
+            status, _, err = self.ws.try_git(*commit)
+            if status == 0:
+                return self.ws.head()
+            if UNKNOWN_PATH not in err:
+                raise GitError(f"git commit failed in {self.ws.root}: {err.strip() or f'exit status {status}'}")
         self.ws.git("add", "--", *files)
-        self.ws.git("commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message, "--", *files)
+        self.ws.git(*commit)
         return self.ws.head()
+
+    def all_replaced(self, files: list[str]) -> bool:
+        """Whether the run only replaced files that were there (the journal says what each
+        held before), none it created: they are tracked, ``git add`` has nothing to add."""
+        before: dict[str, set[str | None]] = {}
+        for entry in self.journal.read():
+            before.setdefault(entry.path, set()).add(entry.before)
+        return all(before.get(name) and all(is_blob_id(b) for b in before[name]) for name in files)
 
     def push_until_landed(self) -> bool:
         """True when our commit landed; False when it was dropped and the caller must re-plan."""
@@ -178,6 +194,7 @@ class _Run:
                 f"cannot move the checkout to the new head of {self.target.remote} {self.target.branch}: {detail}",
                 hint="an untracked file of the checkout is in the way of the remote's; move or delete it and run again",
             )
+        self.ws.moved_to(commit)
 
     def execute(self, replan: Replan, apply: Apply | RecordingApply, plan: Plan | None = None) -> WriteResult:
         """Commit ``plan`` (made on the synced checkout; default ``replan()``) and push it;
@@ -258,13 +275,14 @@ def commit_session(
         run = _Run(ws, scan, options, target, ctx)
         try:
             run.remember()
-            if target.remote is not None:
+            if target.remote is not None and not fresh_clone(ws, target):
                 head = sync(
                     ws, target, timeout=run.deadline.remaining(), what=run.what("fetch from"), deadline=run.deadline_text,
                     before_move=lambda commit: run.remember(moving_to=commit),
                 )
                 if target.detached and head is not None:
                     ws.git("checkout", "--quiet", "--detach", head)
+                    ws.moved_to(head, detached=True)
             yield run
         except BaseException:
             keep_marker = not run.undo()
@@ -278,20 +296,43 @@ def commit_session(
         if not keep_marker:
             ws.clear_marker()
         ws.unlock()
+    ws.maintain()  # after a run that finished: never while a failed or stopped one unwinds
+
+
+def fresh_clone(ws: Workspace, target: Target) -> bool:
+    """The tool's own clone of the target branch, made for this run a moment ago: the clone
+    was the fetch. (A push that finds the branch moved since fetches as always.)"""
+    fresh, ws.fresh = ws.fresh, False
+    return fresh and not target.detached and target.branch == target.original
+
+
+def is_blob_id(text: str | None) -> bool:
+    return bool(text) and len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)  # type: ignore[union-attr]
 
 
 def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
-    changed = ws.dirty(scan)
+    whole_tree = options.push or bool(options.branch)
+    elsewhere: list[str] | None = None
+    if whole_tree and (scan == "." or ws.own_clone):  # one look covers both questions
+        entries = ws.status(".")
+        changed = [path for _, path in entries if within(path, scan)]
+        elsewhere = [path for code, path in entries if code != "??"]
+    else:  # untracked files outside the scanned path are none of the run's business
+        changed = ws.dirty(scan)
     if changed:
         shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
         raise UsageError(
             f"uncommitted changes in {scan} of {ws.root}: {shown}",
             hint="commit, stash or remove them first; automator commits only its own updates",
         )
-    if options.push or options.branch:
-        elsewhere = ws.dirty(".", untracked=False)
+    if whole_tree:
+        elsewhere = ws.dirty(".", untracked=False) if elsewhere is None else elsewhere
         if elsewhere:
             raise UsageError(
                 f"uncommitted changes in {ws.root}: {', '.join(elsewhere[:5])}",
                 hint="pushing may need a rebase, which needs a clean checkout; commit or stash them, or use --no-push",
             )
+
+
+def within(path: str, scan: str) -> bool:
+    return scan == "." or path == scan or path.startswith(scan.rstrip("/") + "/")

@@ -132,8 +132,8 @@ def open_pull_requests(settings: PullRequestSettings, write: WriteOptions, ctx: 
             hint="commit, stash or remove them first; the pull request is built from the committed base",
         )
     writer = branch_writer(settings, write, ctx, ws)
-    status, configured_url, _ = ws.try_git("config", "--get", f"remote.{writer.remote}.url")
-    if status != 0:
+    configured_url = ws.config.get(f"remote.{writer.remote}.url")
+    if configured_url is None:
         raise GitError(f"the checkout has no remote named {writer.remote!r}")
     forge_target = resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")

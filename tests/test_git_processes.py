@@ -1,0 +1,207 @@
+"""How many git processes a run starts: each question asked once, maintenance deferred.
+
+Counted from git's own trace (``GIT_TRACE2_EVENT``): a process the tool started has a session
+id of its own; a process git started (upload-pack, a hook, ``git maintenance run --auto``)
+carries its parent's id before a ``/``. The manifest scan's own ``git -C ROOT ...`` calls are
+left out here: they belong to the scan, not to the write-back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from git_helpers import (
+    clone,
+    deployment,
+    git,
+    isolated_git,  # noqa: F401  (autouse fixture)
+    make_remote,
+    run_automator,
+    show,
+    write_tags,
+)
+
+from automator.context import Context
+from automator.git import RecordingApply, WriteOptions, write_updates
+from automator.git.clone import cloned
+from automator.git.workspace import Workspace
+from automator.run import apply_plan, make_plan
+from automator.tagfile import FileTagSource
+
+APP = "registry.example/team/app"
+
+
+def traced(trace: Path) -> tuple[list[list[str]], list[list[str]]]:
+    """(what the tool started, what those started), each as the arguments after ``git``."""
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    starts = [event for event in events if event["event"] == "start"]
+    top = [event["argv"][1:] for event in starts if "/" not in event["sid"]]
+    children = [event["argv"] for event in starts if "/" in event["sid"]]
+    return [argv for argv in top if argv[:1] != ["-C"]], children
+
+
+def verbs(commands: list[list[str]]) -> list[str]:
+    """Each command's git verb, past ``-c KEY=VALUE`` options."""
+    found = []
+    for argv in commands:
+        rest = list(argv)
+        while rest[:1] == ["-c"]:
+            rest = rest[2:]
+        found.append(rest[0])
+    return found
+
+
+@pytest.fixture
+def env_repo(tmp_path):
+    files = {"envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0"), "envs/dev/app.yaml": deployment("app", f"{APP}:1.0.0")}
+    bare = make_remote(tmp_path, files)
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    git(work, "config", "user.name", "Platform Team")
+    git(work, "config", "user.email", "platform@example.com")
+    return bare, work, tags
+
+
+def test_a_run_in_a_checkout_asks_git_each_thing_once(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    ours, children = traced(trace)
+    # where the checkout is; is it clean in the path, and elsewhere; the configuration (identity,
+    # upstream, remote URL, credentials); HEAD and branch; the fresh remote head; the commit
+    # (its files were tracked: no `git add`); the new HEAD; the push
+    assert verbs(ours) == ["rev-parse", "status", "status", "config", "rev-parse", "fetch", "rev-parse", "commit", "rev-parse", "push"]
+    assert ours[3] == ["config", "-z", "--list"]
+    assert not [argv for argv in ours + children if "version" in argv or "maintenance" in argv]
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp_path):
+    bare, _, tags = env_repo
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--repo", str(bare), "--tags-from", str(tags)], cwd=tmp_path,
+                         env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
+    assert done.returncode == 0, done.stderr
+    ours, children = traced(trace)
+    # one look at the whole (fresh) tree answers both cleanliness questions
+    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
+    assert not [argv for argv in children if "maintenance" in argv]
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
+    """The clone is the fetch only for the first run in it: the first path's push moved the branch."""
+    bare, _, tags = env_repo
+    source = FileTagSource.load(tags)
+    trace = tmp_path / "trace.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_TRACE2_EVENT", str(trace))
+        with cloned(str(bare), "main", Context({"GIT_AUTHOR_NAME": "Bot"})) as ws:
+            for path in ("envs/prod", "envs/dev"):
+                scan = ws.root / path
+                write_updates(scan, replan=lambda scan=scan: make_plan(ws.root, source, scan_path=scan),
+                              apply=RecordingApply(lambda plan, record: apply_plan(ws.root, plan, before_write=record)),
+                              options=WriteOptions(), workspace=ws)
+    assert verbs(traced(trace)[0]).count("fetch") == 1
+    assert f"{APP}:1.2.0" in show(bare, "envs/dev/app.yaml") and f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def packs(work: Path) -> int:
+    return len(list((work / ".git" / "objects" / "pack").glob("*.pack")))
+
+
+def make_packs(work: Path, count: int) -> None:
+    for index in range(count):
+        (work / f"notes-{index}.txt").write_text(f"note {index}\n")
+        git(work, "add", "-A")
+        git(work, "commit", "--quiet", "-m", f"note {index}")
+        git(work, "repack", "--quiet", "-d")
+    git(work, "push", "--quiet")
+
+
+def test_maintenance_runs_once_after_the_push_when_the_repository_needs_it(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    make_packs(work, 3)
+    git(work, "config", "gc.autoPackLimit", "2")
+    git(work, "config", "gc.autoDetach", "false")
+    assert packs(work) > 2
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    ours, children = traced(trace)
+    assert ours[-1] == ["maintenance", "run", "--auto", "--quiet"] and verbs(ours)[-2] == "push"
+    assert verbs(ours).count("maintenance") == 1
+    assert not [argv for argv in children if "maintenance" in argv]  # none after the fetch or the commit
+    assert packs(work) == 1  # git did what it would have done after the fetch
+
+
+def test_no_maintenance_when_the_owner_turned_it_off(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    make_packs(work, 3)
+    git(work, "config", "gc.autoPackLimit", "2")
+    git(work, "config", "maintenance.auto", "false")
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    ours, children = traced(trace)
+    assert not [argv for argv in ours + children if "maintenance" in argv]
+    assert packs(work) == 3
+
+
+def write_instead(work: Path, tags: Path, path: str, data: bytes, **options):
+    """A run whose plan is the real one for envs/prod, but whose apply writes ``path``."""
+    source = FileTagSource.load(tags)
+
+    def apply(plan, record):
+        record(work / path, data)
+        (work / path).write_bytes(data)
+        return [path]
+
+    return write_updates(work / "envs/prod", replan=lambda: make_plan(work, source, scan_path=work / "envs/prod"),
+                         apply=RecordingApply(apply), options=WriteOptions(**options), workspace=Workspace.open(work))
+
+
+def test_a_file_the_run_creates_is_added_before_the_commit(env_repo):
+    bare, work, tags = env_repo
+    result = write_instead(work, tags, "envs/prod/new.yaml", b"kind: ConfigMap\n")
+    assert result.pushed and show(bare, "envs/prod/new.yaml") == "kind: ConfigMap"
+
+
+def test_an_untracked_file_outside_the_path_that_the_run_replaces_is_still_committed(env_repo):
+    """The journal says the file was there, git does not know it yet: `git add` first, then commit."""
+    _, work, tags = env_repo
+    (work / "notes").mkdir()
+    (work / "notes/app.yaml").write_text("old\n")
+    result = write_instead(work, tags, "notes/app.yaml", b"new\n", push=False)
+    assert result.change is not None and git(work, "show", "HEAD:notes/app.yaml") == "new"
+    assert git(work, "status", "--porcelain") == ""
+
+
+def test_head_is_asked_again_once_the_run_lock_is_taken(env_repo, tmp_path):
+    """Another run may have committed while this one waited for the lock."""
+    _, work, _ = env_repo
+    ws = Workspace.open(work)
+    before = ws.head()
+    git(work, "commit", "--quiet", "--allow-empty", "-m", "another run")
+    assert ws.head() == before  # known, not asked
+    ws.lock(timeout=1)
+    try:
+        assert ws.head() == git(work, "rev-parse", "HEAD") != before
+        assert ws.current_branch() == "main"
+    finally:
+        ws.unlock()
+
+
+def test_a_command_that_may_move_head_makes_the_run_ask_again(env_repo):
+    _, work, _ = env_repo
+    ws = Workspace.open(work)
+    start = ws.head()
+    ws.git("commit", "--quiet", "--allow-empty", "-m", "ours")
+    assert ws.head() == git(work, "rev-parse", "HEAD") != start and ws.current_branch() == "main"
+    ws.git("checkout", "--quiet", "--detach", start)
+    assert ws.head() == start and ws.current_branch() is None
+    subprocess.run(["git", "checkout", "--quiet", "main"], cwd=work, check=True)
