@@ -80,13 +80,18 @@ class _SubcommandParser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         if self._plain:
             return super().parse_known_args(args, namespace)
-        self._plain = True  # the intermixed parse calls back into the plain one
-        try:
-            namespace, extras = self.parse_known_intermixed_args(args, namespace)
-        except TypeError:  # a subcommand using argparse.REMAINDER cannot intermix
+        if args is not None and not any(arg.startswith(tuple(self.prefix_chars)) for arg in args):
+            # no option to mix in: the plain parse reads the same, without formatting the usage
+            # text up front as the intermixed one does
             namespace, extras = super().parse_known_args(args, namespace)
-        finally:
-            self._plain = False
+        else:
+            self._plain = True  # the intermixed parse calls back into the plain one
+            try:
+                namespace, extras = self.parse_known_intermixed_args(args, namespace)
+            except TypeError:  # a subcommand using argparse.REMAINDER cannot intermix
+                namespace, extras = super().parse_known_args(args, namespace)
+            finally:
+                self._plain = False
         if extras:  # this command's usage, not the top level's, and the option probably meant
             self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggestion(extras)}")
         return namespace, extras

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from _thread import allocate_lock  # threading.Lock itself, without loading threading at start-up
 from enum import IntEnum
+from functools import cache
 
 
 class ExitCode(IntEnum):
@@ -112,10 +113,17 @@ _secrets_lock = allocate_lock()
 _MIN_SECRET_LENGTH = 4
 REDACTED = "***"
 
-# up to the last "@" before the path, as git and requests split it (a password may hold "@")
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]+)@")
-_AUTH_HEADER = re.compile(r"(?i)\b(authorization|private-token|job-token|x-auth-token)(\s*[:=]\s*)(\S+(\s+\S+)?)")
-_KNOWN_TOKEN = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|dt|rt|cbt|ptt|oas|ft)-[A-Za-z0-9_-]{20,})\b")
+
+@cache
+def _shapes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """URL credentials, auth headers, well-known token shapes: compiled when first scrubbed
+    (a run that shows no message, such as a successful ``automator select``, never is)."""
+    return (
+        # up to the last "@" before the path, as git and requests split it (a password may hold "@")
+        re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]+)@"),
+        re.compile(r"(?i)\b(authorization|private-token|job-token|x-auth-token)(\s*[:=]\s*)(\S+(\s+\S+)?)"),
+        re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|dt|rt|cbt|ptt|oas|ft)-[A-Za-z0-9_-]{20,})\b"),
+    )
 
 
 def register_secret(value: str | None) -> None:
@@ -134,6 +142,7 @@ def scrub(text: str) -> str:
     """Remove registered secrets, URL credentials, auth headers and well-known token shapes."""
     for secret in sorted(registered_secrets(), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
-    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    return _KNOWN_TOKEN.sub(REDACTED, text)
+    url_userinfo, auth_header, known_token = _shapes()
+    text = url_userinfo.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+    text = auth_header.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return known_token.sub(REDACTED, text)
