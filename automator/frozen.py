@@ -5,8 +5,8 @@
 ``automator select`` that was a third of its start-up. The types on that path subclass
 :class:`Frozen` instead and behave as frozen dataclasses do:
 
-* the fields are the ``__slots__`` not starting with ``_``, in order, and the class writes
-  its own ``__init__`` (setting each field with ``object.__setattr__``);
+* the fields are the ``__slots__`` not starting with ``_``, in order (after those of a base
+  class), and the class writes its own ``__init__`` (setting each field with ``set_field``);
 * equality compares the fields of two instances of the same class, the hash is the hash of
   the fields, ``repr`` reads ``Name(field=value, ...)``, ``__match_args__`` lists the fields;
 * setting or deleting an attribute raises ``dataclasses.FrozenInstanceError``;
@@ -36,7 +36,8 @@ class Frozen:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        fields = tuple(name for name in cls.__dict__.get("__slots__", ()) if not name.startswith("_"))
+        own = tuple(name for name in cls.__dict__.get("__slots__", ()) if not name.startswith("_"))
+        fields = (*cls._fields, *own)  # a subclass adds its slots to its base's fields
         cls._fields = fields
         cls.__match_args__ = fields
         getter = attrgetter(*fields) if fields else (lambda value: ())

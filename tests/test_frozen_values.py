@@ -73,3 +73,18 @@ def test_fields_match_in_patterns():
     match TagInfo("1.0", digest="sha256:a"):
         case TagInfo(tag, created, digest):
             assert (tag, created, digest) == ("1.0", None, "sha256:a")
+
+
+def test_a_subclass_keeps_its_bases_fields_and_adds_its_own():
+    from automator.frozen import set_field
+
+    class Dated(TagInfo):
+        __slots__ = ("seen",)
+
+        def __init__(self, tag: str, created=None, digest=None, seen: int = 0) -> None:
+            super().__init__(tag, created, digest)
+            set_field(self, "seen", seen)
+
+    assert Dated._fields == ("tag", "created", "digest", "seen")
+    assert Dated("1.0", seen=2) == Dated("1.0", seen=2) != Dated("1.0", seen=3)
+    assert repr(Dated("1.0")).endswith("Dated(tag='1.0', created=None, digest=None, seen=0)")

@@ -175,6 +175,7 @@ class Group(Frozen):
     __slots__ = ("comparators", "admits_prereleases", "_checks")
     comparators: tuple[Comparator, ...]
     admits_prereleases: bool
+    _checks: tuple[tuple[Callable[[VersionKey, Comparator], bool], Comparator], ...]  # not a field
 
     def __init__(self, comparators: tuple[Comparator, ...], admits_prereleases: bool) -> None:
         set_field(self, "comparators", comparators)
