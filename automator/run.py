@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,15 +18,18 @@ from automator.errors import AutomatorError, ManifestError, MetadataDeferred
 from automator.events.source import PushedScope, PushedTagSource
 from automator.manifest.argocd.locate import DIALECT as ARGOCD_DIALECT
 from automator.manifest.argocd.locate import bind_apps
+from automator.manifest.argocd.tree import SCREENS as ARGOCD_SCREENS
 from automator.manifest.argocd.tree import apps_dirs_of, within
 from automator.manifest.argocd.tree import read_tree as read_argocd_tree
-from automator.manifest.discover import manifest_paths, read_candidate, read_text
+from automator.manifest.discover import candidate_text, manifest_paths, read_candidate, read_text
 from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
+from automator.manifest.fluxv2.tree import SCREENS as FLUX_SCREENS
 from automator.manifest.fluxv2.tree import read_catalog
 from automator.manifest.locate import Located, Locator, all_markers, locate_text, resolve
 from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.manifest.scope import outside_path_as_warnings
+from automator.manifest.treefiles import NOT_WALKED, TreeFiles
 from automator.manifest.typos import strict as strict_problems
 from automator.model import Plan, Problem, Update
 from automator.parallel import parallel_map
@@ -67,6 +69,12 @@ def relative_name(path: Path | str, root: Path | str) -> str:
 
 Locators = Mapping[str, Locator]
 
+# Files to parse (or to patch) before the work goes to a pool of forked workers. A pool never
+# saves CPU time (forking, and sending each result back, cost more), only wall time on several
+# cores; a file with automation is parsed in about a third of a millisecond, so below this the
+# pool costs more than the wall time it saves.
+POOL_MIN_FILES = 2000
+
 
 def locate_tree(
     root: Path,
@@ -74,15 +82,30 @@ def locate_tree(
     progress: Progress | None = None,
     locators: Locators = LOCATORS,
     screen: tuple[str, ...] = (),
+    files: TreeFiles | None = None,
 ) -> list[Located]:
     """Read every candidate file once and locate its automated fields (texts are not kept).
 
     ``screen`` (an event-driven run): only files that also hold one of these substrings are
-    parsed; the others cannot concern the pushed repositories."""
+    parsed; the others cannot concern them. ``files``: the tree as the plan read it once
+    (:class:`TreeFiles`); a file it screened out is not read again."""
     located = []
-    with _shared(locators, screen) as key:
-        items = [(key, str(path), relative_name(path, root)) for path in manifest_paths(scan_path)]
-        for count, found in enumerate(parallel_map(_locate_file, items), 1):
+    with _shared(locators, screen, files) as key:
+        scan = Path(scan_path)
+        if files is not None and os.fspath(scan) == files.root:
+            paths = files.paths
+        else:
+            paths = [str(path) for path in manifest_paths(scan)]
+        general = _PASSES[key][3]
+        items = []
+        for path in paths:
+            name = relative_name(path, root)
+            if files is not None and not _restricted(locators, name):
+                found = files.lookup(path, general)
+                if found is None:
+                    continue  # read once already: it holds no marker
+            items.append((key, path, name))
+        for count, found in enumerate(parallel_map(_locate_file, items, min_items=POOL_MIN_FILES), 1):
             if found is not None:
                 located.append(found)
             if progress is not None and count % 1000 == 0:
@@ -90,29 +113,52 @@ def locate_tree(
     return located
 
 
-# Locators (and screens) of the passes under way, by key: forked workers inherit them, nothing
-# is pickled.
-_PASSES: dict[int, Locators] = {}
-_SCREENS: dict[int, tuple[str, ...]] = {}
+def _restricted(locators: Locators, name: str) -> bool:
+    """Whether a locator reads ``name`` in particular (its markers are not the general ones)."""
+    return any(name in files for files in (getattr(loc, "files", None) for loc in locators.values()) if files is not None)
+
+
+def _file_markers(locators: Locators, name: str) -> tuple[str, ...]:
+    """The markers that matter for ``name``: a locator with ``files`` reads only those files."""
+    return tuple(dict.fromkeys(
+        m for loc in locators.values()
+        if getattr(loc, "files", None) is None or name in loc.files  # type: ignore[attr-defined]
+        for m in loc.markers
+    ))
+
+
+# Locators (and screens, and the tree as read once) of the passes under way, by key: forked
+# workers inherit them, nothing is pickled.
+_PASSES: dict[int, tuple] = {}
 _pass_keys = itertools.count()
 
 
 @contextmanager
-def _shared(locators: Locators, screen: tuple[str, ...] = ()) -> Iterator[int]:
+def _shared(locators: Locators, screen: tuple[str, ...] = (), files: TreeFiles | None = None) -> Iterator[int]:
     key = next(_pass_keys)
-    _PASSES[key] = locators
-    _SCREENS[key] = screen
+    general = tuple(dict.fromkeys(
+        m for loc in locators.values() if getattr(loc, "files", None) is None for m in loc.markers))
+    _PASSES[key] = (locators, screen, files, general)
     try:
         yield key
     finally:
-        del _PASSES[key], _SCREENS[key]
+        del _PASSES[key]
 
 
 def _locate_file(item: tuple[int, str, str]) -> Located | None:
     key, path, name = item
-    locators = _PASSES[key]
+    locators, screen, files, general = _PASSES[key]
+    markers = _file_markers(locators, name) if _restricted(locators, name) else general
     try:
-        text = read_candidate(Path(path), all_markers(locators))
+        found = files.lookup(path, markers) if files is not None else NOT_WALKED
+        if found is None:
+            return None
+        if found is NOT_WALKED:
+            text = read_candidate(Path(path), markers)
+        elif isinstance(found, OSError):
+            raise ManifestError(f"{path}: cannot read ({found.strerror})")
+        else:
+            text = candidate_text(path, found, markers)
     except ManifestError as error:
         return Located(name, problems=(Problem(str(error).replace(path, name, 1), file=name),))
     if text is None:
@@ -120,7 +166,6 @@ def _locate_file(item: tuple[int, str, str]) -> Located | None:
     if not _utf8_name(name):  # reports and commits could not name it
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return Located(shown, problems=(Problem(f"{shown}: the file name is not UTF-8; not read (rename the file)", file=shown),))
-    screen = _SCREENS[key]
     if screen and not any(part in text for part in screen):
         return None
     return locate_text(name, text, locators)
@@ -158,17 +203,23 @@ def make_plan(
         from automator.rules import RulesRuntime
 
         rules = RulesRuntime.empty(root)
-    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
-    catalog = read_catalog(root)
-    locators = bind_catalog(LOCATORS, catalog)
     extra = rules.locator(root)
+    # one walk and one read of the tree for the three passes: every file is read once, and only
+    # the files holding a marker, an annotation key or a first pass's API group are kept
+    files = TreeFiles.read(root, (*all_markers(LOCATORS), *(extra.markers if extra is not None else ()),
+                                  *FLUX_SCREENS, *ARGOCD_SCREENS))
+    # first pass: the Flux ImagePolicy/ImageRepository objects of the whole tree under root
+    catalog = read_catalog(root, files=files)
+    locators = bind_catalog(LOCATORS, catalog)
     if extra is not None:
         locators = {**locators, extra.name: extra}
-    argo = read_argocd_tree(root, argocd_apps)  # Argo CD Applications and their write-back targets
+    # Argo CD Applications and their write-back targets
+    argo = read_argocd_tree(root, argocd_apps, files=files)
     locators = bind_apps(locators, argo.targets)
     screen = pushed.screen if pushed is not None else ()
     scan = Path(scan_path) if scan_path is not None else root
-    located = locate_tree(root, scan, progress, locators, screen)
+    located = locate_tree(root, scan, progress, locators, screen, files)
+    del files
     uses, problems = resolve(located, locators)
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
     uses, skipped = committable(root, uses)
@@ -287,7 +338,7 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
 
 def _write_file(item: tuple[int, Path, str, list[Update], BeforeWrite | None]) -> bool | Problem:
     key, root, name, updates, before_write = item
-    patched = _patch_file(root, name, updates, _PASSES[key])
+    patched = _patch_file(root, name, updates, _PASSES[key][0])
     if isinstance(patched, Problem):
         return patched
     _, old, new = patched
@@ -308,7 +359,7 @@ def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) 
     problems: list[Problem] = []
     with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
         items = [(key, Path(root), name, updates, before_write) for name, updates in sorted(by_file.items())]
-        outcomes = parallel_map(_write_file, items, min_items=200, chunksize=16)
+        outcomes = parallel_map(_write_file, items, min_items=POOL_MIN_FILES, chunksize=16)
         for (_, _, name, _, _), outcome in zip(items, outcomes, strict=True):
             if isinstance(outcome, Problem):
                 problems.append(outcome)
@@ -327,16 +378,26 @@ def apply_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) 
 
 
 def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = None) -> None:
-    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode."""
-    target = path.resolve()
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644  # a new file: rw-r--r--
-    if before_write is not None:
-        before_write(target, text.encode("utf-8"))
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode.
+
+    Plain system calls: create the temporary file exclusively, write, set the mode, rename."""
+    target = Path(os.path.realpath(path))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-        os.chmod(temp, mode)
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644  # a new file: rw-r--r--
+    data = text.encode("utf-8")
+    if before_write is not None:
+        before_write(target, data)
+    fd, temp = _temporary(target)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
         os.replace(temp, target)
     except BaseException:
         try:
@@ -344,3 +405,17 @@ def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = N
         except OSError:
             pass
         raise
+
+
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new file beside ``target`` (``.name.XXXXXXXX.tmp``), opened for writing."""
+    for _ in range(100):
+        temp = os.path.join(target.parent, f".{target.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(temp, _EXCLUSIVE, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{target.parent}: no free temporary name")

@@ -24,6 +24,9 @@ def test_parallel_map_keeps_order_and_values() -> None:
 
 
 def test_a_large_tree_plans_and_writes_the_same_with_and_without_workers(tmp_path: Path, monkeypatch) -> None:
+    from automator import run
+
+    monkeypatch.setattr(run, "POOL_MIN_FILES", 100)  # this tree's 150 files to parse go to workers
     def tree(root: Path) -> None:
         for i in range(450):
             (root / f"d{i % 7}").mkdir(parents=True, exist_ok=True)

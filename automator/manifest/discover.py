@@ -30,9 +30,16 @@ def manifest_paths(scan_path: Path) -> Iterator[Path]:
     if scan_path.is_file():
         yield scan_path
         return
+    for path in walk_manifests(str(scan_path)):
+        yield Path(path)
+
+
+def walk_manifests(scan_path: str) -> list[str]:
+    """The manifest files under the directory ``scan_path`` as sorted strings: one walk with
+    :func:`os.scandir` (no per-file ``stat`` unless a name is a symlink)."""
     direct: list[str] = []
     linked: dict[str, str] = {}  # real path -> first path reaching it through a symlink
-    for path, through_link in _walk(str(scan_path)):
+    for path, through_link in _walk(scan_path):
         if through_link:
             linked.setdefault(os.path.realpath(path), path)
         else:
@@ -40,45 +47,72 @@ def manifest_paths(scan_path: Path) -> Iterator[Path]:
     if linked:  # a file reached directly and through a link is reported once, directly
         seen = {os.path.realpath(p) for p in direct}
         direct.extend(p for real, p in linked.items() if real not in seen)
-    for path in sorted(direct):
-        yield Path(path)
+    direct.sort()
+    return direct
 
 
 def _walk(scan_path: str) -> Iterator[tuple[str, bool]]:
-    """(path, reached through a symlink) of manifest files; links must stay inside the root."""
+    """(path, reached through a symlink) of manifest files; links must stay inside the root.
+
+    Directories are walked top-down in the order the file system lists them, as
+    :func:`os.walk` would; ``.git`` is skipped, unreadable directories are passed over."""
     root = os.path.realpath(scan_path)
     visited = {root}
-    linked_dirs: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(scan_path, followlinks=True):
-        dir_linked = dirpath in linked_dirs
-        keep = []
-        for name in dirnames:
-            child = os.path.join(dirpath, name)
-            if name in SKIP_DIRS:
+    pending = [(scan_path, False)]
+    while pending:
+        dirpath, dir_linked = pending.pop()
+        try:
+            with os.scandir(dirpath) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name in SKIP_DIRS:
+                    continue
+                if entry.is_symlink():
+                    real = os.path.realpath(entry.path)
+                    if not _within(real, root) or real in visited:
+                        continue  # outside the root, or a link back into a directory already walked
+                    visited.add(real)
+                    subdirs.append((entry.path, True))
+                else:
+                    subdirs.append((entry.path, dir_linked))
                 continue
-            if os.path.islink(child):
-                real = os.path.realpath(child)
-                if not _within(real, root) or real in visited:
-                    continue  # outside the root, or a link back into a directory already walked
-                visited.add(real)
-                linked_dirs.add(child)
-            elif dir_linked:
-                linked_dirs.add(child)
-            keep.append(name)
-        dirnames[:] = keep
-        for name in filenames:
             if not is_manifest_name(name):
                 continue
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path):
-                if _within(os.path.realpath(path), root) and os.path.isfile(path):
-                    yield path, True
-            elif os.path.isfile(path):
-                yield path, dir_linked
+            if entry.is_symlink():
+                if _within(os.path.realpath(entry.path), root) and os.path.isfile(entry.path):
+                    yield entry.path, True
+            elif entry.is_file():
+                yield entry.path, dir_linked
+        pending.extend(reversed(subdirs))  # depth first, in listing order
 
 
 def _within(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """A whole file's bytes with plain system calls (open, read until the end, close): no
+    buffered file object, so no ``fstat``, ``ioctl`` or ``lseek`` per file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        parts = []
+        while True:
+            part = os.read(fd, 1 << 20)
+            if not part:
+                break
+            parts.append(part)
+    finally:
+        os.close(fd)
+    return b"".join(parts)
 
 
 def read_candidate(path: Path, markers: tuple[str, ...]) -> str | None:
@@ -88,12 +122,16 @@ def read_candidate(path: Path, markers: tuple[str, ...]) -> str | None:
     when it contains a marker.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError as error:
         raise ManifestError(f"{path}: cannot read ({error.strerror})") from None
+    return candidate_text(path, data, markers)
+
+
+def candidate_text(path: Path | str, data: bytes, markers: tuple[str, ...]) -> str | None:
+    """:func:`read_candidate` for bytes already read."""
     if not any(marker.encode() in data for marker in markers):
-        wide = _wide_encoding(data)
+        wide = wide_encoding(data)
         if wide is not None and any(marker in data.decode(wide, errors="replace") for marker in markers):
             raise ManifestError(
                 f"{path}: not UTF-8 text but {wide.upper()} (it starts with a byte order mark), so its "
@@ -116,7 +154,7 @@ _BOMS = (
 )
 
 
-def _wide_encoding(data: bytes) -> str | None:
+def wide_encoding(data: bytes) -> str | None:
     """The UTF-16/UTF-32 encoding a file's byte order mark announces, or None."""
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -127,8 +165,7 @@ def _wide_encoding(data: bytes) -> str | None:
 def read_text(path: Path) -> str:
     """Read a whole manifest as text (for patching) or raise ManifestError."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
+        return read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ManifestError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:

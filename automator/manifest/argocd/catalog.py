@@ -114,6 +114,13 @@ class AppsBuilder:
         self._updaters: list[_App] = []
         self.problems: list[Problem] = []
 
+    def set_origin(self, origin: str | None) -> None:
+        self.origin = normalise_url(origin) if origin else None
+
+    @property
+    def has_apps(self) -> bool:
+        return bool(self._apps)
+
     def add(self, file: str, data: Any, line: int | None = None) -> None:
         if not isinstance(data, Mapping):
             return

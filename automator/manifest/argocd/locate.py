@@ -65,6 +65,11 @@ class ArgoLocator:
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     markers: tuple[str, ...] = UNBOUND_MARKERS
 
+    @property
+    def files(self) -> frozenset[str] | None:
+        """The only files it reads once bound (its targets); None: any file with a marker."""
+        return frozenset(self.targets) if self.targets else None
+
     def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
         for target in self.targets.get(doc.file, ()):
             for image in target.app.images:

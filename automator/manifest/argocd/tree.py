@@ -9,7 +9,7 @@ exist yet (or are blank) become fields to insert at offset 0, that is files to c
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from automator.manifest.argocd.locate import (
 )
 from automator.manifest.discover import manifest_paths
 from automator.manifest.fluxv2.sites import to_data
+from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
 from automator.model import ImageUse, Problem
 
@@ -63,19 +64,16 @@ def origin_url(root: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def _objects(root: Path, paths: Iterable[Path], builder: AppsBuilder) -> None:
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            builder.problems.append(Problem(f"{path}: cannot read ({error.strerror})", file=str(path)))
+def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], builder: AppsBuilder) -> None:
+    prefix = str(root).rstrip("/") + "/"
+    for path, data in read:
+        if isinstance(data, OSError):
+            builder.problems.append(Problem(f"{path}: cannot read ({data.strerror})", file=str(path)))
             continue
         if SCREEN not in data:
             continue
-        try:
-            name = path.relative_to(root).as_posix()
-        except ValueError:
-            name = path.as_posix()
+        text = str(path)
+        name = text[len(prefix):] if text.startswith(prefix) else Path(path).as_posix()
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -90,14 +88,28 @@ def _objects(root: Path, paths: Iterable[Path], builder: AppsBuilder) -> None:
                                                 file=name, line=chunk.first_line))
 
 
-def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = None) -> ArgoTree:
-    """Read the Argo CD objects under ``root`` and ``apps_dirs``; decide every target file."""
+def _read(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
+    for path in paths:
+        try:
+            yield path, path.read_bytes()
+        except OSError as error:
+            yield path, error
+
+
+SCREENS = (SCREEN.decode(),)  # what a shared read of the tree must keep for this pass
+
+
+def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = None, files: TreeFiles | None = None) -> ArgoTree:
+    """Read the Argo CD objects under ``root`` and ``apps_dirs``; decide every target file.
+    ``files``: the tree under ``root`` as read once for the whole plan (kept with :data:`SCREENS`)."""
     root = Path(root)
     _APPS_DIRS[str(root.resolve())] = tuple(apps_dirs)
-    builder = AppsBuilder(origin if origin is not None else origin_url(root))
-    _objects(root, manifest_paths(root), builder)
+    builder = AppsBuilder(origin)
+    _objects(root, files.items() if files is not None else _read(manifest_paths(root)), builder)
     for directory in apps_dirs:
-        _objects(Path(directory), manifest_paths(Path(directory)), builder)
+        _objects(Path(directory), _read(manifest_paths(Path(directory))), builder)
+    if origin is None and builder.has_apps:  # asked of git only when there are Applications
+        builder.set_origin(origin_url(root))
     apps, problems = builder.build()
     targets: dict[str, list[Target]] = {}
     insertions: list[ImageUse] = []

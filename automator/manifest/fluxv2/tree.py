@@ -16,6 +16,7 @@ from automator.errors import ManifestError
 from automator.manifest.discover import manifest_paths
 from automator.manifest.fluxv2.catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
 from automator.manifest.fluxv2.sites import to_data
+from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, split_documents
 from automator.model import Problem
 
@@ -48,16 +49,13 @@ def catalog_of(texts: Iterable[tuple[str, str]]) -> FluxCatalog:
     return builder.build()
 
 
-def _candidates(root: Path, paths: Iterable[Path], problems: list[Problem]) -> Iterator[tuple[str, str]]:
-    for path in paths:
-        try:
-            name = path.relative_to(root).as_posix()
-        except ValueError:
-            name = path.as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            problems.append(Problem(f"{name}: cannot read ({error.strerror})", file=name))
+def _candidates(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], problems: list[Problem]) -> Iterator[tuple[str, str]]:
+    prefix = str(root).rstrip("/") + "/"
+    for path, data in read:
+        text = str(path)
+        name = text[len(prefix):] if text.startswith(prefix) else Path(path).as_posix()
+        if isinstance(data, OSError):
+            problems.append(Problem(f"{name}: cannot read ({data.strerror})", file=name))
             continue
         if _GROUP not in data or not any(kind in data for kind in _SCREEN):
             continue
@@ -67,11 +65,24 @@ def _candidates(root: Path, paths: Iterable[Path], problems: list[Problem]) -> I
             problems.append(Problem(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})", file=name))
 
 
-def read_catalog(root: Path, paths: Iterable[Path] | None = None) -> FluxCatalog:
-    """Read the Flux image objects of ``root`` (every manifest under it unless ``paths``)."""
+def _read(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
+    for path in paths:
+        try:
+            yield path, path.read_bytes()
+        except OSError as error:
+            yield path, error
+
+
+SCREENS = (API_GROUP,)  # what a shared read of the tree must keep for this pass
+
+
+def read_catalog(root: Path, paths: Iterable[Path] | None = None, files: TreeFiles | None = None) -> FluxCatalog:
+    """Read the Flux image objects of ``root`` (every manifest under it unless ``paths``);
+    ``files``: the tree as read once for the whole plan (kept with :data:`SCREENS`)."""
     root = Path(root)
     unread: list[Problem] = []
-    catalog = catalog_of(_candidates(root, manifest_paths(root) if paths is None else paths, unread))
+    read = files.items() if files is not None else _read(manifest_paths(root) if paths is None else paths)
+    catalog = catalog_of(_candidates(root, read, unread))
     if not unread:
         return catalog
     return FluxCatalog(catalog.policies, catalog.broken, (*unread, *catalog.problems))

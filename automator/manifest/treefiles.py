@@ -1,0 +1,74 @@
+"""One walk and one read of a tree's manifests, shared by the passes of a plan (the I/O edge).
+
+Planning has three passes over the same files: the Flux v2 catalog (ImagePolicy and
+ImageRepository objects), the Argo CD Applications, and locating the automated fields. Each
+used to walk the tree and read every file again. :class:`TreeFiles` walks once
+(:func:`automator.manifest.discover.walk_manifests`), reads every file once as bytes, and keeps
+only the bytes of files that hold one of the passes' screens (annotation keys, markers, API
+groups) or start with a UTF-16/UTF-32 byte order mark; every other file is remembered as read
+and screened out. A pass asks for the kept files, or for one file by path: a file screened out
+is answered without reading it again when the pass's own markers are all among the screens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from automator.manifest.discover import read_bytes, walk_manifests, wide_encoding
+
+NOT_WALKED = object()  # a path the walk did not list (read it from disk)
+
+
+@dataclass
+class TreeFiles:
+    """The manifest files under ``root`` (sorted paths) and the bytes of the screened ones."""
+
+    root: str
+    screens: frozenset[str]
+    paths: list[str] = field(default_factory=list)
+    kept: dict[str, bytes | OSError] = field(default_factory=dict)  # path -> bytes, or why unreadable
+    reads: int = 0  # files read from disk (once each)
+
+    @classmethod
+    def read(cls, root: str | os.PathLike, screens: Iterable[str]) -> TreeFiles:
+        """Walk ``root`` once and read each manifest once, keeping the screened ones."""
+        screens = frozenset(screens)
+        files = cls(os.fspath(root), screens, walk_manifests(os.fspath(root)))
+        wanted = tuple(screen.encode() for screen in sorted(screens))
+        kept = files.kept
+        for path in files.paths:
+            try:
+                data = read_bytes(path)
+            except OSError as error:
+                kept[path] = error
+                continue
+            if any(screen in data for screen in wanted) or wide_encoding(data) is not None:
+                kept[path] = data
+        files.reads = len(files.paths)
+        return files
+
+    def items(self) -> Iterator[tuple[str, bytes | OSError]]:
+        """``(path, bytes or the read error)`` of the kept files, in path order."""
+        kept = self.kept
+        for path in self.paths:
+            if path in kept:
+                yield path, kept[path]
+
+    def lookup(self, path: str, markers: Iterable[str]) -> bytes | OSError | None | object:
+        """The kept bytes of ``path`` (or its read error); None when it was read and holds none of
+        ``markers``; :data:`NOT_WALKED` when the walk did not list it or it was screened out for
+        other screens than ``markers`` (then the caller reads it)."""
+        found = self.kept.get(path)
+        if found is not None:
+            return found
+        if self.screens.issuperset(markers) and path in self._listed():
+            return None
+        return NOT_WALKED
+
+    def _listed(self) -> frozenset[str]:
+        listed = self.__dict__.get("_listed_paths")
+        if listed is None:
+            listed = self.__dict__["_listed_paths"] = frozenset(self.paths)
+        return listed
