@@ -108,10 +108,19 @@ def test_patching_work_grows_linearly_with_documents_and_edits(monkeypatch) -> N
 
 def test_only_the_new_text_of_edited_documents_is_parsed(monkeypatch) -> None:
     text = multi_document(3) + "---\nkind: ConfigMap\ndata: {a: b}\n"
-    (first, *_rest) = updates_to(text, "2.0")
+    (_app, side, *_rest) = updates_to(text, "2.0")  # an anchored value: proven by a parse
     parsed = CountingCompose(monkeypatch)
-    new = patch_text("m.yaml", text, [first])
+    new = patch_text("m.yaml", text, [side])
     assert parsed.texts == [new[: new.index("---")]]  # document 1, patched: the old text was not re-read
+
+
+def test_a_tag_for_a_tag_in_a_value_located_whole_is_proven_without_a_parse(monkeypatch) -> None:
+    text = multi_document(3)
+    (app, *_rest) = updates_to(text, "2.0")
+    parsed = CountingCompose(monkeypatch)
+    new = patch_text("m.yaml", text, [app])
+    assert new == text.replace("acme/app-0:1.0", "acme/app-0:2.0", 1)
+    assert parsed.texts == []  # see test_patch_sameshape.py for when a parse is still needed
 
 
 def test_a_document_edited_elsewhere_since_locating_is_verified_against_its_own_text(monkeypatch) -> None:

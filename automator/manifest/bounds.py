@@ -21,10 +21,11 @@ _HALF = MAX_DEPTH // 2 - 2
 _DEEP_PREFIX = re.compile(rf"^[ \t?-]{{{_HALF}}}", re.MULTILINE)
 
 
-def may_be_deep(text: str) -> bool:
+def may_be_deep(text: str, aliased: bool | None = None) -> bool:
     """False when the text cannot nest ``MAX_DEPTH`` levels: without aliases, each level costs
-    an opening bracket or at least one column of indentation (``- `` included) per two levels."""
-    if _ALIAS.search(text):
+    an opening bracket or at least one column of indentation (``- `` included) per two levels.
+    ``aliased``: whether the text may hold an alias, when the caller knows already."""
+    if _ALIAS.search(text) if aliased is None else aliased:
         return True
     return text.count("[") + text.count("{") >= _HALF or _DEEP_PREFIX.search(text) is not None
 
@@ -55,9 +56,10 @@ def depth_of(root: Node, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def check_depth(root: Node, first_line: int = 1, text: str | None = None, limit: int = MAX_DEPTH) -> None:
+def check_depth(root: Node, first_line: int = 1, text: str | None = None, limit: int = MAX_DEPTH,
+                aliased: bool | None = None) -> None:
     """Raise :class:`ManifestError` when the document nests deeper than ``limit`` levels."""
-    if root is None or (text is not None and limit == MAX_DEPTH and not may_be_deep(text)):
+    if root is None or (text is not None and limit == MAX_DEPTH and not may_be_deep(text, aliased)):
         return
     if depth_of(root, limit) > limit:
         raise ManifestError(

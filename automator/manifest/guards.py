@@ -19,7 +19,6 @@ from automator.manifest.yamldoc import (
     Node,
     get,
     is_mapping,
-    is_scalar,
     is_sequence,
     items,
 )
@@ -32,22 +31,29 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, tuple[Node, Node], tuple[
     """(mapping, (first key, value), (repeated key, value)) for every key written twice in a mapping."""
     seen: set[int] = set()
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        if is_mapping(node):
-            first: dict[str, tuple[Node, Node]] = {}
-            for key, value in node.value:
-                if is_scalar(key) and not (key.value == "<<" and not key.style):
-                    if key.value in first:
-                        yield node, first[key.value], (key, value)
-                    else:
-                        first[key.value] = (key, value)
-                stack.append(value)
-        elif is_sequence(node):
-            stack.extend(node.value)
+        kind = node.id
+        if kind == "mapping":
+            pairs = node.value
+            names = [key.value for key, _ in pairs if key.id == "scalar"]
+            if len(set(names)) != len(names):  # only then look for which key, and skip merge keys
+                first: dict[str, tuple[Node, Node]] = {}
+                for key, value in pairs:
+                    if key.id == "scalar" and not (key.value == "<<" and not key.style):
+                        if key.value in first:
+                            yield node, first[key.value], (key, value)
+                        else:
+                            first[key.value] = (key, value)
+            for _, value in pairs:
+                if value.id != "scalar":
+                    push(value)
+        elif kind == "sequence":
+            stack.extend(item for item in node.value if item.id != "scalar")
 
 
 def _encloses(doc: Document, node: Node, offset: int) -> bool:

@@ -122,7 +122,7 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, guards: bool
     uses: list[ImageUse] = []
     problems: list[Problem] = []
     facts: list[Fact] = []
-    located: list[tuple[Chunk, Any]] = []
+    located: list[tuple[Chunk, Any, set[int]]] = []
     refused = False
     for chunk, root, interested in parsed.docs.values():
         if isinstance(root, ManifestError):
@@ -146,7 +146,7 @@ def locate_parsed(file: str, parsed: Parsed, *, prove: bool = True, guards: bool
             refused = True
         uses.extend(_shared_alike(doc, mine, problems) if mine and has_alias(chunk.text) else mine)
         if mine:
-            located.append((chunk, root))
+            located.append((chunk, root, doc.whole))
     if uses and guards and might_be_sops(parsed.text):
         line = _sops_line(parsed)
         if line is not None:

@@ -22,6 +22,7 @@ from automator.errors import ManifestError
 from automator.manifest.proof import DocumentProof, field_key, field_state, fields_of, tree_digest
 from automator.manifest.scalars import needs_quotes, non_string_readers
 from automator.manifest.yamldoc import (
+    COLONS_IN_FLOW,
     Chunk,
     compose,
     has_alias,
@@ -149,7 +150,7 @@ def verify_document(old: str, new: str, doc: EditedDocument, old_root=None, new_
     swapped: dict = {}
     aliases = has_alias(doc.old.text)  # both trees are digested alike
     digest = tree_digest(new_root, doc.new.start, swap, swapped, aliases)
-    if doc.proof is not None and old_root is None:
+    if doc.proof is not None and old_root is None and doc.proof.tree_digest is not None:
         same = digest == doc.proof.tree_digest
     else:
         if old_root is None:
@@ -260,6 +261,21 @@ def _check_resolves_as_text(node) -> None:
         raise ManifestError(f"line {node.start_mark.line + 1}: the new value {node.value} would not read as text ({readers}); write it quoted")
 
 
+def _proven_without_parse(text: str, doc: EditedDocument, by_start: Mapping[int, list[Update]], locators) -> bool:
+    """Whether the document's edits keep its tree but for their values (:mod:`.sameshape`)."""
+    from automator.manifest.locate import is_opt_in
+    from automator.manifest.sameshape import provable
+
+    if not COLONS_IN_FLOW:
+        return False
+    proof = doc.proof
+    planned = {field_key(u.use) for edit, _ in doc.edits for u in by_start.get(edit.span.start, ())}
+    others = [state[0] for key, state in proof.fields if key not in planned]
+    opted = any(is_opt_in(loc) and any(m in doc.old.text for m in loc.markers) for loc in locators.values())
+    edits = [(e.span.start, e.span.end, e.text, e.quote) for e, _ in doc.edits]
+    return provable(text, proof.whole, proof.aliases, edits, by_start, others, opted)
+
+
 def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -> str:
     """Apply updates to one file's text; raise :class:`ManifestError` unless exactly they changed.
 
@@ -289,6 +305,8 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
     for update in updates:
         by_start.setdefault(update.use.span.start, []).append(update)
     for doc in edited_documents(text, new, edits, proofs):
+        if doc.proof is not None and _proven_without_parse(text, doc, by_start, locators):
+            continue
         new_root, old_root = verify_document(text, new, doc)
         interested = [loc for loc in locators.values() if any(m in doc.new.text for m in loc.markers)]
         after = locate_parsed(file, Parsed(new, {doc.new.index: (doc.new, new_root, interested)}), prove=False, guards=False)

@@ -37,8 +37,10 @@ class DocumentProof:
     length: int
     first_line: int
     text_digest: bytes
-    tree_digest: bytes
+    tree_digest: bytes | None  # None: not kept (every field may be proven without it; see below)
     fields: tuple[tuple[FieldKey, FieldState], ...]
+    whole: frozenset[int] = frozenset()  # span starts of fields that are whole one-line scalars
+    aliases: bool = True  # whether the document's text may hold an alias
 
     def chunk(self, text: str) -> Chunk | None:
         """The document's chunk of ``text``, or None when its text is not the one located."""
@@ -120,20 +122,31 @@ def fields_of(uses: Iterable[ImageUse]) -> tuple[tuple[FieldKey, FieldState], ..
     return tuple((field_key(u), field_state(u)) for u in uses)
 
 
-def with_proofs(docs: Sequence[tuple[Chunk, Node]], uses: Sequence[ImageUse]) -> list[ImageUse]:
-    """``uses`` (found in ``docs``, in file order) each carrying the proof of its document."""
+def with_proofs(docs: Sequence[tuple[Chunk, Node, set[int]]], uses: Sequence[ImageUse]) -> list[ImageUse]:
+    """``uses`` (found in ``docs``, in file order) each carrying the proof of its document.
+
+    ``docs``: each document's chunk, root and the span starts of the scalars its locators took
+    whole. The tree digest is left out when every field of a document may be proven without a
+    parse (:func:`automator.manifest.sameshape.eligible`); a patch that cannot be proven so
+    composes the old text again instead."""
+    from automator.manifest.sameshape import eligible
+
     if not uses or not docs:
         return list(uses)
-    starts = [chunk.start for chunk, _ in docs]
+    starts = [chunk.start for chunk, _, _ in docs]
     groups: dict[int, list[ImageUse]] = {}
     for use in uses:
         groups.setdefault(bisect_right(starts, use.span.start) - 1, []).append(use)
     groups.pop(-1, None)  # (a use before the first document cannot be: it is not proven)
     proofs: dict[int, DocumentProof] = {}
     for at, group in groups.items():
-        chunk, root = docs[at]
+        chunk, root, whole = docs[at]
+        aliases = has_alias(chunk.text)
+        kept = frozenset(u.span.start for u in group if u.span.start in whole)
+        cheap = not aliases and all(u.span.start in kept and eligible(u) for u in group)
         proofs[at] = DocumentProof(
             chunk.index, chunk.start, len(chunk.text), chunk.first_line,
-            text_digest(chunk.text), tree_digest(root, aliases=has_alias(chunk.text)), fields_of(group),
+            text_digest(chunk.text), None if cheap else tree_digest(root, aliases=aliases), fields_of(group),
+            kept, aliases,
         )
     return [replace(use, document=proofs.get(bisect_right(starts, use.span.start) - 1)) for use in uses]

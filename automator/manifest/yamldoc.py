@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from automator.errors import ManifestError
@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
 if FAST:
 
     from yaml._yaml import CParser as _CParser
+    from yaml._yaml import get_version as _libyaml_version
 
     class _TextLoader(_CParser):  # type: ignore[misc,name-defined]
         """libyaml's composer with no tag resolution at all: every scalar stays text.
@@ -51,6 +52,10 @@ if FAST:
 
         def ascend_resolver(self):
             pass
+
+# libyaml 0.2.5 and later read ``a:b`` as one plain scalar in flow context too (the patcher's
+# proof without a parse relies on it: automator.manifest.sameshape)
+COLONS_IN_FLOW = FAST and _libyaml_version() >= (0, 2, 5)
 
 BOM = "\ufeff"
 _MARKER_END = frozenset(("", " ", "\t", "\r", "\n"))  # what may follow ``---`` on a document marker line
@@ -112,7 +117,8 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
         where = f" at line {first_line + mark.line}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ManifestError(f"YAML does not parse{where}: {problem}") from None
-    if root is not None and has_alias(chunk.text):
+    aliased = has_alias(chunk.text)
+    if root is not None and aliased:
         try:
             paths = alias_paths(root)
         except ManifestError as error:
@@ -124,7 +130,7 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
             )
     from automator.manifest.bounds import check_depth  # the nesting bound (a hook into bounds.py)
 
-    check_depth(root, first_line, chunk.text)
+    check_depth(root, first_line, chunk.text, aliased=aliased)
     return root
 
 
@@ -136,6 +142,9 @@ class Document:
     text: str  # the whole file text
     chunk: Chunk
     root: Node
+    # span starts of the one-line scalars handed out whole by :meth:`scalar` (no anchor or tag
+    # before them): the values a patch may prove without a parse (automator.manifest.sameshape)
+    whole: set[int] = field(default_factory=set)
 
     @property
     def first_line(self) -> int:
@@ -173,6 +182,8 @@ class Document:
                 f"the value {node.value!r} is written with escapes or across lines; "
                 "write it on one line without escapes"
             )
+        if start - (1 if style else 0) == self.chunk.start + node.start_mark.index:
+            self.whole.add(start)
         return Span(start, end), style
 
 
