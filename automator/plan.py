@@ -40,10 +40,17 @@ def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | Automa
 def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists, narrow: Narrow = None) -> dict[str, list[str]]:
     """Per repository, the tags whose build time some policy needs (only tags it admits)."""
     wanted: dict[str, set[str]] = {}
+    asked: set[tuple[PolicySpec, str]] = set()  # without narrowing, the answer is per policy and repository
     for use in uses:
         policy = policies.get(use.policy)
+        if not isinstance(policy, Policy) or not policy.needs_build_time:
+            continue
+        if narrow is None:
+            if (use.policy, use.image.repository) in asked:
+                continue
+            asked.add((use.policy, use.image.repository))
         listed = listed_for(use, tags, narrow)
-        if not isinstance(policy, Policy) or not policy.needs_build_time or not isinstance(listed, Sequence):
+        if not isinstance(listed, Sequence):
             continue
         need = {info.tag for info in listed if info.created is None and policy.admits(info.tag)}
         if need:
@@ -145,10 +152,11 @@ def plan_updates(
     updates: list[Update] = []
     found: list[Problem] = list(problems)
     chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
+    remembering = {spec: Remembering(p) for spec, p in policies.items() if isinstance(p, Policy)}
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
         where = f"{use.file}:{use.line}"
         repository = use.image.repository
-        policy = policies.get(use.policy)
+        policy = remembering.get(use.policy) or policies.get(use.policy)
         if policy is None:
             try:
                 policy = make_policy(use.policy)
@@ -191,6 +199,28 @@ def plan_updates(
         text = rendered(use, value) if value is not None else new_text(use, selection.chosen)
         updates.append(Update(use, use.image.tag or "", selection.chosen, text, reason))
     return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
+
+
+class Remembering:
+    """A policy that selects once per tag list and current tag: rules select per use (they
+    depend on its file and workload), but where they ask the policy itself, uses of one
+    repository ask the same question of the same listing."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._policy = policy
+        self._selections: dict[tuple[int, str | None], tuple[Sequence[TagInfo], Selection]] = {}
+
+    def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection:
+        key = (id(tags), current)
+        kept = self._selections.get(key)
+        if kept is not None and kept[0] is tags:  # the list is kept with it: its id stays its own
+            return kept[1]
+        selection = self._policy.select(tags, current)
+        self._selections[key] = (tags, selection)
+        return selection
+
+    def __getattr__(self, name: str):
+        return getattr(self._policy, name)
 
 
 def _distinct(problems: Sequence[Problem]) -> list[Problem]:
