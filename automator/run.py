@@ -31,6 +31,7 @@ from automator.manifest.patch import patch_text
 from automator.manifest.scope import outside_path_as_warnings
 from automator.manifest.treefiles import NOT_WALKED, TreeFiles
 from automator.manifest.typos import strict as strict_problems
+from automator.manifest.writefile import write_atomically
 from automator.model import Plan, Problem, Update
 from automator.parallel import parallel_map
 from automator.plan import (
@@ -375,47 +376,3 @@ def apply_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) 
     if problems:
         raise ApplyError(changed, problems)
     return changed
-
-
-def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = None) -> None:
-    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode.
-
-    Plain system calls: create the temporary file exclusively, write, set the mode, rename."""
-    target = Path(os.path.realpath(path))
-    try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644  # a new file: rw-r--r--
-    data = text.encode("utf-8")
-    if before_write is not None:
-        before_write(target, data)
-    fd, temp = _temporary(target)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fchmod(fd, mode)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-
-
-def _temporary(target: Path) -> tuple[int, str]:
-    """A new file beside ``target`` (``.name.XXXXXXXX.tmp``), opened for writing."""
-    for _ in range(100):
-        temp = os.path.join(target.parent, f".{target.name}.{os.urandom(4).hex()}.tmp")
-        try:
-            return os.open(temp, _EXCLUSIVE, 0o600), temp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{target.parent}: no free temporary name")

@@ -1,0 +1,58 @@
+"""Replace a file atomically (the I/O edge of writing a patch).
+
+A temporary file beside the target is created exclusively, written, given the target's
+mode and renamed over it, with plain system calls (no file object, no ``tempfile``): a reader
+sees the old bytes or the new ones, never a part.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+BeforeWrite = Callable[[Path, bytes], None]  # told (path, new bytes) before a file is replaced
+
+
+def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = None) -> None:
+    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode.
+
+    Plain system calls: create the temporary file exclusively, write, set the mode, rename."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644  # a new file: rw-r--r--
+    data = text.encode("utf-8")
+    if before_write is not None:
+        before_write(target, data)
+    fd, temp = _temporary(target)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new file beside ``target`` (``.name.XXXXXXXX.tmp``), opened for writing."""
+    for _ in range(100):
+        temp = os.path.join(target.parent, f".{target.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(temp, _EXCLUSIVE, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{target.parent}: no free temporary name")
