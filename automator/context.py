@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from automator.errors import register_secret
 from automator.frozen import Frozen, set_field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Literal
 
     CIKind = Literal["github", "gitlab", "generic"]
@@ -80,10 +80,14 @@ class Context(Frozen):
 
     @property
     def home(self) -> Path:
+        from pathlib import Path  # here: a command that needs no path (select) never loads pathlib
+
         return Path(self.get("HOME") or Path.home())
 
     @property
     def cache_dir(self) -> Path:
+        from pathlib import Path
+
         explicit = self.get("AUTOMATOR_CACHE_DIR")
         if explicit:
             return Path(explicit)
@@ -92,6 +96,8 @@ class Context(Frozen):
 
     @property
     def docker_config_dir(self) -> Path | None:
+        from pathlib import Path
+
         value = self.get("DOCKER_CONFIG")
         return Path(value) if value else None
 

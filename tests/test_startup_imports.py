@@ -92,6 +92,21 @@ def test_select_loads_no_module_that_only_an_error_or_other_command_needs() -> N
     assert {name for name in modules if name.split(".")[0] == "automator"} == SELECT_PATH
 
 
+def test_select_outside_this_checkouts_editable_install_loads_no_path_or_collection_library() -> None:
+    """Without ``site`` (and the editable install's finder, which loads pathlib and more into
+    every interpreter of this environment) what select itself loads is seen, as a wheel has it."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", RUN, "select", "semver:^1", "1.0.0", "1.2.0"],
+        capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.2.0"
+    modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert sorted(modules & {"pathlib", "urllib", "ipaddress", *ONLY_WHEN_NEEDED}) == []
+    assert {name for name in modules if name.split(".")[0] == "automator"} == SELECT_PATH
+
+
 def test_select_with_build_times_on_stdin_loads_datetime_for_them() -> None:
     modules, out = modules_loaded_by("select", "glob:main-*", stdin="main-a 2024-05-02T00:00:00Z\nmain-b 2024-05-01T00:00:00Z\n")
     assert out.strip() == "main-a"
