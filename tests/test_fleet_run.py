@@ -69,6 +69,21 @@ def test_every_repository_is_updated_with_its_own_settings(tmp_path, tags):
     assert paths == ["clusters/prod", "clusters/prod", "clusters/dev", "clusters/prod"]
 
 
+def test_each_repository_costs_one_clone_and_no_second_fetch(tmp_path, tags):
+    """The clone is the fetch: a repository's first run plans on it without fetching again.
+    Counted from git's trace: processes the fleet started (not their children) per verb."""
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+    trace = tmp_path / "trace.json"
+    done = fleet("fleet.yaml", "--tags-from", str(tags), cwd=tmp_path, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    started = [e["argv"][1:] for e in events if e["event"] == "start" and "/" not in e["sid"] and e["argv"][1:2] != ["-C"]]
+    per_verb = {verb: sum(1 for argv in started if verb in argv[:3]) for verb in ("clone", "fetch", "status", "config", "commit", "push", "version")}
+    assert per_verb == {"clone": 2, "fetch": 0, "status": 2, "config": 2, "commit": 2, "push": 2, "version": 0}
+    assert all("ghcr.io/acme/web:1.2.0" in show(remote, "clusters/prod/web.yaml") for remote in remotes)
+
+
 def test_one_broken_repository_never_stops_the_others(tmp_path, tags):
     remotes = fleet_of(tmp_path, 2)
     (tmp_path / "fleet.yaml").write_text(
