@@ -92,7 +92,7 @@ def test_select_loads_no_module_that_only_an_error_or_other_command_needs() -> N
     assert {name for name in modules if name.split(".")[0] == "automator"} == SELECT_PATH
 
 
-def test_select_outside_this_checkouts_editable_install_loads_no_path_or_collection_library() -> None:
+def test_select_without_the_editable_installs_finder_loads_no_path_library() -> None:
     """Without ``site`` (and the editable install's finder, which loads pathlib and more into
     every interpreter of this environment) what select itself loads is seen, as a wheel has it."""
     root = Path(__file__).resolve().parent.parent
