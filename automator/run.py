@@ -21,7 +21,13 @@ from automator.manifest.argocd.locate import bind_apps
 from automator.manifest.argocd.tree import SCREENS as ARGOCD_SCREENS
 from automator.manifest.argocd.tree import apps_dirs_of, within
 from automator.manifest.argocd.tree import read_tree as read_argocd_tree
-from automator.manifest.discover import candidate_text, manifest_paths, read_candidate, read_text
+from automator.manifest.discover import (
+    candidate_text,
+    manifest_paths,
+    read_candidate,
+    read_text,
+    walk_manifests,
+)
 from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
 from automator.manifest.fluxv2.tree import SCREENS as FLUX_SCREENS
 from automator.manifest.fluxv2.tree import read_catalog
@@ -95,6 +101,8 @@ def locate_tree(
         scan = Path(scan_path)
         if files is not None and os.fspath(scan) == files.root:
             paths = files.paths
+        elif scan.is_dir():
+            paths = walk_manifests(os.fspath(scan))  # the same spelling as the shared read's
         else:
             paths = [str(path) for path in manifest_paths(scan)]
         general = _PASSES[key][3]

@@ -232,7 +232,7 @@ def check_scan_path(path: Path, root: Path) -> Path:
         )
     if path.is_file() and not is_manifest_name(path.name):
         raise UsageError(f"{path}: not a YAML manifest (*.yaml, *.yml or kustomization)", hint="name a manifest or a directory of manifests")
-    if path.is_dir() and next(manifest_paths(path), None) is None:
+    if path.is_dir() and next(_walk(str(path)), None) is None:  # stops at the first manifest
         raise UsageError(f"{path}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
     # scanned through the root's spelling, so every name is relative to it
     return top / real.relative_to(top) if real != top else top

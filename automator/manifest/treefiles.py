@@ -44,8 +44,13 @@ class TreeFiles:
             except OSError as error:
                 kept[path] = error
                 continue
-            if any(screen in data for screen in wanted) or wide_encoding(data) is not None:
-                kept[path] = data
+            for screen in wanted:
+                if screen in data:
+                    kept[path] = data
+                    break
+            else:
+                if wide_encoding(data) is not None:
+                    kept[path] = data
         files.reads = len(files.paths)
         return files
 

@@ -8,6 +8,7 @@ sees the old bytes or the new ones, never a part.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,11 +19,19 @@ def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = N
     """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode.
 
     Plain system calls: create the temporary file exclusively, write, set the mode, rename."""
-    target = Path(os.path.realpath(path))
     try:
-        mode = os.stat(target).st_mode & 0o7777
+        status = os.lstat(path)
     except FileNotFoundError:
-        mode = 0o644  # a new file: rw-r--r--
+        status = None
+    if status is not None and not stat.S_ISLNK(status.st_mode) and before_write is None:
+        target = Path(path)  # the file itself, wherever its directory really is
+    else:
+        target = Path(os.path.realpath(path))  # a link is replaced at its target; journals name real paths
+        try:
+            status = os.stat(target)
+        except FileNotFoundError:
+            status = None
+    mode = status.st_mode & 0o7777 if status is not None else 0o644  # a new file: rw-r--r--
     data = text.encode("utf-8")
     if before_write is not None:
         before_write(target, data)

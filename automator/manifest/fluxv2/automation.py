@@ -23,12 +23,13 @@ from typing import Any
 
 from automator.errors import ManifestError
 from automator.git.identity import DEFAULT_AUTHOR, Identity
-from automator.manifest.discover import manifest_paths
+from automator.manifest.discover import read_bytes, walk_manifests
 from automator.manifest.fluxv2.catalog import API_GROUP, DEFAULT_NAMESPACE
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.yamldoc import compose, split_documents
 
 KIND = "ImageUpdateAutomation"
+KIND_BYTES = KIND.encode()
 
 
 @dataclass(frozen=True)
@@ -114,18 +115,19 @@ def read_automations(root: Path, paths: Iterable[Path] | None = None) -> list[Au
     """Every ImageUpdateAutomation under ``root`` (files are screened as bytes first)."""
     root = Path(root)
     found = []
-    for path in manifest_paths(root) if paths is None else paths:
+    prefix = str(root).rstrip("/") + "/"
+    for path in walk_manifests(str(root)) if paths is None else map(str, paths):
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
         except OSError:
             continue
-        if KIND.encode() not in data:
+        if KIND_BYTES not in data:
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        name = path.relative_to(root).as_posix()
+        name = path[len(prefix):] if path.startswith(prefix) else Path(path).relative_to(root).as_posix()
         for chunk in split_documents(text):
             if KIND not in chunk.text:
                 continue
