@@ -205,3 +205,20 @@ def test_a_command_that_may_move_head_makes_the_run_ask_again(env_repo):
     ws.git("checkout", "--quiet", "--detach", start)
     assert ws.head() == start and ws.current_branch() is None
     subprocess.run(["git", "checkout", "--quiet", "main"], cwd=work, check=True)
+
+
+def test_the_object_format_comes_from_git_in_a_checkout_and_in_the_tools_own_clone(tmp_path):
+    """A SHA-256 repository's journal and recovery need SHA-256 blob ids: asked of `git rev-parse`
+    for a checkout, read from the clone's configuration (`extensions.objectFormat`) for the tool's own."""
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", "--object-format=sha256", "-b", "main", str(bare)], check=True)
+    seed = tmp_path / "seed"
+    subprocess.run(["git", "init", "--quiet", "--object-format=sha256", "-b", "main", str(seed)], check=True)
+    (seed / "app.yaml").write_text(deployment("app", f"{APP}:1.0.0"))
+    git(seed, "add", "-A")
+    git(seed, "commit", "--quiet", "-m", "seed")
+    git(seed, "push", "--quiet", str(bare), "main")
+    assert Workspace.open(seed).object_format == "sha256"
+    with cloned(str(bare), "main", Context({})) as ws:
+        assert ws.object_format == "sha256" and len(ws.head()) == 64
+    assert Workspace.open(clone(bare, tmp_path / "sha1-free")).object_format == "sha256"
