@@ -18,6 +18,7 @@ from automator.manifest.yamldoc import (
     Document,
     Node,
     get,
+    has_alias,
     is_mapping,
     is_sequence,
     items,
@@ -27,21 +28,30 @@ from automator.model import ImageUse, Problem
 _SOPS_LINE = re.compile(r"^sops:", re.MULTILINE)
 
 
-def duplicate_keys(root: Node) -> Iterator[tuple[Node, tuple[Node, Node], tuple[Node, Node]]]:
-    """(mapping, (first key, value), (repeated key, value)) for every key written twice in a mapping."""
+def duplicate_keys(root: Node, aliased: bool = True) -> Iterator[tuple[Node, tuple[Node, Node], tuple[Node, Node]]]:
+    """(mapping, (first key, value), (repeated key, value)) for every key written twice in a mapping.
+
+    ``aliased=False`` (the text holds no alias, so no node is reached twice) skips the record
+    of visited nodes."""
     seen: set[int] = set()
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
-        if node is None or id(node) in seen:
+        if node is None:
             continue
-        seen.add(id(node))
+        if aliased:
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         kind = node.id
         if kind == "mapping":
             pairs = node.value
-            names = [key.value for key, _ in pairs if key.id == "scalar"]
-            if len(set(names)) != len(names):  # only then look for which key, and skip merge keys
+            try:
+                repeated = len({key.value for key, _ in pairs}) != len(pairs)
+            except TypeError:  # a key that is a list or a mapping: look closer
+                repeated = True
+            if repeated:  # only then look for which key, and skip merge keys
                 first: dict[str, tuple[Node, Node]] = {}
                 for key, value in pairs:
                     if key.id == "scalar" and not (key.value == "<<" and not key.style):
@@ -53,7 +63,9 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, tuple[Node, Node], tuple[
                 if value.id != "scalar":
                     push(value)
         elif kind == "sequence":
-            stack.extend(item for item in node.value if item.id != "scalar")
+            for item in node.value:
+                if item.id != "scalar":
+                    push(item)
 
 
 def _encloses(doc: Document, node: Node, offset: int) -> bool:
@@ -83,7 +95,7 @@ def duplicate_key_problems(doc: Document, uses: Sequence[ImageUse], markers: Ite
     tops = [r for r in _resources(doc.root) if any(m in _text(doc, r) for m in markers)]
     metas = [m for m in (get(r, "metadata") for r in tops) if is_mapping(m)]
     problems = []
-    for mapping, (first, first_value), (again, again_value) in duplicate_keys(doc.root):
+    for mapping, (first, first_value), (again, again_value) in duplicate_keys(doc.root, has_alias(doc.chunk.text)):
         # this reader keeps the first copy, Kubernetes the last: either may hold the image
         on_path = any(_encloses(doc, mapping, s) for s in spans) or any(
             "image" in text for text in (again.value, _text(doc, first_value), _text(doc, again_value))
