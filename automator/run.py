@@ -105,14 +105,14 @@ def locate_tree(
             paths = walk_manifests(os.fspath(scan))  # the same spelling as the shared read's
         else:
             paths = [str(path) for path in manifest_paths(scan)]
-        general = _PASSES[key][3]
+        general, restricted = _PASSES[key][3:]
+        skip = files.screened_out(general) if files is not None else frozenset()
+        prefix = os.fspath(root).rstrip(os.sep) + os.sep
         items = []
         for path in paths:
-            name = relative_name(path, root)
-            if files is not None and not _restricted(locators, name):
-                found = files.lookup(path, general)
-                if found is None:
-                    continue  # read once already: it holds no marker
+            if path in skip and (not restricted or relative_name(path, root) not in restricted):
+                continue  # read once already: it holds no marker
+            name = path[len(prefix):] if path.startswith(prefix) and os.sep == "/" else relative_name(path, root)
             items.append((key, path, name))
         for count, found in enumerate(parallel_map(_locate_file, items, min_items=POOL_MIN_FILES), 1):
             if found is not None:
@@ -120,11 +120,6 @@ def locate_tree(
             if progress is not None and count % 1000 == 0:
                 progress(f"read {count} of {len(items)} files")
     return located
-
-
-def _restricted(locators: Locators, name: str) -> bool:
-    """Whether a locator reads ``name`` in particular (its markers are not the general ones)."""
-    return any(name in files for files in (getattr(loc, "files", None) for loc in locators.values()) if files is not None)
 
 
 def _file_markers(locators: Locators, name: str) -> tuple[str, ...]:
@@ -147,7 +142,9 @@ def _shared(locators: Locators, screen: tuple[str, ...] = (), files: TreeFiles |
     key = next(_pass_keys)
     general = tuple(dict.fromkeys(
         m for loc in locators.values() if getattr(loc, "files", None) is None for m in loc.markers))
-    _PASSES[key] = (locators, screen, files, general)
+    # the files some locator reads in particular (its markers are not the general ones)
+    restricted = frozenset(name for loc in locators.values() for name in getattr(loc, "files", None) or ())
+    _PASSES[key] = (locators, screen, files, general, restricted)
     try:
         yield key
     finally:
@@ -156,8 +153,8 @@ def _shared(locators: Locators, screen: tuple[str, ...] = (), files: TreeFiles |
 
 def _locate_file(item: tuple[int, str, str]) -> Located | None:
     key, path, name = item
-    locators, screen, files, general = _PASSES[key]
-    markers = _file_markers(locators, name) if _restricted(locators, name) else general
+    locators, screen, files, general, restricted = _PASSES[key]
+    markers = _file_markers(locators, name) if name in restricted else general
     try:
         found = files.lookup(path, markers) if files is not None else NOT_WALKED
         if found is None:

@@ -72,6 +72,13 @@ class TreeFiles:
             return None
         return NOT_WALKED
 
+    def screened_out(self, markers: Iterable[str]) -> frozenset[str]:
+        """The paths read and dropped that cannot hold any of ``markers`` (none when some
+        marker is not among the screens: then nothing is known of the dropped files)."""
+        if not self.screens.issuperset(markers):
+            return frozenset()
+        return self._listed().difference(self.kept)
+
     def _listed(self) -> frozenset[str]:
         listed = self.__dict__.get("_listed_paths")
         if listed is None:
