@@ -228,6 +228,8 @@ def make_plan(
     del files
     uses, problems = resolve(located, locators)
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
+    if pushed is not None:  # an event run: only the uses of the pushed repositories
+        uses = pushed.uses(uses)
     uses, skipped = committable(root, uses)
     prefix = relative_name(scan, root) if scan != root else "."
     outside = outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)  # objects read repo-wide
@@ -236,7 +238,6 @@ def make_plan(
         problems = strict_problems(problems)
     narrow = None
     if pushed is not None:
-        uses = pushed.uses(uses)
         source, narrow = PushedTagSource(pushed, uses, source), pushed.narrow
     policies = build_policies(uses)
     repositories = sorted({use.image.repository for use in uses})
@@ -293,7 +294,7 @@ def committable(root: Path, uses: list) -> tuple[list, list[Problem]]:
         return uses, []
     from automator.manifest.discover import uncommittable
 
-    unwanted = uncommittable(root)
+    unwanted = uncommittable(root, sorted({u.file for u in uses}))
     if not unwanted:
         return uses, []
     notices = {

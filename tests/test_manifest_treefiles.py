@@ -210,3 +210,19 @@ def test_the_scandir_walk_lists_what_the_os_walk_did(tmp_path: Path) -> None:
     (root / "e" / "6.yaml").write_text("x: 1\n")
     assert walk_manifests(str(root)) == reference_walk(str(root))
     assert walk_manifests(str(root / "d")) == reference_walk(str(root / "d"))
+
+
+def test_an_event_run_asks_git_only_about_the_files_of_the_pushed_repository(tmp_path: Path, monkeypatch) -> None:
+    from automator.events.pushed import parse_pushed
+    from automator.events.source import PushedScope
+
+    root = tmp_path / "repo"
+    write_tree(root)
+    asked: list[tuple[str, ...]] = []
+    monkeypatch.setattr(discover, "_git_lines", lambda where, *args: asked.append(args) or [])
+    other = PushedScope((parse_pushed("ghcr.io/acme/unused:2.0.0"),))
+    assert make_plan(root, source(tmp_path), pushed=other).updates == ()
+    assert asked == []  # no use of the pushed repository: nothing to ask
+    api = PushedScope((parse_pushed("ghcr.io/acme/api:1.3.0"),))
+    assert len(make_plan(root, source(tmp_path), pushed=api).updates) == 3
+    assert {args[-3:] for args in asked} == {(":(literal)apps/api-0.yaml", ":(literal)apps/api-1.yaml", ":(literal)apps/api-2.yaml")}

@@ -170,6 +170,9 @@ def test_ignored_and_skip_worktree_manifests_are_named_as_uncommittable(tmp_path
     }
     assert uncommittable(tmp_path / "apps") == {"local.yaml": "ignored by git (.gitignore)", "pinned.yaml": "marked skip-worktree in git"}
     assert uncommittable(tmp_path.parent / "not-a-repository") == {}
+    # asked about the files of a plan alone (names are pathspecs, taken literally)
+    assert uncommittable(tmp_path, ["apps/pinned.yaml"]) == {"apps/pinned.yaml": "marked skip-worktree in git"}
+    assert uncommittable(tmp_path, ["apps/kept.yaml", "apps/*.yaml"]) == {}
 
 
 def test_a_discovered_rules_file_linking_out_of_the_repository_is_refused(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ once, and a file without any locator marker is dropped right after reading.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from automator.errors import ManifestError
@@ -175,14 +175,21 @@ def read_text(path: Path) -> str:
 _YAML_PATHSPECS = ("*.yaml", "*.yml", "*kustomization", "*Kustomization")
 
 
-def uncommittable(root: Path) -> dict[str, str]:
+MAX_NAMED_PATHSPECS = 200  # more files than this are asked about by their suffixes
+
+
+def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, str]:
     """Manifests under ``root`` that a commit would not carry: name relative to ``root`` ->
-    why (ignored by git, or marked skip-worktree / assume-unchanged). Empty outside git."""
+    why (ignored by git, or marked skip-worktree / assume-unchanged). Empty outside git.
+    ``names``: only these files (relative to ``root``) matter; git is asked about them alone."""
     found: dict[str, str] = {}
-    ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *_YAML_PATHSPECS)
+    specs = _YAML_PATHSPECS
+    if names is not None and len(names) <= MAX_NAMED_PATHSPECS:
+        specs = tuple(f":(literal){name}" for name in names)
+    ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs)
     for name in ignored:
         found[name] = "ignored by git (.gitignore)"
-    for entry in _git_lines(root, "ls-files", "-z", "-v", "--", *_YAML_PATHSPECS):
+    for entry in _git_lines(root, "ls-files", "-z", "-v", "--", *specs):
         flag, _, name = entry.partition(" ")
         if flag == "S":
             found[name] = "marked skip-worktree in git"
