@@ -26,7 +26,7 @@ class Target:
         The fetch is stopped (:class:`GitTimeout`) after ``timeout`` seconds."""
         assert self.remote is not None
         status, _, err = ws.network(
-            *ws.defer_maintenance, "fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}",
+            *ws.defer_maintenance(), "fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{self.branch}",
             timeout=timeout, what=what or f"git fetch from {self.remote} {self.branch}", deadline=deadline,
         )
         if status != 0:
@@ -102,7 +102,7 @@ def sync(
         return head
     status, _, _ = ws.try_git("merge-base", "--is-ancestor", "HEAD", head)
     if status == 0:
-        ws.git(*ws.defer_maintenance, "merge", "--quiet", "--ff-only", head)
+        ws.git(*ws.defer_maintenance(), "merge", "--quiet", "--ff-only", head)
         ws.moved_to(head)
         return head
     ahead = ws.git("rev-list", "--count", f"{head}..HEAD")

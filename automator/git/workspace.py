@@ -123,7 +123,6 @@ class Workspace:
         self._before(args)
         return run_git(args, timeout=timeout, what=what, cwd=self.root, env=self.env, deadline=deadline)
 
-    @property
     def defer_maintenance(self) -> tuple[str, ...]:
         """Global options for a fetch, commit or merge of the run: no automatic maintenance
         now (see :mod:`automator.git.maintenance`); :meth:`maintain` catches up at the end."""

@@ -116,7 +116,7 @@ class _Run:
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
-        commit = (*self.ws.defer_maintenance, "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message, "--", *files)
+        commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message, "--", *files)
         if self.all_replaced(files):  # `commit -- FILES` takes tracked files from the tree itself
             status, _, err = self.ws.try_git(*commit)
             if status == 0:
