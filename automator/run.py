@@ -39,7 +39,7 @@ from automator.manifest.treefiles import NOT_WALKED, TreeFiles
 from automator.manifest.typos import strict as strict_problems
 from automator.manifest.writefile import write_atomically
 from automator.model import Plan, Problem, Update
-from automator.parallel import parallel_map
+from automator.parallel import fewer_collections, parallel_map
 from automator.plan import (
     build_policies,
     digests_wanted,
@@ -114,11 +114,12 @@ def locate_tree(
                 continue  # read once already: it holds no marker
             name = path[len(prefix):] if path.startswith(prefix) and os.sep == "/" else relative_name(path, root)
             items.append((key, path, name))
-        for count, found in enumerate(parallel_map(_locate_file, items, min_items=POOL_MIN_FILES), 1):
-            if found is not None:
-                located.append(found)
-            if progress is not None and count % 1000 == 0:
-                progress(f"read {count} of {len(items)} files")
+        with fewer_collections():
+            for count, found in enumerate(parallel_map(_locate_file, items, min_items=POOL_MIN_FILES), 1):
+                if found is not None:
+                    located.append(found)
+                if progress is not None and count % 1000 == 0:
+                    progress(f"read {count} of {len(items)} files")
     return located
 
 
@@ -263,7 +264,8 @@ def make_plan(
     if deferred:
         uses, waiting = hold_for_metadata(uses, policies, deferred)
         problems += waiting
-    plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
+    with fewer_collections():
+        plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
     return plan
 
@@ -367,7 +369,9 @@ def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) 
     with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
         items = [(key, Path(root), name, updates, before_write) for name, updates in sorted(by_file.items())]
         outcomes = parallel_map(_write_file, items, min_items=POOL_MIN_FILES, chunksize=16)
-        for (_, _, name, _, _), outcome in zip(items, outcomes, strict=True):
+        with fewer_collections():
+            pairs = list(zip(items, outcomes, strict=True))
+        for (_, _, name, _, _), outcome in pairs:
             if isinstance(outcome, Problem):
                 problems.append(outcome)
             elif outcome:

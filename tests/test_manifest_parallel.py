@@ -49,3 +49,27 @@ def test_a_large_tree_plans_and_writes_the_same_with_and_without_workers(tmp_pat
     assert written_in_parallel == write_plan(serial_root, serially)
     for path in serial_root.rglob("*.yaml"):
         assert path.read_bytes() == (parallel_root / path.relative_to(serial_root)).read_bytes()
+
+
+def test_per_file_work_collects_cycles_rarely_and_restores_the_collector_after(tmp_path: Path, monkeypatch) -> None:
+    import gc
+
+    from automator.manifest import locate
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    real = locate.compose
+    monkeypatch.setattr(locate, "compose", lambda *a, **k: seen.append(gc.get_threshold()) or real(*a, **k))
+    (tmp_path / "m.yaml").write_text(
+        'kind: Deployment\nmetadata:\n  name: w\n  annotations: {fluxcd.io/automated: "true"}\n'
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: acme/app:1.0.0\n"
+    )
+    plan = make_plan(tmp_path, Tags())
+    assert len(plan.updates) == 1 and seen and all(t[0] >= parallel.YOUNG_THRESHOLD for t in seen)
+    assert gc.get_threshold() == before
+    try:
+        with parallel.fewer_collections():
+            raise RuntimeError("a failing pass")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
