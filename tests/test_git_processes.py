@@ -71,11 +71,11 @@ def test_a_run_in_a_checkout_asks_git_each_thing_once(env_repo, tmp_path):
     done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
-    # where the checkout is; is it clean in the path, and elsewhere; the configuration (identity,
+    # where the checkout is; is it clean (in the path and elsewhere); the configuration (identity,
     # upstream, remote URL, credentials); HEAD and branch; the fresh remote head; the commit
     # (its files were tracked: no `git add`); the new HEAD; the push
-    assert verbs(ours) == ["rev-parse", "status", "status", "config", "rev-parse", "fetch", "rev-parse", "commit", "rev-parse", "push"]
-    assert ours[3] == ["config", "-z", "--list"]
+    assert verbs(ours) == ["rev-parse", "status", "config", "rev-parse", "fetch", "rev-parse", "commit", "rev-parse", "push"]
+    assert ours[2] == ["config", "-z", "--list"]
     assert not [argv for argv in ours + children if "version" in argv or "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
@@ -87,7 +87,6 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
                          env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
-    # one look at the whole (fresh) tree answers both cleanliness questions
     assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
     assert not [argv for argv in children if "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
@@ -108,6 +107,44 @@ def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
                               options=WriteOptions(), workspace=ws)
     assert verbs(traced(trace)[0]).count("fetch") == 1
     assert f"{APP}:1.2.0" in show(bare, "envs/dev/app.yaml") and f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda work: (work / "envs/prod/extra.yaml").write_text("kind: ConfigMap\n"), "envs/prod/extra.yaml"),
+        (lambda work: (work / "envs/prod/new").mkdir() or (work / "envs/prod/new/a.yaml").write_text("a: 1\n"), "envs/prod/new/"),
+        (lambda work: (work / "envs/dev/app.yaml").write_text("edited by hand\n"), "envs/dev/app.yaml"),
+    ],
+    ids=["untracked-file-in-path", "untracked-directory-in-path", "tracked-change-elsewhere"],
+)
+def test_one_status_still_refuses_every_kind_of_uncommitted_change(env_repo, tmp_path, make, named):
+    bare, work, tags = env_repo
+    before = git(bare, "rev-parse", "main")
+    make(work)
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 2 and "uncommitted changes" in done.stderr and named in done.stderr
+    assert git(bare, "rev-parse", "main") == before
+
+
+def test_a_scanned_path_inside_an_untracked_directory_is_refused(tmp_path):
+    files = {"envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")}
+    bare = make_remote(tmp_path, files)
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    (work / "staging/eu").mkdir(parents=True)
+    (work / "staging/eu/app.yaml").write_text(deployment("app", f"{APP}:1.0.0"))
+    done = run_automator(["run", "staging/eu", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 2 and "uncommitted changes in staging/eu" in done.stderr and "staging/" in done.stderr
+
+
+def test_untracked_files_outside_the_path_are_left_alone(env_repo):
+    bare, work, tags = env_repo
+    (work / "scratch").mkdir()
+    (work / "scratch/notes.txt").write_text("mine\n")
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml") and (work / "scratch/notes.txt").read_text() == "mine\n"
 
 
 def packs(work: Path) -> int:

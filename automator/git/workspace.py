@@ -221,16 +221,15 @@ class Workspace:
     def rebase_in_progress(self) -> bool:
         return (self.git_dir / "rebase-merge").exists() or (self.git_dir / "rebase-apply").exists()
 
-    def status(self, pathspec: str = ".", *, untracked: bool = True) -> list[tuple[str, str]]:
-        """(``XY`` code, path from the root) of every change git status lists under ``pathspec``."""
-        out = self.git(
-            "status", "--porcelain=v1", "-z", "--untracked-files=" + ("all" if untracked else "no"), "--", pathspec
-        )
+    def status(self, pathspec: str = ".", *, untracked: str = "all") -> list[tuple[str, str]]:
+        """(``XY`` code, path from the root) of every change git status lists under ``pathspec``;
+        ``untracked``: ``all`` (each file), ``normal`` (an untracked directory as ``dir/``), ``no``."""
+        out = self.git("status", "--porcelain=v1", "-z", f"--untracked-files={untracked}", "--", pathspec)
         entries = [entry for entry in out.split("\0") if entry]
         return [(entry[:2], entry[3:]) for entry in entries if len(entry) > 3 and entry[2] == " "]
 
     def dirty(self, pathspec: str = ".", *, untracked: bool = True) -> list[str]:
-        return [path for _, path in self.status(pathspec, untracked=untracked)]
+        return [path for _, path in self.status(pathspec, untracked="all" if untracked else "no")]
 
     def changed_paths(self) -> list[str]:
         """Every path git status lists: changed, staged, deleted or untracked (not ignored)."""

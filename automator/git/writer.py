@@ -312,12 +312,15 @@ def is_blob_id(text: str | None) -> bool:
 
 def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
     whole_tree = options.push or bool(options.branch)
-    elsewhere: list[str] | None = None
-    if whole_tree and (scan == "." or ws.own_clone):  # one look covers both questions
-        entries = ws.status(".")
+    elsewhere: list[str] = []
+    if whole_tree:  # one look covers both questions
+        # each untracked file where nothing else can be untracked; elsewhere untracked
+        # directories as a whole (git does not walk them: they are none of the run's business)
+        every_file = scan == "." or ws.own_clone
+        entries = ws.status(".", untracked="all" if every_file else "normal")
         changed = [path for _, path in entries if within(path, scan)]
         elsewhere = [path for code, path in entries if code != "??"]
-    else:  # untracked files outside the scanned path are none of the run's business
+    else:
         changed = ws.dirty(scan)
     if changed:
         shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
@@ -325,14 +328,15 @@ def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
             f"uncommitted changes in {scan} of {ws.root}: {shown}",
             hint="commit, stash or remove them first; automator commits only its own updates",
         )
-    if whole_tree:
-        elsewhere = ws.dirty(".", untracked=False) if elsewhere is None else elsewhere
-        if elsewhere:
-            raise UsageError(
-                f"uncommitted changes in {ws.root}: {', '.join(elsewhere[:5])}",
-                hint="pushing may need a rebase, which needs a clean checkout; commit or stash them, or use --no-push",
-            )
+    if elsewhere:
+        raise UsageError(
+            f"uncommitted changes in {ws.root}: {', '.join(elsewhere[:5])}",
+            hint="pushing may need a rebase, which needs a clean checkout; commit or stash them, or use --no-push",
+        )
 
 
 def within(path: str, scan: str) -> bool:
-    return scan == "." or path == scan or path.startswith(scan.rstrip("/") + "/")
+    """Whether a path git status lists is in the scanned path (or an untracked directory,
+    listed as ``dir/``, holds the scanned path)."""
+    scan = scan.rstrip("/")
+    return scan == "." or path == scan or path.startswith(scan + "/") or (path.endswith("/") and (scan + "/").startswith(path))
