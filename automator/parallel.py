@@ -53,15 +53,27 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, min_items: int =
         gc.unfreeze()
 
 
+_collections_lock = threading.Lock()
+_collections_held = [0, (0, 0, 0)]  # passes under way, the thresholds before the first of them
+
+
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Per-file work allocates many short-lived objects (each parsed document's nodes) that
     reference counting frees; the cyclic collector would still run every 700 allocations
     and walk the whole heap now and then, about a tenth of a large run. Its young generation
-    waits for :data:`YOUNG_THRESHOLD` allocations while this lasts (cycles are still collected)."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], YOUNG_THRESHOLD), *old[1:])
+    waits for :data:`YOUNG_THRESHOLD` allocations while this lasts (cycles are still collected).
+    Passes on several threads share it: the last one to finish restores the thresholds."""
+    with _collections_lock:
+        if _collections_held[0] == 0:
+            old = gc.get_threshold()
+            _collections_held[1] = old
+            gc.set_threshold(max(old[0], YOUNG_THRESHOLD), *old[1:])
+        _collections_held[0] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _collections_lock:
+            _collections_held[0] -= 1
+            if _collections_held[0] == 0:
+                gc.set_threshold(*_collections_held[1])

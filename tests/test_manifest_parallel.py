@@ -73,3 +73,26 @@ def test_per_file_work_collects_cycles_rarely_and_restores_the_collector_after(t
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+
+
+def test_passes_on_two_threads_leave_the_collector_as_they_found_it() -> None:
+    import gc
+    import threading
+
+    before = gc.get_threshold()
+    first_in, second_out = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with parallel.fewer_collections():
+            first_in.set()
+            second_out.wait(10)  # the second pass ends while this one still runs
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    first_in.wait(10)
+    with parallel.fewer_collections():
+        pass
+    assert gc.get_threshold()[0] >= parallel.YOUNG_THRESHOLD  # the first pass is still under way
+    second_out.set()
+    worker.join(10)
+    assert gc.get_threshold() == before
