@@ -12,6 +12,9 @@ with its own disk cache) for comparison. Baselines measured in the same run: one
 listing every image repository cold.
 Goals: tag-list requests = --repos for the whole fleet with Redis; 100% of updates landed;
 fleet wall <= 1.5 x (slowest single repository run + one round of listing).
+Also printed: the CPU time of the shards (their git processes included), which on this
+machine's cores puts a floor under any schedule's wall time, and each shard's wall when it
+runs alone with a cold cache, as it does on a machine of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -97,10 +101,21 @@ def git_processes(trace: Path) -> tuple[int, int]:
     return top, len(starts) - top
 
 
-def run_fleet(tmp: Path, fleet_file: Path, shards: int, parallel: int, cache_url: str | None) -> float:
+def children_cpu() -> float:
+    """CPU seconds (user + sys) of the waited-for child processes so far, their own children
+    included (the git processes of a shard, and the remote's side they start)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_fleet(tmp: Path, fleet_file: Path, shards: int, parallel: int, cache_url: str | None,
+              only: int | None = None) -> tuple[float, float]:
+    """The wall time of the shards started together (or of shard ``only`` alone), and the CPU
+    time they took."""
+    cpu = children_cpu()
     started = time.perf_counter()
     processes = []
-    for index in range(shards):
+    for index in range(shards) if only is None else (only,):
         cache = ["--cache-url", cache_url, "--no-cache"] if cache_url else ["--cache-dir", str(tmp / f"cache-{index}-{time.time_ns()}")]
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "automator", "fleet", str(fleet_file), "--shard", f"{index}/{shards}",
@@ -110,7 +125,7 @@ def run_fleet(tmp: Path, fleet_file: Path, shards: int, parallel: int, cache_url
     failed = [e for p, e in zip(processes, errors, strict=True) if p.returncode != 0]
     if failed:
         raise SystemExit(f"a shard failed: {failed[0][-2000:]}")
-    return wall
+    return wall, children_cpu() - cpu
 
 
 def main() -> int:
@@ -138,26 +153,36 @@ def main() -> int:
                 client = redis_client.Redis.from_url(redis.url)
                 fleet_file = tmp / "fleet.yaml"
                 fleet_file.write_text("version: 1\ndefaults: {path: apps}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
-                shared, alone, tag_lists, tag_lists_alone, share_landed = [], [], [], [], []
+                shared, alone, tag_lists, tag_lists_alone, share_landed, cpus = [], [], [], [], [], []
                 for _ in range(options.repeat):
                     client.flushall()  # every round starts cold
                     reset(remotes, starts)
                     before = proxy.count(r"/tags/list")
-                    shared.append(run_fleet(tmp, fleet_file, options.shards, options.parallel_repos, redis.url))
+                    wall, cpu = run_fleet(tmp, fleet_file, options.shards, options.parallel_repos, redis.url)
+                    shared.append(wall)
+                    cpus.append(cpu)
                     tag_lists.append(proxy.count(r"/tags/list") - before)
                     share_landed.append(landed(remotes, starts, options.images))
                     reset(remotes, starts)
                     before = proxy.count(r"/tags/list")
-                    alone.append(run_fleet(tmp, fleet_file, options.shards, options.parallel_repos, None))
+                    alone.append(run_fleet(tmp, fleet_file, options.shards, options.parallel_repos, None)[0])
                     tag_lists_alone.append(proxy.count(r"/tags/list") - before)
+                # each shard alone, cold, as it runs on a machine of its own
+                apart = []
+                for index in range(options.shards):
+                    client.flushall()
+                    reset(remotes, starts)
+                    apart.append(run_fleet(tmp, fleet_file, options.shards, options.parallel_repos, redis.url, only=index)[0])
                 # baselines: one repository's run with its tags cached, one cold round of listing
-                singles = []
+                singles, single_cpus = [], []
                 for bare in remotes[:5]:
                     reset(remotes, starts)
+                    cpu = children_cpu()
                     started = time.perf_counter()
                     subprocess.run([sys.executable, "-m", "automator", "run", "--repo", str(bare), "apps", "--no-cache",
                                     "--cache-url", redis.url], env=ENV, check=True, capture_output=True)
                     singles.append(time.perf_counter() - started)
+                    single_cpus.append(children_cpu() - cpu)
                 reset(remotes, starts)  # one more, counting its git processes (not timed: tracing costs)
                 trace = tmp / "trace.json"
                 subprocess.run([sys.executable, "-m", "automator", "run", "--repo", str(remotes[0]), "apps", "--no-cache",
@@ -181,6 +206,13 @@ def main() -> int:
     print(f"with Redis:    wall min/median/max {min(shared):.2f}/{statistics.median(shared):.2f}/{max(shared):.2f} s, "
           f"tag lists {tag_lists} (goal {options.repos}), updates landed {min(share_landed):.0%} (goal 100%), "
           f"wall / bound {statistics.median(shared) / bound:.2f} (goal <= 1.00)")
+    cores = len(os.sched_getaffinity(0))
+    cpu = statistics.median(cpus)
+    print(f"CPU of the shards with Redis (user + sys, their git processes included): median {cpu:.2f} s, "
+          f"{cpu / options.envs:.3f} s per repository (a single run: {statistics.median(single_cpus):.2f} s); "
+          f"on {cores} cores no schedule takes less than {cpu / cores:.2f} s of wall = {cpu / cores / bound:.2f} x the bound")
+    print(f"each shard alone, cold (as on a machine of its own): wall max {max(apart):.2f} s "
+          f"({', '.join(f'{w:.2f}' for w in apart)}) = {max(apart) / bound:.2f} x the bound")
     print(f"without Redis: wall min/median/max {min(alone):.2f}/{statistics.median(alone):.2f}/{max(alone):.2f} s, "
           f"tag lists {tag_lists_alone}")
     return 0
