@@ -226,3 +226,20 @@ def test_an_event_run_asks_git_only_about_the_files_of_the_pushed_repository(tmp
     api = PushedScope((parse_pushed("ghcr.io/acme/api:1.3.0"),))
     assert len(make_plan(root, source(tmp_path), pushed=api).updates) == 3
     assert {args[-3:] for args in asked} == {(":(literal)apps/api-0.yaml", ":(literal)apps/api-1.yaml", ":(literal)apps/api-2.yaml")}
+
+
+def test_past_the_memory_bound_screened_files_are_read_again_and_plan_alike(tmp_path: Path, monkeypatch) -> None:
+    from automator.manifest import treefiles
+
+    root = tmp_path / "repo"
+    write_tree(root)
+    everything = make_plan(root, source(tmp_path))
+    monkeypatch.setattr(treefiles, "MAX_KEPT_BYTES", len(POLICIES) + 10)  # room for one file only
+    files = TreeFiles.read(root, ("fluxcd.io/automated", "$imagepolicy", "image.toolkit.fluxcd.io"))
+    assert len(files.kept) == 1 and len(files.unkept) == 4
+    assert sorted(os.path.relpath(p, root) for p, _ in files.items()) == [
+        "apps/api-0.yaml", "apps/api-1.yaml", "apps/api-2.yaml", "apps/web.yaml", "flux/policies.yaml"]
+    unkept = next(iter(files.unkept))
+    assert files.lookup(unkept, ("fluxcd.io/automated",)) is NOT_WALKED  # the pass reads it itself
+    assert unkept not in files.screened_out(("fluxcd.io/automated",))
+    assert make_plan(root, source(tmp_path)) == everything

@@ -5,7 +5,8 @@ ImageRepository objects), the Argo CD Applications, and locating the automated f
 used to walk the tree and read every file again. :class:`TreeFiles` walks once
 (:func:`automator.manifest.discover.walk_manifests`), reads every file once as bytes, and keeps
 only the bytes of files that hold one of the passes' screens (annotation keys, markers, API
-groups) or start with a UTF-16/UTF-32 byte order mark; every other file is remembered as read
+groups) or start with a UTF-16/UTF-32 byte order mark, up to :data:`MAX_KEPT_BYTES` (past it, a
+screened file is read again when a pass asks for it); every other file is remembered as read
 and screened out. A pass asks for the kept files, or for one file by path: a file screened out
 is answered without reading it again when the pass's own markers are all among the screens.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from automator.manifest.discover import read_bytes, walk_manifests, wide_encoding
 
 NOT_WALKED = object()  # a path the walk did not list (read it from disk)
+MAX_KEPT_BYTES = 64 * 1024 * 1024  # beyond this, screened files are read again when a pass asks
 
 
 @dataclass
@@ -30,6 +32,7 @@ class TreeFiles:
     paths: list[str] = field(default_factory=list)
     kept: dict[str, bytes | OSError] = field(default_factory=dict)  # path -> bytes, or why unreadable
     reads: int = 0  # files read from disk (once each)
+    unkept: set[str] = field(default_factory=set)  # screened in, but past MAX_KEPT_BYTES: read again
 
     @classmethod
     def read(cls, root: str | os.PathLike, screens: Iterable[str]) -> TreeFiles:
@@ -37,7 +40,7 @@ class TreeFiles:
         screens = frozenset(screens)
         files = cls(os.fspath(root), screens, walk_manifests(os.fspath(root)))
         wanted = tuple(screen.encode() for screen in sorted(screens))
-        kept = files.kept
+        kept, budget = files.kept, MAX_KEPT_BYTES
         for path in files.paths:
             try:
                 data = read_bytes(path)
@@ -46,20 +49,30 @@ class TreeFiles:
                 continue
             for screen in wanted:
                 if screen in data:
-                    kept[path] = data
                     break
             else:
-                if wide_encoding(data) is not None:
-                    kept[path] = data
+                if wide_encoding(data) is None:
+                    continue
+            if len(data) <= budget:  # memory stays bounded however large the tree
+                kept[path] = data
+                budget -= len(data)
+            else:
+                files.unkept.add(path)
         files.reads = len(files.paths)
         return files
 
     def items(self) -> Iterator[tuple[str, bytes | OSError]]:
-        """``(path, bytes or the read error)`` of the kept files, in path order."""
-        kept = self.kept
+        """``(path, bytes or the read error)`` of the screened files, in path order (those past
+        the memory bound are read again here)."""
+        kept, unkept = self.kept, self.unkept
         for path in self.paths:
             if path in kept:
                 yield path, kept[path]
+            elif path in unkept:
+                try:
+                    yield path, read_bytes(path)
+                except OSError as error:
+                    yield path, error
 
     def lookup(self, path: str, markers: Iterable[str]) -> bytes | OSError | None | object:
         """The kept bytes of ``path`` (or its read error); None when it was read and holds none of
@@ -68,7 +81,7 @@ class TreeFiles:
         found = self.kept.get(path)
         if found is not None:
             return found
-        if self.screens.issuperset(markers) and path in self._listed():
+        if path not in self.unkept and self.screens.issuperset(markers) and path in self._listed():
             return None
         return NOT_WALKED
 
@@ -77,7 +90,7 @@ class TreeFiles:
         marker is not among the screens: then nothing is known of the dropped files)."""
         if not self.screens.issuperset(markers):
             return frozenset()
-        return self._listed().difference(self.kept)
+        return self._listed().difference(self.kept, self.unkept)
 
     def _listed(self) -> frozenset[str]:
         listed = self.__dict__.get("_listed_paths")
