@@ -9,6 +9,7 @@ from automator.imageref import normalise_repository
 from automator.manifest.patch import render
 from automator.model import ImageUse, Plan, PolicySpec, Problem, Selection, TagInfo, Update
 from automator.policy import Policy, make_policy
+from automator.policy.base import Scan
 
 TagLists = Mapping[str, Sequence[TagInfo] | AutomatorError]
 Policies = Mapping[PolicySpec, Policy | AutomatorError]
@@ -26,29 +27,39 @@ def listed_for(use: ImageUse, tags: TagLists, narrow: Narrow = None) -> Sequence
 
 
 def build_policies(uses: Sequence[ImageUse]) -> dict[PolicySpec, Policy | AutomatorError]:
-    """One policy per distinct spec; a bad spec is kept as its error (reported per use)."""
+    """One policy per distinct spec; a bad spec is kept as its error (reported per use, naming
+    where it was written). Specs that differ only in where they were written share one policy
+    (the same words choose alike), so its selections can be shared too."""
     built: dict[PolicySpec, Policy | AutomatorError] = {}
+    alike: dict[PolicySpec, Policy] = {}
     for use in uses:
-        if use.policy not in built:
+        spec = use.policy
+        if spec in built:
+            continue
+        meaning = spec.replace(source=None, line=None)
+        policy = alike.get(meaning)
+        if policy is None:
             try:
-                built[use.policy] = make_policy(use.policy)
+                policy = alike[meaning] = make_policy(spec)
             except AutomatorError as error:
-                built[use.policy] = error
+                built[spec] = error
+                continue
+        built[spec] = policy
     return built
 
 
 def metadata_wanted(uses: Sequence[ImageUse], policies: Policies, tags: TagLists, narrow: Narrow = None) -> dict[str, list[str]]:
     """Per repository, the tags whose build time some policy needs (only tags it admits)."""
     wanted: dict[str, set[str]] = {}
-    asked: set[tuple[PolicySpec, str]] = set()  # without narrowing, the answer is per policy and repository
+    asked: set[tuple[int, str]] = set()  # without narrowing, the answer is per policy and repository
     for use in uses:
         policy = policies.get(use.policy)
         if not isinstance(policy, Policy) or not policy.needs_build_time:
             continue
         if narrow is None:
-            if (use.policy, use.image.repository) in asked:
+            if (id(policy), use.image.repository) in asked:
                 continue
-            asked.add((use.policy, use.image.repository))
+            asked.add((id(policy), use.image.repository))
         listed = listed_for(use, tags, narrow)
         if not isinstance(listed, Sequence):
             continue
@@ -152,7 +163,9 @@ def plan_updates(
     updates: list[Update] = []
     found: list[Problem] = list(problems)
     chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
-    remembering = {spec: Remembering(p) for spec, p in policies.items() if isinstance(p, Policy)}
+    shared: dict[int, Remembering] = {}  # one per policy: specs written alike share it
+    remembering = {spec: shared.get(id(p)) or shared.setdefault(id(p), Remembering(p))
+                   for spec, p in policies.items() if isinstance(p, Policy)}
     for use in sorted(uses, key=lambda u: (u.file, u.span.start)):
         where = f"{use.file}:{use.line}"
         repository = use.image.repository
@@ -202,12 +215,14 @@ def plan_updates(
 
 
 class Remembering:
-    """A policy that selects once per tag list and current tag: rules select per use (they
-    depend on its file and workload), but where they ask the policy itself, uses of one
-    repository ask the same question of the same listing."""
+    """A policy that ranks each tag list once and selects once per tag list and current tag:
+    rules select per use (they depend on its file and workload), but where they ask the policy
+    itself, uses of one repository ask the same question of the same listing, and uses on other
+    current tags share the ranking (:meth:`Policy.scan`)."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
+        self._scans: dict[int, Scan] = {}
         self._selections: dict[tuple[int, str | None], tuple[Sequence[TagInfo], Selection]] = {}
 
     def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection:
@@ -215,7 +230,10 @@ class Remembering:
         kept = self._selections.get(key)
         if kept is not None and kept[0] is tags:  # the list is kept with it: its id stays its own
             return kept[1]
-        selection = self._policy.select(tags, current)
+        scan = self._scans.get(id(tags))
+        if scan is None or scan.tags is not tags:  # the scan keeps its list, so the id is its own
+            scan = self._scans[id(tags)] = self._policy.scan(tags)
+        selection = self._policy.decide(scan, current)
         self._selections[key] = (tags, selection)
         return selection
 

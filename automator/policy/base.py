@@ -31,6 +31,29 @@ EXCLUDED_KEPT = 100  # (tag, why) pairs stored in a Selection; counts always cov
 Rank = tuple[bool, "Any"]  # (True, sort key) or (False, why it does not qualify)
 
 
+class Scan:
+    """What :meth:`Policy.scan` found in one tag list: the winner, its key, the counts for the
+    reason and the bounded sample of tags that do not qualify."""
+
+    __slots__ = ("tags", "best", "best_key", "counts", "excluded", "excluded_count", "_by_tag")
+
+    def __init__(self, tags: Sequence[TagInfo], best: str | None, best_key: Any, counts: str,
+                 excluded: tuple[tuple[str, str], ...], excluded_count: int) -> None:
+        self.tags = tags
+        self.best = best
+        self.best_key = best_key
+        self.counts = counts
+        self.excluded = excluded
+        self.excluded_count = excluded_count
+        self._by_tag: dict[str, TagInfo] | None = None
+
+    def info(self, tag: str) -> TagInfo:
+        """The listed entry of ``tag`` (the last one when listed twice), or a bare one."""
+        if self._by_tag is None:
+            self._by_tag = {info.tag: info for info in self.tags}
+        return self._by_tag.get(tag) or TagInfo(tag)
+
+
 class Policy:
     """Base of the policy kinds. Build instances with :func:`automator.policy.make_policy`."""
 
@@ -99,19 +122,20 @@ class Policy:
         return not ok_b or self.above(key_a, key_b)
 
     def select(self, tags: Sequence[TagInfo], current: str | None = None) -> Selection:
-        above = self.above
+        return self.decide(self.scan(tags), current)
+
+    def scan(self, tags: Sequence[TagInfo]) -> Scan:
+        """The part of a selection that does not depend on the current tag: the winner among
+        ``tags`` and why the others do not qualify (a caller may keep it for several current tags)."""
         descending = self.descending
         rank = self.rank if self._filter is None and not self.spec.exclude else None
         best_key: Any = None
         best: str | None = None
         qualifying = 0
-        current_info: TagInfo | None = None
         whys: Counter[str] = Counter()
         excluded: list[tuple[str, str]] = []
         for info in tags:
             tag = info.tag
-            if tag == current:
-                current_info = info
             fast = rank is not None and not tag.startswith(ARTEFACT_PREFIX)
             ok, key = rank(tag, info) if fast else self.rank_info(info)
             if not ok:
@@ -124,15 +148,19 @@ class Policy:
                 best_key, best = key, tag
             elif key == best_key and tag > best:
                 best = tag
-        counts = _counts(len(tags), qualifying, whys)
-        excluded_count = sum(whys.values())
+        return Scan(tags, best, best_key, _counts(len(tags), qualifying, whys), tuple(excluded), sum(whys.values()))
+
+    def decide(self, scan: Scan, current: str | None = None) -> Selection:
+        """The selection from a :meth:`scan`: its winner, unless ``current`` qualifies and orders
+        at or above it (never downgrade)."""
+        best, best_key, counts = scan.best, scan.best_key, scan.counts
 
         def result(chosen: str | None, reason: str) -> Selection:
-            return Selection(chosen, reason, len(tags), tuple(excluded), excluded_count)
+            return Selection(chosen, reason, len(scan.tags), scan.excluded, scan.excluded_count)
 
         if current is not None:
-            ok, current_key = self.rank_info(current_info or TagInfo(current))
-            if ok and (best is None or not above(best_key, current_key)):
+            ok, current_key = self.rank_info(scan.info(current))
+            if ok and (best is None or not self.above(best_key, current_key)):
                 if best is None or best == current:
                     why = "no other tag qualifies" if best is None else "it is the best candidate"
                 else:
