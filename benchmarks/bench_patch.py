@@ -4,7 +4,10 @@ Goal 2 -- 5,000 generated manifests (about 20 MB, a fifth automated): CPU time o
 ``automator update --tags-from`` (process start and worker processes included) against the
 floor measured in the same run: a Python process that reads every file and ``str.replace``s
 the values the update changes (taken from ``automator scan --json``) and writes the files that
-changed. Both outputs must be byte-identical, or the benchmark fails.
+changed. Both outputs must be byte-identical, or the benchmark fails. A third process measures
+what the kernel charges for creating a new file beside each changed one and renaming it over
+it (the update replaces files atomically; the floor writes in place), which depends on the
+state of the filesystem more than on the tool.
 
 Goal 1 -- one multi-document file of the same manifests, 16 MB (and 49 MB with ``--huge``):
 CPU time of ``update`` against ``scan`` of that file, each in its own process.
@@ -59,6 +62,24 @@ for folder, dirs, files in os.walk(root):
                 handle.write(new)
 """
 
+# What replacing each changed file atomically costs the kernel, apart from any content: a new
+# file beside it, renamed over it (as the update does). The floor writes in place and never
+# pays this; on a filesystem with many recently freed inodes (ext4 without a journal skips
+# them when it allocates) it costs from a few to several hundred microseconds a file.
+CREATION = """
+import json, os, resource, sys
+root, plan = sys.argv[1], sys.argv[2]
+with open(plan, encoding="utf-8") as handle:
+    files = sorted({os.path.join(root, update["file"]) for update in json.load(handle)["updates"]})
+before = resource.getrusage(resource.RUSAGE_SELF)
+for path in files:
+    temp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.replace(temp, path)
+after = resource.getrusage(resource.RUSAGE_SELF)
+print(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+"""
+
 
 def automator(*args: str) -> list[str]:
     return [sys.executable, "-m", "automator", *args]
@@ -92,22 +113,29 @@ def floor_goal(work: Path, files: int, runs: int) -> None:
     _, _, scanned = timed(automator("scan", str(pristine), "--tags-from", str(tags), "--json"))
     plan.write_text(scanned.stdout)
     count = len(json.loads(scanned.stdout)["updates"])
-    ratios, walls = [], []
+    ratios, walls, creations, without = [], [], [], []
     for run in range(runs):
-        ours, floor = work / f"ours-{run}", work / f"floor-{run}"
-        shutil.copytree(pristine, ours)
-        shutil.copytree(pristine, floor)
+        ours, floor, created = work / f"ours-{run}", work / f"floor-{run}", work / f"created-{run}"
+        for copy in (ours, floor, created):
+            shutil.copytree(pristine, copy)
         wall, cpu, _ = timed(automator("update", str(ours), "--tags-from", str(tags), "-q"))
         floor_wall, floor_cpu, _ = timed([sys.executable, "-c", FLOOR, str(floor), str(plan)])
         if not same_trees(ours, floor):
             raise SystemExit("update and the str.replace floor wrote different bytes")
+        _, _, done = timed([sys.executable, "-c", CREATION, str(created), str(plan)])
+        creation = float(done.stdout)
         ratios.append(cpu / floor_cpu)
         walls.append(wall / floor_wall)
-        print(f"  run {run + 1}: update {cpu:.2f} s CPU ({wall:.2f} s wall), floor {floor_cpu:.2f} s CPU ({floor_wall:.2f} s wall)")
-        shutil.rmtree(ours)
-        shutil.rmtree(floor)
+        creations.append(creation)
+        without.append((cpu - creation) / floor_cpu)
+        print(f"  run {run + 1}: update {cpu:.2f} s CPU ({wall:.2f} s wall), floor {floor_cpu:.2f} s CPU ({floor_wall:.2f} s wall); "
+              f"creating and renaming one new file per changed file alone: {creation:.2f} s CPU")
+        # the copies stay until the end: deleting thousands of files just before the next
+        # run would make its file creations slow (ext4 skips recently freed inodes)
     print(f"{files} manifests, {size / 1e6:.1f} MB, {count} values updated; outputs byte-identical in every run")
     print(f"wall-time ratio update / floor: {spread(walls)}x")
+    print(f"the kernel's cost of a new file per changed file (atomic replacement; the floor writes in place): "
+          f"{spread(creations)} s CPU; update CPU without it / floor: {spread(without)}x")
     report("2", ratios, 6)
 
 
@@ -140,6 +168,9 @@ def main() -> None:
     parser.add_argument("--floor-only", action="store_true", help="only goal 2 (5,000 manifests against the floor)")
     args = parser.parse_args()
     print(machine())
+    # byte-compiled as an installation is (with PYTHONDONTWRITEBYTECODE set and no fresh cache,
+    # every update would compile the modules it imports, a cost no installed tool pays)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="bench-patch-") as tmp:
         work = Path(tmp)
         if not args.skip_floor:
