@@ -74,7 +74,7 @@ def test_a_run_in_a_checkout_asks_git_each_thing_once(env_repo, tmp_path):
     # where the checkout is; is it clean (in the path and elsewhere); the configuration (identity,
     # upstream, remote URL, credentials); HEAD and branch; the fresh remote head; the commit
     # (its files were tracked: no `git add`); the new HEAD; the push
-    assert verbs(ours) == ["rev-parse", "status", "config", "rev-parse", "fetch", "rev-parse", "commit", "rev-parse", "push"]
+    assert verbs(ours) == ["rev-parse", "status", "config", "rev-parse", "fetch", "rev-parse", "add", "commit", "rev-parse", "push"]
     assert ours[2] == ["config", "-z", "--list"]
     assert not [argv for argv in ours + children if "version" in argv or "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
@@ -87,7 +87,7 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
                          env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
-    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
+    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "add", "commit", "rev-parse", "push"]
     assert not [argv for argv in children if "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 

@@ -116,15 +116,24 @@ class _Run:
 
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
-        commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message, "--", *files)
+        commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message)
+        if self.options.push or self.options.branch:
+            # The checkout was clean (refuse_dirty looked at all of it): the index holds only
+            # what `git add` staged, and a commit of the index takes the bytes the run wrote.
+            # `commit -- FILES` would read the files again while it runs, so an edit made then
+            # (by the user, after the run was killed and its git went on) would land in a
+            # commit that recovery cannot tell from its own.
+            self.ws.git("add", "--", *files)
+            self.ws.git(*commit)
+            return self.ws.head()
         if self.all_replaced(files):  # `commit -- FILES` takes tracked files from the tree itself
-            status, _, err = self.ws.try_git(*commit)
+            status, _, err = self.ws.try_git(*commit, "--", *files)
             if status == 0:
                 return self.ws.head()
             if UNKNOWN_PATH not in err:
                 raise GitError(f"git commit failed in {self.ws.root}: {err.strip() or f'exit status {status}'}")
         self.ws.git("add", "--", *files)
-        self.ws.git(*commit)
+        self.ws.git(*commit, "--", *files)  # only these: changes staged elsewhere stay staged
         return self.ws.head()
 
     def all_replaced(self, files: list[str]) -> bool:
