@@ -137,8 +137,10 @@ def test_stale_index_lock_of_a_killed_commit_is_removed_with_a_notice(env_repo):
     hook.write_text(f"#!/bin/sh\ntouch {started}\nsleep 30\n")
     hook.chmod(0o755)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.Popen([sys.executable, "-m", "automator", "run", "apps", "--tags-from", str(tags)], cwd=work, env=env,
-                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # --no-push commits `-- FILES`, which holds index.lock while the hook runs (a pushing run
+    # commits the index it staged, and git lets go of the lock before the hook)
+    run = subprocess.Popen([sys.executable, "-m", "automator", "run", "apps", "--no-push", "--tags-from", str(tags)], cwd=work,
+                           env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not started.exists():
         assert time.monotonic() < deadline and run.poll() is None
