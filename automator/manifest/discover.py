@@ -8,7 +8,7 @@ once, and a file without any locator marker is dropped right after reading.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from automator.errors import ManifestError
@@ -243,3 +243,12 @@ def check_scan_path(path: Path, root: Path) -> Path:
         raise UsageError(f"{path}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
     # scanned through the root's spelling, so every name is relative to it
     return top / real.relative_to(top) if real != top else top
+
+
+def read_each(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
+    """Each path with its bytes, or the error reading it (one unreadable file stops nothing)."""
+    for path in paths:
+        try:
+            yield path, path.read_bytes()
+        except OSError as error:
+            yield path, error

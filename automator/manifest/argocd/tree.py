@@ -9,7 +9,7 @@ exist yet (or are blank) become fields to insert at offset 0, that is files to c
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from automator.manifest.argocd.locate import (
     override_template,
     values_insertion,
 )
-from automator.manifest.discover import manifest_paths
+from automator.manifest.discover import manifest_paths, read_each
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
@@ -88,14 +88,6 @@ def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], bui
                                                 file=name, line=chunk.first_line))
 
 
-def _read(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
-    for path in paths:
-        try:
-            yield path, path.read_bytes()
-        except OSError as error:
-            yield path, error
-
-
 SCREENS = (SCREEN.decode(),)  # what a shared read of the tree must keep for this pass
 
 
@@ -105,9 +97,9 @@ def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = N
     root = Path(root)
     _APPS_DIRS[str(root.resolve())] = tuple(apps_dirs)
     builder = AppsBuilder(origin)
-    _objects(root, files.items() if files is not None else _read(manifest_paths(root)), builder)
+    _objects(root, files.items() if files is not None else read_each(manifest_paths(root)), builder)
     for directory in apps_dirs:
-        _objects(Path(directory), _read(manifest_paths(Path(directory))), builder)
+        _objects(Path(directory), read_each(manifest_paths(Path(directory))), builder)
     if origin is None and builder.has_apps:  # asked of git only when there are Applications
         builder.set_origin(origin_url(root))
     apps, problems = builder.build()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from automator.errors import ManifestError
-from automator.manifest.discover import manifest_paths
+from automator.manifest.discover import manifest_paths, read_each
 from automator.manifest.fluxv2.catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
@@ -65,14 +65,6 @@ def _candidates(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], 
             problems.append(Problem(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})", file=name))
 
 
-def _read(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
-    for path in paths:
-        try:
-            yield path, path.read_bytes()
-        except OSError as error:
-            yield path, error
-
-
 SCREENS = (API_GROUP,)  # what a shared read of the tree must keep for this pass
 
 
@@ -81,7 +73,7 @@ def read_catalog(root: Path, paths: Iterable[Path] | None = None, files: TreeFil
     ``files``: the tree as read once for the whole plan (kept with :data:`SCREENS`)."""
     root = Path(root)
     unread: list[Problem] = []
-    read = files.items() if files is not None else _read(manifest_paths(root) if paths is None else paths)
+    read = files.items() if files is not None else read_each(manifest_paths(root) if paths is None else paths)
     catalog = catalog_of(_candidates(root, read, unread))
     if not unread:
         return catalog
