@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from automator.errors import ManifestError
+
+P = TypeVar("P", str, Path)  # a path as given: read_each yields it back unchanged
 
 NAMES = frozenset({"Kustomization", "kustomization"})
 SUFFIXES = (".yaml", ".yml")
@@ -245,10 +248,10 @@ def check_scan_path(path: Path, root: Path) -> Path:
     return top / real.relative_to(top) if real != top else top
 
 
-def read_each(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes | OSError]]:
+def read_each(paths: Iterable[P]) -> Iterator[tuple[P, bytes | OSError]]:
     """Each path with its bytes, or the error reading it (one unreadable file stops nothing)."""
     for path in paths:
         try:
-            yield path, path.read_bytes()
+            yield path, read_bytes(path)
         except OSError as error:
             yield path, error

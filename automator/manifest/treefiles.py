@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from automator.manifest.discover import read_bytes, walk_manifests, wide_encoding
+from automator.manifest.discover import read_bytes, read_each, walk_manifests, wide_encoding
 
 NOT_WALKED = object()  # a path the walk did not list (read it from disk)
 MAX_KEPT_BYTES = 64 * 1024 * 1024  # beyond this, screened files are read again when a pass asks
@@ -31,7 +32,6 @@ class TreeFiles:
     screens: frozenset[str]
     paths: list[str] = field(default_factory=list)
     kept: dict[str, bytes | OSError] = field(default_factory=dict)  # path -> bytes, or why unreadable
-    reads: int = 0  # files read from disk (once each)
     unkept: set[str] = field(default_factory=set)  # screened in, but past MAX_KEPT_BYTES: read again
 
     @classmethod
@@ -58,8 +58,12 @@ class TreeFiles:
                 budget -= len(data)
             else:
                 files.unkept.add(path)
-        files.reads = len(files.paths)
         return files
+
+    @property
+    def reads(self) -> int:
+        """Files read from disk by the walk (each once)."""
+        return len(self.paths)
 
     def items(self) -> Iterator[tuple[str, bytes | OSError]]:
         """``(path, bytes or the read error)`` of the screened files, in path order (those past
@@ -69,10 +73,7 @@ class TreeFiles:
             if path in kept:
                 yield path, kept[path]
             elif path in unkept:
-                try:
-                    yield path, read_bytes(path)
-                except OSError as error:
-                    yield path, error
+                yield from read_each((path,))
 
     def lookup(self, path: str, markers: Iterable[str]) -> bytes | OSError | None | object:
         """The kept bytes of ``path`` (or its read error); None when it was read and holds none of
@@ -81,7 +82,7 @@ class TreeFiles:
         found = self.kept.get(path)
         if found is not None:
             return found
-        if path not in self.unkept and self.screens.issuperset(markers) and path in self._listed():
+        if path not in self.unkept and self.screens.issuperset(markers) and path in self.listed:
             return None
         return NOT_WALKED
 
@@ -90,10 +91,9 @@ class TreeFiles:
         marker is not among the screens: then nothing is known of the dropped files)."""
         if not self.screens.issuperset(markers):
             return frozenset()
-        return self._listed().difference(self.kept, self.unkept)
+        return self.listed.difference(self.kept, self.unkept)
 
-    def _listed(self) -> frozenset[str]:
-        listed = self.__dict__.get("_listed_paths")
-        if listed is None:
-            listed = self.__dict__["_listed_paths"] = frozenset(self.paths)
-        return listed
+    @cached_property
+    def listed(self) -> frozenset[str]:
+        """The walked paths as a set (for lookups)."""
+        return frozenset(self.paths)
