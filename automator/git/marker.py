@@ -40,6 +40,11 @@ def blob_id(data: bytes, object_format: str = "sha1") -> str:
     return digest.hexdigest()
 
 
+def is_object_id(text: str | None) -> bool:
+    """Whether ``text`` is a full object id (SHA-1 or SHA-256, lowercase hex)."""
+    return bool(text) and len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)  # type: ignore[union-attr]
+
+
 def file_blob_id(path: Path, object_format: str = "sha1") -> str | None:
     """Blob id of the file's bytes; None when there is no regular file."""
     try:

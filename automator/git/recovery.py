@@ -216,9 +216,5 @@ def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
     now = seen.head_parents[0] if dropping else seen.head
     if in_place and not marker.detached and marker.start and now != marker.start and now in marker.commits:
         out.steps.append(Step("rewind", marker.start, f"where {marker.original} was before the interrupted run (skipped if files in the way changed)"))
-    if marker.detached and seen.branch is None and marker.original and not _is_commit_id(marker.original):
+    if marker.detached and seen.branch is None and marker.original and not markers.is_object_id(marker.original):
         out.steps.append(Step("return", marker.original, "the branch checked out before the interrupted run"))
-
-
-def _is_commit_id(name: str) -> bool:
-    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)

@@ -27,7 +27,7 @@ from automator.git.backoff import Deadline, RetryPolicy
 from automator.git.credentials import checkout_git_environment
 from automator.git.faults import checkpoint
 from automator.git.identity import DEFAULT_AUTHOR, Identity
-from automator.git.marker import RunMarker
+from automator.git.marker import RunMarker, is_object_id
 from automator.git.message import render_message
 from automator.git.network import check_transport, shown_url
 from automator.git.push import classify_push
@@ -62,6 +62,12 @@ class WriteOptions:
     message_template: str | None = None
     author: Identity = DEFAULT_AUTHOR
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def whole_checkout(self) -> bool:
+        """Whether the run needs all of the checkout clean (it pushes, or writes to a branch of
+        its own, either of which may rebase), not just the scanned path."""
+        return self.push or bool(self.branch)
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ class _Run:
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
         commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message)
-        if self.options.push or self.options.branch:
+        if self.options.whole_checkout:
             # The checkout was clean (refuse_dirty looked at all of it): the index holds only
             # what `git add` staged, and a commit of the index takes the bytes the run wrote.
             # `commit -- FILES` would read the files again while it runs, so an edit made then
@@ -142,7 +148,7 @@ class _Run:
         before: dict[str, set[str | None]] = {}
         for entry in self.journal.read():
             before.setdefault(entry.path, set()).add(entry.before)
-        return all(before.get(name) and all(is_blob_id(b) for b in before[name]) for name in files)
+        return all(before.get(name) and all(is_object_id(b) for b in before[name]) for name in files)
 
     def push_until_landed(self) -> bool:
         """True when our commit landed; False when it was dropped and the caller must re-plan."""
@@ -315,14 +321,9 @@ def fresh_clone(ws: Workspace, target: Target) -> bool:
     return fresh and not target.detached and target.branch == target.original
 
 
-def is_blob_id(text: str | None) -> bool:
-    return bool(text) and len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)  # type: ignore[union-attr]
-
-
 def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
-    whole_tree = options.push or bool(options.branch)
     elsewhere: list[str] = []
-    if whole_tree:  # one look covers both questions
+    if options.whole_checkout:  # one look covers both questions
         # each untracked file where nothing else can be untracked; elsewhere untracked
         # directories as a whole (git does not walk them: they are none of the run's business)
         every_file = scan == "." or ws.own_clone
