@@ -226,6 +226,7 @@ def make_plan(
     screen = pushed.screen if pushed is not None else ()
     scan = Path(scan_path) if scan_path is not None else root
     located = locate_tree(root, scan, progress, locators, screen, files)
+    rules.note_read_files(files.kept)  # hold/follow/soak are looked up without reading files again
     del files
     uses, problems = resolve(located, locators)
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -63,6 +64,7 @@ class RulesRuntime:
     unshallow: Callable[[], bool] | None = None  # deepens a shallow clone the tool made itself
     decisions: list[tuple[ImageUse, Selection]] = field(default_factory=list)  # for explain
     _notes: dict[Path, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    _plain: set[str] = field(default_factory=set)  # paths read this run that mention no rule annotation
     _remembered: set[str] = field(default_factory=set)
     _paths: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -123,8 +125,18 @@ class RulesRuntime:
             self._paths[key] = found
         return found
 
+    def note_read_files(self, kept: Mapping[str, object]) -> None:
+        """Learn from the bytes the run's walk already read (path -> bytes) which files mention
+        no hold, follow or soak annotation: :meth:`annotations` does not read those again."""
+        screens = tuple(key.encode() for key in notes.SCREEN)
+        self._plain.update(
+            path for path, data in kept.items() if isinstance(data, bytes) and not any(s in data for s in screens)
+        )
+
     def annotations(self, root: Path, use: ImageUse) -> dict[str, str]:
         """The ``automator.dev/`` hold/follow/soak annotations of the use's workload."""
+        if self._plain and os.path.join(os.fspath(root), use.file) in self._plain:
+            return {}
         path = Path(root) / use.file
         if path not in self._notes:
             try:
