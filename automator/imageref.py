@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from automator.errors import ImageRefError
 
@@ -95,6 +96,7 @@ def split_name(name: str) -> tuple[str, str]:
     return registry, path
 
 
+@lru_cache(maxsize=4096)  # a tree names the same few images again and again; an ImageRef is immutable
 def parse_image_ref(text: str) -> ImageRef:
     """Parse ``[registry/]path[:tag][@digest]``; raise :class:`ImageRefError` when invalid."""
     if text != text.strip() or not text:
