@@ -15,6 +15,11 @@ fleet wall <= 1.5 x (slowest single repository run + one round of listing).
 Also printed: the CPU time of the shards (their git processes included), which on this
 machine's cores puts a floor under any schedule's wall time, and each shard's wall when it
 runs alone with a cold cache, as it does on a machine of its own.
+
+--work-dir DIR puts everything on DIR's file system: the registry's storage, the bare remotes
+and, through TMPDIR, the clones of every shard and of the baseline runs (default: the system
+temporary directory). A fleet run creates and deletes some 200 files per repository; compare
+a memory-backed DIR (/dev/shm) with the disk to see what the file system costs.
 """
 
 from __future__ import annotations
@@ -101,6 +106,21 @@ def git_processes(trace: Path) -> tuple[int, int]:
     return top, len(starts) - top
 
 
+def file_system(path: Path) -> str:
+    """``PATH (TYPE)``: the type of the file system holding ``path``, from /proc/mounts."""
+    best, kind = "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        mounts = []
+    real = os.path.realpath(path)
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 2 and (real == fields[1] or real.startswith(fields[1].rstrip("/") + "/")) and len(fields[1]) > len(best):
+            best, kind = fields[1], fields[2]
+    return f"{path} ({kind})"
+
+
 def children_cpu() -> float:
     """CPU seconds (user + sys) of the waited-for child processes so far, their own children
     included (the git processes of a shard, and the remote's side they start)."""
@@ -137,9 +157,11 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--parallel-repos", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work-dir", type=Path, default=None, help="where everything goes (default: the system temp dir)")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory(dir=options.work_dir) as tmp_name:
         tmp = Path(tmp_name)
+        ENV["TMPDIR"] = str(tmp)  # the clones of the shards and of the baseline runs
         registry = start_registry(tmp)
         redis = start_redis(tmp / "redis")
         try:
@@ -196,6 +218,7 @@ def main() -> int:
             redis.stop()
             registry.stop()
     bound = 1.5 * (max(singles) + listing)
+    print(f"work dir: {file_system(Path(options.work_dir or tempfile.gettempdir()))}")
     print(f"fleet: {options.envs} environment repositories x {options.images} images from {options.repos} image repositories; "
           f"{options.shards} shards, --parallel-repos {options.parallel_repos}; registry +{options.latency * 1000:.0f} ms/request; "
           f"{os.cpu_count()} cores; {options.repeat} rounds")
