@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
+from goals import file_system  # noqa: E402
 from local_redis import start_redis  # noqa: E402
 from local_registry import push_image, start_registry  # noqa: E402
 from registry_proxy import RegistryProxy  # noqa: E402
@@ -104,21 +105,6 @@ def git_processes(trace: Path) -> tuple[int, int]:
     starts = [event for event in map(json.loads, trace.read_text().splitlines()) if event["event"] == "start"]
     top = sum(1 for event in starts if "/" not in event["sid"])
     return top, len(starts) - top
-
-
-def file_system(path: Path) -> str:
-    """``PATH (TYPE)``: the type of the file system holding ``path``, from /proc/mounts."""
-    best, kind = "", "unknown"
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        mounts = []
-    real = os.path.realpath(path)
-    for line in mounts:
-        fields = line.split()
-        if len(fields) > 2 and (real == fields[1] or real.startswith(fields[1].rstrip("/") + "/")) and len(fields[1]) > len(best):
-            best, kind = fields[1], fields[2]
-    return f"{path} ({kind})"
 
 
 def children_cpu() -> float:

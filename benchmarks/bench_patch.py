@@ -16,6 +16,10 @@ Each is run ``--runs`` times (5) on fresh copies; the ratio of every run is repo
 (min, max).
 
     python3 benchmarks/bench_patch.py [--files 5000] [--runs 5] [--huge] [--skip-floor | --floor-only]
+                                      [--work-dir DIR]
+
+--work-dir DIR puts the corpus and its copies on DIR's file system (default: the system
+temporary directory); the first line printed names it and its type.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_manifest import generate, generate_single, write_tags  # noqa: E402
-from goals import machine, report, spread  # noqa: E402
+from goals import file_system, machine, report, spread  # noqa: E402
 
 FLOOR = """
 import json, os, sys
@@ -166,12 +170,14 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="also the 49 MB file (minutes on 2 cores)")
     parser.add_argument("--skip-floor", action="store_true", help="only the multi-document files")
     parser.add_argument("--floor-only", action="store_true", help="only goal 2 (5,000 manifests against the floor)")
+    parser.add_argument("--work-dir", type=Path, default=None, help="where the corpus goes (default: the system temp dir)")
     args = parser.parse_args()
     print(machine())
+    print(f"work dir: {file_system(args.work_dir or Path(tempfile.gettempdir()))}")
     # byte-compiled as an installation is (with PYTHONDONTWRITEBYTECODE set and no fresh cache,
     # every update would compile the modules it imports, a cost no installed tool pays)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], check=True, stdout=subprocess.DEVNULL)
-    with tempfile.TemporaryDirectory(prefix="bench-patch-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-patch-", dir=args.work_dir) as tmp:
         work = Path(tmp)
         if not args.skip_floor:
             floor_goal(work, args.files, args.runs)

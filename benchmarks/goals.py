@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 
 GOALS = {
     "1a": "update / scan of one 16 MB multi-document file (CPU)",
@@ -48,3 +49,27 @@ def machine() -> str:
         cores = os.cpu_count() or 1
     one, five, _ = os.getloadavg()
     return f"{cores} cores, load average {one:.1f} (1 min) {five:.1f} (5 min)"
+
+
+def file_system(path: Path) -> str:
+    """``PATH (TYPE)``: the type of the file system holding ``path``, from /proc/mounts; for
+    ext4, whether it has a journal (one without skips recently freed inodes when it allocates,
+    which makes creating files slow right after many were deleted)."""
+    best, kind, device = "", "unknown", ""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        mounts = []
+    real = os.path.realpath(path)
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 2 and (real == fields[1] or real.startswith(fields[1].rstrip("/") + "/")) and len(fields[1]) > len(best):
+            best, kind, device = fields[1], fields[2], fields[0]
+    if kind == "ext4":
+        try:
+            options = Path("/proc/fs/ext4", os.path.basename(device), "options").read_text().split()
+        except OSError:
+            options = None
+        if options is not None:
+            kind += " with a journal" if any(o.startswith("data=") for o in options) else " without a journal"
+    return f"{path} ({kind})"
