@@ -92,6 +92,34 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
 
+def scan_questions(trace: Path) -> list[list[str]]:
+    """What the manifest scan asked git (its commands run as ``git -C ROOT ...``)."""
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    return [event["argv"][3:] for event in events if event["event"] == "start" and event["argv"][1:2] == ["-C"]]
+
+
+def test_the_scan_asks_git_once_whether_tracked_files_would_be_committed(env_repo, tmp_path):
+    # every planned file is tracked, so none can be an ignored untracked file: one `ls-files`
+    bare, work, tags = env_repo
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    assert scan_questions(trace) == [["ls-files", "-z", "-v", "--", ":(literal)envs/prod/app.yaml"]]
+
+
+def test_an_untracked_ignored_manifest_is_still_named_and_left_alone(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    (work / ".git/info/exclude").write_text("envs/prod/local.yaml\n")  # ignored, as by a .gitignore
+    (work / "envs/prod/local.yaml").write_text(deployment("local", f"{APP}:1.0.0"))
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
+    assert done.returncode == 0, done.stderr
+    assert "envs/prod/local.yaml: ignored by git (.gitignore); not patched" in done.stdout + done.stderr
+    assert [argv[0] for argv in scan_questions(trace)] == ["ls-files", "ls-files"]  # then the ignored ones are asked for
+    assert f"{APP}:1.0.0" in (work / "envs/prod/local.yaml").read_text()
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
 def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
     """The clone is the fetch only for the first run in it: the first path's push moved the branch."""
     bare, _, tags = env_repo

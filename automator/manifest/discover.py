@@ -184,24 +184,34 @@ MAX_NAMED_PATHSPECS = 200  # more files than this are asked about by their suffi
 def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, str]:
     """Manifests under ``root`` that a commit would not carry: name relative to ``root`` ->
     why (ignored by git, or marked skip-worktree / assume-unchanged). Empty outside git.
-    ``names``: only these files (relative to ``root``) matter; git is asked about them alone."""
+    ``names``: only these files (relative to ``root``) matter; git is asked about them alone.
+
+    Tracked files are listed first: when every named file is tracked, none can be an ignored
+    untracked file, and git is not asked about ignored files at all (one process, not two)."""
     found: dict[str, str] = {}
     specs = _YAML_PATHSPECS
     if names is not None and len(names) <= MAX_NAMED_PATHSPECS:
         specs = tuple(f":(literal){name}" for name in names)
-    ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs)
-    for name in ignored:
-        found[name] = "ignored by git (.gitignore)"
-    for entry in _git_lines(root, "ls-files", "-z", "-v", "--", *specs):
+    listed = _git_lines(root, "ls-files", "-z", "-v", "--", *specs)
+    if listed is None:  # not a git work tree (or git is missing): nothing to say
+        return found
+    tracked: set[str] = set()
+    for entry in listed:
         flag, _, name = entry.partition(" ")
+        tracked.add(name)
         if flag == "S":
             found[name] = "marked skip-worktree in git"
         elif flag.islower():
             found[name] = "marked assume-unchanged in git"
+    if names is not None and tracked.issuperset(names):
+        return found
+    for name in _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs) or ():
+        found[name] = "ignored by git (.gitignore)"
     return found
 
 
-def _git_lines(root: Path, *args: str) -> list[str]:
+def _git_lines(root: Path, *args: str) -> list[str] | None:
+    """The NUL-separated lines git prints, or None when git fails (not a work tree, no git)."""
     import subprocess
 
     try:
@@ -209,9 +219,9 @@ def _git_lines(root: Path, *args: str) -> list[str]:
             ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
-        return []
+        return None
     if done.returncode != 0:
-        return []
+        return None
     return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
