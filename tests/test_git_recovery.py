@@ -82,6 +82,21 @@ def test_plan_drops_the_runs_commit_only_when_it_changes_just_the_runs_files():
     assert "drop-commit" not in [s.action for s in plan_recovery(users).steps]
 
 
+def test_plan_names_content_the_runs_commit_took_from_someone_else():
+    # a killed run's `git commit` went on and took an edit made meanwhile: the commit has the
+    # run's shape but not only the run's bytes, so it stays, and the note names the file
+    commit = "c" * 40
+    journal = (JournalEntry("apps/app.yaml", BEFORE, OURS), JournalEntry("apps/api.yaml", BEFORE, OURS))
+    taken = seen(head=commit, head_parents=(MARKER.base,), journal=journal,
+                 head_changes=(("apps/app.yaml", OURS), ("apps/api.yaml", USERS)))
+    plan = plan_recovery(taken)
+    assert "drop-commit" not in [s.action for s in plan.steps]
+    assert len(plan.notes) == 1 and "other content in apps/api.yaml" in plan.notes[0] and f"git show {commit[:12]}" in plan.notes[0]
+    # a commit of only other content (the user's own, say) is not called the run's
+    own = seen(head=commit, head_parents=(MARKER.base,), journal=journal, head_changes=(("apps/api.yaml", USERS),))
+    assert plan_recovery(own).notes == ()
+
+
 def test_plan_removes_a_lock_newer_than_the_marker_only_without_live_git():
     lock = LockFile(__import__("pathlib").Path("/repo/.git/index.lock"), MARKER.started + 5)
     assert plan_recovery(seen(locks=(lock,), git_pids=())).steps[0].action == "remove-lock"
@@ -270,3 +285,25 @@ def test_a_killed_run_on_another_branch_is_undone_and_the_user_is_back_on_their_
     assert_clean(work, "main")
     assert f"{APP}:1.2.0" in show(bare, "apps/app.yaml", "production")
     assert f"{APP}:1.0.0" in show(bare, "apps/app.yaml", "main")
+
+
+def test_a_run_after_a_commit_that_took_an_edit_keeps_it_and_says_so(tmp_path):
+    api = "registry.example/team/api"
+    bare = make_remote(tmp_path, {"apps/app.yaml": deployment("app", f"{APP}:1.0.0"),
+                                  "apps/api.yaml": deployment("api", f"{api}:1.0.0")})
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"], api: ["1.0.0", "1.2.0"]})
+    work = clone(bare, tmp_path / "work")
+    kill_at(work, tags, "after-commit", "--no-push")
+    # what the killed run's commit would hold had an edit of apps/api.yaml landed in it
+    edited = (work / "apps" / "api.yaml").read_text() + "# reviewed by hand\n"
+    (work / "apps" / "api.yaml").write_text(edited)
+    git(work, "commit", "--quiet", "--amend", "--no-edit", "--", "apps/api.yaml")
+    taken = git(work, "rev-parse", "HEAD")
+
+    done = run_automator(["run", "apps", "--no-push", "--tags-from", str(tags)], cwd=work)
+
+    assert done.returncode == 0, done.stderr
+    assert f"HEAD ({taken[:12]}) holds what the interrupted run wrote and other content in apps/api.yaml" in done.stderr
+    assert git(work, "rev-parse", "HEAD") == taken, "the commit is left as it is"
+    assert (work / "apps" / "api.yaml").read_text() == edited
+    assert not (work / ".git" / "automator-run.json").exists()

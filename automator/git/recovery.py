@@ -168,6 +168,20 @@ def own_commit(seen: Observed, marker: RunMarker) -> bool:
     return bool(seen.head_changes) and all(blob is not None and blob in afters.get(path, ()) for path, blob in seen.head_changes)
 
 
+def foreign_in_run_commit(seen: Observed, marker: RunMarker) -> list[str]:
+    """The paths where HEAD holds content the run did not write, when HEAD otherwise has the
+    run's commit's shape (one recorded parent, only journaled files changed, some of them to
+    what the run wrote): an edit made while a killed run's ``git commit`` still ran."""
+    if len(seen.head_parents) != 1 or seen.head in marker.commits or seen.head_parents[0] not in (*marker.commits, marker.base):
+        return []
+    afters = _afters(seen.journal)
+    if not seen.head_changes or any(path not in afters for path, _ in seen.head_changes):
+        return []
+    ours = [path for path, blob in seen.head_changes if blob in afters[path]]
+    other = sorted(path for path, blob in seen.head_changes if blob not in afters[path])
+    return other if ours else []
+
+
 def _on_run_position(seen: Observed, marker: RunMarker) -> bool:
     """The checkout is where the run left it: on its branch, or detached when it worked so."""
     if not marker.original:  # killed before it looked at the checkout: it changed nothing there
@@ -182,6 +196,12 @@ def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
     dropping = in_place and own_commit(seen, marker)
     if dropping:
         out.steps.append(Step("drop-commit", seen.head, f"the interrupted run's unpushed commit (back to {seen.head_parents[0][:12]})"))
+    elif in_place and (other := foreign_in_run_commit(seen, marker)):
+        out.notes.append(
+            f"HEAD ({seen.head[:12]}) holds what the interrupted run wrote and other content in {', '.join(other)}, "
+            "perhaps an edit made while the run's commit was still being written; the commit is left as it is: "
+            f"check it with `git show {seen.head[:12]}` and amend or split it if that content does not belong there"
+        )
     afters = _afters(seen.journal)
     created = {entry.path for entry in seen.journal if entry.before is None}
     unstage, restore, remove = [], [], []

@@ -307,4 +307,6 @@ class Workspace:
             apply_recovery(self, plan, seen, quiet=own)
         for path, why in plan.kept:
             log.log(logging.INFO if own else logging.WARNING, "recovery: %s %s", path, why)
+        for note in plan.notes:
+            log.log(logging.INFO if own else logging.WARNING, "recovery: %s", note)
         return plan
