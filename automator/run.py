@@ -24,8 +24,10 @@ from automator.manifest.argocd.tree import read_tree as read_argocd_tree
 from automator.manifest.discover import (
     candidate_text,
     manifest_paths,
+    names_under,
     read_candidate,
     read_text,
+    relative_name,
     walk_manifests,
 )
 from automator.manifest.fluxv2.locate import FLUX_V2_DIALECTS, bind_catalog
@@ -62,18 +64,6 @@ class ApplyError(ManifestError):
         self.problems = problems
 
 
-def relative_name(path: Path | str, root: Path | str) -> str:
-    """``path`` relative to ``root`` in POSIX spelling (``path`` itself when outside)."""
-    path, root = os.fspath(path), os.fspath(root)
-    prefix = root.rstrip(os.sep) + os.sep
-    if path.startswith(prefix):
-        return path[len(prefix) :].replace(os.sep, "/")
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
-
-
 Locators = Mapping[str, Locator]
 
 # Files to parse (or to patch) before the work goes to a pool of forked workers. A pool never
@@ -107,13 +97,12 @@ def locate_tree(
             paths = [str(path) for path in manifest_paths(scan)]
         general, restricted = _PASSES[key][3:]
         skip = files.screened_out(general) if files is not None else frozenset()
-        prefix = os.fspath(root).rstrip(os.sep) + os.sep
+        name_of = names_under(root)
         items = []
         for path in paths:
-            if path in skip and (not restricted or relative_name(path, root) not in restricted):
+            if path in skip and (not restricted or name_of(path) not in restricted):
                 continue  # read once already: it holds no marker
-            name = path[len(prefix):] if path.startswith(prefix) and os.sep == "/" else relative_name(path, root)
-            items.append((key, path, name))
+            items.append((key, path, name_of(path)))
         with fewer_collections():
             for count, found in enumerate(parallel_map(_locate_file, items, min_items=POOL_MIN_FILES), 1):
                 if found is not None:

@@ -8,7 +8,7 @@ once, and a file without any locator marker is dropped right after reading.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -256,6 +256,30 @@ def check_scan_path(path: Path, root: Path) -> Path:
         raise UsageError(f"{path}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
     # scanned through the root's spelling, so every name is relative to it
     return top / real.relative_to(top) if real != top else top
+
+
+def names_under(root: Path | str) -> Callable[[Path | str], str]:
+    """A function giving each path's name relative to ``root`` in POSIX spelling (the path
+    itself, in POSIX spelling, when it is outside); the prefix is worked out once for a pass
+    over many paths."""
+    base = os.fspath(root)
+    prefix = base.rstrip(os.sep) + os.sep
+
+    def name(path: Path | str) -> str:
+        text = os.fspath(path)
+        if text.startswith(prefix):
+            return text[len(prefix) :].replace(os.sep, "/")
+        try:
+            return Path(text).relative_to(base).as_posix()
+        except ValueError:
+            return Path(text).as_posix()
+
+    return name
+
+
+def relative_name(path: Path | str, root: Path | str) -> str:
+    """``path`` relative to ``root`` in POSIX spelling (``path`` itself when outside)."""
+    return names_under(root)(path)
 
 
 def read_each(paths: Iterable[P]) -> Iterator[tuple[P, bytes | OSError]]:

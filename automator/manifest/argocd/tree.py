@@ -27,7 +27,7 @@ from automator.manifest.argocd.locate import (
     override_template,
     values_insertion,
 )
-from automator.manifest.discover import manifest_paths, read_each
+from automator.manifest.discover import manifest_paths, names_under, read_each
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
@@ -65,15 +65,14 @@ def origin_url(root: Path) -> str | None:
 
 
 def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], builder: AppsBuilder) -> None:
-    prefix = str(root).rstrip("/") + "/"
+    name_of = names_under(root)
     for path, data in read:
         if isinstance(data, OSError):
             builder.problems.append(Problem(f"{path}: cannot read ({data.strerror})", file=str(path)))
             continue
         if SCREEN not in data:
             continue
-        text = str(path)
-        name = text[len(prefix):] if text.startswith(prefix) else Path(path).as_posix()
+        name = name_of(path)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -23,7 +23,7 @@ from typing import Any
 
 from automator.errors import ManifestError
 from automator.git.identity import DEFAULT_AUTHOR, Identity
-from automator.manifest.discover import read_bytes, walk_manifests
+from automator.manifest.discover import names_under, read_bytes, walk_manifests
 from automator.manifest.fluxv2.catalog import API_GROUP, DEFAULT_NAMESPACE
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.yamldoc import compose, split_documents
@@ -115,7 +115,7 @@ def read_automations(root: Path, paths: Iterable[Path] | None = None) -> list[Au
     """Every ImageUpdateAutomation under ``root`` (files are screened as bytes first)."""
     root = Path(root)
     found = []
-    prefix = str(root).rstrip("/") + "/"
+    name_of = names_under(root)
     for path in walk_manifests(str(root)) if paths is None else map(str, paths):
         try:
             data = read_bytes(path)
@@ -127,7 +127,7 @@ def read_automations(root: Path, paths: Iterable[Path] | None = None) -> list[Au
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        name = path[len(prefix):] if path.startswith(prefix) else Path(path).relative_to(root).as_posix()
+        name = name_of(path)
         for chunk in split_documents(text):
             if KIND not in chunk.text:
                 continue

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from automator.errors import ManifestError
-from automator.manifest.discover import manifest_paths, read_each
+from automator.manifest.discover import manifest_paths, names_under, read_each
 from automator.manifest.fluxv2.catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
@@ -50,10 +50,9 @@ def catalog_of(texts: Iterable[tuple[str, str]]) -> FluxCatalog:
 
 
 def _candidates(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], problems: list[Problem]) -> Iterator[tuple[str, str]]:
-    prefix = str(root).rstrip("/") + "/"
+    name_of = names_under(root)
     for path, data in read:
-        text = str(path)
-        name = text[len(prefix):] if text.startswith(prefix) else Path(path).as_posix()
+        name = name_of(path)
         if isinstance(data, OSError):
             problems.append(Problem(f"{name}: cannot read ({data.strerror})", file=name))
             continue
