@@ -9,7 +9,8 @@ to every request and counts them. --shards `automator fleet` processes start tog
 share a real redis-server (--cache-url); the same fleet then runs without Redis (each shard
 with its own disk cache) for comparison. Baselines measured in the same run: one repository's
 `automator run --repo` with the tags already cached (the slowest of five) and one round of
-listing every image repository cold.
+listing every image repository cold. Also printed: the same cold round when --shards processes
+that each need every image repository share one Redis (single-flight: each lists its share).
 Goals: tag-list requests = --repos for the whole fleet with Redis; 100% of updates landed;
 fleet wall <= 1.5 x (slowest single repository run + one round of listing).
 Also printed: the CPU time of the shards (their git processes included), which on this
@@ -134,6 +135,30 @@ def run_fleet(tmp: Path, fleet_file: Path, shards: int, parallel: int, cache_url
     return wall, children_cpu() - cpu
 
 
+SHARED_ROUND = """
+import sys, time
+from automator.context import Context
+from automator.registry import RegistryTagSource
+from automator.registry.redis_cache import RedisCache
+url, at, repositories = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+with RegistryTagSource(Context({}), concurrency=8, cache=RedisCache(url)) as source:
+    time.sleep(max(0.0, at - time.time()))  # every process starts listing at the same moment
+    source.list_tags(repositories)
+print(time.time() - at)
+"""
+
+
+def shared_listing_round(url: str, client, repositories: list[str], processes: int) -> float:
+    """The wall time of ``processes`` processes that each need every repository and share one
+    Redis, started together and cold: single-flight lists each repository once, and each
+    process lists what nobody else is listing before it waits for the others."""
+    client.flushall()
+    at = time.time() + 1.5  # after every interpreter has started
+    workers = [subprocess.Popen([sys.executable, "-c", SHARED_ROUND, url, str(at), *repositories], env=ENV,
+                                stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    return max(float(w.communicate()[0]) for w in workers)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--envs", type=int, default=40)
@@ -200,6 +225,8 @@ def main() -> int:
                 with RegistryTagSource(Context(dict(os.environ)), concurrency=8) as source:
                     source.list_tags([f"{host}/fleet/img-{r}" for r in range(options.repos)])
                 listing = time.perf_counter() - started
+                shared_listing = shared_listing_round(redis.url, client, [f"{host}/fleet/img-{r}" for r in range(options.repos)],
+                                                      options.shards)
         finally:
             redis.stop()
             registry.stop()
@@ -210,6 +237,8 @@ def main() -> int:
           f"{os.cpu_count()} cores; {options.repeat} rounds")
     print(f"baseline: slowest single repository run {max(singles):.2f} s, one cold listing round {listing:.2f} s "
           f"-> bound 1.5 x = {bound:.2f} s")
+    print(f"one cold listing round shared by {options.shards} processes through Redis: {shared_listing:.2f} s "
+          f"({shared_listing / listing:.2f} x one process's round)")
     print(f"git processes of one repository's run: {processes[0]} started by the tool, {processes[1]} more started by git "
           "(the remote's side of clone and push)")
     print(f"with Redis:    wall min/median/max {min(shared):.2f}/{statistics.median(shared):.2f}/{max(shared):.2f} s, "

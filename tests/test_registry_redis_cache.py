@@ -10,7 +10,7 @@ import time
 import pytest
 
 from automator.errors import ConfigError, RegistryError, scrub
-from automator.registry.cache import RegistryCache
+from automator.registry.cache import LISTING_ELSEWHERE, RegistryCache
 from automator.registry.redis_cache import RedisCache, check_cache_url
 
 REPO = "registry.example.com/acme/app"
@@ -51,6 +51,21 @@ def test_workers_that_miss_together_list_once(redis_server):
         thread.join(30)
     assert len(listings) == 1
     assert results == {f"w{i}": ["2.0.0"] for i in range(6)}
+
+
+def test_a_claim_never_waits_for_another_workers_listing(redis_server):
+    holder, other = worker_cache(redis_server, lock_seconds=60), worker_cache(redis_server, lock_seconds=60)
+    assert holder.claim_tags(REPO) is None  # a miss: the holder now lists it
+    assert other.claim_tags(REPO) is LISTING_ELSEWHERE  # at once, not after the 60 s lock
+    holder.put_tags(REPO, ["1.0.0"])
+    assert other.claim_tags(REPO) == ["1.0.0"]
+
+
+def test_the_disk_cache_has_nobody_to_wait_for(tmp_path):
+    cache = RegistryCache(tmp_path)
+    assert cache.claim_tags(REPO) is None
+    cache.put_tags(REPO, ["1.0.0"])
+    assert cache.claim_tags(REPO) == ["1.0.0"]
 
 
 def test_a_dead_holders_lock_expires(redis_server):
@@ -179,3 +194,35 @@ def test_a_failed_listing_does_not_hold_the_other_workers(local_registry, redis_
         assert time.monotonic() - started < 15  # not the 30 s lock of the first worker
         first.close()
         second.close()
+
+
+@pytest.mark.registry
+def test_a_repository_listed_elsewhere_does_not_hold_up_the_others(local_registry, redis_server):
+    """A worker slot waiting for another process's listing would hold up a listing of our
+    own: with one worker per registry, ours goes first and the other is waited for after."""
+    from registry_helpers import make_source
+    from registry_proxy import RegistryProxy
+
+    for name in ("fleet/theirs", "fleet/ours"):
+        local_registry.push(name, "1.0.0")
+    with RegistryProxy(local_registry.url) as proxy:
+        host = proxy.url.split("://", 1)[1]
+        theirs, ours = f"{host}/fleet/theirs", f"{host}/fleet/ours"
+        other_process = worker_cache(redis_server, lock_seconds=60)
+        assert other_process.get_tags(theirs) is None  # the other process is listing it now
+        source = make_source(concurrency=1)
+        source.cache = worker_cache(redis_server, lock_seconds=60)
+        answers = {}
+        worker = threading.Thread(target=lambda: answers.update(source.list_tags([theirs, ours])))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while other_process.client.get(f"automator:v1:tags:{ours}") is None:  # ours is listed meanwhile
+            assert time.monotonic() < deadline, "our repository waited for the other process's listing"
+            time.sleep(0.02)
+        assert worker.is_alive()  # still waiting for theirs
+        other_process.put_tags(theirs, ["2.0.0"])
+        worker.join(30)
+        source.close()
+        assert [t.tag for t in answers[theirs]] == ["2.0.0"]  # their listing, not a second one
+        assert [t.tag for t in answers[ours]] == ["1.0.0"]
+        assert proxy.count(r"/tags/list") == 1

@@ -2,7 +2,7 @@
 
 The cache backend is a small interface with two implementations: this one (the default) and
 :class:`automator.registry.redis_cache.RedisCache` (``--cache-url``, shared by a fleet):
-``get_tags``/``put_tags``/``abandon_tags``, ``get_digest``/``put_digest``,
+``get_tags``/``claim_tags``/``put_tags``/``abandon_tags``, ``get_digest``/``put_digest``,
 ``get_created``/``put_created``.
 
 One small JSON file per key, written to a temporary file and renamed into place, so several
@@ -28,6 +28,16 @@ log = logging.getLogger("automator.registry")
 
 DEFAULT_TAG_TTL = 300.0
 VERSION = "v1"
+
+
+class ListingElsewhere:
+    """What :meth:`RegistryCache.claim_tags` answers while another process lists the repository."""
+
+    def __repr__(self) -> str:
+        return "LISTING_ELSEWHERE"
+
+
+LISTING_ELSEWHERE = ListingElsewhere()
 
 
 def _file_name(key: str) -> str:
@@ -76,6 +86,12 @@ class RegistryCache:
         if not self._fresh(data) or not isinstance(data.get("tags"), list):  # type: ignore[union-attr]
             return None
         return [t for t in data["tags"] if isinstance(t, str)]  # type: ignore[index]
+
+    def claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
+        """Like :meth:`get_tags` but never waits: a shared cache answers ``LISTING_ELSEWHERE``
+        while another process lists the repository (ask ``get_tags`` later). A disk cache has
+        nobody to wait for."""
+        return self.get_tags(repository)
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         self._write("tags", repository, {"fetched_at": self._clock(), "tags": tags})

@@ -5,7 +5,8 @@ tag lists and tag digests live for the tag TTL, build times by digest as long as
 them (they are content-addressed, never stale).
 
 Single-flight: the first process to miss a tag list takes a short lock (``SET NX PX``) and
-lists the repository; the others wait for the entry instead of listing too. A lock whose
+lists the repository; the others wait for the entry instead of listing too (``claim_tags``
+tells them at once, so they can list their other repositories first). A lock whose
 holder died expires after ``lock_seconds``, and a holder whose listing failed gives it up at
 once (``abandon_tags``), so nobody waits on a dead registry longer than one listing.
 
@@ -25,7 +26,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from automator.errors import ConfigError, register_secret
-from automator.registry.cache import DEFAULT_TAG_TTL, VERSION, RegistryCache
+from automator.registry.cache import (
+    DEFAULT_TAG_TTL,
+    LISTING_ELSEWHERE,
+    VERSION,
+    ListingElsewhere,
+    RegistryCache,
+)
 from automator.registry.formats import parse_time
 
 log = logging.getLogger("automator.registry")
@@ -121,22 +128,34 @@ class RedisCache:
         the repository and ``put_tags`` (or ``abandon_tags`` when the listing fails)."""
         return self._call(lambda: self._get_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
 
-    def _get_tags(self, repository: str) -> list[str] | None:
+    def claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
+        """Without waiting: the cached tags; None when this caller now holds the listing lock
+        (list, then ``put_tags`` or ``abandon_tags``); ``LISTING_ELSEWHERE`` while another
+        worker holds it."""
+        return self._call(lambda: self._claim_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
+
+    def _claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
         key, lock = self._key("tags", repository), self._key("lock:tags", repository)
+        cached = self.client.get(key)
+        if cached is not None:
+            return _tags_of(cached)
         token = secrets.token_hex(8)
+        if not self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
+            return LISTING_ELSEWHERE
+        cached = self.client.get(key)  # it may have landed between the two calls
+        if cached is not None:
+            self._release(keys=[lock], args=[token])
+            return _tags_of(cached)
+        with self._held_lock:
+            self._held[lock] = token
+        return None
+
+    def _get_tags(self, repository: str) -> list[str] | None:
         deadline = self._clock() + self.lock_seconds + 5
         while True:
-            cached = self.client.get(key)
-            if cached is not None:
-                return _tags_of(cached)
-            if self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
-                cached = self.client.get(key)  # it may have landed between the two calls
-                if cached is not None:
-                    self._release(keys=[lock], args=[token])
-                    return _tags_of(cached)
-                with self._held_lock:
-                    self._held[lock] = token
-                return None
+            found = self._claim_tags(repository)
+            if found is not LISTING_ELSEWHERE:
+                return found  # type: ignore[return-value]
             if self._clock() > deadline:  # a holder that neither finished nor let go
                 log.debug("waited %ss for another worker's listing of %s; listing it here", self.lock_seconds, repository)
                 return None

@@ -20,7 +20,12 @@ from automator.errors import AutomatorError, MetadataDeferred, RegistryError
 from automator.imageref import split_name
 from automator.model import TagInfo
 from automator.registry.auth import RegistryAuth
-from automator.registry.cache import DEFAULT_TAG_TTL, RegistryCache
+from automator.registry.cache import (
+    DEFAULT_TAG_TTL,
+    LISTING_ELSEWHERE,
+    ListingElsewhere,
+    RegistryCache,
+)
 from automator.registry.client import RegistryClient
 from automator.registry.credentials import DOCKER_HUB, CredentialStore
 from automator.registry.formats import (
@@ -93,11 +98,11 @@ def retry_policy(settings: RegistrySettings) -> RetryPolicy:
                        read_timeout=settings.timeout)
 
 
-def _results(futures: Mapping[str, Future], done: Callable[[int], None] | None = None) -> dict[str, object]:
-    """Each future's result, in the order given; ``done(count)`` after each completion."""
-    for count, _ in enumerate(as_completed(futures.values()), 1):
+def _results(futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
+    """Each future's result, in the order given; ``done(future)`` as each one completes."""
+    for future in as_completed(futures.values()):
         if done is not None:
-            done(count)
+            done(future)
     return {key: future.result() for key, future in futures.items()}
 
 
@@ -204,7 +209,7 @@ class RegistryTagSource:
         are shut down, so no worker keeps the process waiting for a registry."""
         self.transport.cancel()
 
-    def _wait(self, futures: Mapping[str, Future], done: Callable[[int], None] | None = None) -> dict[str, object]:
+    def _wait(self, futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
         try:
             return _results(futures, done)
         except BaseException:  # KeyboardInterrupt (SIGINT, or SIGTERM as the CLI maps it)
@@ -219,11 +224,15 @@ class RegistryTagSource:
 
     # --- TagSource -----------------------------------------------------------------------------
 
-    def _list_one(self, repository: str) -> Sequence[TagInfo] | AutomatorError:
+    def _list_one(self, repository: str, wait: bool) -> Sequence[TagInfo] | AutomatorError | ListingElsewhere:
+        """The repository's tags. Without ``wait``, ``LISTING_ELSEWHERE`` when a shared cache
+        says another process is listing it right now."""
         try:
             host, path = split_name(repository)
             key = f"{host}/{path}"
-            tags = self.cache.get_tags(key) if self.cache else None
+            tags = (self.cache.get_tags(key) if wait else self.cache.claim_tags(key)) if self.cache else None
+            if tags is LISTING_ELSEWHERE:
+                return LISTING_ELSEWHERE
             if tags is None:  # a shared cache now expects this process to list it (single-flight)
                 try:
                     tags, _pages = self._registry(host).client.list_tags(path)
@@ -254,16 +263,29 @@ class RegistryTagSource:
         for host in hosts:  # every scope first: the first token request asks for all of them
             scopes = [f"repository:{path}:pull" for h, path in todo.values() if h == host]
             self._registry(host).client.auth.want(scopes)
-        futures = {repository: self._registry(host).pool.submit(self._list_one, repository)
-                   for repository, (host, _) in todo.items()}
         progress = self.progress
         registries = f"{len(hosts)} {'registry' if len(hosts) == 1 else 'registries'}"
+        settled = 0
 
-        def done(count: int) -> None:
+        def done(future: Future) -> None:
+            nonlocal settled
+            if future.exception() is None and future.result() is LISTING_ELSEWHERE:
+                return  # not settled yet: asked again below
+            settled += 1
             if progress is not None:
-                progress(f"listing tags: {count}/{len(futures)} repositories, {registries}")
+                progress(f"listing tags: {settled}/{len(todo)} repositories, {registries}")
 
-        self._listed.update(self._wait(futures, done))  # type: ignore[arg-type]
+        # Our own listings first. A repository that another process of the fleet is listing
+        # right now is waited for afterwards: a worker waiting for it would hold the slot that
+        # one of our listings could use.
+        found = self._wait({repository: self._registry(host).pool.submit(self._list_one, repository, False)
+                            for repository, (host, _) in todo.items()}, done)
+        elsewhere = [repository for repository, result in found.items() if result is LISTING_ELSEWHERE]
+        if elsewhere:
+            log.debug("waiting for %d repositories listed by another process", len(elsewhere))
+            found.update(self._wait({repository: self._registry(todo[repository][0]).pool.submit(self._list_one, repository, True)
+                                     for repository in elsewhere}, done))
+        self._listed.update(found)  # type: ignore[arg-type]
         return {r: self._listed[r] for r in dict.fromkeys(repositories)}
 
     def _metadata_one(self, client: RegistryClient, path: str, tag: str) -> TagInfo | AutomatorError:
