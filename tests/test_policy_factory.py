@@ -67,7 +67,7 @@ def test_the_table_names_policy_modules_and_loads_a_kind_only_when_asked_for():
     assert "automator.policy.semver" in loaded
     assert "numerical" not in loaded and "glob" not in loaded and "fluxsemver" not in loaded
     assert "'decimal'" not in loaded and "'datetime'" not in loaded  # numerical's and the build-time kinds' libraries
-    assert all(path.startswith("automator.policy.") for path in POLICIES._paths.values())
+    assert all(path.startswith("automator.policy.") for path in POLICIES.paths.values())
 
 
 def test_glob_keeps_spaces_in_its_pattern_and_semver_ignores_them():

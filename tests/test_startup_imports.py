@@ -82,6 +82,7 @@ SELECT_PATH = {
     "automator.commands.options.logging", "automator.commands.select", "automator.policy", "automator.policy.base",
     "automator.policy.constraint", "automator.policy.constraint_scan", "automator.policy.exclusion",
     "automator.policy.factory", "automator.policy.pattern", "automator.policy.semver", "automator.policy.version",
+    "automator.plugins",
 }
 
 

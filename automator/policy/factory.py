@@ -18,10 +18,8 @@ over its groups) work with every kind, as Flux v2 ``filterTags``. Regexes are Go
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from importlib import import_module
-
 from automator.errors import PolicyError
+from automator.plugins import LazyTable
 from automator.policy.base import Policy
 from automator.policy.constraint_scan import GO_SPACE
 from automator.policy.pattern import (
@@ -33,26 +31,8 @@ from automator.policy.pattern import (
 )
 from automator.tags import PolicySpec
 
-
-class PolicyTable(Mapping[str, "type[Policy]"]):
-    """Kind -> policy class, each written ``module:Class`` and imported when first asked for:
-    a run loads the kinds it uses (``semver`` never pays for ``numerical``'s ``decimal``)."""
-
-    def __init__(self, paths: Mapping[str, str]) -> None:
-        self._paths = dict(paths)
-
-    def __getitem__(self, kind: str) -> type[Policy]:
-        module, _, name = self._paths[kind].partition(":")
-        return getattr(import_module(module), name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
-
-    def __len__(self) -> int:
-        return len(self._paths)
-
-
-POLICIES = PolicyTable({
+# Kind -> policy class, imported when a run first uses the kind.
+POLICIES: LazyTable[type[Policy]] = LazyTable({
     "semver": "automator.policy.semver:SemverPolicy",
     "alphabetical": "automator.policy.alphabetical:AlphabeticalPolicy",
     "numerical": "automator.policy.numerical:NumericalPolicy",
@@ -61,7 +41,7 @@ POLICIES = PolicyTable({
     "regexp": "automator.policy.regex:RegexPolicy",
 })
 # an ImagePolicy (PolicySpec.strict_versions) reads tags as Flux does
-STRICT_POLICIES = PolicyTable({"semver": "automator.policy.fluxsemver:FluxSemverPolicy"})
+STRICT_POLICIES: LazyTable[type[Policy]] = LazyTable({"semver": "automator.policy.fluxsemver:FluxSemverPolicy"})
 
 _NEEDS_ARGUMENT = {"semver": "semver:>=1.0.0 <2.0.0", "glob": "glob:main-*", "regex": "regex:^v[0-9]+$", "regexp": "regexp:^v[0-9]+$"}
 _EXAMPLES = "semver:~1.4, alphabetical:asc, numerical:desc, glob:main-*, regex:^v[0-9]+$"
