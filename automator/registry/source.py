@@ -8,10 +8,9 @@ abandons the requests in flight (:meth:`RegistryTagSource.cancel`) instead of wa
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, as_completed
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -36,52 +35,11 @@ from automator.registry.formats import (
 )
 from automator.registry.settings import DEFAULT_PLATFORM, RegistrySettings
 from automator.registry.transport import RetryPolicy, Transport, is_loopback
+from automator.registry.workers import Workers, results
 
 log = logging.getLogger("automator.registry")
 
 API_HOSTS = {DOCKER_HUB: "registry-1.docker.io"}
-
-
-class Workers:
-    """A bounded pool of daemon threads: unlike ``ThreadPoolExecutor`` (joined at interpreter
-    exit), an interrupted run exits without waiting for them."""
-
-    def __init__(self, size: int, name: str) -> None:
-        self._size = size
-        self._name = name
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable, *args) -> Future:
-        future: Future = Future()
-        self._queue.put((future, fn, args))
-        with self._lock:
-            if len(self._threads) < self._size:
-                thread = threading.Thread(target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True)
-                self._threads.append(thread)
-                thread.start()
-        return future
-
-    def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            future, fn, args = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except BaseException as error:  # handed to whoever waits for the future
-                future.set_exception(error)
-
-    def shutdown(self) -> None:
-        """Let the threads end once the queue is empty (not waited for)."""
-        with self._lock:
-            for _ in self._threads:
-                self._queue.put(None)
-            self._threads.clear()
 
 
 class _Registry:
@@ -96,14 +54,6 @@ def retry_policy(settings: RegistrySettings) -> RetryPolicy:
     """Four attempts per request, each one exchange within ``settings.timeout``, all within 3x it."""
     return RetryPolicy(timeout=settings.timeout, connect_timeout=min(10.0, settings.timeout),
                        read_timeout=settings.timeout)
-
-
-def _results(futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
-    """Each future's result, in the order given; ``done(future)`` as each one completes."""
-    for future in as_completed(futures.values()):
-        if done is not None:
-            done(future)
-    return {key: future.result() for key, future in futures.items()}
 
 
 class RegistryTagSource:
@@ -211,7 +161,7 @@ class RegistryTagSource:
 
     def _wait(self, futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
         try:
-            return _results(futures, done)
+            return results(futures, done)
         except BaseException:  # KeyboardInterrupt (SIGINT, or SIGTERM as the CLI maps it)
             self.cancel()
             raise
