@@ -61,11 +61,30 @@ def test_a_claim_never_waits_for_another_workers_listing(redis_server):
     assert other.claim_tags(REPO) == ["1.0.0"]
 
 
+def test_listings_waited_for_together_land_together_and_a_dead_holders_becomes_ours(redis_server):
+    holder = worker_cache(redis_server, lock_seconds=60)
+    dead = worker_cache(redis_server, lock_seconds=0.5)
+    first, second, abandoned = f"{REPO}-1", f"{REPO}-2", f"{REPO}-3"
+    assert holder.claim_tags(first) is None and holder.claim_tags(second) is None
+    assert dead.claim_tags(abandoned) is None  # then it "dies" without putting
+    waiter = worker_cache(redis_server, lock_seconds=60)
+    answers = {}
+    thread = threading.Thread(target=lambda: answers.update(waiter.wait_tags([first, second, abandoned])))
+    thread.start()
+    holder.put_tags(first, ["1.0.0"])
+    holder.put_tags(second, ["2.0.0"])
+    thread.join(30)
+    assert answers == {first: ["1.0.0"], second: ["2.0.0"], abandoned: None}  # None: list it here
+    assert worker_cache(redis_server).claim_tags(abandoned) is LISTING_ELSEWHERE  # the waiter holds its lock now
+
+
 def test_the_disk_cache_has_nobody_to_wait_for(tmp_path):
     cache = RegistryCache(tmp_path)
     assert cache.claim_tags(REPO) is None
+    assert cache.wait_tags([REPO]) == {REPO: None}
     cache.put_tags(REPO, ["1.0.0"])
     assert cache.claim_tags(REPO) == ["1.0.0"]
+    assert cache.wait_tags([REPO]) == {REPO: ["1.0.0"]}
 
 
 def test_a_dead_holders_lock_expires(redis_server):

@@ -2,7 +2,7 @@
 
 The cache backend is a small interface with two implementations: this one (the default) and
 :class:`automator.registry.redis_cache.RedisCache` (``--cache-url``, shared by a fleet):
-``get_tags``/``claim_tags``/``put_tags``/``abandon_tags``, ``get_digest``/``put_digest``,
+``get_tags``/``claim_tags``/``wait_tags``/``put_tags``/``abandon_tags``, ``get_digest``/``put_digest``,
 ``get_created``/``put_created``.
 
 One small JSON file per key, written to a temporary file and renamed into place, so several
@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -89,9 +89,14 @@ class RegistryCache:
 
     def claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
         """Like :meth:`get_tags` but never waits: a shared cache answers ``LISTING_ELSEWHERE``
-        while another process lists the repository (ask ``get_tags`` later). A disk cache has
-        nobody to wait for."""
+        while another process lists the repository (then ``wait_tags`` for it). A disk cache
+        has nobody to wait for."""
         return self.get_tags(repository)
+
+    def wait_tags(self, repositories: Sequence[str]) -> dict[str, list[str] | None]:
+        """The tags of repositories ``claim_tags`` said another process is listing, once they
+        land; None for each one the caller must list itself."""
+        return {r: self.get_tags(r) for r in repositories}
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         self._write("tags", repository, {"fetched_at": self._clock(), "tags": tags})

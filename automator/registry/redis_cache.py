@@ -21,7 +21,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -126,7 +126,15 @@ class RedisCache:
     def get_tags(self, repository: str) -> list[str] | None:
         """The cached tags, or None: then this caller holds the listing lock and must list
         the repository and ``put_tags`` (or ``abandon_tags`` when the listing fails)."""
-        return self._call(lambda: self._get_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
+        found = self.claim_tags(repository)
+        return self.wait_tags([repository])[repository] if found is LISTING_ELSEWHERE else found  # type: ignore[return-value]
+
+    def wait_tags(self, repositories: Sequence[str]) -> dict[str, list[str] | None]:
+        """For repositories other workers are listing: their tags once they land, all polled
+        together; None for each one this caller must list after all (it now holds the lock,
+        or the holder neither finished nor let go within the lock's time)."""
+        return self._call(lambda: self._wait_tags(repositories),  # type: ignore[return-value]
+                          lambda: {r: self.fallback.get_tags(r) if self.fallback else None for r in repositories})
 
     def claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
         """Without waiting: the cached tags; None when this caller now holds the listing lock
@@ -150,16 +158,32 @@ class RedisCache:
             self._held[lock] = token
         return None
 
-    def _get_tags(self, repository: str) -> list[str] | None:
+    def _wait_tags(self, repositories: Sequence[str]) -> dict[str, list[str] | None]:
+        found: dict[str, list[str] | None] = {}
+        pending = list(dict.fromkeys(repositories))
         deadline = self._clock() + self.lock_seconds + 5
-        while True:
-            found = self._claim_tags(repository)
-            if found is not LISTING_ELSEWHERE:
-                return found  # type: ignore[return-value]
-            if self._clock() > deadline:  # a holder that neither finished nor let go
-                log.debug("waited %ss for another worker's listing of %s; listing it here", self.lock_seconds, repository)
-                return None
-            time.sleep(self.poll_seconds)
+        while pending:
+            values = self.client.mget([self._key("tags", r) for r in pending])
+            missing = []
+            for repository, value in zip(pending, values, strict=True):
+                if value is None:
+                    missing.append(repository)
+                else:
+                    found[repository] = _tags_of(value)
+            pending = []
+            for repository in missing:  # a holder that died or let go: the lock is free again
+                claimed = self._claim_tags(repository)
+                if claimed is LISTING_ELSEWHERE:
+                    pending.append(repository)
+                else:
+                    found[repository] = claimed  # type: ignore[assignment]
+            if pending and self._clock() > deadline:  # holders that neither finished nor let go
+                log.debug("waited %ss for other workers' listings of %s; listing them here", self.lock_seconds, ", ".join(pending))
+                found.update(dict.fromkeys(pending))
+                break
+            if pending:
+                time.sleep(self.poll_seconds)
+        return found
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         def action() -> None:

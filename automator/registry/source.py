@@ -174,13 +174,13 @@ class RegistryTagSource:
 
     # --- TagSource -----------------------------------------------------------------------------
 
-    def _list_one(self, repository: str, wait: bool) -> Sequence[TagInfo] | AutomatorError | ListingElsewhere:
-        """The repository's tags. Without ``wait``, ``LISTING_ELSEWHERE`` when a shared cache
-        says another process is listing it right now."""
+    def _list_one(self, repository: str, claim: bool) -> Sequence[TagInfo] | AutomatorError | ListingElsewhere:
+        """The repository's tags: from the cache (``claim``: ``LISTING_ELSEWHERE`` when a
+        shared cache says another process is listing it now), else from the registry."""
         try:
             host, path = split_name(repository)
             key = f"{host}/{path}"
-            tags = (self.cache.get_tags(key) if wait else self.cache.claim_tags(key)) if self.cache else None
+            tags = self.cache.claim_tags(key) if self.cache and claim else None
             if tags is LISTING_ELSEWHERE:
                 return LISTING_ELSEWHERE
             if tags is None:  # a shared cache now expects this process to list it (single-flight)
@@ -217,26 +217,46 @@ class RegistryTagSource:
         registries = f"{len(hosts)} {'registry' if len(hosts) == 1 else 'registries'}"
         settled = 0
 
-        def done(future: Future) -> None:
+        def settle(result: object) -> None:
             nonlocal settled
-            if future.exception() is None and future.result() is LISTING_ELSEWHERE:
-                return  # not settled yet: asked again below
+            if result is LISTING_ELSEWHERE:
+                return  # not settled yet: waited for below
             settled += 1
             if progress is not None:
                 progress(f"listing tags: {settled}/{len(todo)} repositories, {registries}")
 
+        def done(future: Future) -> None:
+            settle(future.result() if future.exception() is None else None)
+
         # Our own listings first. A repository that another process of the fleet is listing
         # right now is waited for afterwards: a worker waiting for it would hold the slot that
         # one of our listings could use.
-        found = self._wait({repository: self._registry(host).pool.submit(self._list_one, repository, False)
+        found = self._wait({repository: self._registry(host).pool.submit(self._list_one, repository, True)
                             for repository, (host, _) in todo.items()}, done)
         elsewhere = [repository for repository, result in found.items() if result is LISTING_ELSEWHERE]
         if elsewhere:
-            log.debug("waiting for %d repositories listed by another process", len(elsewhere))
-            found.update(self._wait({repository: self._registry(todo[repository][0]).pool.submit(self._list_one, repository, True)
-                                     for repository in elsewhere}, done))
+            found.update(self._listed_elsewhere({r: todo[r] for r in elsewhere}, settle, done))
         self._listed.update(found)  # type: ignore[arg-type]
         return {r: self._listed[r] for r in dict.fromkeys(repositories)}
+
+    def _listed_elsewhere(self, todo: Mapping[str, tuple[str, str]], settle: Callable[[object], None],
+                          done: Callable[[Future], None]) -> dict[str, object]:
+        """Wait for the listings other processes are doing, all polled together; list here
+        the ones whose holder died or gave up."""
+        log.debug("waiting for %d repositories listed by another process", len(todo))
+        assert self.cache is not None
+        keys = {repository: f"{host}/{path}" for repository, (host, path) in todo.items()}
+        landed = self.cache.wait_tags(list(keys.values()))
+        found: dict[str, object] = {}
+        for repository, key in keys.items():
+            tags = landed.get(key)
+            if tags is not None:
+                found[repository] = tuple(TagInfo(tag=t) for t in tags)
+                settle(found[repository])
+        rest = {repository: self._registry(host).pool.submit(self._list_one, repository, False)
+                for repository, (host, _) in todo.items() if repository not in found}
+        found.update(self._wait(rest, done))
+        return found
 
     def _metadata_one(self, client: RegistryClient, path: str, tag: str) -> TagInfo | AutomatorError:
         try:
