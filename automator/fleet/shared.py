@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from automator.errors import AutomatorError
 from automator.model import TagInfo
 from automator.tagsource import TagSource
+from automator.turns import waiting
 
 
 class SharedTagSource:
@@ -51,7 +52,8 @@ class SharedTagSource:
                 raise
             for key in mine:
                 futures[key].set_result(found.get(key) or AutomatorError(f"{key}: no listing came back"))
-        return {key: future.result() for key, future in futures.items()}
+        with waiting():  # for the listings other repositories' runs are doing
+            return {key: future.result() for key, future in futures.items()}
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
         mine, futures = self._claim(self._metadata, ((repository, tag) for tag in tags))
@@ -64,7 +66,8 @@ class SharedTagSource:
                 raise
             for key in mine:
                 futures[key].set_result(found.get(key[1]) or AutomatorError(f"{repository}:{key[1]}: no metadata came back"))
-        return {tag: future.result() for (_, tag), future in futures.items()}
+        with waiting():
+            return {tag: future.result() for (_, tag), future in futures.items()}
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         lookup = getattr(self.inner, "platform_digest", None)

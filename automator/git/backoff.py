@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from automator.errors import UsageError
+from automator.turns import waiting
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,6 @@ class Deadline:
         """Sleep before the next attempt; return how long."""
         remaining = self.policy.max_seconds - (self.clock() - self.started)
         seconds = max(0.0, min(self.policy.delay(self.attempts, slot), remaining))
-        sleep(seconds)
+        with waiting():
+            sleep(seconds)
         return seconds

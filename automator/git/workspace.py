@@ -22,6 +22,7 @@ from automator.git.identity import Identity
 from automator.git.maintenance import DEFER, maintenance_due
 from automator.git.marker import LOCK_NAME, Journal, RunMarker
 from automator.git.network import run_git
+from automator.turns import waiting
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,8 @@ class Workspace:
                 if time.monotonic() > deadline:
                     os.close(fd)
                     raise GitError(f"another automator run holds {self.git_dir / LOCK}", hint="wait for it to finish") from None
-                time.sleep(0.05)
+                with waiting():
+                    time.sleep(0.05)
         self._lock_fd = fd
         self.forget_head()  # a run that held the lock until now may have moved it
 

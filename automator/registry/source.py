@@ -36,6 +36,7 @@ from automator.registry.formats import (
 from automator.registry.settings import DEFAULT_PLATFORM, RegistrySettings
 from automator.registry.transport import RetryPolicy, Transport, is_loopback
 from automator.registry.workers import Workers, results
+from automator.turns import waiting
 
 log = logging.getLogger("automator.registry")
 
@@ -161,7 +162,8 @@ class RegistryTagSource:
 
     def _wait(self, futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
         try:
-            return results(futures, done)
+            with waiting():
+                return results(futures, done)
         except BaseException:  # KeyboardInterrupt (SIGINT, or SIGTERM as the CLI maps it)
             self.cancel()
             raise
@@ -246,7 +248,8 @@ class RegistryTagSource:
         log.debug("waiting for %d repositories listed by another process", len(todo))
         assert self.cache is not None
         keys = {repository: f"{host}/{path}" for repository, (host, path) in todo.items()}
-        landed = self.cache.wait_tags(list(keys.values()))
+        with waiting():
+            landed = self.cache.wait_tags(list(keys.values()))
         found: dict[str, object] = {}
         for repository, key in keys.items():
             tags = landed.get(key)
@@ -354,7 +357,8 @@ class RegistryTagSource:
         a single-platform manifest). Raises :class:`RegistryError` when the index lacks it."""
         host, path = split_name(repository)
         client = self._registry(host).client
-        manifest = client.manifest(path, tag)
+        with waiting():
+            manifest = client.manifest(path, tag)
         try:
             if manifest_kind(manifest.data, manifest.media_type) != "index":
                 return manifest.digest
