@@ -15,6 +15,14 @@ from automator.settings import Settings
 from automator.turns import Turns, holds_turn, waiting
 
 
+def run_together(*targets) -> None:
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+
 def test_waiting_without_a_turn_changes_nothing():
     with waiting():
         assert not holds_turn()
@@ -41,11 +49,7 @@ def test_a_turn_is_given_back_while_waiting_and_taken_again_after():
             order.append("second runs")
         second_done.set()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together(first, second)
     assert order == ["first runs", "second runs", "first runs again"]
 
 
@@ -67,11 +71,7 @@ def test_a_thread_without_its_turn_waits_for_it():
         with turns.turn():
             order.append("other runs")
 
-    threads = [threading.Thread(target=holder), threading.Thread(target=other)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together(holder, other)
     assert order == ["holder starts", "holder ends", "other runs"]
 
 
