@@ -66,6 +66,13 @@ class Seen:
     headers: dict[str, str]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog, read when the constructor starts listening: with the default of 5,
+    # several processes connecting at once lose SYNs, and each lost one costs a 1 s retransmit.
+    request_queue_size = 128
+
+
 class RegistryProxy:
     def __init__(self, upstream: str, *, latency: float = 0.0, page_size: int | None = None,
                  absolute_links: bool = False) -> None:
@@ -82,9 +89,7 @@ class RegistryProxy:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 128
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self.host = f"127.0.0.1:{self._server.server_address[1]}"
         self.url = f"http://{self.host}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
