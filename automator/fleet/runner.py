@@ -3,10 +3,6 @@
 Each repository is ``automator run --repo URL --ref REF PATH`` for each of its paths, with
 its fleet-file settings over the command line's, all sharing one tag source (one listing per
 image repository for the whole process). One repository's failure never stops the others.
-
-``parallel`` repositories are in flight at once, but one at a time runs Python code: each
-holds a turn (:mod:`automator.turns`) and gives it back while it waits for git, the network
-or a listing, so that the waits overlap and the threads do not fight over the interpreter.
 """
 
 from __future__ import annotations
@@ -23,7 +19,6 @@ from automator.fleet.spec import FleetRepository
 from automator.result import RunResult
 from automator.settings import Settings
 from automator.tagsource import TagSource
-from automator.turns import Turns
 
 log = logging.getLogger("automator.fleet")
 
@@ -133,11 +128,9 @@ def run_fleet(
     on_done: Callable[[RepositoryResult], None] | None = None,
 ) -> FleetResult:
     """Every repository, ``parallel`` at a time; results in the fleet file's order."""
-    turns = Turns(1)
 
     def one(repository: FleetRepository) -> RepositoryResult:
-        with turns.turn():
-            result = run_repository(repository, base, ctx, source)
+        result = run_repository(repository, base, ctx, source)
         if on_done is not None:
             on_done(result)
         return result

@@ -15,7 +15,6 @@ from concurrent.futures import Future
 from automator.errors import AutomatorError
 from automator.model import TagInfo
 from automator.tagsource import TagSource
-from automator.turns import waiting
 
 
 class SharedTagSource:
@@ -52,8 +51,7 @@ class SharedTagSource:
                 raise
             for key in mine:
                 futures[key].set_result(found.get(key) or AutomatorError(f"{key}: no listing came back"))
-        with waiting():  # for the listings other repositories' runs are doing
-            return {key: future.result() for key, future in futures.items()}
+        return {key: future.result() for key, future in futures.items()}
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
         mine, futures = self._claim(self._metadata, ((repository, tag) for tag in tags))
@@ -66,8 +64,7 @@ class SharedTagSource:
                 raise
             for key in mine:
                 futures[key].set_result(found.get(key[1]) or AutomatorError(f"{repository}:{key[1]}: no metadata came back"))
-        with waiting():
-            return {tag: future.result() for (_, tag), future in futures.items()}
+        return {tag: future.result() for (_, tag), future in futures.items()}
 
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         lookup = getattr(self.inner, "platform_digest", None)

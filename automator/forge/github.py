@@ -15,7 +15,6 @@ from automator.errors import ForgeError
 from automator.forge.base import PullRequest, PullRequestExists, refused
 from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS, back_off
-from automator.turns import waiting
 
 T = TypeVar("T")
 READ = "`pull-requests: read`"
@@ -80,13 +79,11 @@ class GitHubForge:
     def _call(self, action: str, permission: str, fn: Callable[[], T]) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with waiting():  # a request to the forge is a wait on the network
-                    return fn()
+                return fn()
             except GithubException as error:
                 if _rate_limited(error):
                     if attempt < MAX_ATTEMPTS:
-                        with waiting():
-                            back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
+                        back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
                         continue
                     raise ForgeError(
                         f"GitHub kept rate-limiting the request to {action} ({error.status} {_detail(error)}); "

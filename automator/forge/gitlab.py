@@ -19,7 +19,6 @@ from automator.errors import ForgeError
 from automator.forge.base import PullRequest, PullRequestExists, refused
 from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS
-from automator.turns import waiting
 
 T = TypeVar("T")
 API = "the `api` scope and at least the Developer role in the project"
@@ -62,8 +61,7 @@ class GitLabForge:
 
     def _call(self, action: str, fn: Callable[[], T]) -> T:
         try:
-            with waiting():  # a request to the forge is a wait on the network
-                return fn()
+            return fn()
         except GitlabError as error:
             status = error.response_code or 0
             detail = _detail(error.error_message)

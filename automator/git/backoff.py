@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from automator.errors import UsageError
-from automator.turns import waiting
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,5 @@ class Deadline:
         """Sleep before the next attempt; return how long."""
         remaining = self.policy.max_seconds - (self.clock() - self.started)
         seconds = max(0.0, min(self.policy.delay(self.attempts, slot), remaining))
-        with waiting():
-            sleep(seconds)
+        sleep(seconds)
         return seconds

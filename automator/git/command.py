@@ -15,7 +15,6 @@ from pathlib import Path
 
 from automator.errors import GitError
 from automator.git.network import child_environment
-from automator.turns import waiting
 
 ENGLISH = {"LANGUAGE": "C", "LC_ALL": "C"}
 
@@ -30,11 +29,10 @@ def run_command(args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str]
     """Run ``git ARGS`` in ``cwd`` with ``env`` over the process's environment; return
     (status, stdout, stderr). Standard input is empty: nothing ever waits for a terminal."""
     try:
-        with waiting():
-            done = subprocess.run(
-                ["git", *args], cwd=cwd, env=child_environment({**ENGLISH, **(env or {})}),
-                stdin=subprocess.DEVNULL, capture_output=True,
-            )
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=child_environment({**ENGLISH, **(env or {})}),
+            stdin=subprocess.DEVNULL, capture_output=True,
+        )
     except FileNotFoundError:
         if cwd is not None and not Path(cwd).is_dir():
             raise GitError(f"{cwd} does not exist") from None

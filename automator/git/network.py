@@ -19,7 +19,6 @@ from pathlib import Path
 
 from automator.errors import GitError, UsageError, scrub
 from automator.git.credentials import split_url_credentials
-from automator.turns import waiting
 
 REFUSED_TRANSPORTS = ("fd", "ext")
 
@@ -63,12 +62,6 @@ def run_git(
     operation and the remote for that message (``"git push to origin (https://...)"``),
     ``deadline`` where the limit comes from (``"the --retry-timeout deadline of 120 s"``)."""
     timeout = max(float(timeout), 0.1)
-    with waiting():
-        return _run(args, timeout=timeout, what=what, cwd=cwd, env=env, deadline=deadline)
-
-
-def _run(args: Sequence[str], *, timeout: float, what: str, cwd: Path | None, env: Mapping[str, str] | None,
-         deadline: str) -> tuple[int, str, str]:
     process = subprocess.Popen(
         ["git", *args],
         cwd=cwd,

@@ -14,7 +14,6 @@ from automator.git.locks import git_processes, lock_files
 from automator.git.marker import JournalEntry, RunMarker, file_blob_id
 from automator.git.recovery import CLOCK_SLACK, FileState, Observed, TempFile
 from automator.git.scratch import registered
-from automator.turns import waiting
 
 if TYPE_CHECKING:
     from automator.git.workspace import Workspace
@@ -28,8 +27,7 @@ def wait_for_git(ws: Workspace, seconds: float) -> tuple[int, ...] | None:
         pids = git_processes(ws.root, ws.git_dir)
         if not pids or time.monotonic() >= deadline:
             return None if pids is None else tuple(pids)
-        with waiting():
-            time.sleep(0.05)
+        time.sleep(0.05)
 
 
 def observe(ws: Workspace, *, wait: float = 10.0, own: bool = False) -> Observed:

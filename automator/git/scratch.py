@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from automator.git.marker import SCRATCH, process_alive, process_start
-from automator.turns import waiting
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +74,10 @@ def registration(git_dir: Path, temp_dir: Path, worktree: Path | None = None) ->
 def prune(git_dir: Path, scratch: Scratch) -> None:
     """Remove a dead run's worktree, its administrative directory and its temporary directory."""
     if scratch.worktree:
-        with waiting():
-            subprocess.run(
-                ["git", f"--git-dir={git_dir}", "worktree", "remove", "--force", "--force", scratch.worktree],
-                capture_output=True, stdin=subprocess.DEVNULL,
-            )
+        subprocess.run(
+            ["git", f"--git-dir={git_dir}", "worktree", "remove", "--force", "--force", scratch.worktree],
+            capture_output=True, stdin=subprocess.DEVNULL,
+        )
         _remove_admin_dir(git_dir, Path(scratch.worktree))
     shutil.rmtree(scratch.temp_dir, ignore_errors=True)
     if scratch.entry:

@@ -22,7 +22,6 @@ from automator.git.identity import Identity
 from automator.git.maintenance import DEFER, maintenance_due
 from automator.git.marker import LOCK_NAME, Journal, RunMarker
 from automator.git.network import run_git
-from automator.turns import waiting
 
 log = logging.getLogger(__name__)
 
@@ -258,8 +257,7 @@ class Workspace:
                 if time.monotonic() > deadline:
                     os.close(fd)
                     raise GitError(f"another automator run holds {self.git_dir / LOCK}", hint="wait for it to finish") from None
-                with waiting():
-                    time.sleep(0.05)
+                time.sleep(0.05)
         self._lock_fd = fd
         self.forget_head()  # a run that held the lock until now may have moved it
 

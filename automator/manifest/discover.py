@@ -214,11 +214,10 @@ def _git_lines(root: Path, *args: str) -> list[str] | None:
     """The NUL-separated lines git prints, or None when git fails (not a work tree, no git)."""
     import subprocess
 
-    from automator.turns import waiting
-
     try:
-        with waiting():
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:

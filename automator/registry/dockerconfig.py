@@ -24,8 +24,6 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from automator.turns import waiting
-
 log = logging.getLogger("automator.registry")
 
 DOCKER_HUB = "docker.io"
@@ -120,9 +118,8 @@ def run_helper(name: str, host: str, env: Mapping[str, str] | None, timeout: flo
     if found is None:
         raise HelperError(f"credential helper {program} is not installed (not found on PATH)")
     try:
-        with waiting():
-            done = subprocess.run([found, "get"], input=server_key(host), capture_output=True, text=True,
-                                  timeout=timeout, env=environment, check=False)
+        done = subprocess.run([found, "get"], input=server_key(host), capture_output=True, text=True,
+                              timeout=timeout, env=environment, check=False)
     except FileNotFoundError:
         raise HelperError(f"credential helper {program} is not installed (not found on PATH)") from None
     except subprocess.TimeoutExpired:

@@ -36,7 +36,6 @@ from automator.registry.formats import (
 from automator.registry.settings import DEFAULT_PLATFORM, RegistrySettings
 from automator.registry.transport import RetryPolicy, Transport, is_loopback
 from automator.registry.workers import Workers, results
-from automator.turns import waiting
 
 log = logging.getLogger("automator.registry")
 
@@ -162,8 +161,7 @@ class RegistryTagSource:
 
     def _wait(self, futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
         try:
-            with waiting():
-                return results(futures, done)
+            return results(futures, done)
         except BaseException:  # KeyboardInterrupt (SIGINT, or SIGTERM as the CLI maps it)
             self.cancel()
             raise
@@ -248,8 +246,7 @@ class RegistryTagSource:
         log.debug("waiting for %d repositories listed by another process", len(todo))
         assert self.cache is not None
         keys = {repository: f"{host}/{path}" for repository, (host, path) in todo.items()}
-        with waiting():
-            landed = self.cache.wait_tags(list(keys.values()))
+        landed = self.cache.wait_tags(list(keys.values()))
         found: dict[str, object] = {}
         for repository, key in keys.items():
             tags = landed.get(key)
@@ -357,8 +354,7 @@ class RegistryTagSource:
         a single-platform manifest). Raises :class:`RegistryError` when the index lacks it."""
         host, path = split_name(repository)
         client = self._registry(host).client
-        with waiting():
-            manifest = client.manifest(path, tag)
+        manifest = client.manifest(path, tag)
         try:
             if manifest_kind(manifest.data, manifest.media_type) != "index":
                 return manifest.digest

@@ -32,7 +32,6 @@ from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
 from automator.model import ImageUse, Problem
-from automator.turns import waiting
 
 SCREEN = b"argoproj.io"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -58,9 +57,8 @@ class ArgoTree:
 def origin_url(root: Path) -> str | None:
     """The checkout's ``remote.origin.url`` (None outside a git checkout or without origin)."""
     try:
-        with waiting():
-            done = subprocess.run(["git", "-C", str(root), "config", "--get", "remote.origin.url"],
-                                  capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+                              capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
