@@ -159,27 +159,33 @@ def _afters(journal: Sequence[JournalEntry]) -> dict[str, set[str]]:
     return found
 
 
+def _split_run_commit(seen: Observed, marker: RunMarker) -> tuple[list[str], list[str]] | None:
+    """When HEAD has the shape of the run's commit (one parent the run recorded, not a commit
+    it recorded itself, only journaled files changed): the changed paths that hold what the
+    run wrote, and the others. None for any other HEAD."""
+    if len(seen.head_parents) != 1 or seen.head in marker.commits or seen.head_parents[0] not in (*marker.commits, marker.base):
+        return None
+    afters = _afters(seen.journal)
+    if not seen.head_changes or any(path not in afters for path, _ in seen.head_changes):
+        return None
+    ours = [path for path, blob in seen.head_changes if blob is not None and blob in afters[path]]
+    other = sorted(path for path, blob in seen.head_changes if blob is None or blob not in afters[path])
+    return ours, other
+
+
 def own_commit(seen: Observed, marker: RunMarker) -> bool:
     """HEAD is the run's commit: one parent the run recorded, only journaled files changed,
     each to content the run wrote."""
-    if len(seen.head_parents) != 1 or seen.head in marker.commits or seen.head_parents[0] not in (*marker.commits, marker.base):
-        return False
-    afters = _afters(seen.journal)
-    return bool(seen.head_changes) and all(blob is not None and blob in afters.get(path, ()) for path, blob in seen.head_changes)
+    split = _split_run_commit(seen, marker)
+    return split is not None and not split[1]
 
 
 def foreign_in_run_commit(seen: Observed, marker: RunMarker) -> list[str]:
     """The paths where HEAD holds content the run did not write, when HEAD otherwise has the
-    run's commit's shape (one recorded parent, only journaled files changed, some of them to
-    what the run wrote): an edit made while a killed run's ``git commit`` still ran."""
-    if len(seen.head_parents) != 1 or seen.head in marker.commits or seen.head_parents[0] not in (*marker.commits, marker.base):
-        return []
-    afters = _afters(seen.journal)
-    if not seen.head_changes or any(path not in afters for path, _ in seen.head_changes):
-        return []
-    ours = [path for path, blob in seen.head_changes if blob in afters[path]]
-    other = sorted(path for path, blob in seen.head_changes if blob not in afters[path])
-    return other if ours else []
+    run's commit's shape (some changed files hold what the run wrote): an edit made while a
+    killed run's ``git commit`` still ran."""
+    split = _split_run_commit(seen, marker)
+    return split[1] if split is not None and split[0] else []
 
 
 def _on_run_position(seen: Observed, marker: RunMarker) -> bool:
