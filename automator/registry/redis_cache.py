@@ -143,10 +143,13 @@ class RedisCache:
         return self._call(lambda: self._claim_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
 
     def _claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
+        cached = self.client.get(self._key("tags", repository))
+        return _tags_of(cached) if cached is not None else self._take_lock(repository)
+
+    def _take_lock(self, repository: str) -> list[str] | None | ListingElsewhere:
+        """After a miss: None when this caller now holds the listing lock; the tags when they
+        landed meanwhile; ``LISTING_ELSEWHERE`` while another worker holds the lock."""
         key, lock = self._key("tags", repository), self._key("lock:tags", repository)
-        cached = self.client.get(key)
-        if cached is not None:
-            return _tags_of(cached)
         token = secrets.token_hex(8)
         if not self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
             return LISTING_ELSEWHERE
@@ -172,7 +175,7 @@ class RedisCache:
                     found[repository] = _tags_of(value)
             pending = []
             for repository in missing:  # a holder that died or let go: the lock is free again
-                claimed = self._claim_tags(repository)
+                claimed = self._take_lock(repository)
                 if claimed is LISTING_ELSEWHERE:
                     pending.append(repository)
                 else:
