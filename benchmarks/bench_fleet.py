@@ -224,12 +224,12 @@ def main() -> int:
                 subprocess.run([sys.executable, "-m", "automator", "run", "--repo", str(remotes[0]), "apps", "--no-cache",
                                 "--cache-url", redis.url], env={**ENV, "GIT_TRACE2_EVENT": str(trace)}, check=True, capture_output=True)
                 processes = git_processes(trace)
+                images = [f"{host}/fleet/img-{r}" for r in range(options.repos)]
                 started = time.perf_counter()
                 with RegistryTagSource(Context(dict(os.environ)), concurrency=8) as source:
-                    source.list_tags([f"{host}/fleet/img-{r}" for r in range(options.repos)])
+                    source.list_tags(images)
                 listing = time.perf_counter() - started
-                shared_listing = shared_listing_round(redis.url, client, [f"{host}/fleet/img-{r}" for r in range(options.repos)],
-                                                      options.shards)
+                shared_listing = shared_listing_round(redis.url, client, images, options.shards)
         finally:
             redis.stop()
             registry.stop()
