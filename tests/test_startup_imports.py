@@ -122,3 +122,27 @@ def test_an_offline_scan_of_a_small_tree_without_rules_loads_no_rules_reader_htt
     assert "1.0.0 -> 1.1.0" in out
     assert heavy(packages) == []  # no rules file: no ruamel; --tags-from: no requests; small: no pool
     assert "yaml" in packages  # the manifests themselves are read with PyYAML's libyaml
+
+
+# The pull-request machinery: the strategy, the verb that keeps one request per change set,
+# the request body and the forge clients. A run that commits needs none of it.
+PULL_REQUEST_MODULES = (
+    "automator.writeback.pull_requests", "automator.forge.ensure", "automator.forge.base",
+    "automator.forge.body", "automator.forge.github", "automator.forge.gitlab",
+)
+
+
+def test_a_run_that_commits_loads_no_pull_request_machinery(tmp_path: Path) -> None:
+    checkout = tmp_path / "env"
+    checkout.mkdir()
+    (checkout / "app.yaml").write_text(DEPLOYMENT)
+    git = ["git", "-C", str(checkout), "-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "seed"], check=True)
+    tags = tmp_path / "tags.json"
+    tags.write_text(json.dumps({"ghcr.io/acme/app": ["1.0.0", "1.1.0"]}))
+    modules, out = modules_loaded_by("run", str(checkout), "--tags-from", str(tags), "--no-push")
+    assert "committed" in out and "automator.writeback.commit" in modules
+    assert sorted(modules & set(PULL_REQUEST_MODULES)) == []
+    assert "github" not in {name.split(".")[0] for name in modules}

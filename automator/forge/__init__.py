@@ -8,16 +8,30 @@ reaches it through the pull-request strategy, :mod:`automator.writeback.pull_req
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from automator.forge.base import Forge, PullRequest
-from automator.forge.ensure import Outcome, Settings, ensure_pull_request, ensure_pull_requests
 from automator.plugins import LazyTable
+
+if TYPE_CHECKING:
+    from automator.forge.base import Forge, PullRequest
+    from automator.forge.ensure import Outcome, Settings, ensure_pull_request, ensure_pull_requests
 
 FORGES: LazyTable[type[Forge]] = LazyTable({
     "github": "automator.forge.github:GitHubForge",
     "gitlab": "automator.forge.gitlab:GitLabForge",
 })
+
+# The verb and its types, imported when first asked for: a commit-mode run imports the leaf
+# modules of this package (naming, settings, detect) for its options, not the pull-request
+# machinery (forge.ensure loads git, the message renderer and the request body).
+_LAZY = {
+    "Forge": "automator.forge.base",
+    "PullRequest": "automator.forge.base",
+    "Outcome": "automator.forge.ensure",
+    "Settings": "automator.forge.ensure",
+    "ensure_pull_request": "automator.forge.ensure",
+    "ensure_pull_requests": "automator.forge.ensure",
+}
 
 
 def forge_class(kind: str) -> type[Forge]:
@@ -25,6 +39,10 @@ def forge_class(kind: str) -> type[Forge]:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
     kind = next((k for k, path in FORGES.paths.items() if path.endswith(f":{name}")), None)
     if kind is None:
         raise AttributeError(name)

@@ -14,17 +14,16 @@ strategy's name to its class. A strategy has two methods:
 The routing of updates to strategies is pure (:func:`automator.rules.write.route`), and
 :func:`automator.writeback.run.run_once` is the straight sequence: plan, route, write each
 part, return one :class:`automator.result.RunResult`. A new strategy is one module here and
-one row in :data:`WRITERS`.
+one row in :data:`WRITERS`. Like the other plugin tables it imports a strategy when first
+asked for it, so a run that only commits never loads the pull-request machinery.
 """
 
 from __future__ import annotations
 
-from automator.writeback.commit import CommitWriter
-from automator.writeback.preview import PreviewWriter
-from automator.writeback.pull_requests import PullRequestWriter
+from automator.plugins import LazyTable
 
-WRITERS = {
-    "preview": PreviewWriter,  # --dry-run: nothing written, the commit message shown
-    "commit": CommitWriter,  # one commit, pushed with rebase-retry (default; rules: write: commit)
-    "pr": PullRequestWriter,  # one pull/merge request per change set (--pr; rules: write: pr)
-}
+WRITERS: LazyTable[type] = LazyTable({
+    "preview": "automator.writeback.preview:PreviewWriter",  # --dry-run: nothing written, the commit message shown
+    "commit": "automator.writeback.commit:CommitWriter",  # one commit, pushed with rebase-retry (default; rules: write: commit)
+    "pr": "automator.writeback.pull_requests:PullRequestWriter",  # one pull/merge request per change set (--pr; rules: write: pr)
+})
