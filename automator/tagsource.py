@@ -7,6 +7,7 @@ Repository keys are normalised identities (``docker.io/library/nginx``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,7 @@ class LazyTagSource:
     def __init__(self, open_source: Callable[[], TagSource]) -> None:
         self._open = open_source
         self._source: TagSource | None = None
+        self._opening = threading.Lock()  # the repositories of a fleet ask from several threads
 
     @property
     def opened(self) -> bool:
@@ -91,7 +93,9 @@ class LazyTagSource:
 
     def _real(self) -> TagSource:
         if self._source is None:
-            self._source = self._open()
+            with self._opening:  # one source: a second would list again, and nothing would close it
+                if self._source is None:
+                    self._source = self._open()
         if self.progress is not None and hasattr(self._source, "progress"):
             self._source.progress = self.progress  # type: ignore[attr-defined]
         return self._source

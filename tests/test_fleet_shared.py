@@ -54,3 +54,30 @@ def test_metadata_of_a_tag_is_read_once():
     shared.metadata("a/x", ["1.0.0", "1.1.0"])
     shared.metadata("a/x", ["1.1.0", "1.2.0"])
     assert inner.metadata_asked == [("a/x", "1.0.0"), ("a/x", "1.1.0"), ("a/x", "1.2.0")]
+
+
+def test_the_registries_are_opened_once_when_repositories_first_ask_at_the_same_moment():
+    """The fleet's tag source opens the registries on first use; two environment repositories
+    asking at once must not open two (the second would list again, and it was never closed:
+    a stopping fleet could not abandon its requests)."""
+    from automator.tagsource import LazyTagSource
+
+    opened: list[CountingSource] = []
+
+    def open_registries() -> CountingSource:
+        time.sleep(0.1)  # opening takes a while: the other repositories arrive meanwhile
+        opened.append(CountingSource())
+        return opened[-1]
+
+    source = SharedTagSource(LazyTagSource(open_registries))
+    start = threading.Barrier(4)
+
+    def ask(repository: str):
+        start.wait()
+        return source.list_tags([repository])
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(ask, ["ghcr.io/a", "ghcr.io/b", "ghcr.io/c", "ghcr.io/d"]))
+    assert len(opened) == 1
+    assert sorted(opened[0].listings) == ["ghcr.io/a", "ghcr.io/b", "ghcr.io/c", "ghcr.io/d"]
+    assert all(not isinstance(tags, RegistryError) for answer in answers for tags in answer.values())
