@@ -5,13 +5,24 @@ pushing (nothing is written yet, the next start does it again), but lets a push 
 finish: a push cut halfway leaves the remote as it was or with the commit, and the run would
 not know which. The writers mark their push with :func:`pushing`; the scheduler's signal
 handler asks :func:`push_in_flight`.
+
+SIGINT and SIGTERM are handled in the main thread only, and only once it runs Python code
+again: the kernel may deliver the signal to another thread, and a main thread blocked in a
+lock without a deadline would never wake up. It waits for its workers with
+:func:`wait_for`, which wakes up a few times a second.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+WAKE_SECONDS = 0.2  # how often a waiting main thread looks for a signal delivered elsewhere
 
 _lock = threading.Lock()
 _pushes = 0
@@ -33,3 +44,16 @@ def pushing() -> Iterator[None]:
 def push_in_flight() -> bool:
     with _lock:
         return _pushes > 0
+
+
+def wait_for(futures: Iterable[Future], done: Callable[[Future], None] | None = None) -> None:
+    """Wait until every future is done, ``done(future)`` as each one is, waking up every
+    :data:`WAKE_SECONDS` so that a signal is handled at once (``KeyboardInterrupt`` raised)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+        if done is not None:
+            for future in finished:
+                done(future)

@@ -208,10 +208,10 @@ spec:
 """
 
 
-def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository: str):
+def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository: str, send=None):
     """Start ``automator ARGS`` on a checkout whose image is on a silent registry, send SIGTERM
-    once the listing reached it; return (exit code, seconds from SIGTERM to exit, stderr, the
-    manifest before, the checkout)."""
+    (``send(process)``: to the process) once the listing reached it; return (exit code,
+    seconds from SIGTERM to exit, stderr, the manifest before, the checkout)."""
     import signal
 
     from git_helpers import clone, make_remote, popen_automator
@@ -228,7 +228,7 @@ def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository:
             time.sleep(0.02)
         assert bad.count(listing) == 1, "the listing never reached the registry"
         signalled = time.monotonic()
-        process.send_signal(signal.SIGTERM)
+        (send or (lambda p: p.send_signal(signal.SIGTERM)))(process)
         _, stderr = process.communicate(timeout=10)
         took = time.monotonic() - signalled
     finally:
@@ -245,6 +245,19 @@ def test_sigterm_during_a_listing_stuck_on_a_silent_registry_exits_130_within_2_
     assert code == 130, stderr
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert "interrupted" in stderr
+    assert (work / "web.yaml").read_text() == before
+
+
+@pytest.mark.slow
+def test_a_sigterm_the_kernel_hands_to_a_registry_worker_thread_still_stops_the_scan_at_once(proxies, tmp_path):
+    """Python runs signal handlers in the main thread only, when it next runs: waiting for the
+    listing, it wakes up a few times a second to let them in."""
+    from signal_helpers import signal_a_worker_thread
+
+    code, took, stderr, before, work = sigterm_into_a_stuck_listing(proxies, tmp_path, ["scan"], "late/thread",
+                                                                    send=signal_a_worker_thread)
+    assert code == 130, stderr
+    assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert (work / "web.yaml").read_text() == before
 
 

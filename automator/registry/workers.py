@@ -5,7 +5,9 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, as_completed
+from concurrent.futures import Future
+
+from automator.interrupts import wait_for
 
 
 class Workers:
@@ -51,8 +53,7 @@ class Workers:
 
 
 def results(futures: Mapping[str, Future], done: Callable[[Future], None] | None = None) -> dict[str, object]:
-    """Each future's result, in the order given; ``done(future)`` as each one completes."""
-    for future in as_completed(futures.values()):
-        if done is not None:
-            done(future)
+    """Each future's result, in the order given; ``done(future)`` as each one completes.
+    A signal interrupts the wait at once (:func:`automator.interrupts.wait_for`)."""
+    wait_for(futures.values(), done)
     return {key: future.result() for key, future in futures.items()}
