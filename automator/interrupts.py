@@ -1,4 +1,4 @@
-"""Which part of a run a stop signal must not cut: the push.
+"""Which part of a run a stop signal must not cut (the push), and how worker threads stop.
 
 A looping run (``run --every``) that is asked to stop abandons an attempt that has not started
 pushing (nothing is written yet, the next start does it again), but lets a push in flight
@@ -9,7 +9,11 @@ handler asks :func:`push_in_flight`.
 SIGINT and SIGTERM are handled in the main thread only, and only once it runs Python code
 again: the kernel may deliver the signal to another thread, and a main thread blocked in a
 lock without a deadline would never wake up. It waits for its workers with
-:func:`wait_for`, which wakes up a few times a second.
+:func:`wait_for`, which wakes up a few times a second. Runs in worker threads (the
+repositories of a fleet) learn of a stop through :func:`workers_stopped`: each raises
+:class:`Interrupted` at its next :func:`stop_point` (before any network git process, before
+a path, and in every wait for another process's listing), and unwinds as the main thread
+does on a signal: its checkout restored, its clone removed.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ WAKE_SECONDS = 0.2  # how often a waiting main thread looks for a signal deliver
 
 _lock = threading.Lock()
 _pushes = 0
+_stop = threading.Event()
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised in a worker thread at its next stop point once the run was asked to stop."""
 
 
 @contextmanager
@@ -44,6 +53,23 @@ def pushing() -> Iterator[None]:
 def push_in_flight() -> bool:
     with _lock:
         return _pushes > 0
+
+
+def stop_point() -> None:
+    """Raise :class:`Interrupted` when the run was asked to stop (a no-op otherwise)."""
+    if _stop.is_set():
+        raise Interrupted
+
+
+@contextmanager
+def workers_stopped() -> Iterator[None]:
+    """Stop the worker threads for the duration of the block (their pool waits for them to
+    unwind there); afterwards, runs of this process may start again."""
+    _stop.set()
+    try:
+        yield
+    finally:
+        _stop.clear()
 
 
 def wait_for(futures: Iterable[Future], done: Callable[[Future], None] | None = None) -> None:

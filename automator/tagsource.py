@@ -109,6 +109,11 @@ class LazyTagSource:
     def platform_digest(self, repository: str, tag: str, platform: str) -> str:
         return self._real().platform_digest(repository, tag, platform)  # type: ignore[attr-defined]
 
+    def cancel(self) -> None:
+        cancel = getattr(self._source, "cancel", None)
+        if cancel is not None:
+            cancel()
+
     def close(self) -> None:
         close = getattr(self._source, "close", None)
         if close is not None:

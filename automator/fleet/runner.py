@@ -16,6 +16,7 @@ from pathlib import Path
 from automator.context import Context
 from automator.errors import AutomatorError, ExitCode
 from automator.fleet.spec import FleetRepository
+from automator.interrupts import stop_point, wait_for, workers_stopped
 from automator.result import RunResult
 from automator.settings import Settings
 from automator.tagsource import TagSource
@@ -104,6 +105,7 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
             settings = repository_settings(base, repository, ws.root)
             done = []
             for path in repository.paths:
+                stop_point()
                 try:
                     result = run_in(ws.root / path, settings.replace(path=path), ctx, source, ws)
                     done.append(PathResult(path, result, exit_code=result.exit_code))
@@ -135,6 +137,27 @@ def run_fleet(
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
-        results = tuple(pool.map(one, repositories))
+    pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet")
+    try:
+        futures = [pool.submit(one, repository) for repository in repositories]
+        wait_for(futures)
+        results = tuple(future.result() for future in futures)
+    except BaseException:  # SIGINT/SIGTERM (KeyboardInterrupt) reach this thread only
+        _stop(pool, source)
+        raise
+    pool.shutdown()
     return FleetResult(shard, results)
+
+
+def _stop(pool: ThreadPoolExecutor, source: TagSource) -> None:
+    """Start no more repositories and make the running ones unwind now: their registry
+    requests abandoned, their network git processes killed, every stop point raising."""
+    from automator.git.network import kill_in_flight
+
+    with workers_stopped():
+        pool.shutdown(wait=False, cancel_futures=True)
+        cancel = getattr(source, "cancel", None)
+        if cancel is not None:
+            cancel()
+        kill_in_flight()
+        pool.shutdown(wait=True)

@@ -72,6 +72,12 @@ class SharedTagSource:
             raise AttributeError("platform_digest")
         return lookup(repository, tag, platform)
 
+    def cancel(self) -> None:
+        """Abandon the listings in flight (a stopping fleet): their waiters get errors at once."""
+        cancel = getattr(self.inner, "cancel", None)
+        if cancel is not None:
+            cancel()
+
     def close(self) -> None:
         close = getattr(self.inner, "close", None)
         if close is not None:

@@ -4,7 +4,9 @@ the tool refuses.
 Each network git process runs in its own process group; at its deadline the whole group
 (``git`` and its remote helper) is killed and a :class:`GitTimeout` names the remote and the
 deadline. The deadline comes from ``--retry-timeout``: a single hung push or fetch can never
-outlast the run's retry budget. ``fd::`` and ``ext::`` URLs are refused before git sees them:
+outlast the run's retry budget. When the run is asked to stop, the main thread kills its own
+(``KeyboardInterrupt``) and :func:`kill_in_flight` those of the worker threads, which then
+raise :class:`automator.interrupts.Interrupted`. ``fd::`` and ``ext::`` URLs are refused before git sees them:
 ``fd::`` talks over file descriptors the tool never has (git would wait forever) and
 ``ext::`` runs an arbitrary command.
 """
@@ -14,13 +16,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from automator.errors import GitError, UsageError, scrub
 from automator.git.credentials import split_url_credentials
+from automator.interrupts import stop_point
 
 REFUSED_TRANSPORTS = ("fd", "ext")
+
+_in_flight: set[subprocess.Popen] = set()  # the network git processes running now, in any thread
+_in_flight_lock = threading.Lock()
 
 
 class GitTimeout(GitError):
@@ -62,6 +69,7 @@ def run_git(
     operation and the remote for that message (``"git push to origin (https://...)"``),
     ``deadline`` where the limit comes from (``"the --retry-timeout deadline of 120 s"``)."""
     timeout = max(float(timeout), 0.1)
+    stop_point()  # a stopping run starts no more network operations
     process = subprocess.Popen(
         ["git", *args],
         cwd=cwd,
@@ -73,6 +81,8 @@ def run_git(
         errors="replace",
         start_new_session=True,
     )
+    with _in_flight_lock:
+        _in_flight.add(process)
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -84,7 +94,23 @@ def run_git(
     except BaseException:
         _kill_group(process)
         raise
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(process)
+    stop_point()  # killed by kill_in_flight, or finished as the run was asked to stop
     return process.returncode, out, err
+
+
+def kill_in_flight() -> None:
+    """Kill every network git process running now (with its children): a stopping run's
+    worker threads then see their clone, fetch or push end and stop."""
+    with _in_flight_lock:
+        running = list(_in_flight)
+    for process in running:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -26,6 +26,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from automator.errors import ConfigError, register_secret
+from automator.interrupts import stop_point
 from automator.registry.cache import (
     DEFAULT_TAG_TTL,
     LISTING_ELSEWHERE,
@@ -186,6 +187,7 @@ class RedisCache:
                 break
             if pending:
                 time.sleep(self.poll_seconds)
+                stop_point()  # a stopping fleet does not wait for other processes' listings
         return found
 
     def put_tags(self, repository: str, tags: list[str]) -> None:

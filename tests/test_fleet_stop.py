@@ -1,0 +1,168 @@
+"""SIGTERM stops a fleet at once, whatever its repositories are waiting for, and leaves every
+remote as it was.
+
+The repositories of a fleet run in worker threads, which a signal never reaches: the main
+thread makes them unwind (their registry requests abandoned, their network git processes
+killed, every later step refused), removes their clones and exits 130. Without that, the
+fleet waited for each stuck listing's whole retry budget (three times --registry-timeout) or
+each stuck clone's deadline before it exited.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from git_helpers import git, make_remote, popen_automator
+from registry_proxy import RegistryProxy
+from signal_helpers import signal_a_worker_thread
+
+REGISTRY_TIMEOUT = "120"  # a stuck exchange would hold the fleet for minutes
+
+
+def deployment(image: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
+        "    automator.dev/policy: semver:^1\nspec:\n  template:\n    spec:\n      containers:\n"
+        f"        - name: web\n          image: {image}:1.0.0\n"
+    )
+
+
+def remotes_for(tmp: Path, images: list[str]) -> list[Path]:
+    remotes = []
+    for i, image in enumerate(images):
+        (tmp / f"env-{i}").mkdir()
+        remotes.append(make_remote(tmp / f"env-{i}", {"apps/web.yaml": deployment(image)}))
+    return remotes
+
+
+def heads(remotes: list[Path]) -> list[str]:
+    return [git(remote, "rev-parse", "main") for remote in remotes]
+
+
+def stop_fleet(tmp: Path, urls: list[str], started, *options: str, send=None) -> tuple[int, float, str]:
+    """Run ``automator fleet`` over ``urls``, SIGTERM it (``send(process)``: to the process)
+    once ``started()`` says every repository is stuck; return (exit code, seconds from the
+    signal to the exit, stderr)."""
+    (tmp / "fleet.yaml").write_text("version: 1\ndefaults: {path: apps}\nrepositories:\n" + "".join(f"  - url: {u}\n" for u in urls))
+    clones = tmp / "clones"
+    clones.mkdir()
+    process = popen_automator(
+        ["fleet", "fleet.yaml", "--no-cache", "--registry-timeout", REGISTRY_TIMEOUT, "--retry-timeout", REGISTRY_TIMEOUT, *options],
+        cwd=tmp, env={"HOME": str(tmp), "TMPDIR": str(clones)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not started() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        assert started(), "the repositories never got stuck"
+        signalled = time.monotonic()
+        (send or (lambda p: p.send_signal(signal.SIGTERM)))(process)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert list(clones.iterdir()) == [], "a clone was left behind"
+    return process.returncode, took, stderr
+
+
+@pytest.mark.slow
+def test_sigterm_while_every_repository_waits_for_a_silent_registry_exits_130_at_once(local_registry, tmp_path):
+    for name in ("stuck/a", "stuck/b", "stuck/c"):
+        local_registry.push(name, "1.0.0")
+    with RegistryProxy(local_registry.url) as proxy:
+        proxy.add_fault(r"/tags/list", silent=True, times=100)
+        remotes = remotes_for(tmp_path, [f"{proxy.host}/stuck/{n}" for n in "abc"])
+        before = heads(remotes)
+        code, took, stderr = stop_fleet(tmp_path, [str(r) for r in remotes], lambda: proxy.count(r"/tags/list") >= 1)
+    assert code == 130, stderr
+    assert "interrupted" in stderr
+    assert took < 5, f"exited {took:.1f} s after SIGTERM"
+    assert heads(remotes) == before
+
+
+@pytest.mark.slow
+def test_a_sigterm_the_kernel_hands_to_a_worker_thread_still_stops_the_fleet_at_once(local_registry, tmp_path):
+    """Python handles signals in the main thread; one delivered to another thread reaches it
+    only when it runs again, so the main thread never waits for its workers without a
+    deadline."""
+    local_registry.push("stuck/d", "1.0.0")
+    with RegistryProxy(local_registry.url) as proxy:
+        proxy.add_fault(r"/tags/list", silent=True, times=100)
+        remotes = remotes_for(tmp_path, [f"{proxy.host}/stuck/d"])
+        code, took, stderr = stop_fleet(tmp_path, [str(r) for r in remotes], lambda: proxy.count(r"/tags/list") >= 1,
+                                        send=signal_a_worker_thread)
+    assert code == 130, stderr
+    assert took < 5, f"exited {took:.1f} s after SIGTERM"
+
+
+@pytest.mark.slow
+def test_sigterm_while_waiting_for_another_process_listing_through_redis_exits_130_at_once(local_registry, redis_server, tmp_path):
+    import redis
+
+    from automator.registry.redis_cache import PREFIX
+
+    local_registry.push("held/a", "1.0.0")
+    image = f"{local_registry.url.split('://', 1)[1]}/held/a"
+    client = redis.Redis.from_url(redis_server.url)
+    client.set(f"{PREFIX}:lock:tags:{image}", "another-process", px=600_000)  # it lists, we wait
+    remotes = remotes_for(tmp_path, [image])
+    before = heads(remotes)
+
+    def waiting() -> bool:  # our process polls for the other's listing
+        return int(client.info("commandstats").get("cmdstat_mget", {}).get("calls", 0)) >= 2
+
+    code, took, stderr = stop_fleet(tmp_path, [str(r) for r in remotes], waiting, "--cache-url", redis_server.url)
+    assert code == 130, stderr
+    assert took < 5, f"exited {took:.1f} s after SIGTERM"
+    assert heads(remotes) == before
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)  # the accepting thread looks at ``closing`` between waits
+        self.accepted: list[socket.socket] = []
+        self.closing = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.socket.getsockname()[1]
+
+    def _accept(self) -> None:
+        while not self.closing.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.closing.set()
+        self.thread.join()
+        self.socket.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+@pytest.mark.slow
+def test_sigterm_while_repositories_are_cloned_from_a_silent_server_kills_the_clones_and_exits_130(tmp_path):
+    server = SilentServer()
+    try:
+        urls = [f"http://127.0.0.1:{server.port}/env-{i}.git" for i in range(2)]
+        code, took, stderr = stop_fleet(tmp_path, urls, lambda: len(server.accepted) >= 2)
+    finally:
+        server.close()
+    assert code == 130, stderr
+    assert "interrupted" in stderr
+    assert took < 5, f"exited {took:.1f} s after SIGTERM"
