@@ -96,3 +96,44 @@ def test_a_checkout_whose_remote_is_an_ext_command_is_refused(env_repo):
 def test_retry_timeout_must_be_a_finite_positive_number(seconds):
     with pytest.raises(UsageError, match="finite number of seconds above 0"):
         RetryPolicy(max_seconds=seconds)
+
+
+@pytest.mark.slow
+def test_a_sigterm_handed_to_another_thread_during_a_stalled_push_stops_the_run_at_once(local_registry, tmp_path):
+    """The main thread waits for a network git process in short steps: a signal the kernel
+    handed to one of the registry's worker threads (idle after the listing) is handled within
+    a fraction of a second, not at the push's deadline."""
+    import signal
+
+    from git_helpers import popen_automator
+    from signal_helpers import signal_a_worker_thread
+
+    image = f"{local_registry.host}/deadlines/stalled"
+    local_registry.push("deadlines/stalled", "1.0.0")
+    local_registry.push("deadlines/stalled", "1.2.0")
+    bare = make_remote(tmp_path, {"envs/prod/app.yaml": deployment("app", f"{image}:1.0.0")})
+    work = clone(bare, tmp_path / "work")
+    pid_file = tmp_path / "receive-pack.pid"
+    stall = tmp_path / "stalling-receive-pack"
+    stall.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")
+    stall.chmod(0o755)
+    git(work, "config", "remote.origin.receivepack", str(stall))
+    before = git(bare, "rev-parse", "main")
+    process = popen_automator(["run", "envs/prod", "--no-cache", "--retry-timeout", "120"], cwd=work, env={"HOME": str(tmp_path)})
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        assert pid_file.exists(), "the push never reached the remote"
+        signalled = time.monotonic()
+        signal_a_worker_thread(process)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert took < 2, f"exited {took:.1f} s after SIGTERM"
+    assert git(bare, "rev-parse", "main") == before
+    assert f"{image}:1.0.0" in (work / "envs" / "prod" / "app.yaml").read_text()

@@ -17,12 +17,13 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from automator.errors import GitError, UsageError, scrub
 from automator.git.credentials import split_url_credentials
-from automator.interrupts import stop_point
+from automator.interrupts import WAKE_SECONDS, stop_point
 
 REFUSED_TRANSPORTS = ("fd", "ext")
 
@@ -84,7 +85,7 @@ def run_git(
     with _in_flight_lock:
         _in_flight.add(process)
     try:
-        out, err = process.communicate(timeout=timeout)
+        out, err = _communicate(process, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise GitTimeout(
@@ -99,6 +100,18 @@ def run_git(
             _in_flight.discard(process)
     stop_point()  # killed by kill_in_flight, or finished as the run was asked to stop
     return process.returncode, out, err
+
+
+def _communicate(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """``process.communicate(timeout=timeout)`` in short steps: a signal the kernel handed to
+    another thread is handled by the main thread only once it wakes up."""
+    ends = time.monotonic() + timeout
+    while True:
+        try:
+            return process.communicate(timeout=max(0.0, min(WAKE_SECONDS, ends - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= ends:
+                raise
 
 
 def kill_in_flight() -> None:
