@@ -126,6 +126,31 @@ def test_sigterm_while_waiting_ends_the_loop_without_another_attempt(tmp_path):
     assert read(health)["status"] == "stopped"
 
 
+def test_a_sigterm_handed_to_another_thread_while_waiting_ends_the_loop_at_once(tmp_path):
+    """The kernel may deliver SIGTERM to any thread (the registry's watchdog thread lives on
+    between attempts); Python handles it in the main thread once that thread wakes up, so the
+    loop waits in short steps, not a heartbeat at a time."""
+    health = tmp_path / "health"
+    calls = []
+    asleep = threading.Event()
+    bystander = threading.Thread(target=asleep.wait, daemon=True)  # a thread that outlives the attempt
+
+    def attempt():
+        calls.append(1)
+        bystander.start()
+        threading.Timer(0.2, lambda: signal.pthread_kill(bystander.ident, signal.SIGTERM)).start()
+        return 0
+
+    started = time.monotonic()
+    try:
+        assert schedule.run_scheduled(attempt, every=3600, health_file=health, heartbeat=20) == 0
+    finally:
+        asleep.set()
+    assert time.monotonic() - started < 5, "the loop slept through the signal until its heartbeat"
+    assert calls == [1]
+    assert read(health)["status"] == "stopped"
+
+
 def test_the_loop_survives_failed_attempts_and_records_them(tmp_path):
     health = tmp_path / "health"
     seen = []

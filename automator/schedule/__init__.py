@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from automator.errors import AutomatorError, ExitCode, UsageError, scrub
-from automator.interrupts import push_in_flight
+from automator.interrupts import WAKE_SECONDS, push_in_flight
 
 log = logging.getLogger(__name__)
 
@@ -184,10 +184,15 @@ def run_scheduled(
                     return code
                 log.info("attempt %d ended with %s; next in %.0fs", count, status, every)
                 deadline = time.monotonic() + every
+                beat = time.monotonic() + heartbeat
                 while not signals.stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                    if signals.stop.wait(min(left, heartbeat)):
+                    # short waits: a signal the kernel handed to another thread (the registry's
+                    # watchdog lives on) is handled only once this thread wakes up
+                    if signals.stop.wait(min(left, WAKE_SECONDS)):
                         break
-                    health(status, exit_code=code, attempt=count, message=message)
+                    if time.monotonic() >= beat:
+                        health(status, exit_code=code, attempt=count, message=message)
+                        beat = time.monotonic() + heartbeat
             health("stopped", exit_code=code, attempt=count, message=message)
             log.info("stopped after %d attempt(s)", count)
             return int(ExitCode.OK)
