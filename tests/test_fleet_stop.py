@@ -10,16 +10,14 @@ each stuck clone's deadline before it exited.
 
 from __future__ import annotations
 
-import signal
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from git_helpers import git, make_remote, popen_automator
 from registry_proxy import RegistryProxy
-from signal_helpers import signal_a_worker_thread
+from signal_helpers import signal_a_worker_thread, sigterm_once
 
 REGISTRY_TIMEOUT = "120"  # a stuck exchange would hold the fleet for minutes
 
@@ -55,19 +53,7 @@ def stop_fleet(tmp: Path, urls: list[str], started, *options: str, send=None) ->
         ["fleet", "fleet.yaml", "--no-cache", "--registry-timeout", REGISTRY_TIMEOUT, "--retry-timeout", REGISTRY_TIMEOUT, *options],
         cwd=tmp, env={"HOME": str(tmp), "TMPDIR": str(clones)},
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not started() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.02)
-        assert started(), "the repositories never got stuck"
-        signalled = time.monotonic()
-        (send or (lambda p: p.send_signal(signal.SIGTERM)))(process)
-        _, stderr = process.communicate(timeout=30)
-        took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    took, stderr = sigterm_once(process, started, "the repositories never got stuck", send)
     assert list(clones.iterdir()) == [], "a clone was left behind"
     return process.returncode, took, stderr
 

@@ -103,10 +103,8 @@ def test_a_sigterm_handed_to_another_thread_during_a_stalled_push_stops_the_run_
     """The main thread waits for a network git process in short steps: a signal the kernel
     handed to one of the registry's worker threads (idle after the listing) is handled within
     a fraction of a second, not at the push's deadline."""
-    import signal
-
     from git_helpers import popen_automator
-    from signal_helpers import signal_a_worker_thread
+    from signal_helpers import signal_a_worker_thread, sigterm_once
 
     image = f"{local_registry.host}/deadlines/stalled"
     local_registry.push("deadlines/stalled", "1.0.0")
@@ -120,19 +118,7 @@ def test_a_sigterm_handed_to_another_thread_during_a_stalled_push_stops_the_run_
     git(work, "config", "remote.origin.receivepack", str(stall))
     before = git(bare, "rev-parse", "main")
     process = popen_automator(["run", "envs/prod", "--no-cache", "--retry-timeout", "120"], cwd=work, env={"HOME": str(tmp_path)})
-    try:
-        deadline = time.monotonic() + 30
-        while not pid_file.exists() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.02)
-        assert pid_file.exists(), "the push never reached the remote"
-        signalled = time.monotonic()
-        signal_a_worker_thread(process)
-        _, stderr = process.communicate(timeout=30)
-        took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.communicate()
+    took, stderr = sigterm_once(process, pid_file.exists, "the push never reached the remote", signal_a_worker_thread)
     assert process.returncode == 130, stderr
     assert took < 2, f"exited {took:.1f} s after SIGTERM"
     assert git(bare, "rev-parse", "main") == before

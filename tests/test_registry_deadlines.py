@@ -212,9 +212,8 @@ def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository:
     """Start ``automator ARGS`` on a checkout whose image is on a silent registry, send SIGTERM
     (``send(process)``: to the process) once the listing reached it; return (exit code,
     seconds from SIGTERM to exit, stderr, the manifest before, the checkout)."""
-    import signal
-
     from git_helpers import clone, make_remote, popen_automator
+    from signal_helpers import sigterm_once
 
     bad, _ = proxies
     bad.add_fault(r"/tags/list", silent=True, times=100)
@@ -222,19 +221,7 @@ def sigterm_into_a_stuck_listing(proxies, tmp_path, args: list[str], repository:
     work = clone(make_remote(tmp_path, files), tmp_path / "work")
     process = popen_automator([*args, str(work), "--no-cache"], cwd=work, env={"HOME": str(tmp_path)})
     listing = rf"/{repository}/tags/list"
-    try:
-        deadline = time.monotonic() + 30
-        while bad.count(listing) == 0 and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.02)
-        assert bad.count(listing) == 1, "the listing never reached the registry"
-        signalled = time.monotonic()
-        (send or (lambda p: p.send_signal(signal.SIGTERM)))(process)
-        _, stderr = process.communicate(timeout=10)
-        took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    took, stderr = sigterm_once(process, lambda: bad.count(listing) == 1, "the listing never reached the registry", send, exit_within=10)
     return process.returncode, took, stderr, files["web.yaml"], work
 
 
