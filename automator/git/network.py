@@ -6,9 +6,9 @@ Each network git process runs in its own process group; at its deadline the whol
 deadline. The deadline comes from ``--retry-timeout``: a single hung push or fetch can never
 outlast the run's retry budget. When the run is asked to stop, the main thread kills its own
 (``KeyboardInterrupt``) and :func:`kill_in_flight` those of the worker threads, which then
-raise :class:`automator.interrupts.Interrupted`. ``fd::`` and ``ext::`` URLs are refused before git sees them:
-``fd::`` talks over file descriptors the tool never has (git would wait forever) and
-``ext::`` runs an arbitrary command.
+raise :class:`automator.interrupts.Interrupted`. ``fd::`` and ``ext::`` URLs are refused
+before git sees them: ``fd::`` talks over file descriptors the tool never has (git would
+wait forever) and ``ext::`` runs an arbitrary command.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ def run_git(
     with _in_flight_lock:
         _in_flight.add(process)
     try:
+        stop_point()  # asked to stop since the check above: kill_in_flight may have missed it
         out, err = _communicate(process, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
