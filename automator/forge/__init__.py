@@ -24,14 +24,14 @@ FORGES: LazyTable[type[Forge]] = LazyTable({
 # The verb and its types, imported when first asked for: a commit-mode run imports the leaf
 # modules of this package (naming, settings, detect) for its options, not the pull-request
 # machinery (forge.ensure loads git, the message renderer and the request body).
-_LAZY = {
-    "Forge": "automator.forge.base",
-    "PullRequest": "automator.forge.base",
-    "Outcome": "automator.forge.ensure",
-    "Settings": "automator.forge.ensure",
-    "ensure_pull_request": "automator.forge.ensure",
-    "ensure_pull_requests": "automator.forge.ensure",
-}
+_LAZY: LazyTable[Any] = LazyTable({
+    "Forge": "automator.forge.base:Forge",
+    "PullRequest": "automator.forge.base:PullRequest",
+    "Outcome": "automator.forge.ensure:Outcome",
+    "Settings": "automator.forge.ensure:Settings",
+    "ensure_pull_request": "automator.forge.ensure:ensure_pull_request",
+    "ensure_pull_requests": "automator.forge.ensure:ensure_pull_requests",
+})
 
 
 def forge_class(kind: str) -> type[Forge]:
@@ -40,9 +40,7 @@ def forge_class(kind: str) -> type[Forge]:
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(_LAZY[name]), name)
+        return _LAZY[name]
     kind = next((k for k, path in FORGES.paths.items() if path.endswith(f":{name}")), None)
     if kind is None:
         raise AttributeError(name)
