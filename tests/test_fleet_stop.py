@@ -15,26 +15,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from git_helpers import git, make_remote, popen_automator
+from git_helpers import deployment, git, make_remote, popen_automator
 from registry_proxy import RegistryProxy
 from signal_helpers import signal_a_worker_thread, sigterm_once
 
 REGISTRY_TIMEOUT = "120"  # a stuck exchange would hold the fleet for minutes
 
 
-def deployment(image: str) -> str:
-    return (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
-        "    automator.dev/policy: semver:^1\nspec:\n  template:\n    spec:\n      containers:\n"
-        f"        - name: web\n          image: {image}:1.0.0\n"
-    )
-
-
 def remotes_for(tmp: Path, images: list[str]) -> list[Path]:
     remotes = []
     for i, image in enumerate(images):
         (tmp / f"env-{i}").mkdir()
-        remotes.append(make_remote(tmp / f"env-{i}", {"apps/web.yaml": deployment(image)}))
+        remotes.append(make_remote(tmp / f"env-{i}", {"apps/web.yaml": deployment("web", f"{image}:1.0.0")}))
     return remotes
 
 
