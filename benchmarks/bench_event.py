@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
+from goals import byte_compile  # noqa: E402
 from local_registry import push_image, start_registry  # noqa: E402
 from registry_proxy import RegistryProxy  # noqa: E402
 
@@ -84,9 +85,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
-    # byte-compiled as an installation is (with PYTHONDONTWRITEBYTECODE set, every start would
-    # compile every module, a fixed cost that both runs pay and that hides their difference)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], check=True, stdout=subprocess.DEVNULL)
+    byte_compile()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         registry = start_registry(tmp)

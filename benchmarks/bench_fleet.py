@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from goals import file_system  # noqa: E402
+from goals import byte_compile, file_system  # noqa: E402
 from local_redis import start_redis  # noqa: E402
 from local_registry import push_image, start_registry  # noqa: E402
 from registry_proxy import RegistryProxy  # noqa: E402
@@ -170,9 +170,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work-dir", type=Path, default=None, help="where everything goes (default: the system temp dir)")
     options = parser.parse_args()
-    # byte-compiled as an installation is (with PYTHONDONTWRITEBYTECODE set, every shard would
-    # compile every module it imports when it starts)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], check=True, stdout=subprocess.DEVNULL)
+    byte_compile()
     with tempfile.TemporaryDirectory(dir=options.work_dir) as tmp_name:
         tmp = Path(tmp_name)
         ENV["TMPDIR"] = str(tmp)  # the clones of the shards and of the baseline runs

@@ -41,7 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_manifest import generate, generate_single, write_tags  # noqa: E402
-from goals import file_system, machine, report, spread  # noqa: E402
+from goals import byte_compile, file_system, machine, report, spread  # noqa: E402
 
 FLOOR = """
 import json, os, sys
@@ -174,9 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     print(machine())
     print(f"work dir: {file_system(args.work_dir or Path(tempfile.gettempdir()))}")
-    # byte-compiled as an installation is (with PYTHONDONTWRITEBYTECODE set and no fresh cache,
-    # every update would compile the modules it imports, a cost no installed tool pays)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], check=True, stdout=subprocess.DEVNULL)
+    byte_compile()
     with tempfile.TemporaryDirectory(prefix="bench-patch-", dir=args.work_dir) as tmp:
         work = Path(tmp)
         if not args.skip_floor:

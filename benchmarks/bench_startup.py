@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from goals import machine, report, spread  # noqa: E402
+from goals import byte_compile, machine, report, spread  # noqa: E402
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "automator")], env=ENV, check=True, stdout=subprocess.DEVNULL)
+    byte_compile()
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "automator --version": [*console_script(), "--version"],
