@@ -74,12 +74,22 @@ def workers_stopped() -> Iterator[None]:
 
 def wait_for(futures: Iterable[Future], done: Callable[[Future], None] | None = None) -> None:
     """Wait until every future is done, ``done(future)`` as each one is, waking up every
-    :data:`WAKE_SECONDS` so that a signal is handled at once (``KeyboardInterrupt`` raised)."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+    :data:`WAKE_SECONDS` so that a signal is handled at once (``KeyboardInterrupt`` raised).
 
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+    Each future reports itself once through a queue (as ``as_completed`` does with its one
+    waiter), so waiting for n futures costs O(n), not a pass over the pending ones per wake."""
+    from queue import Empty, SimpleQueue
+
+    finished: SimpleQueue[Future] = SimpleQueue()
+    count = 0
+    for future in futures:
+        future.add_done_callback(finished.put)
+        count += 1
+    while count:
+        try:
+            future = finished.get(timeout=WAKE_SECONDS)
+        except Empty:
+            continue
+        count -= 1
         if done is not None:
-            for future in finished:
-                done(future)
+            done(future)
