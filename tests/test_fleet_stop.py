@@ -144,3 +144,34 @@ def test_sigterm_while_repositories_are_cloned_from_a_silent_server_kills_the_cl
     assert code == 130, stderr
     assert "interrupted" in stderr
     assert took < 5, f"exited {took:.1f} s after SIGTERM"
+
+
+@pytest.mark.slow
+def test_sigterm_while_repositories_wait_for_a_silent_forge_exits_130_at_once(tmp_path):
+    """A pull request's API calls run in the workers too, and nothing cuts a forge request
+    short: the fleet waits 2 s for its workers, then leaves those still waiting (their
+    clones removed) instead of waiting out the request's 30 s timeout."""
+    (tmp_path / "tags.json").write_text('{"registry.example.com/team/web": ["1.0.0", "1.1.0"]}')
+    remotes = remotes_for(tmp_path, ["registry.example.com/team/web"] * 2)
+    urls = [f"https://github.com/acme/env-{i}.git" for i in range(len(remotes))]
+    for remote, url in zip(remotes, urls, strict=True):  # git is sent to the bare remotes on disk
+        git(tmp_path, "config", "--file", str(tmp_path / ".gitconfig"), f"url.{remote}.insteadOf", url)
+    before = heads(remotes)
+    server = SilentServer()
+    try:
+        (tmp_path / "fleet.yaml").write_text(
+            f"version: 1\ndefaults: {{path: apps, mode: pr, forge-url: 'http://127.0.0.1:{server.port}'}}\nrepositories:\n"
+            + "".join(f"  - url: {u}\n" for u in urls))
+        clones = tmp_path / "clones"
+        clones.mkdir()
+        process = popen_automator(["fleet", "fleet.yaml", "--tags-from", "tags.json"], cwd=tmp_path,
+                                  env={"HOME": str(tmp_path), "TMPDIR": str(clones), "GITHUB_TOKEN": "ghp_" + "f" * 36})
+        took, stderr = sigterm_once(process, lambda: len(server.accepted) >= 2, "no pull request was ever asked for",
+                                    exit_within=200)
+    finally:
+        server.close()
+    assert process.returncode == 130, stderr
+    assert took < 5, f"exited {took:.1f} s after SIGTERM"
+    assert "2 repositories still waiting for a request" in stderr
+    assert list(clones.iterdir()) == [], "a clone was left behind"
+    assert heads(remotes) == before  # a pull request's branch is pushed, its base never

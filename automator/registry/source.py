@@ -35,7 +35,7 @@ from automator.registry.formats import (
 )
 from automator.registry.settings import DEFAULT_PLATFORM, RegistrySettings
 from automator.registry.transport import RetryPolicy, Transport, is_loopback
-from automator.registry.workers import Workers, results
+from automator.workers import Workers, results
 
 log = logging.getLogger("automator.registry")
 

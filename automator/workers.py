@@ -1,4 +1,9 @@
-"""The registry's worker threads: a bounded pool of daemon threads per registry host."""
+"""Worker threads that never hold up an exit: a bounded pool of daemon threads.
+
+The registry has one pool per host; a fleet runs its repositories in one. A stopped run exits
+without joining a thread stuck in a request that has no way to be cut short (a forge call
+waiting out its timeout): the thread dies with the process.
+"""
 
 from __future__ import annotations
 
