@@ -10,10 +10,12 @@ SIGINT and SIGTERM are handled in the main thread only, and only once it runs Py
 again: the kernel may deliver the signal to another thread, and a main thread blocked in a
 lock without a deadline would never wake up. It waits for its workers with
 :func:`wait_for`, which wakes up a few times a second. Runs in worker threads (the
-repositories of a fleet) learn of a stop through :func:`workers_stopped`: each raises
+repositories of a fleet) learn of a stop through :func:`stop_workers`: each raises
 :class:`Interrupted` at its next :func:`stop_point` (before any network git process, before
 a path, and in every wait for another process's listing), and unwinds as the main thread
-does on a signal: its checkout restored, its clone removed.
+does on a signal: its checkout restored, its clone removed. A worker that does not reach a
+stop point in time (a forge request waiting out its timeout) is left behind by the exiting
+process, and the stop stays in force so that it cannot carry on when its request returns.
 """
 
 from __future__ import annotations
@@ -61,15 +63,15 @@ def stop_point() -> None:
         raise Interrupted
 
 
-@contextmanager
-def workers_stopped() -> Iterator[None]:
-    """Stop the worker threads for the duration of the block (their pool waits for them to
-    unwind there); afterwards, runs of this process may start again."""
+def stop_workers() -> None:
+    """Make every worker thread raise :class:`Interrupted` at its next stop point, until
+    :func:`resume_workers`."""
     _stop.set()
-    try:
-        yield
-    finally:
-        _stop.clear()
+
+
+def resume_workers() -> None:
+    """Let runs of this process start again (every stopped worker has unwound)."""
+    _stop.clear()
 
 
 def wait_for(futures: Iterable[Future], done: Callable[[Future], None] | None = None) -> None:

@@ -3,25 +3,30 @@
 Each repository is ``automator run --repo URL --ref REF PATH`` for each of its paths, with
 its fleet-file settings over the command line's, all sharing one tag source (one listing per
 image repository for the whole process). One repository's failure never stops the others.
+A signal stops them all at once (:func:`_stop`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_until
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from automator.context import Context
 from automator.errors import AutomatorError, ExitCode
 from automator.fleet.spec import FleetRepository
-from automator.interrupts import stop_point, wait_for, workers_stopped
+from automator.interrupts import resume_workers, stop_point, stop_workers, wait_for
 from automator.result import RunResult
 from automator.settings import Settings
 from automator.tagsource import TagSource
+from automator.workers import Workers
 
 log = logging.getLogger("automator.fleet")
+
+STOP_GRACE_SECONDS = 2.0  # how long a stopping fleet waits for its workers to unwind
 
 
 @dataclass(frozen=True)
@@ -137,27 +142,38 @@ def run_fleet(
             on_done(result)
         return result
 
-    pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet")
+    pool = Workers(max(1, parallel), "fleet")
+    futures = [pool.submit(one, repository) for repository in repositories]
     try:
-        futures = [pool.submit(one, repository) for repository in repositories]
         wait_for(futures)
-        results = tuple(future.result() for future in futures)
     except BaseException:  # SIGINT/SIGTERM (KeyboardInterrupt) reach this thread only
-        _stop(pool, source)
+        _stop(futures, source)
         raise
-    pool.shutdown()
-    return FleetResult(shard, results)
+    finally:
+        pool.shutdown()
+    return FleetResult(shard, tuple(future.result() for future in futures))
 
 
-def _stop(pool: ThreadPoolExecutor, source: TagSource) -> None:
+def _stop(futures: Sequence[Future], source: TagSource) -> None:
     """Start no more repositories and make the running ones unwind now: their registry
-    requests abandoned, their network git processes killed, every stop point raising."""
+    requests abandoned, their network git processes killed, every stop point raising. A
+    worker still running after :data:`STOP_GRACE_SECONDS` (a forge request waiting out its
+    timeout: nothing can cut it short) is left to die with the process, its clone removed
+    here, and the stop stays in force."""
+    from automator.git.clone import remove_open_clones
     from automator.git.network import kill_in_flight
 
-    with workers_stopped():
-        pool.shutdown(wait=False, cancel_futures=True)
-        cancel = getattr(source, "cancel", None)
-        if cancel is not None:
-            cancel()
-        kill_in_flight()
-        pool.shutdown(wait=True)
+    stop_workers()
+    for future in futures:
+        future.cancel()  # the repositories that have not started
+    cancel = getattr(source, "cancel", None)
+    if cancel is not None:
+        cancel()
+    kill_in_flight()
+    _, running = wait_until(futures, timeout=STOP_GRACE_SECONDS)
+    if running:
+        log.warning("fleet: %d repositories still waiting for a request %.0f s after the stop; leaving them "
+                    "(their clones removed; the next run takes them up again)", len(running), STOP_GRACE_SECONDS)
+        remove_open_clones()
+    else:
+        resume_workers()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from automator.git.workspace import Workspace
 
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _SCP_LIKE = re.compile(r"^[^/:]+@[^/:]+:")
+_open: set[Path] = set()  # the temporary directories of this process's clones not yet removed
+_open_lock = threading.Lock()
 
 
 def supports_shallow(url: str) -> bool:
@@ -37,6 +40,8 @@ def cloned(url: str, ref: str | None, ctx: Context, *, timeout: float = 120.0) -
     clean_url, user, password = split_url_credentials(url)
     env = git_environment(ctx, url=clean_url, token=password, username=user)
     workdir = Path(tempfile.mkdtemp(prefix="automator-clone-"))
+    with _open_lock:
+        _open.add(workdir)
     target = workdir / "repo"
     try:
         base = ["clone", "--quiet", "--no-tags", "--single-branch"] + (["--branch", ref] if ref else [])
@@ -56,4 +61,16 @@ def cloned(url: str, ref: str | None, ctx: Context, *, timeout: float = 120.0) -
             raise GitError(f"could not clone {clean_url}{f' ({ref})' if ref else ''}: {detail}")
         yield Workspace(target, target / ".git", env, own_clone=True)
     finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        with _open_lock:
+            _open.discard(workdir)
+
+
+def remove_open_clones() -> None:
+    """Remove every clone this process still has: those of worker threads that a stopping
+    fleet leaves behind (stuck in a request it cannot cut short) as the process exits."""
+    with _open_lock:
+        left = list(_open)
+        _open.clear()
+    for workdir in left:
         shutil.rmtree(workdir, ignore_errors=True)
