@@ -13,7 +13,8 @@
 * copies and pickles are rebuilt through ``__init__`` with the fields as arguments;
 * ``value.replace(**changes)`` stands for ``dataclasses.replace(value, **changes)``.
 
-Everything else keeps ``@dataclass``; a type moves here only when a short command's start-up
+Everything else is a frozen dataclass made with :func:`automator.values.value_type` (one
+``exec`` a class instead of six); a type moves here only when a short command's start-up
 needs it.
 """
 

@@ -8,10 +8,10 @@ lookups, cache keys); :meth:`ImageRef.with_tag` writes back using the spelling t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from automator.errors import ImageRefError
+from automator.values import value_type
 
 DEFAULT_REGISTRY = "docker.io"
 LEGACY_DEFAULT_REGISTRY = "index.docker.io"
@@ -30,7 +30,7 @@ _SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
 _NAME_TOTAL_LENGTH_MAX = 255
 
 
-@dataclass(frozen=True)
+@value_type
 class ImageRef:
     """A parsed image reference.
 

@@ -8,11 +8,12 @@ select -> Selection;  plan -> Update[] + Problem[] (a Plan);  write -> Change (c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from automator.imageref import ImageRef
 from automator.tags import PolicySpec, Selection, TagInfo
+from automator.values import value_type
 
 __all__ = [
     "Change", "FieldKind", "ImageUse", "Plan", "PolicySpec", "Problem", "Selection", "Severity", "Span", "TagInfo", "Update",
@@ -22,7 +23,7 @@ Severity = Literal["error", "warning"]
 FieldKind = Literal["image", "tag", "name", "digest"]
 
 
-@dataclass(frozen=True)
+@value_type
 class Span:
     """Character offsets ``[start, end)`` of a scalar's text in a file (quotes excluded)."""
 
@@ -30,7 +31,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@value_type
 class ImageUse:
     """One automated image field found in a manifest.
 
@@ -61,7 +62,7 @@ class ImageUse:
     insert: str = ""
 
 
-@dataclass(frozen=True)
+@value_type
 class Problem:
     """Something that could not be processed; never stops the rest of the run."""
 
@@ -73,7 +74,7 @@ class Problem:
     code: str = ""  # what kind of problem, when --strict may promote it (manifest.typos)
 
 
-@dataclass(frozen=True)
+@value_type
 class Update:
     """A planned change of one field: ``new_text`` replaces ``use.span`` in ``use.file``."""
 
@@ -84,7 +85,7 @@ class Update:
     reason: str
 
 
-@dataclass(frozen=True)
+@value_type
 class Plan:
     """Everything one run intends to change, and everything it could not process."""
 
@@ -101,7 +102,7 @@ class Plan:
         return tuple(sorted({u.use.file for u in self.updates}))
 
 
-@dataclass(frozen=True)
+@value_type
 class Change:
     """What a write produced: a pushed commit and/or a pull request."""
 

@@ -9,18 +9,19 @@ step-output reports are renderings of it (``automator/report/``), none of which 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automator.errors import ExitCode
 from automator.model import Change, Plan, Problem, Update
+from automator.values import value_type
 
 if TYPE_CHECKING:
     from automator.forge.ensure import Outcome as RequestOutcome
 
 
-@dataclass(frozen=True)
+@value_type
 class Preview:
     """``--dry-run``: the plan, the commit message its committed part would get, and the
     updates that would go to pull requests instead, each with the reason (``--pr``, or the
@@ -43,7 +44,7 @@ class Preview:
         return None
 
 
-@dataclass(frozen=True)
+@value_type
 class Committed:
     """The commit step: the plan finally committed (after any re-plans), the commit (None when
     nothing changed), the files, whether it was pushed, and files that could not be patched."""
@@ -64,7 +65,7 @@ class Committed:
         return self.plan.updates
 
 
-@dataclass(frozen=True)
+@value_type
 class PullRequests:
     """The pull/merge requests ensured for a plan: one outcome per branch (created, updated,
     unchanged, closed, kept or failed)."""
@@ -95,7 +96,7 @@ class PullRequests:
 Outcome = Preview | Committed | PullRequests
 
 
-@dataclass(frozen=True)
+@value_type
 class RunResult:
     """``plan``: the last plan of the run (all updates, all problems); ``outcomes``: one per
     write strategy that wrote, in order; ``root``: the repository the file names are relative to."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import reprlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,9 +27,10 @@ from automator.errors import AutomatorError, ConfigError, ManifestError, Registr
 from automator.imageref import is_valid_tag, normalise_repository
 from automator.model import TagInfo
 from automator.policy.buildtime import parse_rfc3339
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class FileTagSource:
     """A :class:`automator.tagsource.TagSource` over a fixed table of tags."""
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from automator.context import Context
 from automator.errors import AutomatorError
 from automator.model import TagInfo
+from automator.values import value_type
 
 
 class TagSource(Protocol):
@@ -28,7 +28,7 @@ class TagSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@value_type
 class SourceSettings:
     """Where a run reads tags: ``tags_file`` (offline), else the registries with these settings.
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.errors import ConfigError
 from automator.manifest.scope import outside_path_as_warnings, within
 from automator.manifest.typos import strict
 from automator.model import ImageUse, Problem
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class Validation:
     """What validation found under a path: the automated images and every problem."""
 

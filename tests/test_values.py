@@ -6,11 +6,15 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import importlib
+import inspect
 import pickle
+import pkgutil
 from dataclasses import FrozenInstanceError, asdict, field, fields, replace
 
 import pytest
 
+import automator
 from automator.values import value_type
 
 
@@ -139,3 +143,30 @@ def test_one_exec_per_class_where_dataclass_needs_one_per_method(monkeypatch):
 
     assert ours == 1
     assert len(calls) >= ours
+
+
+def value_types():
+    """Every class of the package made with @value_type."""
+    found = {}
+    for module_info in pkgutil.walk_packages(automator.__path__, "automator."):
+        if module_info.name.endswith("__main__"):
+            continue  # runs the command line
+        module = importlib.import_module(module_info.name)
+        for item in vars(module).values():
+            if isinstance(item, type) and "_value_compared" in item.__dict__ and item.__module__ == module.__name__:
+                found[f"{item.__module__}.{item.__qualname__}"] = item
+    return found
+
+
+def test_every_value_type_of_the_package_takes_the_arguments_a_dataclass_would():
+    classes = value_types()
+    assert len(classes) > 90
+    for name, cls in classes.items():
+        twin = dataclasses.make_dataclass(cls.__name__, [
+            (f.name, f.type, field(default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
+                                   hash=f.hash, compare=f.compare))
+            for f in fields(cls)], frozen=True)
+        ours, theirs = inspect.signature(cls).parameters, inspect.signature(twin).parameters
+        assert [(p.name, p.kind, p.default is p.empty) for p in ours.values()] == \
+               [(p.name, p.kind, p.default is p.empty) for p in theirs.values()], name
+        assert cls.__match_args__ == twin.__match_args__, name

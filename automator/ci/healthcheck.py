@@ -23,10 +23,10 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.context import Context
+from automator.values import value_type
 
 INITS = {"tini", "tini-static", "docker-init", "dumb-init", "catatonit"}
 DEFAULT_MAX_AGE = 600.0
@@ -34,7 +34,7 @@ DEFAULT_PORT = 8080
 TRUE = {"1", "true", "yes", "on"}
 
 
-@dataclass(frozen=True)
+@value_type
 class Probe:
     """One thing to check: ``record`` (a health file) or ``http`` (a URL); ``none``: nothing."""
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from automator.values import value_type
 
 Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action", "fleet"]
 Check = Literal["", "path", "file", "positive-int", "url", "author", "platform", "host", "ref", "readable", "pushed", "shard"]
 
 
-@dataclass(frozen=True)
+@value_type
 class Input:
     """How one action input reaches ``automator run``: a flag, or (for secrets) the environment.
 
@@ -77,7 +78,7 @@ NOT_WITH_FLEET = ("repo", "ref", "pushed", "event-file")
 ACTION_DEFAULTS = {"fail-on-problems": "true"}
 
 
-@dataclass(frozen=True)
+@value_type
 class InputProblem:
     name: str
     message: str

@@ -9,17 +9,17 @@ reason, so a run over hundreds of images stays readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from automator.model import Change, ImageUse, Plan, Problem, Update
 from automator.report.json import policy_text
 from automator.report.markdown import cell, code, problem_message
+from automator.values import value_type
 
 DRY_RUN_LABEL = "dry run — nothing written"
 
 
-@dataclass(frozen=True)
+@value_type
 class Links:
     """Where files of this run can be seen: ``{server}/{repository}/blob/{sha}/{prefix}{file}``."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.commands.options import OptionGroup
@@ -13,6 +12,7 @@ from automator.context import Context
 from automator.errors import ExitCode
 from automator.schedule import check_health
 from automator.settings import Settings
+from automator.values import value_type
 
 DESCRIPTION = """\
 Exit 0 when FILE, the health file that `automator run --health-file FILE` keeps, was written
@@ -32,7 +32,7 @@ reason goes to stderr), 2 invalid arguments.
 """
 
 
-@dataclass(frozen=True)
+@value_type
 class HealthSettings:
     file: Path
     max_age: float = 600.0

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from automator.errors import AutomatorError, UsageError
 from automator.imageref import ImageRef, parse_image_ref
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class PushedImage:
     """One tag that was pushed to a repository (``digest`` when the event carried it)."""
 

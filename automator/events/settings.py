@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from automator.events.pushed import PushedImage
 from automator.events.source import PushedScope
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class EventSettings:
     """``pushed`` None: a full run (every automated image, tags listed); a tuple (maybe empty,
     for an event that held no tagged push): an event-driven run about those images only."""

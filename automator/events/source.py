@@ -12,19 +12,20 @@ created when something asks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from automator.errors import AutomatorError, RegistryError
 from automator.events.pushed import PushedImage, distinct
 from automator.model import ImageUse, TagInfo
 from automator.tagsource import TagSource
+from automator.values import value_type
 
 # dialects whose automated fields need not spell the image: a Flux v2 marker names a policy,
 # an Argo CD Image Updater configuration names an alias
 INDIRECT_MARKERS = ("$imagepolicy", "argocd-image-updater")
 
 
-@dataclass(frozen=True)
+@value_type
 class PushedScope:
     """The pushed images of one run, by repository."""
 

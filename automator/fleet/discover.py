@@ -7,15 +7,15 @@ Archived repositories are left out. Each found repository gets the fleet file's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from automator.errors import ForgeError, UsageError
 from automator.fleet.spec import FleetRepository, repository_from
+from automator.values import value_type
 
 DEFAULT_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com"}
 
 
-@dataclass(frozen=True)
+@value_type
 class Discovery:
     kind: str  # github | gitlab
     owner: str  # organisation or group path

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_until
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from automator.context import Context
@@ -22,6 +22,7 @@ from automator.interrupts import resume_workers, stop_point, stop_workers, wait_
 from automator.result import RunResult
 from automator.settings import Settings
 from automator.tagsource import TagSource
+from automator.values import value_type
 from automator.workers import Workers
 
 log = logging.getLogger("automator.fleet")
@@ -29,7 +30,7 @@ log = logging.getLogger("automator.fleet")
 STOP_GRACE_SECONDS = 2.0  # how long a stopping fleet waits for its workers to unwind
 
 
-@dataclass(frozen=True)
+@value_type
 class PathResult:
     path: str
     result: RunResult | None = None
@@ -37,7 +38,7 @@ class PathResult:
     exit_code: int = 0
 
 
-@dataclass(frozen=True)
+@value_type
 class RepositoryResult:
     repository: FleetRepository
     paths: tuple[PathResult, ...] = ()
@@ -45,7 +46,7 @@ class RepositoryResult:
     exit_code: int = 0
 
 
-@dataclass(frozen=True)
+@value_type
 class FleetResult:
     shard: str
     repositories: tuple[RepositoryResult, ...]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.fleet.discover import Discovery
 from automator.fleet.shard import ALL, Shard
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class FleetSettings:
     file: Path | None = None
     discovery: Discovery | None = None

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from automator.errors import UsageError
+from automator.values import value_type
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@value_type
 class Shard:
     index: int  # counted from 0
     total: int

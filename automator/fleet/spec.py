@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import yaml
 
 from automator.errors import ConfigError
+from automator.values import value_type
 
 MODES = ("commit", "pr", "mr")
 # per-repository keys (also allowed under defaults) -> the kind of value they take
@@ -45,7 +46,7 @@ KEYS: dict[str, str] = {
 _LISTS = {key for key, kind in KEYS.items() if kind.startswith("list")}
 
 
-@dataclass(frozen=True)
+@value_type
 class FleetRepository:
     """One environment repository of the fleet, with its settings merged over the defaults."""
 
@@ -72,7 +73,7 @@ class FleetRepository:
         return text[:-4] if text.endswith(".git") else text
 
 
-@dataclass(frozen=True)
+@value_type
 class FleetSpec:
     repositories: tuple[FleetRepository, ...]
     defaults: Mapping[str, object] = field(default_factory=dict)

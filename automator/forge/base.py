@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from automator.errors import ForgeError
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class PullRequest:
     """An open pull request (GitHub) or merge request (GitLab; ``number`` is the IID)."""
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from automator.model import Update
 from automator.report.json import policy_text
+from automator.values import value_type
 
 MARKER_PREFIX = "<!-- automator:"
 CLOSE_MARKER = "<!-- automator:closing -->"  # ends the tool's closing comment, so it is posted once
 MARKER_VERSION = 1
 
 
-@dataclass(frozen=True)
+@value_type
 class Marker:
     """What a pull request body says about the run that wrote it."""
 

@@ -14,21 +14,21 @@ base for GitHub Enterprise (``https://ghe.example.com/api/v3``) or self-hosted G
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from automator.errors import ConfigError
+from automator.values import value_type
 
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
 
-@dataclass(frozen=True)
+@value_type
 class Remote:
     host: str
     slug: str
 
 
-@dataclass(frozen=True)
+@value_type
 class ForgeTarget:
     kind: str
     api_url: str

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from automator.errors import AutomatorError, ForgeError, GitError
@@ -34,6 +33,7 @@ from automator.forge.body import (
 from automator.forge.naming import DEFAULT_TEMPLATE, Group, Grouping, group_updates, owned_prefix
 from automator.git.message import render_message
 from automator.model import Change, Plan, Update
+from automator.values import value_type
 
 log = logging.getLogger(__name__)
 Action = Literal["created", "updated", "unchanged", "closed", "kept", "failed"]
@@ -49,7 +49,7 @@ class BranchWriter(Protocol):
     def delete(self, branch: str, *, expected: str) -> None: ...
 
 
-@dataclass(frozen=True)
+@value_type
 class Settings:
     env_path: str
     base: str
@@ -63,7 +63,7 @@ class Settings:
     message_template: str | None = None
 
 
-@dataclass(frozen=True)
+@value_type
 class Outcome:
     action: Action
     branch: str

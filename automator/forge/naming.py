@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from automator.errors import ConfigError
 from automator.model import Plan, Update
+from automator.values import value_type
 
 DEFAULT_TEMPLATE = "automator/{env}/{image}"
 Grouping = Literal["run", "image"]
@@ -29,7 +29,7 @@ _FIELDS = {"env", "image", "images"}
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 
-@dataclass(frozen=True)
+@value_type
 class Group:
     """The updates that go into one branch and one pull request."""
 

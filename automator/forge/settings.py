@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from automator.forge.naming import DEFAULT_TEMPLATE, Grouping, check_template
+from automator.values import value_type
 
 FORGE_KINDS = ("github", "gitlab")
 PER_CHOICES: tuple[Grouping, ...] = ("run", "image")
 MERGE_METHODS = ("merge", "squash", "rebase")
 
 
-@dataclass(frozen=True)
+@value_type
 class PullRequestSettings:
     """``enabled``: ``--pr`` (every update goes to pull requests); the rest also shapes the
     pull requests that rules send updates to. ``forge``/``forge_url`` None: detected from the

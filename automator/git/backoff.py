@@ -6,12 +6,12 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from automator.errors import UsageError
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class RetryPolicy:
     """Stop after ``max_attempts`` pushes or ``max_seconds``, whichever comes first."""
 

@@ -11,7 +11,9 @@ snapshot holds for the whole run.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from automator.values import value_type
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0", "")
@@ -25,7 +27,7 @@ def canonical(key: str) -> str:
     return ".".join(part for part in (section.lower(), middle, name.lower()) if part) if rest else key.lower()
 
 
-@dataclass(frozen=True)
+@value_type
 class GitConfig:
     """Every ``key -> [values]`` in the order git reads them (``None``: a key with no ``=``)."""
 

@@ -8,14 +8,14 @@ identity still matches); when git has no identity configured, the committer is t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from automator.errors import UsageError
+from automator.values import value_type
 
 _IDENTITY = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*\Z")
 
 
-@dataclass(frozen=True)
+@value_type
 class Identity:
     name: str
     email: str

@@ -8,16 +8,16 @@ decided in :mod:`automator.git.recovery`; this module only looks.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.git.marker import LOCK_NAME
+from automator.values import value_type
 
 # Lock files at the top of a git directory (or of a linked worktree's admin directory).
 TOP_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")
 
 
-@dataclass(frozen=True)
+@value_type
 class LockFile:
     path: Path
     mtime: float

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from automator.values import value_type
+
 log = logging.getLogger(__name__)
 
 MARKER = "automator-run.json"
@@ -81,7 +83,7 @@ def process_alive(pid: int, start: str = "") -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@value_type
 class RunMarker:
     """What a run in progress may have changed (saved before it changes anything)."""
 
@@ -124,7 +126,7 @@ class RunMarker:
         )
 
 
-@dataclass(frozen=True)
+@value_type
 class JournalEntry:
     path: str  # relative to the repository root, POSIX spelling
     before: str | None  # blob id of the content replaced; None: the run created the file

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from automator.values import value_type
 
 Outcome = Literal["pushed", "retry", "transient", "refused", "failed"]
 
@@ -32,7 +33,7 @@ _TRANSIENT = (
 )
 
 
-@dataclass(frozen=True)
+@value_type
 class PushResult:
     outcome: Outcome
     reason: str = ""

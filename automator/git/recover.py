@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from automator.git import marker as markers
 from automator.git.marker import file_blob_id
 from automator.git.observe import literal, observe
 from automator.git.recovery import Observed, RecoveryPlan, plan_recovery
+from automator.values import value_type
 
 if TYPE_CHECKING:
     from automator.git.workspace import Workspace
@@ -63,7 +64,7 @@ def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: 
 
 
 
-@dataclass(frozen=True)
+@value_type
 class RecoverySettings:
     """``automator recover [PATH] [--apply]``: the checkout, and whether to act."""
 
@@ -72,7 +73,7 @@ class RecoverySettings:
     json: bool = False
 
 
-@dataclass(frozen=True)
+@value_type
 class RecoveryReport:
     seen: Observed
     plan: RecoveryPlan

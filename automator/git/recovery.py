@@ -28,11 +28,12 @@ from automator.git import marker as markers
 from automator.git.locks import LockFile
 from automator.git.marker import JournalEntry, RunMarker
 from automator.git.scratch import Scratch
+from automator.values import value_type
 
 CLOCK_SLACK = 1.0  # file-system timestamps may be coarser than the wall clock
 
 
-@dataclass(frozen=True)
+@value_type
 class FileState:
     """One path as recovery sees it (blob ids; None where there is no such file)."""
 
@@ -44,13 +45,13 @@ class FileState:
     in_commits: frozenset[str | None] = frozenset()  # its blob (None: absent) in the marker's commits
 
 
-@dataclass(frozen=True)
+@value_type
 class TempFile:
     path: str  # a ``.NAME.*.tmp`` file next to a journaled file, made after the run began
     mtime: float
 
 
-@dataclass(frozen=True)
+@value_type
 class Observed:
     root: str
     marker: RunMarker | None
@@ -68,7 +69,7 @@ class Observed:
     scratch: tuple[Scratch, ...] = ()
 
 
-@dataclass(frozen=True)
+@value_type
 class Step:
     action: str  # remove-lock, prune, drop-commit, unstage, restore, remove, return, clear-marker
     target: str
@@ -79,13 +80,13 @@ class Step:
         return f"{self.action} {self.target}: {self.why}"
 
 
-@dataclass(frozen=True)
+@value_type
 class Blocker:
     message: str
     command: str  # what clears it
 
 
-@dataclass(frozen=True)
+@value_type
 class RecoveryPlan:
     steps: tuple[Step, ...] = ()
     kept: tuple[tuple[str, str], ...] = ()  # (path, why it is left alone)

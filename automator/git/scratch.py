@@ -17,17 +17,18 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from automator.git.marker import SCRATCH, process_alive, process_start
+from automator.values import value_type
 
 log = logging.getLogger(__name__)
 
 _counter = itertools.count()
 
 
-@dataclass(frozen=True)
+@value_type
 class Scratch:
     temp_dir: str  # a directory the tool created (removed whole)
     worktree: str  # a linked worktree inside it ('' when none)

@@ -8,13 +8,13 @@ HEAD at the remote head and returns to the original branch afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from automator.errors import GitError, UsageError
 from automator.git.workspace import Workspace
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class Target:
     remote: str | None  # None: commit only (--no-push)
     branch: str

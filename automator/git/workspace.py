@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.errors import GitError, UsageError
@@ -22,6 +21,7 @@ from automator.git.identity import Identity
 from automator.git.maintenance import DEFER, maintenance_due
 from automator.git.marker import LOCK_NAME, Journal, RunMarker
 from automator.git.network import run_git
+from automator.values import value_type
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ KEEPS_BRANCH = frozenset({"am", "cherry-pick", "commit", "merge", "reset", "reve
 UNKNOWN = "\0unknown"
 
 
-@dataclass(frozen=True)
+@value_type
 class Location:
     """Where a checkout is: its top directory, its git directory, its object format."""
 

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from automator.context import Context
@@ -36,6 +36,7 @@ from automator.git.target import Target, resolve_target, sync
 from automator.git.workspace import Workspace
 from automator.interrupts import pushing
 from automator.model import Change, Plan
+from automator.values import value_type
 
 log = logging.getLogger(__name__)
 UNKNOWN_PATH = "did not match any file(s) known to git"  # `git commit -- PATH` of an untracked PATH
@@ -45,7 +46,7 @@ Apply = Callable[[Plan], list[str]]
 Record = Callable[[Path, bytes], None]
 
 
-@dataclass(frozen=True)
+@value_type
 class RecordingApply:
     """An ``apply`` that reports each file to the run marker *before* replacing it:
     ``apply(plan, record)`` calls ``record(path, new_bytes)`` first. A killed run's files are
@@ -54,7 +55,7 @@ class RecordingApply:
     apply: Callable[[Plan, Record], list[str]]
 
 
-@dataclass(frozen=True)
+@value_type
 class WriteOptions:
     remote: str | None = None
     branch: str | None = None
@@ -70,7 +71,7 @@ class WriteOptions:
         return self.push or bool(self.branch)
 
 
-@dataclass(frozen=True)
+@value_type
 class WriteResult:
     """The plan that was finally committed, and the commit (None when nothing changed)."""
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from automator.errors import AutomatorError, ManifestError
 from automator.imageref import parse_image_ref
 from automator.manifest.yamldoc import Document, Node, text_of
 from automator.model import ImageUse, PolicySpec, Problem, Span
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class ImageField:
     """Where one container's image lives: a whole reference, or repository + tag (+ registry)."""
 

@@ -35,9 +35,10 @@ from automator.manifest.yamldoc import (
     split_documents,
 )
 from automator.model import ImageUse, PolicySpec, Problem
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class Fact:
     """A repository-wide object found while locating (e.g. an ImagePolicy), kept for resolve."""
 
@@ -68,7 +69,7 @@ class ResolvingLocator(Locator, Protocol):
     def resolve(self, uses: Sequence[ImageUse], facts: Sequence[Fact]) -> Iterable[ImageUse | Problem]: ...
 
 
-@dataclass(frozen=True)
+@value_type
 class Located:
     """What one file holds: its automated fields, its problems and facts for other files."""
 

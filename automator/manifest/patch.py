@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from automator.errors import ManifestError
 from automator.manifest.proof import DocumentProof, field_key, field_state, fields_of, tree_digest
@@ -31,9 +31,10 @@ from automator.manifest.yamldoc import (
     value_bounds,
 )
 from automator.model import Span, Update
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class Edit:
     span: Span
     text: str
@@ -92,7 +93,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(pieces(text, _ordered(edits)))
 
 
-@dataclass(frozen=True)
+@value_type
 class EditedDocument:
     """One document with edits: its old and new chunks, the edits with their new starts."""
 

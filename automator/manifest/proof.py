@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import chain
 
 from automator.manifest.yamldoc import Chunk, Node, has_alias
 from automator.model import ImageUse
+from automator.values import value_type
 
 FieldKey = tuple[str, str, str, str, str]
 _flat = chain.from_iterable
@@ -28,7 +29,7 @@ _IMPLICIT = frozenset(("tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:ya
 FieldState = tuple[str, "str | None"]
 
 
-@dataclass(frozen=True)
+@value_type
 class DocumentProof:
     """One located document: where it is, digests of its text and tree, its fields' states."""
 

@@ -8,10 +8,10 @@ so no containers here (the Deployment's are found on it).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from automator.manifest.fields import ImageField
 from automator.manifest.yamldoc import Node, get, get_path, is_mapping, is_sequence, items, text_of
+from automator.values import value_type
 
 # kind -> path from the resource to its pod spec
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -28,7 +28,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 HELM_RELEASE_API_PREFIXES = ("helm.fluxcd.io/", "helm.toolkit.fluxcd.io/")
 
 
-@dataclass(frozen=True)
+@value_type
 class Resource:
     node: Node
     kind: str

@@ -16,6 +16,7 @@ from typing import Any
 
 from automator.errors import ManifestError
 from automator.model import Span
+from automator.values import value_type
 
 try:  # pragma: no cover - depends on the installation
     import yaml as _pyyaml
@@ -66,7 +67,7 @@ MAX_ALIASED_NODES = 1_000_000  # nodes that aliases may add to a document (a "bi
 Node = Any  # a composed node of PyYAML or ruamel.yaml: .tag, .value, .start_mark, .end_mark
 
 
-@dataclass(frozen=True)
+@value_type
 class Chunk:
     """One YAML document's text and where it starts in the file."""
 

@@ -9,14 +9,14 @@ that the value really is a scalar there (not text inside a block scalar).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from automator.values import value_type
 
 _BLANK = " \t"
 # characters that cannot start a plain scalar (flow collections, aliases, reserved indicators)
 _NOT_PLAIN = set("[]{},*%@`")
 
 
-@dataclass(frozen=True)
+@value_type
 class Parsed:
     """What a line holds; ``start``/``end`` bound the value's content (quotes excluded)."""
 

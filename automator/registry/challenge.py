@@ -8,14 +8,16 @@ returned in lower case; parameter names are lower-cased too, values are kept as 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from automator.values import value_type
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _TOKEN68 = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 _SPACE = re.compile(r"[ \t]*")
 
 
-@dataclass(frozen=True)
+@value_type
 class Challenge:
     scheme: str
     params: dict[str, str] = field(default_factory=dict)

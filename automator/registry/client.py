@@ -7,7 +7,6 @@ for 401/403/404, says whether credentials were found (never what they are).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
@@ -24,12 +23,13 @@ from automator.registry.formats import (
 )
 from automator.registry.settings import DEFAULT_MAX_TAGS
 from automator.registry.transport import Transport, parse_retry_after
+from automator.values import value_type
 
 PAGE_SIZE = 1000
 MAX_BODY = 4 * 1024 * 1024  # per answer: a tag list page, a manifest, an image config
 
 
-@dataclass(frozen=True)
+@value_type
 class Manifest:
     data: dict
     media_type: str

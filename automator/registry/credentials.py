@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import quote_plus
 
 from automator.context import Context
 from automator.errors import RegistryError, register_secret
 from automator.registry.dockerconfig import DockerConfig, HelperError, find_entry, run_helper
+from automator.values import value_type
 
 log = logging.getLogger("automator.registry")
 
@@ -24,7 +25,7 @@ DOCKER_HUB = "docker.io"
 GHCR = "ghcr.io"
 
 
-@dataclass(frozen=True)
+@value_type
 class Credentials:
     """Username/password or an identity (refresh) token; ``origin`` says where they came from."""
 

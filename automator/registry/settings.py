@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from automator.errors import ConfigError
 from automator.registry.formats import split_platform
+from automator.values import value_type
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TAGS = 100_000
@@ -16,7 +17,7 @@ DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_METADATA = 200
 
 
-@dataclass(frozen=True)
+@value_type
 class RegistrySettings:
     """``timeout``: total deadline of one HTTP exchange (connect, headers, whole body), seconds;
     the retries of one request stop at 3 x it. ``max_tags``: a repository with more tags is an

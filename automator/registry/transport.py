@@ -22,7 +22,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +30,7 @@ import urllib3.exceptions
 
 from automator.errors import RegistryError, scrub
 from automator.registry.exchange import BodyError, Exchange, Watchdog, WatchedAdapter, read_body
+from automator.values import value_type
 
 log = logging.getLogger("automator.registry")
 
@@ -41,7 +41,7 @@ MAX_BODY = 4 * 1024 * 1024
 _RATELIMIT = re.compile(r"\s*(\d+)")
 
 
-@dataclass(frozen=True)
+@value_type
 class RetryPolicy:
     attempts: int = 4
     backoff: float = 0.5  # first wait, doubled each time, with full jitter

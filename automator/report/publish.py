@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.context import Context
 from automator.model import Change, Plan
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class ReportSettings:
     """``json``: stdout carries JSON; ``markdown``: a file or ``-`` (stdout); ``dotenv``: a file;
     ``dry_run``: nothing was written, and every report says so."""

@@ -8,9 +8,11 @@ candidate change size) merge all matching rules in order: the last rule that set
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from datetime import timedelta
 from typing import Literal
+
+from automator.values import value_type
 
 ChangeSize = Literal["patch", "minor", "major"]
 WriteMode = Literal["commit", "pr"]
@@ -18,7 +20,7 @@ PrGroup = Literal["run", "image"]
 CHANGE_SIZES: tuple[ChangeSize, ...] = ("patch", "minor", "major")
 
 
-@dataclass(frozen=True)
+@value_type
 class FreezeWindow:
     """A weekly window ``start -> end`` in ``timezone``; minutes count from Monday 00:00."""
 
@@ -28,7 +30,7 @@ class FreezeWindow:
     text: str
 
 
-@dataclass(frozen=True)
+@value_type
 class Follow:
     """Promotion: take the tag that runs in ``path`` once it has run there for ``soak``."""
 
@@ -36,14 +38,14 @@ class Follow:
     container: str | None = None
 
 
-@dataclass(frozen=True)
+@value_type
 class Match:
     paths: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     change: tuple[ChangeSize, ...] = ()
 
 
-@dataclass(frozen=True)
+@value_type
 class Settings:
     """What rules decide for an image; ``None`` means "not said" (the default applies)."""
 
@@ -66,7 +68,7 @@ class Settings:
         return replace(base, **said)
 
 
-@dataclass(frozen=True)
+@value_type
 class Rule:
     match: Match
     settings: Settings
@@ -80,7 +82,7 @@ class Rule:
         return f"{label} ({self.source}:{self.line})" if self.line else label
 
 
-@dataclass(frozen=True)
+@value_type
 class RuleSet:
     rules: tuple[Rule, ...] = ()
     sources: tuple[str, ...] = field(default=(), compare=False)

@@ -8,7 +8,6 @@ pure part reads texts; :func:`file_history` (GitPython) is the I/O edge.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,10 @@ from typing import Any
 from automator.errors import AutomatorError, ImageRefError
 from automator.imageref import parse_image_ref
 from automator.rules.values import format_duration
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class Revision:
     commit: str
     committed: datetime
@@ -26,7 +26,7 @@ class Revision:
     shallow: bool = False  # the history is cut here (a shallow clone): older commits unknown
 
 
-@dataclass(frozen=True)
+@value_type
 class Upstream:
     """What runs upstream: ``tag`` since ``commit`` (committed at ``since``)."""
 

@@ -36,12 +36,13 @@ from automator.rules.optin import RulesLocator, rules_locator
 from automator.rules.promotion import Revision, Upstream, file_history, running_upstream
 from automator.rules.values import format_duration, parse_duration
 from automator.tagsource import TagSource
+from automator.values import value_type
 
 History = Callable[[Path, str], Iterable[Revision]]
 _NO_SETTINGS = Settings()
 
 
-@dataclass(frozen=True)
+@value_type
 class WriteSettings:
     mode: str
     pr_group: str

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.rules.runtime import RulesRuntime
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class RulesSettings:
     """``file`` None: the ``.automator.yaml`` found for the scanned path; ``cache_dir`` None:
     first-seen times are not kept between runs."""

@@ -29,12 +29,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from automator.errors import AutomatorError, ExitCode, UsageError, scrub
 from automator.interrupts import WAKE_SECONDS, push_in_flight
+from automator.values import value_type
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
-@dataclass(frozen=True)
+@value_type
 class ScheduleSettings:
     """``every`` None: run once; ``health_file``: where the status is kept for probes."""
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from pathlib import Path
 
 from automator.errors import ConfigError, register_secret
+from automator.values import value_type
 
 TOKEN_VARIABLE = "AUTOMATOR_WEBHOOK_TOKEN"
 GITHUB_SECRET_VARIABLE = "AUTOMATOR_GITHUB_WEBHOOK_SECRET"
 DOCKERHUB_TOKEN_VARIABLE = "AUTOMATOR_DOCKERHUB_WEBHOOK_TOKEN"
 
 
-@dataclass(frozen=True, repr=False)
+@value_type(repr=False)
 class WebhookSecrets:
     """The secrets the receiver checks; a source whose secret is unset is refused (401)
     unless ``insecure_no_auth`` is set."""

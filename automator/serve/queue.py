@@ -14,15 +14,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from automator.errors import scrub
 from automator.events.pushed import PushedImage, distinct
+from automator.values import value_type
 
 log = logging.getLogger("automator.serve")
 
 
-@dataclass(frozen=True)
+@value_type
 class RunReport:
     """What one run did, as far as the receiver counts it."""
 

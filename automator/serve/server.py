@@ -10,17 +10,17 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from waitress import wasyncore
 from waitress.server import create_server
 
 from automator.serve.app import WebhookApp
+from automator.values import value_type
 
 log = logging.getLogger("automator.serve")
 
 
-@dataclass(frozen=True)
+@value_type
 class Listen:
     host: str
     port: int

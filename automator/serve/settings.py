@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from automator.serve.auth import WebhookSecrets
 from automator.serve.server import Listen
+from automator.values import value_type
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_DEBOUNCE = 2.0
 DEFAULT_QUEUE = 1000
 
 
-@dataclass(frozen=True)
+@value_type
 class ServeSettings:
     listen: Listen
     secrets: WebhookSecrets

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from automator.rules.settings import load_rules
 from automator.rules.write import StrategyOf, by_rules, everything_to, route
 from automator.settings import Settings
 from automator.tagsource import TagSource
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class CloneSettings:
     """``--repo URL`` (a shallow clone made for the run, removed after) and ``--ref BRANCH``."""
 
@@ -78,7 +78,7 @@ def _unshallow(ws: Workspace, timeout: float) -> bool:
     return ws.network("fetch", "--quiet", "--unshallow", timeout=timeout, what="git fetch --unshallow", deadline=deadline)[0] == 0
 
 
-@dataclass(frozen=True)
+@value_type
 class Job:
     """One run of the write-back: its settings, the checkout, the scanned path, the planner."""
 

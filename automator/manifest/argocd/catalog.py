@@ -34,13 +34,14 @@ from automator.manifest.argocd.config import (
     write_back_of,
 )
 from automator.model import Problem
+from automator.values import value_type
 
 APP_API = "argoproj.io/"
 UPDATER_API = "argocd-image-updater.argoproj.io/v1alpha1"
 OVERRIDE_FILE = ".argocd-source-{name}.yaml"
 
 
-@dataclass(frozen=True)
+@value_type
 class ArgoApp:
     """One Application the Automator updates, with the configuration that governs it."""
 

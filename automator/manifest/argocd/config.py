@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
 from automator.model import PolicySpec
+from automator.values import value_type
 
 PREFIX = "argocd-image-updater.argoproj.io/"
 IMAGE_LIST = PREFIX + "image-list"
@@ -34,7 +35,7 @@ STRATEGIES = {"semver": "semver", "newest-build": "newest-build", "latest": "new
 DEFAULT_HELM_NAME, DEFAULT_HELM_TAG = "image.name", "image.tag"
 
 
-@dataclass(frozen=True)
+@value_type
 class ImageSettings:
     """One image of an Application as Argo CD Image Updater would update it."""
 
@@ -56,7 +57,7 @@ class ImageSettings:
         return self.alias or self.image
 
 
-@dataclass(frozen=True)
+@value_type
 class UpdateSettings:
     """``commonUpdateSettings`` (or the per-alias annotations), all optional."""
 
@@ -76,7 +77,7 @@ class UpdateSettings:
         )
 
 
-@dataclass(frozen=True)
+@value_type
 class Targets:
     """``manifestTargets`` (or the helm./kustomize. annotations)."""
 
@@ -219,7 +220,7 @@ def targets_of(data: object) -> Targets:
     return Targets(text(helm.get("name")), text(helm.get("tag")), text(helm.get("spec")), text(kustomize.get("name")))
 
 
-@dataclass(frozen=True)
+@value_type
 class WriteBack:
     """Where updates go: Argo's method, the branch, and the target (``kind[:path]``)."""
 

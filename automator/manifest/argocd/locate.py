@@ -16,7 +16,7 @@ Reports show the image's alias as the container and ``Application/<name>`` as th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from automator.errors import AutomatorError, ManifestError
 from automator.imageref import ImageRef, parse_image_ref, split_name
@@ -42,12 +42,13 @@ from automator.manifest.yamldoc import (
     text_of,
 )
 from automator.model import ImageUse, Problem, Span
+from automator.values import value_type
 
 DIALECT = "argocd"
 OVERRIDE, KUSTOMIZATION, HELMVALUES = "override", "kustomization", "helmvalues"
 
 
-@dataclass(frozen=True)
+@value_type
 class Target:
     """One Application whose updates go to a file, and how (``override``/``kustomization``/``helmvalues``)."""
 
@@ -59,7 +60,7 @@ class Target:
 UNBOUND_MARKERS = ("argocd-image-updater.argoproj.io/image-list",)  # unbound: no target, nothing found
 
 
-@dataclass(frozen=True)
+@value_type
 class ArgoLocator:
     name: str = DIALECT
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from automator.errors import ManifestError
@@ -32,19 +32,20 @@ from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
 from automator.model import ImageUse, Problem
+from automator.values import value_type
 
 SCREEN = b"argoproj.io"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@dataclass(frozen=True)
+@value_type
 class ArgoSettings:
     """``--argocd-apps``: directories of Application/ImageUpdater manifests outside the scan."""
 
     apps_dirs: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True)
+@value_type
 class ArgoTree:
     """What the first pass found: target file -> Applications, fields to create, problems."""
 

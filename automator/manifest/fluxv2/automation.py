@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,13 @@ from automator.manifest.discover import names_under, read_bytes, walk_manifests
 from automator.manifest.fluxv2.catalog import API_GROUP, DEFAULT_NAMESPACE
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.yamldoc import compose, split_documents
+from automator.values import value_type
 
 KIND = "ImageUpdateAutomation"
 KIND_BYTES = KIND.encode()
 
 
-@dataclass(frozen=True)
+@value_type
 class Automation:
     """What one ImageUpdateAutomation asks of a run (paths relative to the repository root)."""
 

@@ -27,13 +27,14 @@ the object; it never stops the others.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
 from automator.model import PolicySpec, Problem
 from automator.policy.pattern import compile_go_regex
+from automator.values import value_type
 
 API_GROUP = "image.toolkit.fluxcd.io/"
 API_VERSIONS = ("v1beta1", "v1beta2", "v1")
@@ -58,7 +59,7 @@ def is_flux_image_object(data: Any) -> bool:
     return isinstance(api, str) and api.startswith(API_GROUP)
 
 
-@dataclass(frozen=True)
+@value_type
 class FluxPolicy:
     """One usable ImagePolicy: what it scans and how it chooses (``spec.source`` is its file)."""
 
@@ -88,7 +89,7 @@ def nearest(candidates: Sequence[_T], file: str, where: Callable[[_T], str]) -> 
     return max(reversed(candidates), key=lambda c: nearness(where(c), file))
 
 
-@dataclass(frozen=True)
+@value_type
 class FluxCatalog:
     """``namespace:name`` -> the ImagePolicies of that name; ``broken`` keys name failed ones.
 
@@ -108,7 +109,7 @@ class FluxCatalog:
         return len(self.policies)
 
 
-@dataclass(frozen=True)
+@value_type
 class _Object:
     kind: str
     namespace: str
@@ -118,7 +119,7 @@ class _Object:
     line: int | None
 
 
-@dataclass(frozen=True)
+@value_type
 class _Scanned:
     """What a usable ImageRepository scans: the repository, as written, and its exclusions."""
 

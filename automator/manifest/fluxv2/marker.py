@@ -9,15 +9,15 @@ other string keys may sit beside it, and anything that is not such an object is 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from automator.model import FieldKind
+from automator.values import value_type
 
 MARKER_KEY = "$imagepolicy"
 SUFFIXES: dict[str, FieldKind] = {"tag": "tag", "name": "name", "digest": "digest"}
 
 
-@dataclass(frozen=True)
+@value_type
 class Marker:
     """A parsed marker: the policy it names (``namespace:name``) and the field kind it sets."""
 

@@ -9,7 +9,6 @@ block scalar) and tells its key, its sibling keys and the resource it belongs to
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -29,9 +28,10 @@ from automator.manifest.yamldoc import (
 )
 from automator.manifest.yamlline import parse_line
 from automator.model import Span
+from automator.values import value_type
 
 
-@dataclass(frozen=True)
+@value_type
 class MarkerSite:
     """A marked scalar: where it is, what it holds, and the mapping around it."""
 
@@ -48,7 +48,7 @@ class MarkerSite:
     error: str = ""
 
 
-@dataclass(frozen=True)
+@value_type
 class _Slot:
     node: Node
     key: str | None
