@@ -54,7 +54,10 @@ def _fields_of(cls: type) -> dict[str, Field] | None:
             if not base.__dataclass_params__.frozen or any(f._field_type is not dataclasses._FIELD for f in base_fields.values()):
                 return None  # a non-frozen base (dataclass raises the error it deserves), ClassVar or InitVar
             fields.update(base_fields)
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+    own = cls.__dict__.get("__annotations__")
+    if own is None and "__annotate__" in cls.__dict__:
+        return None  # annotations evaluated on demand (Python 3.14): dataclass knows how to ask
+    for name, annotation in (own or {}).items():
         if not isinstance(annotation, str) or any(word in annotation for word in _UNSUPPORTED_ANNOTATIONS):
             return None
         default = cls.__dict__.get(name, MISSING)

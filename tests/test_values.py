@@ -123,6 +123,15 @@ def test_what_only_dataclass_does_is_left_to_dataclass():
     assert KeywordOnly(a=1).a == 1
 
 
+def test_a_class_whose_annotations_are_computed_on_demand_is_left_to_dataclass():
+    @value_type
+    class Lazy:  # as Python 3.14 makes classes: __annotate__ instead of __annotations__
+        __annotate__ = None
+
+    assert dataclasses.is_dataclass(Lazy)
+    assert "_value_compared" not in Lazy.__dict__
+
+
 def test_one_exec_per_class_where_dataclass_needs_one_per_method(monkeypatch):
     calls = []
     real_exec = builtins.exec
