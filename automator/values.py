@@ -11,7 +11,8 @@ slow every instance down); equality, hash, repr and the frozen guards are shared
 that read the fields through ``operator.attrgetter``.
 
 A class that asks for more than that (``order``, ``kw_only``, ``InitVar``, ``ClassVar``,
-``slots``, a keyword to ``field`` this module does not know) is handed to ``dataclass`` itself.
+``slots``, field ``metadata``), or whose annotations are not strings (every module of the
+package has ``from __future__ import annotations``), is handed to ``dataclass`` itself.
 """
 
 from __future__ import annotations
