@@ -158,3 +158,49 @@ def test_a_push_event_for_a_build_time_policy_reads_the_real_registry_and_commit
                 process.wait(10)
         assert proxy.count(r"/tags/list") == 0  # the event named the tag: nothing was listed
         assert proxy.count(r"/manifests/nightly-b") >= 1  # its build time was read
+
+
+@pytest.mark.registry
+@pytest.mark.slow
+def test_a_second_sigterm_abandons_the_drain_even_when_a_worker_thread_receives_it(tmp_path, local_registry):
+    """The first SIGTERM drains: the run in flight goes on (here it waits for a registry that
+    never answers, up to its deadline). A second one abandons the drain at once, exit 130,
+    whichever thread the kernel hands it to: the main thread never waits without a deadline."""
+    from registry_proxy import RegistryProxy
+    from signal_helpers import signal_a_worker_thread
+
+    local_registry.push("serve/stuck", "nightly-a", created="2026-01-01T00:00:00Z")
+    local_registry.push("serve/stuck", "nightly-b", created="2026-02-01T00:00:00Z")
+    with RegistryProxy(local_registry.url) as proxy:
+        proxy.add_fault(r"/manifests/nightly-b", silent=True, times=100)
+        host = proxy.url.split("://", 1)[1]
+        manifest = deployment("stuck", f"{host}/serve/stuck:nightly-a").replace("semver:^1", "glob:nightly-*")
+        bare = make_remote(tmp_path, {"apps/stuck.yaml": manifest})
+        work = clone(bare, tmp_path / "work")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
+        process = subprocess.Popen([*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.1", "--no-cache",
+                                    "--registry-timeout", "120"],
+                                   cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            url = None
+            while url is None:
+                line = process.stderr.readline()
+                assert line, "serve did not start"
+                if "listening on " in line:
+                    url = line.split("listening on ", 1)[1].split()[0]
+            assert post(url, {"image": f"{host}/serve/stuck:nightly-b"}).status_code == 202
+            assert wait_for(lambda: proxy.count(r"/manifests/nightly-b") >= 1), "the run never asked the registry"
+            process.send_signal(signal.SIGTERM)  # drain: the stuck run is waited for
+            time.sleep(1.0)
+            assert process.poll() is None, "the first SIGTERM must drain, not abandon"
+            signalled = time.monotonic()
+            signal_a_worker_thread(process)
+            code = process.wait(60)
+            took = time.monotonic() - signalled
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+    assert code == 130, process.stderr.read()
+    assert took < 5, f"exited {took:.1f} s after the second SIGTERM"
+    assert "nightly-b" not in show(bare, "apps/stuck.yaml")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from automator.errors import scrub
 from automator.events.pushed import PushedImage, distinct
+from automator.interrupts import WAKE_SECONDS
 from automator.values import value_type
 
 log = logging.getLogger("automator.serve")
@@ -103,12 +104,19 @@ class RunQueue:
         self._thread.start()
 
     def drain(self, timeout: float | None = None) -> bool:
-        """Stop accepting, finish the run in flight and what was accepted; True when done."""
+        """Stop accepting, finish the run in flight and what was accepted; True when done.
+
+        The wait wakes every :data:`automator.interrupts.WAKE_SECONDS`: a second signal that
+        the kernel hands to another thread (it abandons the drain) is handled at once."""
         with self._cond:
             self._draining = True
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._thread.is_alive():
+            left = WAKE_SECONDS if deadline is None else min(WAKE_SECONDS, deadline - time.monotonic())
+            if left <= 0:
+                break
+            self._thread.join(left)
         return not self._thread.is_alive()
 
     def _next(self) -> tuple[str, tuple[PushedImage, ...] | None] | None:
