@@ -33,9 +33,18 @@ def served(tmp_path):
     work = clone(bare, tmp_path / "work")
     git(work, "config", "user.name", "Automation")
     git(work, "config", "user.email", "automation@example.com")
+    process, url = start_serve(work, "--debounce", "0.5", "-v")
+    yield url, bare, process
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def start_serve(work, *options: str) -> tuple[subprocess.Popen, str]:
+    """``automator serve apps`` in ``work`` on a free port; the process and its URL."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
     process = subprocess.Popen(
-        [*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.5", "--no-cache", "-v"],
+        [*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--no-cache", *options],
         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     url = None
@@ -46,11 +55,10 @@ def served(tmp_path):
             url = line.split("listening on ", 1)[1].split()[0]
         elif not line and process.poll() is not None:
             break
-    assert url, f"serve did not start: {process.stderr.read()}"
-    yield url, bare, process
-    if process.poll() is None:
+    if url is None:
         process.kill()
-        process.wait(10)
+        raise AssertionError(f"serve did not start: {process.communicate()[1]}")
+    return process, url
 
 
 def post(url: str, body: dict, token: str = TOKEN) -> requests.Response:
@@ -138,16 +146,8 @@ def test_a_push_event_for_a_build_time_policy_reads_the_real_registry_and_commit
         manifest = deployment("batch", f"{host}/serve/batch:nightly-a").replace("semver:^1", "glob:nightly-*")
         bare = make_remote(tmp_path, {"apps/batch.yaml": manifest})
         work = clone(bare, tmp_path / "work")
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
-        process = subprocess.Popen([*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.2", "--no-cache"],
-                                   cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process, url = start_serve(work, "--debounce", "0.2")
         try:
-            url = None
-            while url is None:
-                line = process.stderr.readline()
-                assert line, "serve did not start"
-                if "listening on " in line:
-                    url = line.split("listening on ", 1)[1].split()[0]
             assert post(url, {"image": f"{host}/serve/batch:nightly-b"}).status_code == 202
             assert wait_for(lambda: "nightly-b" in show(bare, "apps/batch.yaml"))
             process.send_signal(signal.SIGTERM)
@@ -177,17 +177,8 @@ def test_a_second_sigterm_abandons_the_drain_even_when_a_worker_thread_receives_
         manifest = deployment("stuck", f"{host}/serve/stuck:nightly-a").replace("semver:^1", "glob:nightly-*")
         bare = make_remote(tmp_path, {"apps/stuck.yaml": manifest})
         work = clone(bare, tmp_path / "work")
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOMATOR_WEBHOOK_TOKEN": TOKEN}
-        process = subprocess.Popen([*automator_command(), "serve", "apps", "--listen", "127.0.0.1:0", "--debounce", "0.1", "--no-cache",
-                                    "--registry-timeout", "120"],
-                                   cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process, url = start_serve(work, "--debounce", "0.1", "--registry-timeout", "120")
         try:
-            url = None
-            while url is None:
-                line = process.stderr.readline()
-                assert line, "serve did not start"
-                if "listening on " in line:
-                    url = line.split("listening on ", 1)[1].split()[0]
             assert post(url, {"image": f"{host}/serve/stuck:nightly-b"}).status_code == 202
             assert wait_for(lambda: proxy.count(r"/manifests/nightly-b") >= 1), "the run never asked the registry"
             process.send_signal(signal.SIGTERM)  # drain: the stuck run is waited for
