@@ -41,7 +41,8 @@ examples:
   JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
 
 exit codes: 0 every repository done, 1 some file/image/registry failed in some repository,
-2 invalid arguments or fleet file, 3 some write-back failed (the others were written).
+2 invalid arguments or fleet file, 3 some write-back failed (the others were written),
+130 stopped by SIGTERM/SIGINT (within about 2 s; clones removed, see docs/fleet.md).
 """
 
 
