@@ -173,8 +173,8 @@ def _stop(futures: Sequence[Future], source: TagSource) -> None:
     kill_in_flight()
     _, running = wait_until(futures, timeout=STOP_GRACE_SECONDS)
     if running:
-        log.warning("fleet: %d repositories still waiting for a request %.0f s after the stop; leaving them "
-                    "(their clones removed; the next run takes them up again)", len(running), STOP_GRACE_SECONDS)
+        log.warning("fleet: %d repositories still running %.0f s after the stop (a forge request cannot be cut short); "
+                    "leaving them: their clones are removed and the next run takes them up again", len(running), STOP_GRACE_SECONDS)
         remove_open_clones()
     else:
         resume_workers()
