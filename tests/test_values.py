@@ -10,7 +10,9 @@ import importlib
 import inspect
 import pickle
 import pkgutil
+import re
 from dataclasses import FrozenInstanceError, asdict, field, fields, replace
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +181,11 @@ def test_every_value_type_of_the_package_takes_the_arguments_a_dataclass_would()
         assert [(p.name, p.kind, p.default is p.empty) for p in ours.values()] == \
                [(p.name, p.kind, p.default is p.empty) for p in theirs.values()], name
         assert cls.__match_args__ == twin.__match_args__, name
+
+
+def test_the_package_declares_its_frozen_value_types_with_value_type():
+    """A new @dataclass(frozen=True) would cost every command's start its six execs again."""
+    package = Path(automator.__file__).parent
+    declared = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+                if re.search(r"^\s*@dataclass\(frozen=True", path.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert declared == [], "declare these with @value_type (automator/values.py)"
