@@ -160,6 +160,7 @@ def _init(cls: type, fields: dict[str, Field]) -> Callable:
     exec(compile(source, f"<value {cls.__qualname__}>", "exec"), names, namespace)  # noqa: S102 -- as dataclass does
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
     return init
 
 

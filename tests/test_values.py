@@ -88,6 +88,12 @@ def test_repr_leaves_out_fields_with_repr_false():
     assert repr(Labelled(1)) == "Labelled(x=1, y=0, tags=(), label='origin')"
 
 
+def test_the_compiled_init_belongs_to_its_class():
+    assert Point.__init__.__qualname__ == "Point.__init__"
+    assert Point.__init__.__module__ == __name__
+    assert list(inspect.signature(Point).parameters) == ["x", "y", "tags", "note"]
+
+
 def test_post_init_and_init_false_fields():
     checked = Checked("web")
     assert checked.derived == "WEB"
