@@ -47,7 +47,10 @@ def value_type(cls: type[T] | None = None, /, *, repr: bool = True) -> Any:  # n
 
 def _fields_of(cls: type) -> dict[str, Field] | None:
     """The class's fields, its bases' first (as ``dataclass`` collects them), or None when
-    the class needs something only ``dataclass`` does."""
+    the class needs something only ``dataclass`` does. Nothing is changed before that is
+    known: a class handed to ``dataclass`` reaches it as it was written."""
+    if "__slots__" in cls.__dict__ or "__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__:
+        return None
     fields: dict[str, Field] = {}
     for base in cls.__mro__[-1:0:-1]:
         base_fields = getattr(base, "__dataclass_fields__", None)
@@ -58,30 +61,29 @@ def _fields_of(cls: type) -> dict[str, Field] | None:
     own = cls.__dict__.get("__annotations__")
     if own is None and "__annotate__" in cls.__dict__:
         return None  # annotations evaluated on demand (Python 3.14): dataclass knows how to ask
+    declared = []
     for name, annotation in (own or {}).items():
         if not isinstance(annotation, str) or any(word in annotation for word in _UNSUPPORTED_ANNOTATIONS):
             return None
-        default = cls.__dict__.get(name, MISSING)
-        if isinstance(default, Field):
-            spec = default
-            if spec.metadata or spec.kw_only not in (MISSING, False):
-                return None
-        else:
-            if isinstance(default, (list, dict, set)):
-                return None  # dataclass refuses mutable defaults with a clear error
-            spec = dataclasses.field(default=default)
+        written = cls.__dict__.get(name, MISSING)
+        if isinstance(written, Field) and (written.metadata or written.kw_only not in (MISSING, False)):
+            return None
+        default = written.default if isinstance(written, Field) else written
+        if default is not MISSING and default.__class__.__hash__ is None:
+            return None  # a mutable default: dataclass refuses it with a clear error
+        declared.append((name, annotation, written))
+    for name, annotation, written in declared:
+        spec = written if isinstance(written, Field) else dataclasses.field(default=written)
         spec.name = name
         spec.type = annotation
         spec._field_type = dataclasses._FIELD  # what dataclass marks its ordinary fields with
         spec.kw_only = False
-        if isinstance(default, Field):  # the class attribute holds the default, as dataclass leaves it
+        if isinstance(written, Field):  # the class attribute holds the default, as dataclass leaves it
             if spec.default is MISSING:
                 delattr(cls, name)
             else:
                 setattr(cls, name, spec.default)
         fields[name] = spec
-    if "__slots__" in cls.__dict__ or "__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__:
-        return None
     return fields
 
 

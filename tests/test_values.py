@@ -140,6 +140,23 @@ def test_a_class_whose_annotations_are_computed_on_demand_is_left_to_dataclass()
     assert "_value_compared" not in Lazy.__dict__
 
 
+def test_a_class_left_to_dataclass_reaches_it_as_written():
+    @value_type
+    class Mixed:
+        first: int = field(default=0, compare=False)
+        second: int = field(default=0, kw_only=True)  # only dataclass does kw_only
+
+    assert "_value_compared" not in Mixed.__dict__
+    assert Mixed(1, second=2) == Mixed(3, second=2), "first keeps compare=False"
+
+
+def test_a_mutable_default_is_refused_as_dataclass_refuses_it():
+    with pytest.raises(ValueError, match="mutable default"):
+        @value_type
+        class Bad:
+            items: list = []
+
+
 def test_one_exec_per_class_where_dataclass_needs_one_per_method(monkeypatch):
     calls = []
     real_exec = builtins.exec
