@@ -121,17 +121,19 @@ def kill_in_flight() -> None:
     with _in_flight_lock:
         running = list(_in_flight)
     for process in running:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _signal_group(process)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _signal_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the process's group (git and its remote helper), gone or not."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    _signal_group(process)
     try:
         process.communicate(timeout=5)
     except (subprocess.TimeoutExpired, ValueError, OSError):
