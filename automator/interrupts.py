@@ -21,6 +21,7 @@ process, and the stop stays in force so that it cannot carry on when its request
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -72,6 +73,18 @@ def stop_workers() -> None:
 def resume_workers() -> None:
     """Let runs of this process start again (every stopped worker has unwound)."""
     _stop.clear()
+
+
+def steps(timeout: float | None) -> Iterator[float]:
+    """The timeouts of a wait of ``timeout`` seconds in all (None: until it ends) taken in
+    steps of at most :data:`WAKE_SECONDS`; the iteration ends when the time is up. Between
+    steps the waiting main thread runs Python code, so a signal is handled at once."""
+    ends = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = WAKE_SECONDS if ends is None else min(WAKE_SECONDS, ends - time.monotonic())
+        if left <= 0:
+            return
+        yield left
 
 
 def wait_for(futures: Iterable[Future], done: Callable[[Future], None] | None = None) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
+from itertools import islice
 
-from automator.interrupts import wait_for
+from automator.interrupts import WAKE_SECONDS, steps, wait_for
 
 
 class CountingCondition:
@@ -60,3 +61,10 @@ def test_futures_already_done_and_no_futures_at_all_return_at_once():
     wait_for(done, seen.append)
     wait_for([])
     assert sorted(map(id, seen)) == sorted(map(id, done))  # each one once
+
+
+def test_a_wait_is_taken_in_steps_no_longer_than_the_wake_interval():
+    assert list(islice(steps(None), 3)) == [WAKE_SECONDS] * 3, "no deadline: steps until the wait ends"
+    assert next(steps(60.0)) == WAKE_SECONDS
+    assert 0 < next(steps(WAKE_SECONDS / 4)) <= WAKE_SECONDS / 4, "the last step ends at the deadline"
+    assert list(steps(0.0)) == [], "no time left: no step"

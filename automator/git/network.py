@@ -17,13 +17,12 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from automator.errors import GitError, UsageError, scrub
 from automator.git.credentials import split_url_credentials
-from automator.interrupts import WAKE_SECONDS, stop_point
+from automator.interrupts import steps, stop_point
 
 REFUSED_TRANSPORTS = ("fd", "ext")
 
@@ -106,13 +105,12 @@ def run_git(
 def _communicate(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
     """``process.communicate(timeout=timeout)`` in short steps: a signal the kernel handed to
     another thread is handled by the main thread only once it wakes up."""
-    ends = time.monotonic() + timeout
-    while True:
+    for step in steps(timeout):
         try:
-            return process.communicate(timeout=max(0.0, min(WAKE_SECONDS, ends - time.monotonic())))
+            return process.communicate(timeout=step)
         except subprocess.TimeoutExpired:
-            if time.monotonic() >= ends:
-                raise
+            pass
+    raise subprocess.TimeoutExpired(process.args, timeout)
 
 
 def kill_in_flight() -> None:

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from automator.errors import AutomatorError, ExitCode, UsageError, scrub
-from automator.interrupts import WAKE_SECONDS, push_in_flight
+from automator.interrupts import push_in_flight, steps
 from automator.values import value_type
 
 log = logging.getLogger(__name__)
@@ -183,12 +183,11 @@ def run_scheduled(
                 if every is None:
                     return code
                 log.info("attempt %d ended with %s; next in %.0fs", count, status, every)
-                deadline = time.monotonic() + every
                 beat = time.monotonic() + heartbeat
-                while not signals.stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                    # short waits: a signal the kernel handed to another thread (the registry's
-                    # watchdog lives on) is handled only once this thread wakes up
-                    if signals.stop.wait(min(left, WAKE_SECONDS)):
+                # short waits: a signal the kernel handed to another thread (the registry's
+                # watchdog lives on) is handled only once this thread wakes up
+                for step in steps(every):
+                    if signals.stop.wait(step):
                         break
                     if time.monotonic() >= beat:
                         health(status, exit_code=code, attempt=count, message=message)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from automator.errors import scrub
 from automator.events.pushed import PushedImage, distinct
-from automator.interrupts import WAKE_SECONDS
+from automator.interrupts import steps
 from automator.values import value_type
 
 log = logging.getLogger("automator.serve")
@@ -106,17 +106,15 @@ class RunQueue:
     def drain(self, timeout: float | None = None) -> bool:
         """Stop accepting, finish the run in flight and what was accepted; True when done.
 
-        The wait wakes every :data:`automator.interrupts.WAKE_SECONDS`: a second signal that
+        The wait wakes up often (:func:`automator.interrupts.steps`): a second signal that
         the kernel hands to another thread (it abandons the drain) is handled at once."""
         with self._cond:
             self._draining = True
             self._cond.notify_all()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._thread.is_alive():
-            left = WAKE_SECONDS if deadline is None else min(WAKE_SECONDS, deadline - time.monotonic())
-            if left <= 0:
+        for step in steps(timeout):
+            if not self._thread.is_alive():
                 break
-            self._thread.join(left)
+            self._thread.join(step)
         return not self._thread.is_alive()
 
     def _next(self) -> tuple[str, tuple[PushedImage, ...] | None] | None:
