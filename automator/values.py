@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-_PARAMS = None  # the __dataclass_params__ of a frozen dataclass, made once (below)
+_PARAMS: dict[bool, object] = {}  # the __dataclass_params__ of a frozen dataclass, by repr
 _UNSUPPORTED_ANNOTATIONS = ("ClassVar", "InitVar", "KW_ONLY")
 
 
@@ -88,12 +88,8 @@ def _fields_of(cls: type) -> dict[str, Field] | None:
 
 
 def _install(cls: type, fields: dict[str, Field], with_repr: bool) -> None:
-    global _PARAMS
-    if _PARAMS is None:
-        _PARAMS = dataclasses.dataclass(frozen=True)(type("Params", (), {})).__dataclass_params__
     cls.__dataclass_fields__ = fields
-    cls.__dataclass_params__ = _PARAMS if with_repr else dataclasses.dataclass(frozen=True, repr=False)(
-        type("Params", (), {})).__dataclass_params__
+    cls.__dataclass_params__ = _params(with_repr)
     init_fields = [f for f in fields.values() if f.init]
     _set(cls, "__match_args__", tuple(f.name for f in init_fields))
     _set(cls, "__init__", _init(cls, fields))
@@ -111,6 +107,14 @@ def _install(cls: type, fields: dict[str, Field], with_repr: bool) -> None:
     cls.__setattr__, cls.__delattr__ = _frozen_guards(cls, frozenset(fields))
     if cls.__doc__ is None:
         cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in init_fields)})"
+
+
+def _params(with_repr: bool) -> object:
+    """What ``dataclass`` records of its arguments, taken from a class it made once."""
+    params = _PARAMS.get(with_repr)
+    if params is None:
+        params = _PARAMS[with_repr] = dataclasses.dataclass(frozen=True, repr=with_repr)(type("Params", (), {})).__dataclass_params__
+    return params
 
 
 def _set(cls: type, name: str, function: object) -> None:
