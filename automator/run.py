@@ -39,7 +39,7 @@ from automator.manifest.patch import patch_text
 from automator.manifest.scope import outside_path_as_warnings
 from automator.manifest.treefiles import NOT_WALKED, TreeFiles
 from automator.manifest.typos import strict as strict_problems
-from automator.manifest.writefile import write_atomically
+from automator.manifest.writefile import write_atomically, write_in_place
 from automator.model import Plan, Problem, Update
 from automator.parallel import fewer_collections, parallel_map
 from automator.plan import (
@@ -335,8 +335,8 @@ def patched_files(root: Path, plan: Plan) -> Iterator[tuple[str, str, str] | Pro
         yield _patch_file(Path(root), name, updates, locators)
 
 
-def _write_file(item: tuple[int, Path, str, list[Update], BeforeWrite | None]) -> bool | Problem:
-    key, root, name, updates, before_write = item
+def _write_file(item: tuple[int, Path, str, list[Update], BeforeWrite | None, bool]) -> bool | Problem:
+    key, root, name, updates, before_write, in_place = item
     patched = _patch_file(root, name, updates, _PASSES[key][0])
     if isinstance(patched, Problem):
         return patched
@@ -344,24 +344,30 @@ def _write_file(item: tuple[int, Path, str, list[Update], BeforeWrite | None]) -
     if new == old:
         return False
     try:
-        write_atomically(root / name, new, before_write)
+        if in_place:
+            write_in_place(root / name, new, old)
+        else:
+            write_atomically(root / name, new, before_write)
     except OSError as error:
         return Problem(f"{name}: cannot write ({error.strerror}); file left unchanged", file=name)
     return True
 
 
-def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) -> tuple[list[str], list[Problem]]:
+def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None, *,
+               in_place: bool = False) -> tuple[list[str], list[Problem]]:
     """Patch, verify and atomically replace every file of the plan; failures become Problems.
-    ``before_write(path, data)`` is told before each file is replaced (the git run marker)."""
+    ``before_write(path, data)`` is told before each file is replaced (the git run marker).
+    ``in_place``: overwrite the files instead, in a tree only this run reads (the tool's own
+    clone; :func:`automator.manifest.writefile.write_in_place`)."""
     by_file = _by_file(plan)
     changed: list[str] = []
     problems: list[Problem] = []
     with _shared(locators_for(Path(root), plan) if by_file else LOCATORS) as key:
-        items = [(key, Path(root), name, updates, before_write) for name, updates in sorted(by_file.items())]
+        items = [(key, Path(root), name, updates, before_write, in_place) for name, updates in sorted(by_file.items())]
         outcomes = parallel_map(_write_file, items, min_items=POOL_MIN_FILES, chunksize=16)
         with fewer_collections():
             pairs = list(zip(items, outcomes, strict=True))
-        for (_, _, name, _, _), outcome in pairs:
+        for (_, _, name, _, _, _), outcome in pairs:
             if isinstance(outcome, Problem):
                 problems.append(outcome)
             elif outcome:
@@ -369,10 +375,10 @@ def write_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) 
     return changed, problems
 
 
-def apply_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None) -> list[str]:
+def apply_plan(root: Path, plan: Plan, before_write: BeforeWrite | None = None, *, in_place: bool = False) -> list[str]:
     """Write the plan; return the changed relative paths. Raise :class:`ApplyError` (after
     writing every file that could be written) when some file could not be patched safely."""
-    changed, problems = write_plan(root, plan, before_write)
+    changed, problems = write_plan(root, plan, before_write, in_place=in_place)
     if problems:
         raise ApplyError(changed, problems)
     return changed

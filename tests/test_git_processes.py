@@ -287,3 +287,46 @@ def test_the_object_format_comes_from_git_in_a_checkout_and_in_the_tools_own_clo
     with cloned(str(bare), "main", Context({})) as ws:
         assert ws.object_format == "sha256" and len(ws.head()) == 64
     assert Workspace.open(clone(bare, tmp_path / "sha1-free")).object_format == "sha256"
+
+
+@pytest.mark.parametrize("where", ["checkout", "own clone"])
+def test_only_a_checkout_keeps_run_records_and_replaces_files_the_own_clone_overwrites_them(env_repo, where):
+    """A checkout is locked and keeps a run marker and a journal, and each file is replaced by
+    a new one (a killed run is recovered from them; a reader never sees half a file). The
+    tool's own clone is deleted after the run, whatever happens, and nobody else reads it: no
+    lock, marker or journal there, and each file is overwritten in place."""
+    from types import SimpleNamespace
+
+    from automator.writeback.commit import CommitWriter
+
+    bare, work, tags = env_repo
+    source = FileTagSource.load(tags)
+    seen = {}
+
+    def run(ws: Workspace) -> None:
+        app = ws.root / "envs/prod/app.yaml"
+        inode = app.stat().st_ino
+        writer = CommitWriter(SimpleNamespace(ws=ws))
+
+        def apply(plan, record):
+            seen["record"] = record
+            written = writer.apply(plan, record)
+            seen["records"] = sorted(p.name for p in ws.git_dir.iterdir() if p.name.startswith("automator"))
+            return written
+
+        scan = ws.root / "envs/prod"
+        result = write_updates(scan, replan=lambda: make_plan(ws.root, source, scan_path=scan), apply=RecordingApply(apply),
+                               options=WriteOptions(), workspace=ws)
+        assert result.pushed and f"{APP}:1.2.0" in app.read_text()
+        seen["same file"] = app.stat().st_ino == inode
+
+    if where == "checkout":
+        run(Workspace.open(work))
+        assert seen["record"] is not None and seen["same file"] is False
+        assert seen["records"] == ["automator-run.files", "automator-run.json", "automator.lock"]
+    else:
+        with cloned(str(bare), "main", Context({"GIT_AUTHOR_NAME": "Bot"})) as ws:
+            run(ws)
+        assert seen["record"] is None and seen["same file"] is True
+        assert seen["records"] == []
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")

@@ -130,6 +130,41 @@ def test_apply_writes_atomically_keeping_mode_and_symlinks(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yml", "real.yaml"]  # no temp files left
 
 
+def test_apply_in_place_overwrites_the_same_file_and_still_writes_links_at_their_target(tmp_path: Path) -> None:
+    """For the tool's own clone, which nobody else reads: no new file per write."""
+    (tmp_path / "a.yaml").write_text(deployment("a", "acme/app:1.0.0"))
+    os.chmod(tmp_path / "a.yaml", 0o640)
+    (tmp_path / "real.yaml").write_text(deployment("b", "acme/other:1.0.0"))
+    os.symlink("real.yaml", tmp_path / "link.yml")
+    inode = (tmp_path / "a.yaml").stat().st_ino
+    plan = make_plan(tmp_path, RecordingSource({"docker.io/acme/app": tags("1.1.0"), "docker.io/acme/other": tags("1.1.0")}))
+    assert apply_plan(tmp_path, plan, in_place=True) == ["a.yaml", "real.yaml"]
+    assert (tmp_path / "a.yaml").read_text() == deployment("a", "acme/app:1.1.0")
+    assert (tmp_path / "a.yaml").stat().st_ino == inode and stat.S_IMODE((tmp_path / "a.yaml").stat().st_mode) == 0o640
+    assert (tmp_path / "link.yml").is_symlink() and (tmp_path / "real.yaml").read_text() == deployment("b", "acme/other:1.1.0")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "link.yml", "real.yaml"]
+
+
+def test_a_write_in_place_that_fails_puts_the_old_text_back(tmp_path: Path, monkeypatch) -> None:
+    from automator.manifest import writefile
+
+    target = tmp_path / "a.yaml"
+    target.write_text("image: acme/app:1.0.0\n")
+    real_write, calls = os.write, []
+
+    def disk_full_once(fd: int, data) -> int:
+        calls.append(bytes(data))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(writefile.os, "write", disk_full_once)
+    with pytest.raises(OSError, match="No space left"):
+        writefile.write_in_place(target, "image: acme/app:1.1.0\n", "image: acme/app:1.0.0\n")
+    assert calls[0] == b"image: acme/app:1.1.0\n"
+    assert target.read_text() == "image: acme/app:1.0.0\n"
+
+
 def test_a_file_that_fails_verification_is_left_alone_and_the_others_are_written(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(deployment("a", "acme/app:1.0.0"))
     (tmp_path / "b.yaml").write_text(deployment("b", "acme/app:1.0.0"))

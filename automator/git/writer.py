@@ -50,9 +50,10 @@ Record = Callable[[Path, bytes], None]
 class RecordingApply:
     """An ``apply`` that reports each file to the run marker *before* replacing it:
     ``apply(plan, record)`` calls ``record(path, new_bytes)`` first. A killed run's files are
-    then always recognised (a plain ``apply`` is recorded only after it returns)."""
+    then always recognised (a plain ``apply`` is recorded only after it returns). In the
+    tool's own clone, which keeps no marker, ``record`` is None."""
 
-    apply: Callable[[Plan, Record], list[str]]
+    apply: Callable[[Plan, Record | None], list[str]]
 
 
 @value_type
@@ -88,7 +89,9 @@ class _Run:
         self.deadline = Deadline(options.retry)
         self.marker = RunMarker.begin(target.original, ws.head(), scan, target.detached, ws.object_format)
         self.replans = 0
-        self.journal = ws.journal()
+        # the tool's own clone is deleted after the run, whatever happens: no marker or journal
+        # to recover it from, and nothing to restore when the run fails
+        self.journal = None if ws.own_clone else ws.journal()
 
     @property
     def base(self) -> str:
@@ -100,7 +103,8 @@ class _Run:
             self.marker = replace(self.marker.moved_to(base), base=base)
         if moving_to is not None:
             self.marker = self.marker.moved_to(moving_to)
-        self.ws.save_marker(self.marker)
+        if self.journal is not None:
+            self.ws.save_marker(self.marker)
 
     def what(self, verb: str) -> str:
         url = self.target.remote_url(self.ws) or ""
@@ -116,9 +120,10 @@ class _Run:
 
     def apply(self, apply: Apply | RecordingApply, plan: Plan) -> list[str]:
         if isinstance(apply, RecordingApply):
-            return sorted(set(apply.apply(plan, self.journal.record)))
+            return sorted(set(apply.apply(plan, self.journal.record if self.journal is not None else None)))
         files = sorted(set(apply(plan)))
-        self.journal.record_written(files)
+        if self.journal is not None:
+            self.journal.record_written(files)
         return files
 
     def commit(self, plan: Plan, files: list[str]) -> str:
@@ -147,7 +152,7 @@ class _Run:
         """Whether the run only replaced files that were there (the journal says what each
         held before), none it created: they are tracked, ``git add`` has nothing to add."""
         before: dict[str, set[str | None]] = {}
-        for entry in self.journal.read():
+        for entry in self.journal.read() if self.journal is not None else ():
             before.setdefault(entry.path, set()).add(entry.before)
         return all(before.get(name) and all(is_object_id(b) for b in before[name]) for name in files)
 
@@ -237,7 +242,10 @@ class _Run:
             plan = replan()
 
     def undo(self) -> bool:
-        """Leave the checkout as it was: no commit of ours, our files restored, original branch."""
+        """Leave the checkout as it was: no commit of ours, our files restored, original branch.
+        (The tool's own clone is left to be deleted.)"""
+        if self.journal is None:
+            return True
         try:
             self.ws.recover(wait=0.0, own=True)
             return True
@@ -270,15 +278,22 @@ def commit_session(
 ) -> Iterator[_Run]:
     """The checkout locked, recovered, checked for uncommitted changes and moved to the fresh
     head of the target: plan inside, then ``session.execute(replan, apply, plan)``. Any error
-    inside undoes the run's commit and restores the checkout."""
+    inside undoes the run's commit and restores the checkout.
+
+    The tool's own clone (``--repo``, a fleet's repositories) is made for this one run and
+    deleted after it: nobody else works in it and nothing is left in it to recover, so it is
+    neither locked nor recovered, and the run keeps no marker or journal there."""
     ctx = ctx or Context()
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
-    ws.lock(options.retry.max_seconds)
+    records = not ws.own_clone
+    if records:
+        ws.lock(options.retry.max_seconds)
     keep_marker = True  # a marker this run did not write (a recovery that could not finish) stays
     try:
-        ws.recover()
-        ws.save_marker(RunMarker.starting(scan))  # from here on, locks our git commands leave are known as ours
+        if records:
+            ws.recover()
+            ws.save_marker(RunMarker.starting(scan))  # from here on, locks our git commands leave are known as ours
         keep_marker = False
         refuse_dirty(ws, scan, options)
         ws.use_identity(options.author)
@@ -309,7 +324,7 @@ def commit_session(
                 keep_marker = True
                 log.warning("could not return to %s (the next run will): %s", target.original, err.strip())
     finally:
-        if not keep_marker:
+        if records and not keep_marker:
             ws.clear_marker()
         ws.unlock()
     ws.maintain()  # after a run that finished: never while a failed or stopped one unwinds

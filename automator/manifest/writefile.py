@@ -3,6 +3,10 @@
 A temporary file beside the target is created exclusively, written, given the target's
 mode and renamed over it, with plain system calls (no file object, no ``tempfile``): a reader
 sees the old bytes or the new ones, never a part.
+
+In a tree only the run itself reads (the tool's own clone, deleted after the run),
+:func:`write_in_place` overwrites the file instead: no reader can see a part there, and a new
+file per write is pure cost (on some file systems the largest part of a fleet's).
 """
 
 from __future__ import annotations
@@ -38,9 +42,7 @@ def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = N
     fd, temp = _temporary(target)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
             os.fchmod(fd, mode)
         finally:
             os.close(fd)
@@ -65,3 +67,37 @@ def _temporary(target: Path) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"{target.parent}: no free temporary name")
+
+
+_IN_PLACE = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def write_in_place(path: Path, text: str, old: str) -> None:
+    """Overwrite ``path`` (which holds ``old``) with ``text``, for a tree no one else reads.
+    A link is replaced at its target by :func:`write_atomically`, as ever; when the write
+    fails, ``old`` is written back before the error is raised."""
+    try:
+        fd = os.open(path, _IN_PLACE)
+    except OSError as error:
+        if os.path.islink(path) or isinstance(error, FileNotFoundError):  # a link, or a file to create
+            write_atomically(path, text)
+            return
+        raise
+    try:
+        _write_all(fd, text.encode("utf-8"))
+    except OSError:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            _write_all(fd, old.encode("utf-8"))
+        except OSError:
+            pass
+        raise
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

@@ -47,14 +47,16 @@ class CommitWriter:
         result = self.session.execute(replan, RecordingApply(self.apply), plan)
         return Committed(result.plan, result.change, result.files, result.pushed, result.replans, tuple(self.problems))
 
-    def apply(self, plan: Plan, record: Record) -> list[str]:
-        """Patch the files (each recorded in the run marker before it is replaced); the files
-        that could be patched are still committed."""
+    def apply(self, plan: Plan, record: Record | None) -> list[str]:
+        """Patch the files (each recorded in the run marker before it is replaced; in the
+        tool's own clone, which keeps no marker, overwritten in place); the files that could be
+        patched are still committed."""
         from automator import run as pipeline
 
         self.problems.clear()
+        ws = self.job.ws
         try:
-            return list(pipeline.apply_plan(self.job.ws.root, plan, before_write=record))
+            return list(pipeline.apply_plan(ws.root, plan, before_write=record, in_place=ws.own_clone))
         except pipeline.ApplyError as error:
             self.problems.extend(error.problems)
             return list(error.changed)
