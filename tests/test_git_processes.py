@@ -87,7 +87,8 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
                          env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
-    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "add", "commit", "rev-parse", "push"]
+    # the clone is clean and only this run writes in it: `commit -- FILES`, no `git add` first
+    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
     assert not [argv for argv in children if "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
@@ -330,3 +331,23 @@ def test_only_a_checkout_keeps_run_records_and_replaces_files_the_own_clone_over
         assert seen["record"] is None and seen["same file"] is True
         assert seen["records"] == []
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_file_the_run_creates_in_its_own_clone_is_added_and_committed(env_repo, tmp_path):
+    """`commit -- FILES` does not know a new file: the run adds it, then commits."""
+    bare, _, tags = env_repo
+    source = FileTagSource.load(tags)
+    trace = tmp_path / "trace.json"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_TRACE2_EVENT", str(trace))
+        with cloned(str(bare), "main", Context({"GIT_AUTHOR_NAME": "Bot"})) as ws:
+            def apply(plan, record):
+                (ws.root / "envs/prod/new.yaml").write_text("kind: ConfigMap\n")
+                return ["envs/prod/new.yaml"]
+
+            scan = ws.root / "envs/prod"
+            result = write_updates(scan, replan=lambda: make_plan(ws.root, source, scan_path=scan), apply=RecordingApply(apply),
+                                   options=WriteOptions(), workspace=ws)
+    assert result.pushed and show(bare, "envs/prod/new.yaml") == "kind: ConfigMap"
+    assert verbs(traced(trace)[0])[-5:] == ["commit", "add", "commit", "rev-parse", "push"]

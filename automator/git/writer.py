@@ -129,7 +129,7 @@ class _Run:
     def commit(self, plan: Plan, files: list[str]) -> str:
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
         commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message)
-        if self.options.whole_checkout:
+        if self.options.whole_checkout and not self.ws.own_clone:
             # The checkout was clean (refuse_dirty looked at all of it): the index holds only
             # what `git add` staged, and a commit of the index takes the bytes the run wrote.
             # `commit -- FILES` would read the files again while it runs, so an edit made then
@@ -138,7 +138,10 @@ class _Run:
             self.ws.git("add", "--", *files)
             self.ws.git(*commit)
             return self.ws.head()
-        if self.all_replaced(files):  # `commit -- FILES` takes tracked files from the tree itself
+        # `commit -- FILES` takes tracked files from the tree itself: in a checkout when the run
+        # only replaced files that were there; in the tool's own clone (clean, and nobody else
+        # writes there) whenever git knows them all
+        if self.ws.own_clone or self.all_replaced(files):
             status, _, err = self.ws.try_git(*commit, "--", *files)
             if status == 0:
                 return self.ws.head()
