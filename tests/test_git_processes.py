@@ -121,19 +121,27 @@ def test_an_untracked_ignored_manifest_is_still_named_and_left_alone(env_repo, t
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
 
-def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
-    """The clone is the fetch only for the first run in it: the first path's push moved the branch."""
-    bare, _, tags = env_repo
+def write_in_own_clone(bare: Path, tags: Path, trace: Path, paths=("envs/prod",), apply=None) -> list:
+    """A run of the commit session for each of ``paths`` in one clone of the tool's own, traced
+    to ``trace``; ``apply(ws)`` gives the apply (by default, the plan's files patched)."""
     source = FileTagSource.load(tags)
-    trace = tmp_path / "trace.json"
+    results = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_TRACE2_EVENT", str(trace))
         with cloned(str(bare), "main", Context({"GIT_AUTHOR_NAME": "Bot"})) as ws:
-            for path in ("envs/prod", "envs/dev"):
+            for path in paths:
                 scan = ws.root / path
-                write_updates(scan, replan=lambda scan=scan: make_plan(ws.root, source, scan_path=scan),
-                              apply=RecordingApply(lambda plan, record: apply_plan(ws.root, plan, before_write=record)),
-                              options=WriteOptions(), workspace=ws)
+                how = apply(ws) if apply else (lambda plan, record: apply_plan(ws.root, plan, before_write=record))
+                results.append(write_updates(scan, replan=lambda scan=scan: make_plan(ws.root, source, scan_path=scan),
+                                             apply=RecordingApply(how), options=WriteOptions(), workspace=ws))
+    return results
+
+
+def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
+    """The clone is the fetch only for the first run in it: the first path's push moved the branch."""
+    bare, _, tags = env_repo
+    trace = tmp_path / "trace.json"
+    write_in_own_clone(bare, tags, trace, paths=("envs/prod", "envs/dev"))
     assert verbs(traced(trace)[0]).count("fetch") == 1
     assert f"{APP}:1.2.0" in show(bare, "envs/dev/app.yaml") and f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
@@ -336,18 +344,14 @@ def test_only_a_checkout_keeps_run_records_and_replaces_files_the_own_clone_over
 def test_a_file_the_run_creates_in_its_own_clone_is_added_and_committed(env_repo, tmp_path):
     """`commit -- FILES` does not know a new file: the run adds it, then commits."""
     bare, _, tags = env_repo
-    source = FileTagSource.load(tags)
     trace = tmp_path / "trace.json"
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GIT_TRACE2_EVENT", str(trace))
-        with cloned(str(bare), "main", Context({"GIT_AUTHOR_NAME": "Bot"})) as ws:
-            def apply(plan, record):
-                (ws.root / "envs/prod/new.yaml").write_text("kind: ConfigMap\n")
-                return ["envs/prod/new.yaml"]
+    def create(ws):
+        def apply(plan, record):
+            (ws.root / "envs/prod/new.yaml").write_text("kind: ConfigMap\n")
+            return ["envs/prod/new.yaml"]
+        return apply
 
-            scan = ws.root / "envs/prod"
-            result = write_updates(scan, replan=lambda: make_plan(ws.root, source, scan_path=scan), apply=RecordingApply(apply),
-                                   options=WriteOptions(), workspace=ws)
+    [result] = write_in_own_clone(bare, tags, trace, apply=create)
     assert result.pushed and show(bare, "envs/prod/new.yaml") == "kind: ConfigMap"
     assert verbs(traced(trace)[0])[-5:] == ["commit", "add", "commit", "rev-parse", "push"]

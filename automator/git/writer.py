@@ -91,7 +91,8 @@ class _Run:
         self.replans = 0
         # the tool's own clone is deleted after the run, whatever happens: no marker or journal
         # to recover it from, and nothing to restore when the run fails
-        self.journal = None if ws.own_clone else ws.journal()
+        self.records = not ws.own_clone
+        self.journal = ws.journal() if self.records else None
 
     @property
     def base(self) -> str:
@@ -103,7 +104,7 @@ class _Run:
             self.marker = replace(self.marker.moved_to(base), base=base)
         if moving_to is not None:
             self.marker = self.marker.moved_to(moving_to)
-        if self.journal is not None:
+        if self.records:
             self.ws.save_marker(self.marker)
 
     def what(self, verb: str) -> str:
@@ -247,7 +248,7 @@ class _Run:
     def undo(self) -> bool:
         """Leave the checkout as it was: no commit of ours, our files restored, original branch.
         (The tool's own clone is left to be deleted.)"""
-        if self.journal is None:
+        if not self.records:
             return True
         try:
             self.ws.recover(wait=0.0, own=True)
