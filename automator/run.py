@@ -185,6 +185,7 @@ def make_plan(
     pushed: PushedScope | None = None,
     argocd_apps: tuple[Path, ...] = (),
     strict: bool = False,
+    own_clone: bool = False,
 ) -> Plan:
     """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
 
@@ -193,6 +194,8 @@ def make_plan(
     ``pushed`` makes it an event-driven plan: only the uses of the pushed repositories, each
     choosing between its current tag and the pushed ones, with no tag listing.
     ``strict`` makes typo warnings errors (:func:`automator.manifest.typos.strict`).
+    ``own_clone``: ``root`` is the tool's own clone, where every file is tracked and none is
+    marked skip-worktree, so git is asked only about the files the plan would create.
     """
     root = Path(root)
     if rules is None:
@@ -221,7 +224,7 @@ def make_plan(
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
     if pushed is not None:  # an event run: only the uses of the pushed repositories
         uses = pushed.uses(uses)
-    uses, skipped = committable(root, uses)
+    uses, skipped = committable(root, uses, own_clone=own_clone)
     prefix = relative_name(scan, root) if scan != root else "."
     outside = outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)  # objects read repo-wide
     problems = [*outside, *problems, *skipped]
@@ -279,14 +282,18 @@ def hold_for_metadata(uses, policies, deferred: Mapping[str, int]) -> tuple[list
     return kept, waiting
 
 
-def committable(root: Path, uses: list) -> tuple[list, list[Problem]]:
+def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[list, list[Problem]]:
     """Uses in files git would commit, and a notice per file it would not (ignored,
-    skip-worktree): patching those would leave the change behind and fail the commit."""
-    if not uses:
+    skip-worktree): patching those would leave the change behind and fail the commit.
+    In the tool's own clone only the files to create can be such files (an ignored one)."""
+    names = sorted({u.file for u in uses})
+    if own_clone:
+        names = [name for name in names if not (root / name).exists()]
+    if not names:
         return uses, []
     from automator.manifest.discover import uncommittable
 
-    unwanted = uncommittable(root, sorted({u.file for u in uses}))
+    unwanted = uncommittable(root, names)
     if not unwanted:
         return uses, []
     notices = {

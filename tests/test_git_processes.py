@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from git_helpers import (
@@ -106,6 +107,35 @@ def test_the_scan_asks_git_once_whether_tracked_files_would_be_committed(env_rep
     done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
     assert done.returncode == 0, done.stderr
     assert scan_questions(trace) == [["ls-files", "-z", "-v", "--", ":(literal)envs/prod/app.yaml"]]
+
+
+def test_in_its_own_clone_the_scan_asks_git_nothing_about_files_that_are_there(env_repo, tmp_path):
+    """A fresh clone holds tracked files only, none marked skip-worktree."""
+    bare, _, tags = env_repo
+    trace = tmp_path / "trace.json"
+    done = run_automator(["run", "envs/prod", "--repo", str(bare), "--tags-from", str(tags)], cwd=tmp_path,
+                         env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
+    assert done.returncode == 0, done.stderr
+    assert scan_questions(trace) == []
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_in_its_own_clone_only_a_file_to_create_is_asked_about(tmp_path):
+    """Git is asked only about a file the plan would create (an Argo CD override file), as in a
+    checkout; the files that are there are tracked."""
+    from automator.run import committable
+
+    bare = make_remote(tmp_path, {"app/kustomization.yaml": "resources: []\n"})
+    trace = tmp_path / "trace.json"
+    there, to_create = SimpleNamespace(file="app/kustomization.yaml"), SimpleNamespace(file="app/.argocd-source-app.yaml")
+    with cloned(str(bare), "main", Context({})) as ws:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("GIT_TRACE2_EVENT", str(trace))
+            assert committable(ws.root, [there], own_clone=True) == ([there], [])
+            assert not trace.exists()  # no git process at all
+            assert committable(ws.root, [there, to_create], own_clone=True) == ([there, to_create], [])
+    asked = [argv[-1] for argv in scan_questions(trace)]
+    assert asked and set(asked) == {":(literal)app/.argocd-source-app.yaml"}
 
 
 def test_an_untracked_ignored_manifest_is_still_named_and_left_alone(env_repo, tmp_path):
@@ -304,8 +334,6 @@ def test_only_a_checkout_keeps_run_records_and_replaces_files_the_own_clone_over
     a new one (a killed run is recovered from them; a reader never sees half a file). The
     tool's own clone is deleted after the run, whatever happens, and nobody else reads it: no
     lock, marker or journal there, and each file is overwritten in place."""
-    from types import SimpleNamespace
-
     from automator.writeback.commit import CommitWriter
 
     bare, work, tags = env_repo

@@ -49,8 +49,9 @@ class Planner:
             events = self.settings.get("events", FULL_RUN)
             apps = self.settings.argocd.apps_dirs if "argocd" in self.settings else ()
             strict = self.settings.get("strict", False)
+            own = self.own_clone and root == self.ws.root  # not a worktree made from it
             self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules,
-                                    pushed=events.scope, argocd_apps=apps, strict=strict)
+                                    pushed=events.scope, argocd_apps=apps, strict=strict, own_clone=own)
         self.rules = rules
         return self.latest
 
