@@ -134,8 +134,8 @@ def test_in_its_own_clone_only_a_file_to_create_is_asked_about(tmp_path):
             assert committable(ws.root, [there], own_clone=True) == ([there], [])
             assert not trace.exists()  # no git process at all
             assert committable(ws.root, [there, to_create], own_clone=True) == ([there, to_create], [])
-    asked = [argv[-1] for argv in scan_questions(trace)]
-    assert asked and set(asked) == {":(literal)app/.argocd-source-app.yaml"}
+    assert scan_questions(trace) == [["ls-files", "-z", "-v", "--", ":(literal)app/.argocd-source-app.yaml"],
+                                     ["check-ignore", "-z", "--stdin"]]
 
 
 def test_an_untracked_ignored_manifest_is_still_named_and_left_alone(env_repo, tmp_path):
@@ -146,7 +146,7 @@ def test_an_untracked_ignored_manifest_is_still_named_and_left_alone(env_repo, t
     done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
     assert done.returncode == 0, done.stderr
     assert "envs/prod/local.yaml: ignored by git (.gitignore); not patched" in done.stdout + done.stderr
-    assert [argv[0] for argv in scan_questions(trace)] == ["ls-files", "ls-files"]  # then the ignored ones are asked for
+    assert [argv[0] for argv in scan_questions(trace)] == ["ls-files", "check-ignore"]  # then the untracked ones are checked
     assert f"{APP}:1.0.0" in (work / "envs/prod/local.yaml").read_text()
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
@@ -212,6 +212,39 @@ def test_untracked_files_outside_the_path_are_left_alone(env_repo):
     done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work)
     assert done.returncode == 0, done.stderr
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml") and (work / "scratch/notes.txt").read_text() == "mine\n"
+
+
+ARGO_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+  annotations:
+    argocd-image-updater.argoproj.io/image-list: web=registry.example/team/web:~1
+    argocd-image-updater.argoproj.io/write-back-method: git
+spec:
+  source:
+    repoURL: {repo_url}
+    path: charts/web
+    helm: {{valueFiles: [values.yaml]}}
+"""
+
+
+def test_an_override_file_to_create_that_git_ignores_is_named_and_the_rest_is_committed(tmp_path):
+    """Argo CD's write-back writes `.argocd-source-APP.yaml` beside the chart; where the
+    repository ignores such files, the run could not commit it: it says so and commits the
+    other updates instead of failing at `git add`."""
+    files = {"apps/web.yaml": ARGO_APP.format(repo_url=tmp_path / "remote.git"), "charts/web/values.yaml": "image:\n  tag: 1.0.0\n",
+             ".gitignore": ".argocd-source-*.yaml\n", "envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")}
+    bare = make_remote(tmp_path, files)
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"], "registry.example/team/web": ["1.0.0", "1.3.0"]})
+    work = clone(bare, tmp_path / "work")
+    done = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "charts/web/.argocd-source-web.yaml: ignored by git (.gitignore); not patched" in done.stderr
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+    assert not (work / "charts/web/.argocd-source-web.yaml").exists()
 
 
 def packs(work: Path) -> int:

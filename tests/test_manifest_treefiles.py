@@ -219,13 +219,15 @@ def test_an_event_run_asks_git_only_about_the_files_of_the_pushed_repository(tmp
     root = tmp_path / "repo"
     write_tree(root)
     asked: list[tuple[str, ...]] = []
-    monkeypatch.setattr(discover, "_git_lines", lambda where, *args: asked.append(args) or [])
+    monkeypatch.setattr(discover, "_git_lines", lambda where, *args, stdin=b"": asked.append((*args, stdin)) or [])
     other = PushedScope((parse_pushed("ghcr.io/acme/unused:2.0.0"),))
     assert make_plan(root, source(tmp_path), pushed=other).updates == ()
     assert asked == []  # no use of the pushed repository: nothing to ask
     api = PushedScope((parse_pushed("ghcr.io/acme/api:1.3.0"),))
     assert len(make_plan(root, source(tmp_path), pushed=api).updates) == 3
-    assert {args[-3:] for args in asked} == {(":(literal)apps/api-0.yaml", ":(literal)apps/api-1.yaml", ":(literal)apps/api-2.yaml")}
+    listed, checked = asked  # tracked? then (none is, says the stand-in) ignored?
+    assert listed[-4:-1] == (":(literal)apps/api-0.yaml", ":(literal)apps/api-1.yaml", ":(literal)apps/api-2.yaml")
+    assert checked[0] == "check-ignore" and checked[-1] == b"apps/api-0.yaml\0apps/api-1.yaml\0apps/api-2.yaml\0"
 
 
 def test_past_the_memory_bound_screened_files_are_read_again_and_plan_alike(tmp_path: Path, monkeypatch) -> None:

@@ -187,7 +187,10 @@ def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, s
     ``names``: only these files (relative to ``root``) matter; git is asked about them alone.
 
     Tracked files are listed first: when every named file is tracked, none can be an ignored
-    untracked file, and git is not asked about ignored files at all (one process, not two)."""
+    untracked file, and git is not asked about ignored files at all (one process, not two).
+    The named files that are not tracked are then checked against the ignore rules whether
+    they exist or not: a file the plan would create (an Argo CD override file) that git
+    ignores could not be committed either."""
     found: dict[str, str] = {}
     specs = _YAML_PATHSPECS
     if names is not None and len(names) <= MAX_NAMED_PATHSPECS:
@@ -205,18 +208,23 @@ def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, s
             found[name] = "marked assume-unchanged in git"
     if names is not None and tracked.issuperset(names):
         return found
-    for name in _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs) or ():
+    if names is not None:  # exit status 1: none of them is ignored
+        untracked = "".join(f"{name}\0" for name in names if name not in tracked).encode("utf-8", "surrogateescape")
+        ignored = _git_lines(root, "check-ignore", "-z", "--stdin", stdin=untracked) or ()
+    else:
+        ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs) or ()
+    for name in ignored:
         found[name] = "ignored by git (.gitignore)"
     return found
 
 
-def _git_lines(root: Path, *args: str) -> list[str] | None:
+def _git_lines(root: Path, *args: str, stdin: bytes = b"") -> list[str] | None:
     """The NUL-separated lines git prints, or None when git fails (not a work tree, no git)."""
     import subprocess
 
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
+            ["git", "-C", str(root), *args], input=stdin, capture_output=True, timeout=60, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
