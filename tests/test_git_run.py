@@ -143,6 +143,19 @@ def test_git_clone_mode_path_missing_in_the_clone_names_the_repository_not_a_tem
     assert "automator-clone" not in done.stderr and "relative to the repository root" in done.stderr
 
 
+def test_git_clone_mode_path_without_manifests_names_the_repository_not_a_temp_dir(env_repo, tmp_path):
+    bare, work, tags = env_repo
+    (work / "docs").mkdir()
+    (work / "docs/README.md").write_text("notes\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "docs")
+    git(work, "push", "--quiet")
+    done = run_automator(["run", "docs", "--repo", f"file://{bare}", "--tags-from", str(tags)], cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"docs in file://{bare}: holds no YAML manifests" in done.stderr
+    assert "automator-clone" not in done.stderr
+
+
 def test_token_goes_only_into_the_request_header_never_config_or_output(env_repo, tmp_path):
     bare, _, tags = env_repo
     scratch = tmp_path / "tmp"

@@ -244,24 +244,25 @@ def scan_root(path: Path) -> Path:
     return lexical if lexical.is_dir() else lexical.parent
 
 
-def check_scan_path(path: Path, root: Path) -> Path:
+def check_scan_path(path: Path, root: Path, *, shown: str | None = None) -> Path:
     """PATH made absolute for scanning under ``root``; a :class:`UsageError` (exit 2) when it
-    does not exist, resolves outside the repository, or holds no YAML manifest at all."""
+    does not exist, resolves outside the repository, or holds no YAML manifest at all.
+    ``shown``: how messages name PATH (in the tool's own clone: the path and the repository,
+    not a temporary directory)."""
     from automator.errors import UsageError
 
     path = Path(path)
+    name = shown or str(path)
     if not path.exists():
-        raise UsageError(f"{path}: no such file or directory")
+        raise UsageError(f"{name}: no such file or directory")
     real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
     if real != top and top not in real.parents:
-        raise UsageError(
-            f"{path}: resolves to {real}, outside the repository {top}; refused",
-            hint="name a path inside the repository",
-        )
+        where = f"to {real}, outside the repository {top}" if shown is None else "outside the repository"
+        raise UsageError(f"{name}: resolves {where}; refused", hint="name a path inside the repository")
     if path.is_file() and not is_manifest_name(path.name):
-        raise UsageError(f"{path}: not a YAML manifest (*.yaml, *.yml or kustomization)", hint="name a manifest or a directory of manifests")
+        raise UsageError(f"{name}: not a YAML manifest (*.yaml, *.yml or kustomization)", hint="name a manifest or a directory of manifests")
     if path.is_dir() and next(_walk(str(path)), None) is None:  # stops at the first manifest
-        raise UsageError(f"{path}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
+        raise UsageError(f"{name}: holds no YAML manifests (*.yaml, *.yml or kustomization)", hint="name the directory of your manifests")
     # scanned through the root's spelling, so every name is relative to it
     return top / real.relative_to(top) if real != top else top
 

@@ -52,7 +52,8 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
     path, settings = _flux_automation_defaults(ws.root, path, settings)
     from automator.manifest.discover import check_scan_path
 
-    check_scan_path(path, ws.root)  # no YAML at all, or a link out of the repository: exit 2
+    shown = f"{settings.path} in {_clone_named(settings)}" if workspace is not None else None
+    check_scan_path(path, ws.root, shown=shown)  # no YAML at all, or a link out of the repository: exit 2
     name = lead_strategy(settings)
     lead_class = WRITERS[name]
     planner = Planner(settings, ctx, source, ws, own_clone=workspace is not None, lead=name, routes_by_rules=lead_class.routes_by_rules)
@@ -82,9 +83,13 @@ def _check_exists(path: Path, settings: Settings, *, own_clone: bool) -> None:
     if path.exists():
         return
     if own_clone:
-        from automator.git.credentials import split_url_credentials
-
-        clone = settings.clone
-        where = split_url_credentials(clone.repo)[0] + (f" ({clone.ref})" if clone.ref else "")
-        raise UsageError(f"{settings.path} does not exist in {where}", hint="PATH is relative to the repository root")
+        raise UsageError(f"{settings.path} does not exist in {_clone_named(settings)}", hint="PATH is relative to the repository root")
     raise UsageError(f"{path} does not exist")
+
+
+def _clone_named(settings: Settings) -> str:
+    """The repository of ``--repo`` as messages name it: its URL without credentials, and the ref."""
+    from automator.git.credentials import split_url_credentials
+
+    clone = settings.clone
+    return split_url_credentials(clone.repo)[0] + (f" ({clone.ref})" if clone.ref else "")
