@@ -91,6 +91,7 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
     # the clone is clean and only this run writes in it: `commit -- FILES`, no `git add` first
     assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
     assert not [argv for argv in children if "maintenance" in argv]
+    assert scan_questions(trace) == []  # a fresh clone holds tracked files only, none marked skip-worktree
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
 
@@ -107,17 +108,6 @@ def test_the_scan_asks_git_once_whether_tracked_files_would_be_committed(env_rep
     done = run_automator(["run", "envs/prod", "--tags-from", str(tags)], cwd=work, env={"GIT_TRACE2_EVENT": str(trace)})
     assert done.returncode == 0, done.stderr
     assert scan_questions(trace) == [["ls-files", "-z", "-v", "--", ":(literal)envs/prod/app.yaml"]]
-
-
-def test_in_its_own_clone_the_scan_asks_git_nothing_about_files_that_are_there(env_repo, tmp_path):
-    """A fresh clone holds tracked files only, none marked skip-worktree."""
-    bare, _, tags = env_repo
-    trace = tmp_path / "trace.json"
-    done = run_automator(["run", "envs/prod", "--repo", str(bare), "--tags-from", str(tags)], cwd=tmp_path,
-                         env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
-    assert done.returncode == 0, done.stderr
-    assert scan_questions(trace) == []
-    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
 
 def test_in_its_own_clone_only_a_file_to_create_is_asked_about(tmp_path):
