@@ -92,6 +92,13 @@ class Workspace:
     def has_credentials(self) -> bool:
         return self._own_env
 
+    @property
+    def keeps_records(self) -> bool:
+        """Whether a run here is locked, recovered and recorded (run marker, journal): in a
+        checkout, yes; in the tool's own clone, deleted after the run whatever happens and
+        worked in by nobody else, there is nothing to recover from or restore."""
+        return not self.own_clone
+
     @classmethod
     def open(cls, path: Path, env: dict[str, str] | None = None, *, own_clone: bool = False) -> Workspace:
         where = find_repository(path)

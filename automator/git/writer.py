@@ -89,10 +89,7 @@ class _Run:
         self.deadline = Deadline(options.retry)
         self.marker = RunMarker.begin(target.original, ws.head(), scan, target.detached, ws.object_format)
         self.replans = 0
-        # the tool's own clone is deleted after the run, whatever happens: no marker or journal
-        # to recover it from, and nothing to restore when the run fails
-        self.records = not ws.own_clone
-        self.journal = ws.journal() if self.records else None
+        self.journal = ws.journal() if ws.keeps_records else None
 
     @property
     def base(self) -> str:
@@ -104,7 +101,7 @@ class _Run:
             self.marker = replace(self.marker.moved_to(base), base=base)
         if moving_to is not None:
             self.marker = self.marker.moved_to(moving_to)
-        if self.records:
+        if self.ws.keeps_records:
             self.ws.save_marker(self.marker)
 
     def what(self, verb: str) -> str:
@@ -155,8 +152,9 @@ class _Run:
     def all_replaced(self, files: list[str]) -> bool:
         """Whether the run only replaced files that were there (the journal says what each
         held before), none it created: they are tracked, ``git add`` has nothing to add."""
+        assert self.journal is not None  # asked in a checkout only: the own clone commits -- FILES at once
         before: dict[str, set[str | None]] = {}
-        for entry in self.journal.read() if self.journal is not None else ():
+        for entry in self.journal.read():
             before.setdefault(entry.path, set()).add(entry.before)
         return all(before.get(name) and all(is_object_id(b) for b in before[name]) for name in files)
 
@@ -248,7 +246,7 @@ class _Run:
     def undo(self) -> bool:
         """Leave the checkout as it was: no commit of ours, our files restored, original branch.
         (The tool's own clone is left to be deleted.)"""
-        if not self.records:
+        if not self.ws.keeps_records:
             return True
         try:
             self.ws.recover(wait=0.0, own=True)
@@ -284,13 +282,12 @@ def commit_session(
     head of the target: plan inside, then ``session.execute(replan, apply, plan)``. Any error
     inside undoes the run's commit and restores the checkout.
 
-    The tool's own clone (``--repo``, a fleet's repositories) is made for this one run and
-    deleted after it: nobody else works in it and nothing is left in it to recover, so it is
-    neither locked nor recovered, and the run keeps no marker or journal there."""
+    The tool's own clone (``--repo``, a fleet's repositories) is neither locked nor recovered,
+    and the run keeps no marker or journal there (:attr:`Workspace.keeps_records`)."""
     ctx = ctx or Context()
     ws = workspace or Workspace.open(path)
     scan = ws.relative(path)
-    records = not ws.own_clone
+    records = ws.keeps_records
     if records:
         ws.lock(options.retry.max_seconds)
     keep_marker = True  # a marker this run did not write (a recovery that could not finish) stays
