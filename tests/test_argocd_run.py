@@ -5,25 +5,11 @@ Application and one selected by an ImageUpdater resource are updated in one comm
 from __future__ import annotations
 
 import pytest
+from argocd_helpers import WEB_APP
 from git_helpers import clone, git, isolated_git, make_remote, run_automator, show  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.registry
 
-WEB_APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: web
-  namespace: argocd
-  annotations:
-    argocd-image-updater.argoproj.io/image-list: web={registry}/argo-e2e/web:~1
-    argocd-image-updater.argoproj.io/write-back-method: git
-spec:
-  source:
-    repoURL: {repo_url}
-    path: charts/web
-    helm: {{valueFiles: [values.yaml]}}
-"""
 API_APP = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application

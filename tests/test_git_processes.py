@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from argocd_helpers import WEB_APP
 from git_helpers import (
     clone,
     deployment,
@@ -204,31 +205,14 @@ def test_untracked_files_outside_the_path_are_left_alone(env_repo):
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml") and (work / "scratch/notes.txt").read_text() == "mine\n"
 
 
-ARGO_APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: web
-  namespace: argocd
-  annotations:
-    argocd-image-updater.argoproj.io/image-list: web=registry.example/team/web:~1
-    argocd-image-updater.argoproj.io/write-back-method: git
-spec:
-  source:
-    repoURL: {repo_url}
-    path: charts/web
-    helm: {{valueFiles: [values.yaml]}}
-"""
-
-
 def test_an_override_file_to_create_that_git_ignores_is_named_and_the_rest_is_committed(tmp_path):
     """Argo CD's write-back writes `.argocd-source-APP.yaml` beside the chart; where the
     repository ignores such files, the run could not commit it: it says so and commits the
     other updates instead of failing at `git add`."""
-    files = {"apps/web.yaml": ARGO_APP.format(repo_url=tmp_path / "remote.git"), "charts/web/values.yaml": "image:\n  tag: 1.0.0\n",
+    files = {"apps/web.yaml": WEB_APP.format(registry="registry.example", repo_url=tmp_path / "remote.git"), "charts/web/values.yaml": "image:\n  tag: 1.0.0\n",
              ".gitignore": ".argocd-source-*.yaml\n", "envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")}
     bare = make_remote(tmp_path, files)
-    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"], "registry.example/team/web": ["1.0.0", "1.3.0"]})
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"], "registry.example/argo-e2e/web": ["1.0.0", "1.3.0"]})
     work = clone(bare, tmp_path / "work")
     done = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
     assert done.returncode == 0, done.stderr
