@@ -27,6 +27,7 @@ from git_helpers import (
 )
 
 from automator.context import Context
+from automator.errors import UsageError
 from automator.git import RecordingApply, WriteOptions, write_updates
 from automator.git.clone import cloned
 from automator.git.workspace import Workspace
@@ -89,8 +90,9 @@ def test_a_run_of_its_own_clone_does_not_fetch_what_it_just_cloned(env_repo, tmp
                          env={"GIT_TRACE2_EVENT": str(trace), "GIT_AUTHOR_NAME": "Bot"})
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
-    # the clone is clean and only this run writes in it: `commit -- FILES`, no `git add` first
-    assert verbs(ours) == ["clone", "status", "config", "rev-parse", "commit", "rev-parse", "push"]
+    # the clone was made a moment ago (no `git status`: nothing can have changed it yet), and
+    # only this run writes in it: `commit -- FILES`, no `git add` first
+    assert verbs(ours) == ["clone", "config", "rev-parse", "commit", "rev-parse", "push"]
     assert not [argv for argv in children if "maintenance" in argv]
     assert scan_questions(trace) == []  # a fresh clone holds tracked files only, none marked skip-worktree
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
@@ -164,7 +166,23 @@ def test_a_second_path_in_the_same_clone_fetches_again(tmp_path, env_repo):
     trace = tmp_path / "trace.json"
     write_in_own_clone(bare, tags, trace, paths=("envs/prod", "envs/dev"))
     assert verbs(traced(trace)[0]).count("fetch") == 1
+    assert verbs(traced(trace)[0]).count("status") == 1  # the second run asks whether the first left changes
     assert f"{APP}:1.2.0" in show(bare, "envs/dev/app.yaml") and f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
+def test_a_change_left_in_the_clone_by_the_first_path_is_refused_by_the_second(tmp_path, env_repo):
+    bare, _, tags = env_repo
+
+    def leave_a_change(ws):
+        def apply(plan, record):
+            (ws.root / "envs/dev/app.yaml").write_text("left behind\n")  # outside the first path
+            return apply_plan(ws.root, plan, before_write=record)
+        return apply
+
+    with pytest.raises(UsageError, match="uncommitted changes in envs/dev of .*: envs/dev/app.yaml"):
+        write_in_own_clone(bare, tags, tmp_path / "trace.json", paths=("envs/prod", "envs/dev"), apply=leave_a_change)
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")  # the first path's commit landed
+    assert "left behind" not in show(bare, "envs/dev/app.yaml")
 
 
 @pytest.mark.parametrize(

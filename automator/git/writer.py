@@ -339,6 +339,8 @@ def fresh_clone(ws: Workspace, target: Target) -> bool:
 
 
 def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
+    if ws.fresh:  # the tool's own clone, made a moment ago, nothing run in it yet: clean
+        return
     elsewhere: list[str] = []
     if options.whole_checkout:  # one look covers both questions
         # each untracked file where nothing else can be untracked; elsewhere untracked
