@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -39,21 +40,31 @@ from automator.registry.formats import parse_time
 log = logging.getLogger("automator.registry")
 
 PREFIX = f"automator:{VERSION}"
+_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]{32,}")
+_MAX_PX = 2**62  # Redis refuses an expiry whose time in ms would not fit in 63 bits
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 def check_cache_url(url: str) -> str:
     """``redis://`` or ``rediss://`` with a host; a usage error naming the option otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises, as in redis.from_url
+        usable = parts.scheme in ("redis", "rediss") and bool(parts.hostname) and re.fullmatch(r"/?\d*", parts.path) is not None
+    except ValueError:  # that, or a broken [IPv6] host
+        usable = False
+    if not usable:
         raise ConfigError(f"--cache-url {_without_password(url)!r}: expected redis://HOST:PORT/DB or rediss://HOST:PORT/DB")
     return url
 
 
 def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # not even a URL: keep none of its user information
+        return re.sub(r"(?<=//)[^/]*@", "***@", url)
+    if password:
+        return url.replace(f":{password}@", ":***@")
     return url
 
 
@@ -118,6 +129,12 @@ class RedisCache:
     def _fallback(self, name: str, *args: object) -> Callable[[], object]:
         return lambda: getattr(self.fallback, name)(*args) if self.fallback is not None else None
 
+    def _tag_px(self) -> int | None:
+        """The tag TTL in milliseconds; None (no expiry) for one longer than Redis can count
+        (``AUTOMATOR_CACHE_TTL=inf``), which the disk cache keeps for ever too."""
+        px = self.tag_ttl * 1000
+        return max(1, int(px)) if px < _MAX_PX else None
+
     @staticmethod
     def _key(kind: str, key: str) -> str:
         return f"{PREFIX}:{kind}:{key}"
@@ -144,8 +161,8 @@ class RedisCache:
         return self._call(lambda: self._claim_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
 
     def _claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
-        cached = self.client.get(self._key("tags", repository))
-        return _tags_of(cached) if cached is not None else self._take_lock(repository)
+        cached = _tags_of(self.client.get(self._key("tags", repository)))
+        return cached if cached is not None else self._take_lock(repository)
 
     def _take_lock(self, repository: str) -> list[str] | None | ListingElsewhere:
         """After a miss: None when this caller now holds the listing lock; the tags when they
@@ -154,10 +171,10 @@ class RedisCache:
         token = secrets.token_hex(8)
         if not self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
             return LISTING_ELSEWHERE
-        cached = self.client.get(key)  # it may have landed between the two calls
+        cached = _tags_of(self.client.get(key))  # it may have landed between the two calls
         if cached is not None:
             self._release(keys=[lock], args=[token])
-            return _tags_of(cached)
+            return cached
         with self._held_lock:
             self._held[lock] = token
         return None
@@ -170,10 +187,11 @@ class RedisCache:
             values = self.client.mget([self._key("tags", r) for r in pending])
             missing = []
             for repository, value in zip(pending, values, strict=True):
-                if value is None:
+                tags = _tags_of(value)
+                if tags is None:
                     missing.append(repository)
                 else:
-                    found[repository] = _tags_of(value)
+                    found[repository] = tags
             pending = []
             for repository in missing:  # a holder that died or let go: the lock is free again
                 claimed = self._take_lock(repository)
@@ -192,7 +210,7 @@ class RedisCache:
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         def action() -> None:
-            self.client.set(self._key("tags", repository), json.dumps(tags), px=max(1, int(self.tag_ttl * 1000)))
+            self.client.set(self._key("tags", repository), json.dumps(tags), px=self._tag_px())
             self._let_go(repository)
 
         self._call(action, self._fallback("put_tags", repository, tags))
@@ -215,22 +233,23 @@ class RedisCache:
     def get_digest(self, repository: str, tag: str) -> str | None:
         def action() -> str | None:
             value = self.client.get(self._key("digest", f"{repository}:{tag}"))
-            return value.decode() if value is not None else None
+            digest = value.decode(errors="replace") if value is not None else None
+            return digest if digest is not None and _DIGEST.fullmatch(digest) else None  # unreadable: a miss
 
         return self._call(action, self._fallback("get_digest", repository, tag))  # type: ignore[return-value]
 
     def put_digest(self, repository: str, tag: str, digest: str) -> None:
         self._call(
-            lambda: self.client.set(self._key("digest", f"{repository}:{tag}"), digest, px=max(1, int(self.tag_ttl * 1000))),
+            lambda: self.client.set(self._key("digest", f"{repository}:{tag}"), digest, px=self._tag_px()),
             self._fallback("put_digest", repository, tag, digest),
         )
 
     def get_created(self, digest: str, platform: str) -> tuple[bool, datetime | None]:
         def action() -> tuple[bool, datetime | None]:
-            value = self.client.get(self._key("meta", f"{digest} {platform}"))
-            if value is None:
+            value = _json_of(self.client.get(self._key("meta", f"{digest} {platform}")))
+            if not isinstance(value, dict):  # absent or unreadable: a miss
                 return False, None
-            return True, parse_time(json.loads(value).get("created"))
+            return True, parse_time(value.get("created"))
 
         found = self._call(action, self._fallback("get_created", digest, platform))
         return found if found is not None else (False, None)  # type: ignore[return-value]
@@ -240,9 +259,17 @@ class RedisCache:
         self._call(lambda: self.client.set(self._key("meta", f"{digest} {platform}"), value), self._fallback("put_created", digest, platform, created))
 
 
-def _tags_of(value: bytes) -> list[str] | None:
-    try:
-        tags = json.loads(value)
-    except ValueError:
+def _json_of(value: bytes | None) -> object:
+    """The JSON in a value; None when absent or unreadable (corrupted, foreign)."""
+    if value is None:
         return None
+    try:
+        return json.loads(value)
+    except ValueError:  # also a value that is not UTF-8
+        return None
+
+
+def _tags_of(value: bytes | None) -> list[str] | None:
+    """The tag list in a value; None (a miss) when absent or unreadable, as for the disk cache."""
+    tags = _json_of(value)
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else None
