@@ -81,3 +81,19 @@ def test_the_registries_are_opened_once_when_repositories_first_ask_at_the_same_
     assert len(opened) == 1
     assert sorted(opened[0].listings) == ["ghcr.io/a", "ghcr.io/b", "ghcr.io/c", "ghcr.io/d"]
     assert all(not isinstance(tags, RegistryError) for answer in answers for tags in answer.values())
+
+
+def test_a_repository_with_no_tags_is_shared_as_its_empty_listing():
+    """An empty repository lists fine (no tags): every environment repository reads that answer,
+    not an error saying no listing came back."""
+
+    class EmptySource(CountingSource):
+        def list_tags(self, repositories):
+            self.listings.extend(repositories)
+            return {r: () for r in repositories}
+
+    inner = EmptySource()
+    shared = SharedTagSource(inner)
+    assert shared.list_tags(["a/empty"]) == {"a/empty": ()}
+    assert shared.list_tags(["a/empty"]) == {"a/empty": ()}
+    assert inner.listings == ["a/empty"]

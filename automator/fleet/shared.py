@@ -49,8 +49,9 @@ class SharedTagSource:
                 for key in mine:
                     futures[key].set_exception(error)
                 raise
-            for key in mine:
-                futures[key].set_result(found.get(key) or AutomatorError(f"{key}: no listing came back"))
+            for key in mine:  # an empty listing (a repository without tags) is an answer too
+                listed = found.get(key)
+                futures[key].set_result(listed if listed is not None else AutomatorError(f"{key}: no listing came back"))
         return {key: future.result() for key, future in futures.items()}
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
