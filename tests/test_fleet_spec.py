@@ -53,6 +53,10 @@ def test_the_documented_example_reads_as_written():
         ("version: 1\ndefaults: {url: x}\nrepositories: []\n", 2, "unknown key 'url'"),
         ("version: 1\nrepositories: {url: a}\n", 2, "repositories: must be a list"),
         ("version: 1\nrepositories:\n  - url: [a\n", 4, "invalid YAML"),
+        ("version: 1\nrepositories:\n\t- url: a\n", 3, "indent with spaces, not tabs"),
+        ("version: 1\nrepositories:\n  - https://x/a.git\n", 3, "each repository is a mapping such as {url: https://...}"),
+        ("version: 1\ndefaults: [mode: pr]\nrepositories: []\n", 2, "defaults: is a mapping of per-repository keys"),
+        ("version: 1\nrepositories:\n  - url: a\n    path: [x, y]\n", 4, "path: expected a string (several directories take paths:)"),
     ],
 )
 def test_mistakes_are_usage_errors_with_file_and_line(text, line, message):
@@ -74,3 +78,78 @@ def test_repository_settings_win_over_the_defaults():
 def test_credentials_never_show_in_a_repository_name():
     spec = parse_fleet("version: 1\nrepositories:\n  - url: https://x-access-token:ghp_secret@github.com/acme/env.git\n")
     assert spec.repositories[0].name == "github.com/acme/env"
+
+
+def test_a_repositorys_own_path_wins_over_paths_in_the_defaults():
+    text = "version: 1\ndefaults: {paths: [a, b]}\nrepositories:\n  - url: x\n    path: c\n  - url: y\n"
+    own, default = parse_fleet(text).repositories
+    assert (own.paths, default.paths) == (("c",), ("a", "b"))
+    text = "version: 1\ndefaults: {path: a}\nrepositories:\n  - url: x\n    paths: [b, c]\n"
+    assert parse_fleet(text).repositories[0].paths == ("b", "c")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://github.com/acme/env.git", "https://github.com/acme/env"),
+        ("https://github.com/acme/env", "https://github.com/acme/env/"),
+        ("https://github.com/acme/env.git", "https://GitHub.com/acme/env.git/"),
+        ("https://x-access-token:ghp_secret123@github.com/acme/env.git", "https://github.com/acme/env.git"),
+    ],
+)
+def test_the_same_repository_spelled_twice_is_listed_twice(first, second):
+    with pytest.raises(ConfigError) as caught:
+        parse_fleet(f"version: 1\nrepositories:\n  - url: {first}\n  - url: {second}\n", "f.yaml")
+    assert "f.yaml:4:" in str(caught.value) and "listed twice (first at f.yaml:3)" in str(caught.value)
+    assert "paths: [" in str(caught.value)  # what to do: one entry with several paths
+    assert "ghp_secret123" not in str(caught.value)
+
+
+def test_different_repositories_that_look_alike_are_not_duplicates():
+    text = "version: 1\nrepositories:\n" + "".join(f"  - url: {url}\n" for url in (
+        "https://github.com/acme/env", "https://github.com/acme/env-2", "https://github.com/other/env", "/srv/git/env", "/srv/git/env.git"))
+    assert len(parse_fleet(text).repositories) == 5  # local paths are directories: env and env.git differ
+
+
+SCHEMA_CASES = [  # (text, valid): the loader and the schema answer the same
+    ("version: '1'\nrepositories: []\n", False),
+    ("version: 1\nrepositories:\n  - url: 5\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    path: 2024\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    path: '2024'\n", True),
+    ("version: 1\nrepositories:\n  - url: a\n    ref: 1.0\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    paths: [x, ~]\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    paths: [x, 1]\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    paths: x\n", True),
+    ("version: 1\nrepositories:\n  - url: a\n    labels: []\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    labels: automated\n", True),
+    ("version: 1\nrepositories:\n  - url: a\n    draft: 'true'\n", False),
+    ("version: 1\nrepositories:\n  - url: a\n    draft: yes\n", True),
+    ("version: 1\nrepositories:\n  - url: a\n    draft: false\n", True),
+    ("version: 1\nrepositories:\n  - url: a\n    mode: ~\n", False),
+    ("version: 1\nrepositories: []\n", True),
+    ("version: 1.0\nrepositories: []\n", True),
+    ("version: true\nrepositories: []\n", False),
+    ("version: 1\ndefaults: {mdoe: pr}\nrepositories: []\n", False),
+    ("version: 1\ndefaults: {url: a}\nrepositories: []\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "valid"), SCHEMA_CASES)
+def test_the_schema_and_the_loader_agree(text, valid):
+    try:
+        jsonschema.validate(yaml.safe_load(text), SCHEMA)
+        schema_valid = True
+    except jsonschema.ValidationError:
+        schema_valid = False
+    assert schema_valid == valid
+    if valid:
+        parse_fleet(text, "f.yaml")
+    else:
+        with pytest.raises(ConfigError) as caught:
+            parse_fleet(text, "f.yaml")
+        assert caught.value.line is not None and caught.value.exit_code == ExitCode.USAGE
+
+
+def test_a_number_where_a_string_is_expected_says_to_quote_it():
+    with pytest.raises(ConfigError, match=r"f.yaml:4: path: expected a string \(quote it: '2024'\)"):
+        parse_fleet("version: 1\nrepositories:\n  - url: a\n    path: 2024\n", "f.yaml")

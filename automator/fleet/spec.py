@@ -19,6 +19,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -44,6 +45,7 @@ KEYS: dict[str, str] = {
     "forge-url": "string",
 }
 _LISTS = {key for key, kind in KEYS.items() if kind.startswith("list")}
+_STR, _BOOL, _INT = ("tag:yaml.org,2002:" + kind for kind in ("str", "bool", "int"))
 
 
 @value_type
@@ -94,16 +96,19 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None) from None
+        lines = text.splitlines()
+        tabs = mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]
+        raise ConfigError(f"invalid YAML: {getattr(error, 'problem', None) or error}", source=source, line=mark.line + 1 if mark else None,
+                          hint="indent with spaces, not tabs" if tabs else None) from None
     except RecursionError:
         raise ConfigError("the fleet file nests too deeply", source=source) from None
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError("a fleet file is a mapping with version: 1 and repositories:", source=source, line=_line(root))
     top = _mapping(root, source, ("version", "defaults", "repositories"))
     version = top.get("version")
-    if version is None or _scalar(version[1]) != "1":
+    if version is None or not _is_one(version[1]):
         raise ConfigError("version: 1 is required (the only fleet file version)", source=source, line=_line(version[1] if version else root))
-    defaults = _settings(top["defaults"][1], source, allow_url=False) if "defaults" in top else {}
+    defaults = _settings(top["defaults"][1], source, allow_url=False, what="defaults: is a mapping of per-repository keys, such as {mode: pr}") if "defaults" in top else {}
     if "repositories" not in top:
         raise ConfigError("repositories: is missing (a list of {url: ...} entries)", source=source, line=_line(root))
     entries = top["repositories"][1]
@@ -112,16 +117,34 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
     repositories: list[FleetRepository] = []
     seen: dict[str, str] = {}
     for node in entries.value:
-        settings = {**defaults, **_settings(node, source, allow_url=True)}
+        own = _settings(node, source, allow_url=True, what="each repository is a mapping such as {url: https://...}")
+        # a repository's path: or paths: replaces either of the defaults
+        inherited = {k: v for k, v in defaults.items() if not (k in ("path", "paths") and ("path" in own or "paths" in own))}
+        settings = {**inherited, **own}
         where = f"{source}:{_line(node)}"
         if "url" not in settings:
             raise ConfigError("each repository needs url:", source=source, line=_line(node))
         repository = repository_from(settings, where)
-        if repository.url in seen:
-            raise ConfigError(f"{repository.url} is listed twice (first at {seen[repository.url]})", source=source, line=_line(node))
-        seen[repository.url] = where
+        key = repository_key(repository.url)
+        if key in seen:
+            raise ConfigError(f"{repository.url} is listed twice (first at {seen[key]})", source=source, line=_line(node),
+                              hint="keep one entry; several directories of one repository take paths: [a, b]")
+        seen[key] = where
         repositories.append(repository)
     return FleetSpec(tuple(repositories), defaults, source)
+
+
+def repository_key(url: str) -> str:
+    """The repository a URL names, however it is spelled: without credentials, trailing ``/``
+    or ``.git``, host in lower case. A local path only loses its trailing ``/`` (``env`` and
+    ``env.git`` are two directories)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return url.rstrip("/") or url
+    path = parts.path.rstrip("/")
+    path = path[:-4] if path.endswith(".git") else path
+    host = parts.netloc.rpartition("@")[2].lower()
+    return urlunsplit((parts.scheme.lower(), host, path.rstrip("/"), parts.query, ""))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -135,9 +158,9 @@ def _scalar(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _mapping(node: yaml.Node, source: str, known: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def _mapping(node: yaml.Node, source: str, known: tuple[str, ...], what: str = "expected a mapping") -> dict[str, tuple[yaml.Node, yaml.Node]]:
     if not isinstance(node, yaml.MappingNode):
-        raise ConfigError("expected a mapping", source=source, line=_line(node))
+        raise ConfigError(what, source=source, line=_line(node))
     found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
         key = _scalar(key_node)
@@ -153,10 +176,10 @@ def _mapping(node: yaml.Node, source: str, known: tuple[str, ...]) -> dict[str, 
     return found
 
 
-def _settings(node: yaml.Node, source: str, *, allow_url: bool) -> dict[str, object]:
+def _settings(node: yaml.Node, source: str, *, allow_url: bool, what: str) -> dict[str, object]:
     known = (("url",) if allow_url else ()) + tuple(KEYS)
     settings: dict[str, object] = {}
-    for key, (_, value) in _mapping(node, source, known).items():
+    for key, (_, value) in _mapping(node, source, known, what).items():
         settings[key] = _value(key, value, source)
     if "path" in settings and "paths" in settings:
         raise ConfigError("give path: or paths:, not both", source=source, line=_line(node))
@@ -166,23 +189,42 @@ def _settings(node: yaml.Node, source: str, *, allow_url: bool) -> dict[str, obj
 def _value(key: str, node: yaml.Node, source: str) -> object:
     kind = "string" if key == "url" else KEYS[key]
     line = _line(node)
-    if key in _LISTS:
+    if key in _LISTS:  # a string, or a list of at least one string (as the schema says)
         items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        values = [_scalar(item) for item in items]
-        if any(not v for v in values) or (key == "paths" and not values):
-            raise ConfigError(f"{key}: expected a {kind}", source=source, line=line)
+        values = [_string(item) for item in items]
+        if not values or any(not v for v in values):
+            raise ConfigError(f"{key}: expected a {kind}, at least one{_quote(items)}", source=source, line=line)
         return tuple(values)
-    value = _scalar(node)
-    if value is None or (node.tag.endswith(":null") if hasattr(node, "tag") else False) or value == "":
-        raise ConfigError(f"{key}: expected a {kind}", source=source, line=line)
     if key == "draft":
-        lowered = value.lower()
-        if lowered not in ("true", "false"):
-            raise ConfigError("draft: expected true or false", source=source, line=line)
-        return lowered == "true"
+        if node.tag != _BOOL:
+            raise ConfigError("draft: expected true or false (unquoted)", source=source, line=line)
+        return node.value.lower() in ("true", "yes", "on")
+    value = _string(node)
+    if not value:
+        several = " (several directories take paths:)" if key == "path" and isinstance(node, yaml.SequenceNode) else ""
+        expected = f"one of {', '.join(MODES)}" if key == "mode" else f"a {kind}"
+        raise ConfigError(f"{key}: expected {expected}{several}{_quote([node])}", source=source, line=line)
     if key == "mode" and value not in MODES:
         raise ConfigError(f"mode: {value!r} is not one of {', '.join(MODES)}", source=source, line=line)
     return value
+
+
+def _is_one(node: yaml.Node) -> bool:
+    """The number 1 as YAML reads it (``1``, ``1.0``, ``0x1``), as the schema's ``const: 1``."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in (_INT, "tag:yaml.org,2002:float"):
+        return False
+    return yaml.constructor.SafeConstructor().construct_object(node) == 1
+
+
+def _string(node: yaml.Node) -> str | None:
+    """A scalar that YAML reads as a string (``2024``, ``1.0``, ``yes`` and ``~`` are not)."""
+    return node.value if isinstance(node, yaml.ScalarNode) and node.tag == _STR else None
+
+
+def _quote(nodes: list) -> str:
+    """The hint for a number or boolean written where a string belongs."""
+    plain = next((n.value for n in nodes if isinstance(n, yaml.ScalarNode) and n.tag not in (_STR, "tag:yaml.org,2002:null")), None)
+    return f" (quote it: '{plain}')" if plain is not None else ""
 
 
 def repository_from(settings: Mapping[str, object], where: str) -> FleetRepository:
