@@ -87,7 +87,7 @@ OPTIONS: tuple[OptionGroup, ...] = (
 
 def repositories(settings: FleetSettings, ctx: Context):
     from automator.fleet.discover import discover
-    from automator.fleet.spec import load_fleet
+    from automator.fleet.spec import load_fleet, repository_key
 
     found, defaults = [], {}
     if settings.file is not None:
@@ -96,8 +96,8 @@ def repositories(settings: FleetSettings, ctx: Context):
     if settings.discovery is not None:
         token_variables = ("GITHUB_TOKEN", "GH_TOKEN") if settings.discovery.kind == "github" else ("GITLAB_TOKEN", "CI_JOB_TOKEN")
         token = next((ctx.get(name) for name in token_variables if ctx.get(name)), None)
-        known = {r.url for r in found}
-        found += [r for r in discover(settings.discovery, token, defaults) if r.url not in known]
+        known = {repository_key(r.url) for r in found}  # a repository the file lists keeps its own entry
+        found += [r for r in discover(settings.discovery, token, defaults) if repository_key(r.url) not in known]
     return found
 
 
