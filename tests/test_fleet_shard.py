@@ -33,7 +33,7 @@ def test_shard_option(text, expected):
     assert parse_shard(text) == expected
 
 
-@pytest.mark.parametrize("text", ["4/4", "1", "-1/4", "a/b", "0/0", "1/2/3"])
+@pytest.mark.parametrize("text", ["4/4", "1", "-1/4", "a/b", "0/0", "1/2/3", "²/4", "0/³"])
 def test_bad_shard_options_say_what_is_expected(text):
     with pytest.raises(UsageError, match="I/N|0 to N-1"):
         parse_shard(text)
@@ -51,5 +51,26 @@ def test_gitlab_parallel_counts_from_one_and_is_converted():
     assert shard_from_scheduler({"CI_NODE_INDEX": "3", "CI_NODE_TOTAL": "3"}) == Shard(2, 3)
 
 
+@pytest.mark.parametrize(
+    ("index", "total"), [("4", "3"), ("0", "3"), ("²", "3"), ("1", "0"), ("1", "x")],
+)
+def test_a_gitlab_index_out_of_range_is_named_as_gitlab_counts_it(index, total):
+    with pytest.raises(UsageError) as caught:
+        shard_from_scheduler({"CI_NODE_INDEX": index, "CI_NODE_TOTAL": total})
+    assert f"CI_NODE_INDEX {index!r}" in str(caught.value) and f"CI_NODE_TOTAL {total!r}" in str(caught.value)
+    assert "1 to CI_NODE_TOTAL" in str(caught.value)
+
+
 def test_no_scheduler_means_no_shard():
     assert shard_from_scheduler({}) is None
+
+
+@pytest.mark.parametrize("environ", [{"JOB_COMPLETION_INDEX": "0", "JOB_COMPLETIONS": "1000000000"},
+                                     {"CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "1000000000"}], ids=["kubernetes", "gitlab"])
+def test_a_number_of_shards_no_scheduler_runs_is_refused_before_any_hashing(environ):
+    """Each repository's owner is the best of all N shards: a billion would never finish."""
+    with pytest.raises(UsageError, match="at most 10000 shards"):
+        parse_shard("0/1000000000")
+    with pytest.raises(UsageError, match="at most 10000 shards"):
+        shard_from_scheduler(environ)
+    assert parse_shard("9999/10000") == Shard(9999, 10000)

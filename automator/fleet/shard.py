@@ -27,14 +27,17 @@ class Shard:
 
 
 ALL = Shard(0, 1)
+MAX_SHARDS = 10_000
 
 
 def parse_shard(text: str, *, origin: str = "--shard") -> Shard:
     """``I/N`` with ``0 <= I < N``."""
     index, sep, total = text.strip().partition("/")
-    if not sep or not index.strip().isdigit() or not total.strip().isdigit():
+    if not sep or not index.strip().isdecimal() or not total.strip().isdecimal():
         raise UsageError(f"{origin} {text!r}: expected I/N, for example 0/4 (I counts from 0 to N-1)")
     shard = Shard(int(index), int(total))
+    if shard.total > MAX_SHARDS:  # each repository's owner is chosen among all N: N is bounded
+        raise UsageError(f"{origin} {text!r}: at most {MAX_SHARDS} shards", hint="run fewer workers; each takes a share of the fleet")
     if shard.total < 1 or not 0 <= shard.index < shard.total:
         raise UsageError(f"{origin} {text!r}: I must be 0 to N-1 and N at least 1")
     return shard
@@ -52,11 +55,12 @@ def shard_from_scheduler(environ: Mapping[str, str], total: int | None = None) -
                 hint="set JOB_COMPLETIONS in the Job's env (the Job's spec.completions) or pass --shard I/N",
             )
         return parse_shard(f"{k8s}/{count}", origin="JOB_COMPLETION_INDEX/JOB_COMPLETIONS")
-    gitlab = environ.get("CI_NODE_INDEX")
-    if gitlab and environ.get("CI_NODE_TOTAL"):
-        if not gitlab.isdigit() or int(gitlab) < 1:
-            raise UsageError(f"CI_NODE_INDEX {gitlab!r}: expected 1 to CI_NODE_TOTAL")
-        return parse_shard(f"{int(gitlab) - 1}/{environ['CI_NODE_TOTAL']}", origin="CI_NODE_INDEX/CI_NODE_TOTAL")
+    gitlab, count = environ.get("CI_NODE_INDEX"), environ.get("CI_NODE_TOTAL")
+    if gitlab and count:
+        if not (gitlab.isdecimal() and count.isdecimal() and 1 <= int(gitlab) <= int(count)):
+            raise UsageError(f"CI_NODE_INDEX {gitlab!r} with CI_NODE_TOTAL {count!r}: expected CI_NODE_INDEX from 1 to CI_NODE_TOTAL",
+                             hint="as GitLab parallel: sets them, or pass --shard I/N")
+        return parse_shard(f"{int(gitlab) - 1}/{count}", origin="CI_NODE_INDEX/CI_NODE_TOTAL (from 1)")
     return None
 
 
