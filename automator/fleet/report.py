@@ -5,15 +5,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from automator.errors import scrub
 from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
 from automator.report import json as json_report
 from automator.report.markdown import cell
 
 
 def _clean(url: str) -> str:
+    """The URL without its credentials: http(s) without user and password, any other scheme
+    (``ssh://git:PASSWORD@host``) without its password."""
+    from urllib.parse import urlsplit, urlunsplit
+
     from automator.git.credentials import split_url_credentials
 
-    return split_url_credentials(url)[0]
+    url = split_url_credentials(url)[0]
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}@{host}"))
+
+
+def _message(text: str | None) -> str | None:
+    """A message for a report: any URL credentials or token in it (a clone's or a push's
+    command line) removed."""
+    return scrub(text) if text is not None else None
 
 
 def _where(path: PathResult) -> str:
@@ -28,15 +44,15 @@ def _where(path: PathResult) -> str:
 
 def _problems(path: PathResult) -> list[str]:
     if path.error:
-        return [path.error]
-    return [p.message for p in path.result.problems] if path.result is not None else []
+        return [scrub(path.error)]
+    return [scrub(p.message) for p in path.result.problems] if path.result is not None else []
 
 
 def fleet_text(result: FleetResult) -> str:
     lines = [f"fleet shard {result.shard}: {len(result.repositories)} repositories, {result.updates} updates"]
     for repository in result.repositories:
         if repository.error:
-            lines.append(f"  {repository.repository.name}: FAILED: {repository.error}")
+            lines.append(f"  {repository.repository.name}: FAILED: {_message(repository.error)}")
             continue
         for path in repository.paths:
             count = len(path.result.written) if path.result is not None else 0
@@ -47,8 +63,9 @@ def fleet_text(result: FleetResult) -> str:
 
 
 def _path_document(path: PathResult) -> dict[str, Any]:
-    if path.result is None:
-        return {"path": path.path, "error": path.error, "exit_code": path.exit_code}
+    if path.result is None:  # the fields of every path, and the error that stopped this one
+        errors = [{"file": path.path, "image": "", "message": message} for message in _problems(path)]
+        return {"path": path.path, "updates": [], "errors": errors, "error": _message(path.error), "exit_code": path.exit_code}
     return {"path": path.path, **json_report.result_document(path.result), "exit_code": path.exit_code}
 
 
@@ -59,7 +76,7 @@ def _repository_document(repository: RepositoryResult) -> dict[str, Any]:
         "source": repository.repository.source,
         "mode": repository.repository.mode,
         "exit_code": repository.exit_code,
-        "error": repository.error,
+        "error": _message(repository.error),
         "paths": [_path_document(path) for path in repository.paths],
     }
 

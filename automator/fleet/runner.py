@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import AutomatorError, ExitCode
+from automator.errors import AutomatorError, ExitCode, scrub
 from automator.fleet.spec import FleetRepository
 from automator.interrupts import resume_workers, stop_point, stop_workers, wait_for
 from automator.result import RunResult
@@ -121,7 +121,7 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
         return RepositoryResult(repository, error=str(error), exit_code=int(error.exit_code))
     except Exception as error:  # a bug in one repository's run must not stop the fleet
         log.debug("unexpected error in %s", repository.name, exc_info=True)
-        return RepositoryResult(repository, error=f"internal error: {type(error).__name__}: {error}", exit_code=int(ExitCode.INTERNAL))
+        return RepositoryResult(repository, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL))
     return RepositoryResult(repository, tuple(done), exit_code=max((p.exit_code for p in done), default=0))
 
 
