@@ -140,7 +140,8 @@ def test_a_forge_that_cannot_be_reached_names_the_api_url_to_check(kind):
     assert caught.value.exit_code == ExitCode.WRITE_FAILED
 
 
-@pytest.mark.parametrize(("text", "topic", "message"), [("acme", "t", "expected github:ORG"), ("bitbucket:acme", "t", "expected"), ("github:acme", None, "needs --topic")])
+@pytest.mark.parametrize(("text", "topic", "message"), [("acme", "t", "expected github:ORG"), ("bitbucket:acme", "t", "expected"), ("github:acme", None, "needs --topic"),
+     ("github:acme/team", "t", "a GitHub organisation has no '/'")])
 def test_bad_discovery_options(text, topic, message):
     with pytest.raises(UsageError, match=message):
         parse_discovery(text, topic)
@@ -155,7 +156,8 @@ def test_a_repository_the_file_lists_keeps_its_own_entry_however_discovery_spell
 
     (tmp_path / "fleet.yaml").write_text("version: 1\nrepositories:\n  - url: https://github.example/acme/env-prod\n    mode: commit\n")
     settings = FleetSettings(tmp_path / "fleet.yaml", parse_discovery("github:acme", "gitops-env", fake.base))
-    found = repositories(settings, Context({"GITHUB_TOKEN": TOKEN}))
+    found, failed = repositories(settings, Context({"GITHUB_TOKEN": TOKEN}))
+    assert failed is None
     assert [(r.url, r.mode) for r in found] == [
         ("https://github.example/acme/env-prod", "commit"),  # the file's own entry
         ("https://github.example/acme/env-eu.git", None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from automator.fleet.report import fleet_document, fleet_markdown, fleet_text
+from automator.fleet.report import fleet_document, fleet_markdown, fleet_outputs, fleet_text
 from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
 from automator.fleet.spec import parse_fleet
 
@@ -32,3 +32,14 @@ def test_credentials_in_a_url_never_reach_a_report():
     ))
     for report in (fleet_text(result), json.dumps(fleet_document(result)), fleet_markdown(result)):
         assert TOKEN not in report and "hunter2-pw" not in report
+
+
+def test_a_failed_discovery_is_a_problem_in_every_report():
+    (repository,) = fleet_with("https://git.example.com/acme/env.git")
+    result = FleetResult("0/1", (RepositoryResult(repository, (), exit_code=0),), discovery_error="cannot discover: 401 Bad credentials",
+                         discovery_exit_code=3)
+    assert result.exit_code == 3
+    assert "discovery FAILED: cannot discover: 401 Bad credentials" in fleet_text(result)
+    assert fleet_document(result)["discovery_error"] == "cannot discover: 401 Bad credentials"
+    assert "only the fleet file's repositories ran" in fleet_markdown(result)
+    assert fleet_outputs(result)["problems"] == "1"

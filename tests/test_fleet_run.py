@@ -101,6 +101,23 @@ def test_one_broken_repository_never_stops_the_others(tmp_path, tags):
     assert "| repository | path | updates |" in summary and "could not clone" in summary
 
 
+def test_a_forge_that_cannot_be_searched_stops_only_what_it_would_have_added(tmp_path, tags):
+    """Discovery fails (nothing listens at the forge URL): the fleet file's repositories still
+    run, and the failure is in every report and in the exit code."""
+    (remote,) = fleet_of(tmp_path, 1)
+    (tmp_path / "fleet.yaml").write_text(f"version: 1\ndefaults: {{path: clusters/prod}}\nrepositories:\n  - url: {remote}\n")
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--discover", "github:acme", "--topic", "gitops-env",
+                 "--forge-url", "http://127.0.0.1:9", "--json", "--markdown", "summary.md", cwd=tmp_path,
+                 env={"GITHUB_TOKEN": "ghp_" + "f" * 36})
+    assert done.returncode == 3, done.stderr
+    assert "ghcr.io/acme/web:1.2.0" in show(remote, "clusters/prod/web.yaml")
+    assert "cannot reach http://127.0.0.1:9" in done.stderr and "running the 1 repositories of the fleet file" in done.stderr
+    document = json.loads(done.stdout)
+    assert "cannot reach http://127.0.0.1:9" in document["discovery_error"] and document["exit_code"] == 3
+    assert document["updates"] == 2
+    assert "Discovery failed, only the fleet file's repositories ran" in (tmp_path / "summary.md").read_text()
+
+
 def test_a_dry_run_writes_nothing(tmp_path, tags):
     remotes = fleet_of(tmp_path, 1)
     before = git(remotes[0], "rev-parse", "main")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from automator.commands.options import OptionGroup, pull_requests, rules, source, write
 from automator.context import Context
-from automator.errors import UsageError
+from automator.errors import ForgeError, UsageError
 from automator.fleet.settings import FleetSettings
 from automator.settings import Settings
 
@@ -85,7 +85,9 @@ OPTIONS: tuple[OptionGroup, ...] = (
 )
 
 
-def repositories(settings: FleetSettings, ctx: Context):
+def repositories(settings: FleetSettings, ctx: Context) -> tuple[list, ForgeError | None]:
+    """The fleet file's repositories and the discovered ones, and why discovery failed (the
+    file's repositories still run: a forge that refuses stops only what it would have added)."""
     from automator.fleet.discover import discover
     from automator.fleet.spec import load_fleet, repository_key
 
@@ -97,11 +99,16 @@ def repositories(settings: FleetSettings, ctx: Context):
         token_variables = ("GITHUB_TOKEN", "GH_TOKEN") if settings.discovery.kind == "github" else ("GITLAB_TOKEN", "CI_JOB_TOKEN")
         token = next((ctx.get(name) for name in token_variables if ctx.get(name)), None)
         known = {repository_key(r.url) for r in found}  # a repository the file lists keeps its own entry
-        found += [r for r in discover(settings.discovery, token, defaults) if repository_key(r.url) not in known]
-    return found
+        try:
+            found += [r for r in discover(settings.discovery, token, defaults) if repository_key(r.url) not in known]
+        except ForgeError as error:
+            return found, error
+    return found, None
 
 
 def run(settings: Settings, ctx: Context) -> int:
+    from dataclasses import replace
+
     from automator.fleet.report import fleet_document, fleet_markdown, fleet_text
     from automator.fleet.runner import run_fleet
     from automator.fleet.shard import share
@@ -110,7 +117,11 @@ def run(settings: Settings, ctx: Context) -> int:
     from automator.tagsource import open_tag_source
 
     fleet: FleetSettings = settings.fleet
-    mine = share(repositories(fleet, ctx), fleet.shard, key=lambda r: r.url)
+    found, failed = repositories(fleet, ctx)
+    if failed is not None:
+        print(f"automator fleet: {failed}; running the {len(found)} repositories of the fleet file",
+              file=sys.stderr, flush=True)
+    mine = share(found, fleet.shard, key=lambda r: r.url)
     source = SharedTagSource(open_tag_source(settings.source, ctx))
     print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
     try:
@@ -118,6 +129,8 @@ def run(settings: Settings, ctx: Context) -> int:
                            on_done=lambda r: print(f"  {r.repository.name}: exit {r.exit_code}", file=sys.stderr, flush=True))
     finally:
         source.close()
+    if failed is not None:
+        result = replace(result, discovery_error=str(failed), discovery_exit_code=int(failed.exit_code))
     as_json, markdown = settings.fleet_report
     if as_json:
         print(json.dumps(fleet_document(result), indent=2, ensure_ascii=False))

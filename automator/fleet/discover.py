@@ -32,6 +32,9 @@ def parse_discovery(text: str, topic: str | None, api_url: str | None = None) ->
     kind, sep, owner = text.strip().partition(":")
     if not sep or kind not in DEFAULT_API or not owner.strip("/"):
         raise UsageError(f"--discover {text!r}: expected github:ORG or gitlab:GROUP (for example gitlab:acme/platform)")
+    if kind == "github" and "/" in owner.strip("/"):  # GitHub's search would refuse it (422)
+        raise UsageError(f"--discover {text!r}: a GitHub organisation has no '/'",
+                         hint="name the organisation (github:acme); the topic selects its repositories")
     if not topic:
         raise UsageError("--discover needs --topic TOPIC: only repositories carrying that topic are run")
     return Discovery(kind, owner.strip("/"), topic, (api_url or DEFAULT_API[kind]).rstrip("/"))

@@ -50,6 +50,8 @@ def _problems(path: PathResult) -> list[str]:
 
 def fleet_text(result: FleetResult) -> str:
     lines = [f"fleet shard {result.shard}: {len(result.repositories)} repositories, {result.updates} updates"]
+    if result.discovery_error:
+        lines.append(f"  discovery FAILED: {_message(result.discovery_error)}")
     for repository in result.repositories:
         if repository.error:
             lines.append(f"  {repository.repository.name}: FAILED: {_message(repository.error)}")
@@ -86,6 +88,7 @@ def fleet_document(result: FleetResult) -> dict[str, Any]:
         "shard": result.shard,
         "exit_code": result.exit_code,
         "updates": result.updates,
+        "discovery_error": _message(result.discovery_error),
         "repositories": [_repository_document(r) for r in result.repositories],
     }
 
@@ -96,6 +99,8 @@ def fleet_markdown(result: FleetResult) -> str:
         "",
         f"{len(result.repositories)} repositories, {result.updates} updates, exit code {result.exit_code}.",
         "",
+        *([f"Discovery failed, only the fleet file's repositories ran: {cell(_message(result.discovery_error))}", ""]
+          if result.discovery_error else []),
         "| repository | path | updates | commit / pull request | problems |",
         "| --- | --- | ---: | --- | --- |",
     ]
@@ -119,5 +124,5 @@ def fleet_outputs(result: FleetResult) -> dict[str, str]:
         for row in json_report.result_document(p.result).get("updates", [])
     ]
     problems = sum(1 for r in result.repositories if r.error) + sum(
-        len(_problems(p)) for r in result.repositories for p in r.paths)
+        len(_problems(p)) for r in result.repositories for p in r.paths) + (1 if result.discovery_error else 0)
     return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates)}

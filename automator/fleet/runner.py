@@ -50,10 +50,15 @@ class RepositoryResult:
 class FleetResult:
     shard: str
     repositories: tuple[RepositoryResult, ...]
+    discovery_error: str | None = None  # the forge's search failed: only the fleet file's repositories ran
+    discovery_exit_code: int = 0
 
     @property
     def exit_code(self) -> int:
-        return max((r.exit_code for r in self.repositories), default=int(ExitCode.OK))
+        codes = [r.exit_code for r in self.repositories]
+        if self.discovery_error:
+            codes.append(self.discovery_exit_code)
+        return max(codes, default=int(ExitCode.OK))
 
     @property
     def updates(self) -> int:
