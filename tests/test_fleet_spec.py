@@ -57,12 +57,14 @@ def test_the_documented_example_reads_as_written():
         ("version: 1\nrepositories:\n  - https://x/a.git\n", 3, "each repository is a mapping such as {url: https://...}"),
         ("version: 1\ndefaults: [mode: pr]\nrepositories: []\n", 2, "defaults: is a mapping of per-repository keys"),
         ("version: 1\nrepositories:\n  - url: a\n    path: [x, y]\n", 4, "path: expected a string (several directories take paths:)"),
+        ("", 1, "the fleet file is empty"),
+        ("# repositories come later\n", 1, "the fleet file is empty"),
     ],
 )
 def test_mistakes_are_usage_errors_with_file_and_line(text, line, message):
     with pytest.raises(ConfigError) as caught:
         parse_fleet(text, "f.yaml")
-    assert f"f.yaml:{line}:" in str(caught.value) or (line == 1 and "f.yaml" in str(caught.value))
+    assert f"f.yaml:{line}:" in str(caught.value) and caught.value.line == line
     assert message in str(caught.value)
     assert caught.value.exit_code == ExitCode.USAGE
 

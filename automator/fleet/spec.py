@@ -102,6 +102,9 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
                           hint="indent with spaces, not tabs" if tabs else None) from None
     except RecursionError:
         raise ConfigError("the fleet file nests too deeply", source=source) from None
+    if root is None:  # nothing but comments, or nothing at all
+        raise ConfigError("the fleet file is empty: it needs version: 1 and repositories:", source=source, line=1,
+                          hint="see examples/fleet/fleet.yaml")
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError("a fleet file is a mapping with version: 1 and repositories:", source=source, line=_line(root))
     top = _mapping(root, source, ("version", "defaults", "repositories"))
