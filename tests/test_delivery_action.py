@@ -145,6 +145,10 @@ def test_the_venv_and_the_registry_cache_are_restored_and_saved_through_the_cach
     names = [s.get("name") for s in steps]
     assert names.index("Restore the registry cache") < names.index("Update images") < names.index("Save the registry cache")
     assert steps[-1]["if"].startswith("always()")
+    (keys,) = [s for s in steps if s.get("id") == "keys"]  # what the registry cache is kept per
+    assert {name: keys["env"][name] for name in ("ENV_PATH", "ENV_REPO", "ENV_FLEET", "ENV_SHARD")} == {
+        "ENV_PATH": "${{ inputs.path }}", "ENV_REPO": "${{ inputs.repo }}",
+        "ENV_FLEET": "${{ inputs.fleet }}", "ENV_SHARD": "${{ inputs.shard }}"}
 
 
 def test_every_input_is_described_with_its_flag():
@@ -177,6 +181,7 @@ def inputs(**values: str) -> dict[str, str]:
         ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry=reg.local:5000", "--insecure-registry=10.0.0.1", "--insecure-registry=lab:80"]),
         ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch=env/prod", "--message-template=chore: {summary}"]),
         ({"fail_on_problems": "false"}, []),
+        ({"cache_url": "rediss://:pw@redis.example:6380/0"}, ["--cache-url=rediss://:pw@redis.example:6380/0"]),
     ],
 )
 def test_inputs_become_run_arguments(given, argv):
@@ -208,6 +213,7 @@ def test_a_value_that_starts_with_a_dash_stays_a_value():
         ({"path": "nope"}, "path", "'nope' does not exist in the workspace"),
         ({"tags_file": "tags.json"}, "tags-file", "'tags.json' is not a file in the workspace"),
         ({"registry_password": "pw-1234"}, "registry", "is needed with registry-password"),
+        ({"cache_url": "https://:s3cret-pw@redis.example"}, "cache-url", "must be redis://HOST:PORT/DB or rediss://"),
     ],
 )
 def test_every_input_is_checked_and_a_bad_one_is_named_by_its_input_name(tmp_path, given, name, message):
@@ -216,13 +222,18 @@ def test_every_input_is_checked_and_a_bad_one_is_named_by_its_input_name(tmp_pat
     assert message in problems[0].message
 
 
+def test_a_bad_cache_url_is_named_without_its_value_which_may_hold_a_password(tmp_path):
+    (problem,) = entry.check_inputs(inputs(cache_url="redis:/:s3cret-pw@redis.example"), tmp_path)
+    assert problem.name == "cache-url" and "s3cret-pw" not in problem.message
+
+
 def test_good_inputs_pass_the_check(tmp_path):
     (tmp_path / "envs" / "prod").mkdir(parents=True)
     (tmp_path / "tags.json").write_text("{}")
     good = inputs(path="envs/prod", tags_file="tags.json", mode="pr", pr_per="image", auto_merge="rebase",
                   max_attempts="5", forge_url="https://ghe.example.com/api/v3", author="Bot <bot@example.com>",
                   platform="linux/arm/v7", insecure_registries="reg.local:5000, [::1]:5000", branch="env/prod",
-                  fail_on_problems="false", dry_run="TRUE")
+                  fail_on_problems="false", dry_run="TRUE", cache_url="redis://redis:6379/0")
     assert entry.check_inputs(good, tmp_path) == []
 
 

@@ -145,6 +145,15 @@ def test_the_registry_cache_key_is_new_each_run_and_restored_by_a_prefix_per_pat
     assert keys(tmp_path, ENV_PATH="clusters/staging")["registry-cache-prefix"] != one["registry-cache-prefix"]
 
 
+def test_each_shard_of_a_fleet_keeps_its_own_registry_cache(tmp_path):
+    """The matrix jobs of one run would otherwise save under one key, which only the first may."""
+    shards = [keys(tmp_path, ENV_PATH="", ENV_FLEET="fleet.yaml", ENV_SHARD=f"{i}/4") for i in range(4)]
+    assert len({k["registry-cache-key"] for k in shards}) == 4
+    assert len({k["registry-cache-prefix"] for k in shards}) == 4
+    assert keys(tmp_path, ENV_PATH="", ENV_FLEET="other.yaml", ENV_SHARD="0/4")["registry-cache-prefix"] != shards[0]["registry-cache-prefix"]
+    assert keys(tmp_path)["registry-cache-prefix"] == keys(tmp_path, ENV_FLEET="", ENV_SHARD="")["registry-cache-prefix"]
+
+
 def test_the_keys_step_writes_its_outputs_and_creates_the_cache_directory(tmp_path):
     output = tmp_path / "output"
     output.write_text("")

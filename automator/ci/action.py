@@ -41,7 +41,7 @@ from automator.report.markdown import cell, code
 
 __all__ = ["ACTION_INPUTS", "Input", "action_argv", "action_command", "check_inputs", "docker_config", "input_variable", "main"]
 
-SECRET_INPUTS = ("token", "registry-password")
+SECRET_INPUTS = ("token", "registry-password", "cache-url")  # a cache URL may hold a password
 
 
 def docker_config(environ: Mapping[str, str], directory: Path) -> Path | None:

@@ -6,7 +6,8 @@ automator.ci.cache_keys``), so it imports nothing outside the standard library a
 * The virtual environment is keyed on the runner (OS, architecture), the exact Python, the
   action's ref, the lock file and the package source: any change of what would be installed
   gives a new key, and a hit needs no ``pip`` at all.
-* The registry cache is keyed per environment path with the run id at the end. A saved cache
+* The registry cache is keyed per environment path (per fleet file and shard for a fleet)
+  with the run id at the end. A saved cache
   key cannot be overwritten, so every run saves under a new key and restores the newest one
   with the same prefix (``restore-keys``); the cache's own TTLs still decide what is fresh.
 """
@@ -50,7 +51,10 @@ def cache_keys(environ: Mapping[str, str], *, python: str = sys.version, machine
     ref = environ.get("ACTION_REF", "") or "local"
     path = environ.get("ENV_PATH", "").strip() or "."
     repo = environ.get("ENV_REPO", "").strip()
-    prefix = f"automator-registry-{VERSION}-{runner}-{digest(repo, path, length=12)}-"
+    # a fleet's shards (matrix jobs of one run) each keep their own: one key cannot be saved twice
+    fleet = (environ.get("ENV_FLEET", "").strip(), environ.get("ENV_SHARD", "").strip())
+    scope = (repo, path, *fleet) if any(fleet) else (repo, path)  # one path's keys as they always were
+    prefix = f"automator-registry-{VERSION}-{runner}-{digest(*scope, length=12)}-"
     run = f"{environ.get('GITHUB_RUN_ID', '0')}-{environ.get('GITHUB_RUN_ATTEMPT', '1')}"
     return {
         "venv-path": str(temp / "automator-venv"),
