@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -200,3 +201,81 @@ def test_under_github_actions_the_fleet_table_lands_in_the_summary_and_counts_in
     assert "Image updates across the fleet" in summary.read_text()
     written = outputs.read_text()
     assert "updated<<" in written and "\n4\n" in written  # two repositories, two updates each
+
+
+def test_quiet_prints_only_errors_on_stderr(tmp_path, tags):
+    """``-q`` as for ``run``: the report still goes to stdout, the progress lines are not written."""
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "2 repositories, 4 updates" in done.stdout
+
+
+def test_under_github_actions_json_stays_one_document_on_stdout(tmp_path, tags):
+    """The ``::add-mask::`` commands for the secrets the fleet used go to stderr with --json
+    (as for ``run --json``), never after the document on stdout."""
+    token = "ghp_" + "a" * 36
+    (remote,) = fleet_of(tmp_path, 1)
+    (tmp_path / "fleet.yaml").write_text(f"version: 1\ndefaults: {{path: clusters/prod}}\nrepositories:\n  - url: {remote}\n")
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--json", cwd=tmp_path,
+                 env={"GITHUB_ACTIONS": "true", "GIT_TOKEN": token, "GITHUB_OUTPUT": str(tmp_path / "outputs")})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["updates"] == 2
+    assert "::add-mask::" in done.stderr and token not in done.stdout
+
+
+@pytest.mark.slow
+def test_a_clone_that_never_answers_is_stopped_at_the_retry_timeout_and_the_others_run(tmp_path, tags):
+    """The clone's deadline is --retry-timeout, as for ``run --repo``: one at a time, the
+    repository behind a silent server does not hold up the next one for minutes."""
+    from test_fleet_stop import SilentServer
+
+    (remote,) = fleet_of(tmp_path, 1)
+    server = SilentServer()
+    try:
+        (tmp_path / "fleet.yaml").write_text(
+            "version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n"
+            f"  - url: http://127.0.0.1:{server.port}/env.git\n  - url: {remote}\n")
+        done = fleet("fleet.yaml", "--tags-from", str(tags), "--parallel-repos", "1", "--retry-timeout", "3", "--json", cwd=tmp_path)
+    finally:
+        server.close()
+    assert done.returncode == 3, done.stderr
+    silent, updated = json.loads(done.stdout)["repositories"]
+    deadline = re.search(r"git clone of \S+ did not finish within its ([\d.]+) s deadline", silent["error"])
+    assert deadline and float(deadline.group(1)) <= 3, silent["error"]  # not the 120 s of the default
+    assert updated["exit_code"] == 0 and "ghcr.io/acme/web:1.2.0" in show(remote, "clusters/prod/web.yaml")
+
+
+def test_a_path_that_fails_unexpectedly_does_not_stop_the_next_path_of_its_repository(tmp_path, tags):
+    """Every path of a repository runs in its one clone, in order; one that breaks (a bug, an
+    OS error) is that path's problem: the paths before it keep their results (their commits
+    are pushed already) and the paths after it still run."""
+    from automator.cli import build_parser
+    from automator.commands.options import build_settings
+    from automator.context import Context
+    from automator.errors import ExitCode
+    from automator.fleet.runner import run_repository
+    from automator.fleet.spec import FleetRepository
+    from automator.model import Plan
+    from automator.result import RunResult
+
+    (remote,) = fleet_of(tmp_path, 1)
+    argv = ["fleet", "fleet.yaml", "--tags-from", str(tags)]
+    args = build_parser(argv).parse_args(argv)
+    settings = build_settings(args.option_groups, args, Context.from_environ({}))
+    ran = []
+
+    def run_in(path, settings, ctx, source, ws):
+        ran.append(settings.path)
+        if settings.path == "clusters/dev":
+            raise OSError("No space left on device")
+        return RunResult(Plan())
+
+    repository = FleetRepository(str(remote), paths=("clusters/prod", "clusters/dev", "apps"))
+    result = run_repository(repository, settings, Context.from_environ({}), None, run_in=run_in)
+    assert ran == ["clusters/prod", "clusters/dev", "apps"]
+    assert [p.exit_code for p in result.paths] == [0, int(ExitCode.INTERNAL), 0]
+    assert "No space left on device" in result.paths[1].error and result.exit_code == int(ExitCode.INTERNAL)
+

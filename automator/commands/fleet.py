@@ -42,6 +42,7 @@ examples:
 
 exit codes: 0 every repository done, 1 some file/image/registry failed in some repository,
 2 invalid arguments or fleet file, 3 some write-back failed (the others were written),
+70 internal error in some repository (a bug; the others ran),
 130 stopped by SIGTERM/SIGINT (within about 2 s; clones removed, see docs/fleet.md).
 """
 
@@ -123,10 +124,12 @@ def run(settings: Settings, ctx: Context) -> int:
               file=sys.stderr, flush=True)
     mine = share(found, fleet.shard, key=lambda r: r.url)
     source = SharedTagSource(open_tag_source(settings.source, ctx))
-    print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
+    quiet = settings.log.quiet  # -q: only errors on stderr, as for run
+    if not quiet:
+        print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
     try:
         result = run_fleet(mine, settings, ctx, source, parallel=fleet.parallel_repos, shard=str(fleet.shard),
-                           on_done=lambda r: print(f"  {r.repository.name}: exit {r.exit_code}", file=sys.stderr, flush=True))
+                           on_done=None if quiet else lambda r: print(f"  {r.repository.name}: exit {r.exit_code}", file=sys.stderr, flush=True))
     finally:
         source.close()
     if failed is not None:
@@ -137,7 +140,7 @@ def run(settings: Settings, ctx: Context) -> int:
     else:
         sys.stdout.write(fleet_text(result))
     if ctx.ci == "github":
-        publish_fleet(ctx, result)
+        publish_fleet(ctx, result, stream=sys.stderr if as_json else sys.stdout)  # stdout holds only the document
     if markdown:
         text = fleet_markdown(result)
         if markdown == "-":
@@ -147,13 +150,14 @@ def run(settings: Settings, ctx: Context) -> int:
     return result.exit_code
 
 
-def publish_fleet(ctx: Context, result) -> None:
-    """Under GitHub Actions: the fleet table in the job summary, counts as step outputs."""
+def publish_fleet(ctx: Context, result, stream=None) -> None:
+    """Under GitHub Actions: the fleet table in the job summary, counts as step outputs;
+    the workflow commands (``::add-mask::``) go to ``stream`` (stderr with --json)."""
     from automator.ci.github import mask_secrets
     from automator.fleet.report import fleet_markdown, fleet_outputs
     from automator.report import workflow
 
-    mask_secrets()
+    mask_secrets(stream)
     summary = ctx.get("GITHUB_STEP_SUMMARY")
     if summary:
         workflow.append_step_summary(summary, fleet_markdown(result))

@@ -112,7 +112,7 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
         from automator.writeback.run import run_in
     log.info("fleet: %s", repository.name)
     try:
-        with cloned(repository.url, repository.ref, ctx) as ws:
+        with cloned(repository.url, repository.ref, ctx, timeout=base.write.retry.max_seconds) as ws:  # as run --repo
             settings = repository_settings(base, repository, ws.root)
             done = []
             for path in repository.paths:
@@ -122,6 +122,9 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
                     done.append(PathResult(path, result, exit_code=result.exit_code))
                 except AutomatorError as error:
                     done.append(PathResult(path, error=str(error), exit_code=int(error.exit_code)))
+                except Exception as error:  # a bug in one path must not stop the next, nor lose the results before it
+                    log.debug("unexpected error in %s %s", repository.name, path, exc_info=True)
+                    done.append(PathResult(path, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL)))
     except AutomatorError as error:
         return RepositoryResult(repository, error=str(error), exit_code=int(error.exit_code))
     except Exception as error:  # a bug in one repository's run must not stop the fleet
