@@ -279,3 +279,22 @@ def test_a_path_that_fails_unexpectedly_does_not_stop_the_next_path_of_its_repos
     assert [p.exit_code for p in result.paths] == [0, int(ExitCode.INTERNAL), 0]
     assert "No space left on device" in result.paths[1].error and result.exit_code == int(ExitCode.INTERNAL)
 
+
+@pytest.mark.parametrize(("entry", "command_line", "draft"), [
+    ("    draft: false\n", ["--draft"], False),  # the repository's own value wins
+    ("    draft: true\n", [], True),
+    ("", ["--draft"], True),  # unset: the command line decides
+    ("", [], False),
+])
+def test_a_repositorys_draft_wins_over_the_command_line_either_way(tmp_path, entry, command_line, draft):
+    from automator.cli import build_parser
+    from automator.commands.options import build_settings
+    from automator.context import Context
+    from automator.fleet.runner import repository_settings
+    from automator.fleet.spec import parse_fleet
+
+    (repository,) = parse_fleet(f"version: 1\nrepositories:\n  - url: https://git.example.com/acme/env.git\n    mode: pr\n{entry}").repositories
+    argv = ["fleet", "fleet.yaml", *command_line]
+    args = build_parser(argv).parse_args(argv)
+    base = build_settings(args.option_groups, args, Context.from_environ({}))
+    assert repository_settings(base, repository, tmp_path).pull_requests.draft is draft

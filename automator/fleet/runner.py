@@ -85,7 +85,7 @@ def repository_settings(base: Settings, repository: FleetRepository, root: Path)
         labels=repository.labels or requests.labels,
         reviewers=repository.reviewers or requests.reviewers,
         assignees=repository.assignees or requests.assignees,
-        draft=repository.draft or requests.draft,
+        draft=requests.draft if repository.draft is None else repository.draft,  # draft: false wins over --draft
     )
     rules = base.rules
     if repository.rules:

@@ -63,7 +63,7 @@ class FleetRepository:
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
-    draft: bool = False
+    draft: bool | None = None  # None: the command line decides (--draft)
     pr_base: str | None = None
     forge_url: str | None = None
     source: str = field(default="", compare=False)  # file:line where it was declared
@@ -244,7 +244,7 @@ def repository_from(settings: Mapping[str, object], where: str) -> FleetReposito
         labels=tuple(settings.get("labels", ())),  # type: ignore[arg-type]
         reviewers=tuple(settings.get("reviewers", ())),  # type: ignore[arg-type]
         assignees=tuple(settings.get("assignees", ())),  # type: ignore[arg-type]
-        draft=bool(settings.get("draft", False)),
+        draft=bool(settings["draft"]) if "draft" in settings else None,
         pr_base=_opt(settings, "pr-base"),
         forge_url=_opt(settings, "forge-url"),
         source=where,
