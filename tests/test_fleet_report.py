@@ -43,3 +43,13 @@ def test_a_failed_discovery_is_a_problem_in_every_report():
     assert fleet_document(result)["discovery_error"] == "cannot discover: 401 Bad credentials"
     assert "only the fleet file's repositories ran" in fleet_markdown(result)
     assert fleet_outputs(result)["problems"] == "1"
+
+
+def test_a_dry_run_says_so_in_every_report_and_output():
+    (repository,) = fleet_with("https://git.example.com/acme/env.git")
+    result = FleetResult("0/1", (RepositoryResult(repository, ()),), dry_run=True)
+    assert "(dry run: nothing written)" in fleet_text(result)
+    assert fleet_document(result)["dry_run"] is True
+    assert "A dry run: the updates are what would change" in fleet_markdown(result)
+    assert fleet_outputs(result)["dry-run"] == "true"
+    assert fleet_outputs(FleetResult("0/1", ()))["dry-run"] == "false"

@@ -126,6 +126,7 @@ def test_a_dry_run_writes_nothing(tmp_path, tags):
     done = fleet("fleet.yaml", "--tags-from", str(tags), "--dry-run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 update(s)" in done.stdout and git(remotes[0], "rev-parse", "main") == before
+    assert "(dry run: nothing written)" in done.stdout.splitlines()[0]
 
 
 def test_shards_split_the_fleet_and_each_runs_only_its_share(tmp_path, tags):

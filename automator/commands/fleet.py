@@ -134,6 +134,7 @@ def run(settings: Settings, ctx: Context) -> int:
         source.close()
     if failed is not None:
         result = replace(result, discovery_error=str(failed), discovery_exit_code=int(failed.exit_code))
+    result = replace(result, dry_run=bool(settings.dry_run))
     as_json, markdown = settings.fleet_report
     if as_json:
         print(json.dumps(fleet_document(result), indent=2, ensure_ascii=False))

@@ -49,7 +49,8 @@ def _problems(path: PathResult) -> list[str]:
 
 
 def fleet_text(result: FleetResult) -> str:
-    lines = [f"fleet shard {result.shard}: {len(result.repositories)} repositories, {result.updates} updates"]
+    dry = " (dry run: nothing written)" if result.dry_run else ""
+    lines = [f"fleet shard {result.shard}: {len(result.repositories)} repositories, {result.updates} updates{dry}"]
     if result.discovery_error:
         lines.append(f"  discovery FAILED: {_message(result.discovery_error)}")
     for repository in result.repositories:
@@ -88,6 +89,7 @@ def fleet_document(result: FleetResult) -> dict[str, Any]:
         "shard": result.shard,
         "exit_code": result.exit_code,
         "updates": result.updates,
+        "dry_run": result.dry_run,
         "discovery_error": _message(result.discovery_error),
         "repositories": [_repository_document(r) for r in result.repositories],
     }
@@ -97,7 +99,8 @@ def fleet_markdown(result: FleetResult) -> str:
     lines = [
         f"## Image updates across the fleet (shard {result.shard})",
         "",
-        f"{len(result.repositories)} repositories, {result.updates} updates, exit code {result.exit_code}.",
+        f"{len(result.repositories)} repositories, {result.updates} updates, exit code {result.exit_code}."
+        + (" A dry run: the updates are what would change, nothing was written." if result.dry_run else ""),
         "",
         *([f"Discovery failed, only the fleet file's repositories ran: {cell(_message(result.discovery_error))}", ""]
           if result.discovery_error else []),
@@ -117,7 +120,7 @@ def fleet_markdown(result: FleetResult) -> str:
 
 
 def fleet_outputs(result: FleetResult) -> dict[str, str]:
-    """Step outputs (the names of ``action.yml``): ``updated``, ``problems`` and ``updates``."""
+    """Step outputs (the names of ``action.yml``): ``updated``, ``problems``, ``updates`` and ``dry-run``."""
     updates = [
         {"repository": r.repository.name, "path": p.path, **row}
         for r in result.repositories for p in r.paths if p.result is not None
@@ -125,4 +128,5 @@ def fleet_outputs(result: FleetResult) -> dict[str, str]:
     ]
     problems = sum(1 for r in result.repositories if r.error) + sum(
         len(_problems(p)) for r in result.repositories for p in r.paths) + (1 if result.discovery_error else 0)
-    return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates)}
+    return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates),
+            "dry-run": "true" if result.dry_run else "false"}

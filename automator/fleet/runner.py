@@ -52,6 +52,7 @@ class FleetResult:
     repositories: tuple[RepositoryResult, ...]
     discovery_error: str | None = None  # the forge's search failed: only the fleet file's repositories ran
     discovery_exit_code: int = 0
+    dry_run: bool = False  # planned and reported, nothing written
 
     @property
     def exit_code(self) -> int:
