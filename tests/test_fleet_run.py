@@ -119,6 +119,20 @@ def test_a_forge_that_cannot_be_searched_stops_only_what_it_would_have_added(tmp
     assert "Discovery failed, only the fleet file's repositories ran" in (tmp_path / "summary.md").read_text()
 
 
+def test_a_repository_with_a_branch_per_environment_is_run_once_per_branch(tmp_path, tags):
+    (remote,) = fleet_of(tmp_path, 1)
+    git(remote, "branch", "staging", "main")
+    (tmp_path / "fleet.yaml").write_text(
+        "version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n"
+        f"  - url: {remote}\n    ref: main\n  - url: {remote}\n    ref: staging\n")
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for branch in ("main", "staging"):
+        assert "ghcr.io/acme/web:1.2.0" in git(remote, "show", f"{branch}:clusters/prod/web.yaml")
+    document = json.loads(done.stdout)
+    assert sorted((r["ref"], r["paths"][0]["branch"]) for r in document["repositories"]) == [("main", "main"), ("staging", "staging")]
+
+
 def test_a_dry_run_writes_nothing(tmp_path, tags):
     remotes = fleet_of(tmp_path, 1)
     before = git(remotes[0], "rev-parse", "main")

@@ -107,6 +107,15 @@ def test_the_same_repository_spelled_twice_is_listed_twice(first, second):
     assert "ghp_secret123" not in str(caught.value)
 
 
+def test_one_repository_may_stand_once_per_branch():
+    """A branch per environment: the same URL with another ref is another entry; the same ref twice is not."""
+    text = "version: 1\nrepositories:\n  - url: https://github.com/acme/env\n    ref: staging\n  - url: https://github.com/acme/env.git\n    ref: production\n"
+    staging, production = parse_fleet(text).repositories
+    assert (staging.label, production.label) == ("github.com/acme/env@staging", "github.com/acme/env@production")
+    with pytest.raises(ConfigError, match=r"f.yaml:7: github.com/acme/env@staging is listed twice \(first at f.yaml:3\)"):
+        parse_fleet(text + "  - url: https://github.com/acme/env/\n    ref: staging\n", "f.yaml")
+
+
 def test_different_repositories_that_look_alike_are_not_duplicates():
     text = "version: 1\nrepositories:\n" + "".join(f"  - url: {url}\n" for url in (
         "https://github.com/acme/env", "https://github.com/acme/env-2", "https://github.com/other/env", "/srv/git/env", "/srv/git/env.git"))

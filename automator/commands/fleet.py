@@ -129,7 +129,7 @@ def run(settings: Settings, ctx: Context) -> int:
         print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
     try:
         result = run_fleet(mine, settings, ctx, source, parallel=fleet.parallel_repos, shard=str(fleet.shard),
-                           on_done=None if quiet else lambda r: print(f"  {r.repository.name}: exit {r.exit_code}", file=sys.stderr, flush=True))
+                           on_done=None if quiet else lambda r: print(f"  {r.repository.label}: exit {r.exit_code}", file=sys.stderr, flush=True))
     finally:
         source.close()
     if failed is not None:

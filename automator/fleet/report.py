@@ -55,12 +55,12 @@ def fleet_text(result: FleetResult) -> str:
         lines.append(f"  discovery FAILED: {_message(result.discovery_error)}")
     for repository in result.repositories:
         if repository.error:
-            lines.append(f"  {repository.repository.name}: FAILED: {_message(repository.error)}")
+            lines.append(f"  {repository.repository.label}: FAILED: {_message(repository.error)}")
             continue
         for path in repository.paths:
             count = len(path.result.written) if path.result is not None else 0
             where = _where(path)
-            lines.append(f"  {repository.repository.name} {path.path}: {count} update(s)" + (f" -> {where}" if where else ""))
+            lines.append(f"  {repository.repository.label} {path.path}: {count} update(s)" + (f" -> {where}" if where else ""))
             lines += [f"    error: {message}" for message in _problems(path)]
     return "\n".join(lines) + "\n"
 
@@ -76,6 +76,7 @@ def _repository_document(repository: RepositoryResult) -> dict[str, Any]:
     return {
         "url": _clean(repository.repository.url),
         "name": repository.repository.name,
+        "ref": repository.repository.ref,
         "source": repository.repository.source,
         "mode": repository.repository.mode,
         "exit_code": repository.exit_code,
@@ -108,7 +109,7 @@ def fleet_markdown(result: FleetResult) -> str:
         "| --- | --- | ---: | --- | --- |",
     ]
     for repository in result.repositories:
-        name = cell(repository.repository.name)
+        name = cell(repository.repository.label)
         if repository.error:
             lines.append(f"| {name} | | 0 | | {cell(repository.error)} |")
             continue
@@ -122,7 +123,7 @@ def fleet_markdown(result: FleetResult) -> str:
 def fleet_outputs(result: FleetResult) -> dict[str, str]:
     """Step outputs (the names of ``action.yml``): ``updated``, ``problems``, ``updates`` and ``dry-run``."""
     updates = [
-        {"repository": r.repository.name, "path": p.path, **row}
+        {"repository": r.repository.label, "path": p.path, **row}
         for r in result.repositories for p in r.paths if p.result is not None
         for row in json_report.result_document(p.result).get("updates", [])
     ]

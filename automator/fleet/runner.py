@@ -111,7 +111,7 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
 
     if run_in is None:
         from automator.writeback.run import run_in
-    log.info("fleet: %s", repository.name)
+    log.info("fleet: %s", repository.label)
     try:
         with cloned(repository.url, repository.ref, ctx, timeout=base.write.retry.max_seconds) as ws:  # as run --repo
             settings = repository_settings(base, repository, ws.root)
@@ -124,12 +124,12 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
                 except AutomatorError as error:
                     done.append(PathResult(path, error=str(error), exit_code=int(error.exit_code)))
                 except Exception as error:  # a bug in one path must not stop the next, nor lose the results before it
-                    log.debug("unexpected error in %s %s", repository.name, path, exc_info=True)
+                    log.debug("unexpected error in %s %s", repository.label, path, exc_info=True)
                     done.append(PathResult(path, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL)))
     except AutomatorError as error:
         return RepositoryResult(repository, error=str(error), exit_code=int(error.exit_code))
     except Exception as error:  # a bug in one repository's run must not stop the fleet
-        log.debug("unexpected error in %s", repository.name, exc_info=True)
+        log.debug("unexpected error in %s", repository.label, exc_info=True)
         return RepositoryResult(repository, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL))
     return RepositoryResult(repository, tuple(done), exit_code=max((p.exit_code for p in done), default=0))
 

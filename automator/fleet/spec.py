@@ -71,8 +71,14 @@ class FleetRepository:
     @property
     def name(self) -> str:
         """A short name for reports: the URL without scheme, credentials and ``.git``."""
-        text = self.url.split("://", 1)[-1].rsplit("@", 1)[-1]
+        text = self.url.split("://", 1)[-1].rsplit("@", 1)[-1].rstrip("/")
         return text[:-4] if text.endswith(".git") else text
+
+    @property
+    def label(self) -> str:
+        """The name, and the branch cloned when the entry names one (``github.com/acme/env@staging``):
+        one repository may stand twice in a fleet, once per branch."""
+        return f"{self.name}@{self.ref}" if self.ref else self.name
 
 
 @value_type
@@ -118,7 +124,7 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
     if not isinstance(entries, yaml.SequenceNode):
         raise ConfigError("repositories: must be a list", source=source, line=_line(entries))
     repositories: list[FleetRepository] = []
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str | None], str] = {}
     for node in entries.value:
         own = _settings(node, source, allow_url=True, what="each repository is a mapping such as {url: https://...}")
         # a repository's path: or paths: replaces either of the defaults
@@ -128,10 +134,10 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
         if "url" not in settings:
             raise ConfigError("each repository needs url:", source=source, line=_line(node))
         repository = repository_from(settings, where)
-        key = repository_key(repository.url)
+        key = (repository_key(repository.url), repository.ref)  # a branch per environment: one entry per ref
         if key in seen:
-            raise ConfigError(f"{repository.url} is listed twice (first at {seen[key]})", source=source, line=_line(node),
-                              hint="keep one entry; several directories of one repository take paths: [a, b]")
+            raise ConfigError(f"{repository.label} is listed twice (first at {seen[key]})", source=source, line=_line(node),
+                              hint="keep one entry; several directories of one repository take paths: [a, b], another branch its own ref:")
         seen[key] = where
         repositories.append(repository)
     return FleetSpec(tuple(repositories), defaults, source)
