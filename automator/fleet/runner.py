@@ -125,13 +125,18 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
                     done.append(PathResult(path, error=str(error), exit_code=int(error.exit_code)))
                 except Exception as error:  # a bug in one path must not stop the next, nor lose the results before it
                     log.debug("unexpected error in %s %s", repository.label, path, exc_info=True)
-                    done.append(PathResult(path, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL)))
+                    done.append(PathResult(path, error=_internal(error), exit_code=int(ExitCode.INTERNAL)))
     except AutomatorError as error:
         return RepositoryResult(repository, error=str(error), exit_code=int(error.exit_code))
     except Exception as error:  # a bug in one repository's run must not stop the fleet
         log.debug("unexpected error in %s", repository.label, exc_info=True)
-        return RepositoryResult(repository, error=scrub(f"internal error: {type(error).__name__}: {error}"), exit_code=int(ExitCode.INTERNAL))
+        return RepositoryResult(repository, error=_internal(error), exit_code=int(ExitCode.INTERNAL))
     return RepositoryResult(repository, tuple(done), exit_code=max((p.exit_code for p in done), default=0))
+
+
+def _internal(error: Exception) -> str:
+    """An unexpected error (a bug) as the report shows it, without any credential it quotes."""
+    return scrub(f"internal error: {type(error).__name__}: {error}")
 
 
 def run_fleet(
