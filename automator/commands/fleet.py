@@ -70,6 +70,9 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
         raise UsageError("--topic goes with --discover")
     if args.parallel_repos < 1:
         raise UsageError(f"--parallel-repos {args.parallel_repos}: must be at least 1")
+    if args.no_push:
+        raise UsageError("--no-push with fleet: each repository's clone is deleted after its run, and its commit with it",
+                         hint="drop --no-push, or use --dry-run to see what would change")
     discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
     return FleetSettings(args.file, discovery, shard, args.parallel_repos)

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
     if args.ref and not args.repo:
         raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
+    if args.repo and getattr(args, "no_push", False):
+        raise UsageError("--no-push with --repo: the clone is deleted after the run, and its commit with it",
+                         hint="drop --no-push, or use --dry-run to see what would change")
     return CloneSettings(repo=args.repo, ref=args.ref)
 
 
