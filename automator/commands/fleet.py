@@ -61,6 +61,7 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
+    from automator.commands.options.clone import refuse_no_push
     from automator.fleet.discover import parse_discovery
     from automator.fleet.shard import ALL, parse_shard, shard_from_scheduler
 
@@ -70,9 +71,7 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
         raise UsageError("--topic goes with --discover")
     if args.parallel_repos < 1:
         raise UsageError(f"--parallel-repos {args.parallel_repos}: must be at least 1")
-    if args.no_push:
-        raise UsageError("--no-push with fleet: each repository's clone is deleted after its run, and its commit with it",
-                         hint="drop --no-push, or use --dry-run to see what would change")
+    refuse_no_push(args, "fleet: each repository's clone is deleted after its run")
     discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
     return FleetSettings(args.file, discovery, shard, args.parallel_repos)

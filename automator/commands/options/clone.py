@@ -19,10 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
     if args.ref and not args.repo:
         raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
-    if args.repo and getattr(args, "no_push", False):
-        raise UsageError("--no-push with --repo: the clone is deleted after the run, and its commit with it",
-                         hint="drop --no-push, or use --dry-run to see what would change")
+    if args.repo:
+        refuse_no_push(args, "--repo: the clone is deleted after the run")
     return CloneSettings(repo=args.repo, ref=args.ref)
+
+
+def refuse_no_push(args: argparse.Namespace, why: str) -> None:
+    """``--no-push`` where the run works in the tool's own clone (``--repo``, ``fleet``): the
+    clone is deleted after the run, so the commit would be reported and then thrown away."""
+    if getattr(args, "no_push", False):
+        raise UsageError(f"--no-push with {why}, and its commit with it", hint="drop --no-push, or use --dry-run to see what would change")
 
 
 GROUP = OptionGroup("clone", add_arguments, settings)
