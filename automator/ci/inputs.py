@@ -111,7 +111,18 @@ _HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 _PUSHED = re.compile(r"[^\s:@/]+(/[^\s:@/]+)*(:\d+)?(/[^\s:@/]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?")
 _SHARD = re.compile(r"\d+/[1-9]\d*")
-_CACHE_URL = re.compile(r"rediss?://[^\s/]+")
+
+
+def _usable_cache_url(value: str) -> bool:
+    """What ``--cache-url`` itself accepts (one check: the tool's, loaded only when the input is set)."""
+    from automator.errors import ConfigError
+    from automator.registry.redis_cache import check_cache_url
+
+    try:
+        check_cache_url(value)
+    except ConfigError:
+        return False
+    return True
 
 
 def _one_of(value: str, allowed: list[str]) -> str:
@@ -156,7 +167,7 @@ def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace:
             return f"must list pushed images as REGISTRY/REPOSITORY:TAG[@sha256:DIGEST], not {', '.join(map(repr, bad))}"
     if spec.check == "shard" and not (_SHARD.fullmatch(value) and int(value.split("/")[0]) < int(value.split("/")[1])):
         return f"must be I/N with I from 0 to N-1, e.g. ${{{{ matrix.shard }}}}/4, not {value!r}"
-    if spec.check == "cache-url" and not _CACHE_URL.match(value):  # not shown: it may hold a password
+    if spec.check == "cache-url" and not _usable_cache_url(value):  # not shown: it may hold a password
         return "must be redis://HOST:PORT/DB or rediss://HOST:PORT/DB (the value is not shown: it may hold a password)"
     if spec.check == "ref" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
         return f"must be a git branch or remote name (no spaces, '..' or leading '-'), not {value!r}"
