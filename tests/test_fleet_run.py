@@ -163,7 +163,9 @@ def test_shards_split_the_fleet_and_each_runs_only_its_share(tmp_path, tags):
     [([], "name a fleet file"), (["f.yaml", "--topic", "x"], "--topic goes with --discover"),
      (["f.yaml", "--shard", "2/2"], "0 to N-1"), (["f.yaml", "--parallel-repos", "0"], "--parallel-repos"),
      (["--discover", "github:acme"], "needs --topic"), (["f.yaml", "--cache-url", "http://x"], "expected redis://"),
-     (["f.yaml", "--no-push"], "each repository's clone is deleted after its run, and its commit with it")],
+     (["f.yaml", "--no-push"], "each repository's clone is deleted after its run, and its commit with it"),
+     (["f.yaml", "--remote", "upstream"], "--remote upstream with fleet: the clone's one remote is origin"),
+     (["f.yaml", "--json", "--markdown", "-"], "--json and --markdown - both print to stdout")],
 )
 def test_bad_fleet_options_are_exit_2(tmp_path, args, message):
     done = fleet(*args, cwd=tmp_path)

@@ -61,7 +61,7 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
-    from automator.commands.options.clone import refuse_no_push
+    from automator.commands.options.clone import refuse_no_push, refuse_remote
     from automator.fleet.discover import parse_discovery
     from automator.fleet.shard import ALL, parse_shard, shard_from_scheduler
 
@@ -72,6 +72,7 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
     if args.parallel_repos < 1:
         raise UsageError(f"--parallel-repos {args.parallel_repos}: must be at least 1")
     refuse_no_push(args, "fleet: each repository's clone is deleted after its run")
+    refuse_remote(args, "fleet")
     discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
     return FleetSettings(args.file, discovery, shard, args.parallel_repos)
@@ -84,8 +85,16 @@ OPTIONS: tuple[OptionGroup, ...] = (
     pull_requests.GROUP,
     rules.GROUP,
     OptionGroup("dry_run", lambda parser: None, lambda args, ctx: args.dry_run),
-    OptionGroup("fleet_report", lambda parser: None, lambda args, ctx: (args.json, args.markdown)),
+    OptionGroup("fleet_report", lambda parser: None, lambda args, ctx: fleet_report_settings(args)),
 )
+
+
+def fleet_report_settings(args: argparse.Namespace) -> tuple[bool, str | None]:
+    """(--json, --markdown FILE): one document on stdout at most."""
+    from automator.commands.options.reports import refuse_two_documents
+
+    refuse_two_documents(args.json, args.markdown)
+    return args.json, args.markdown
 
 
 def repositories(settings: FleetSettings, ctx: Context) -> tuple[list, ForgeError | None]:

@@ -21,6 +21,7 @@ def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
         raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
     if args.repo:
         refuse_no_push(args, "--repo: the clone is deleted after the run")
+        refuse_remote(args, "--repo")
     return CloneSettings(repo=args.repo, ref=args.ref)
 
 
@@ -29,6 +30,15 @@ def refuse_no_push(args: argparse.Namespace, why: str) -> None:
     clone is deleted after the run, so the commit would be reported and then thrown away."""
     if getattr(args, "no_push", False):
         raise UsageError(f"--no-push with {why}, and its commit with it", hint="drop --no-push, or use --dry-run to see what would change")
+
+
+def refuse_remote(args: argparse.Namespace, what: str) -> None:
+    """``--remote`` where the run works in the tool's own clone: its one remote is ``origin``,
+    the URL it was cloned from, so any other name would fail each push."""
+    remote = getattr(args, "remote", None)
+    if remote and remote != "origin":
+        raise UsageError(f"--remote {remote} with {what}: the clone's one remote is origin, the URL it was cloned from",
+                         hint="drop --remote; to push to another branch, use --branch")
 
 
 GROUP = OptionGroup("clone", add_arguments, settings)

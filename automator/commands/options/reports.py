@@ -6,6 +6,7 @@ import argparse
 
 from automator.commands.options import OptionGroup
 from automator.context import Context
+from automator.errors import UsageError
 from automator.report.publish import ReportSettings
 
 JSON_HELP = "print the plan as JSON on stdout instead of text"
@@ -26,7 +27,15 @@ def add_files(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def refuse_two_documents(as_json: bool, markdown: str | None) -> None:
+    """``--json`` and ``--markdown -`` would both print to stdout: one document after the
+    other, which no JSON reader takes."""
+    if as_json and markdown == "-":
+        raise UsageError("--json and --markdown - both print to stdout; give --markdown a file, e.g. --markdown report.md")
+
+
 def settings(args: argparse.Namespace, ctx: Context) -> ReportSettings:
+    refuse_two_documents(getattr(args, "json", False), getattr(args, "markdown", None))
     return ReportSettings(
         json=getattr(args, "json", False),
         markdown=getattr(args, "markdown", None),
