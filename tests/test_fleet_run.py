@@ -68,6 +68,8 @@ def test_every_repository_is_updated_with_its_own_settings(tmp_path, tags):
     assert git(remotes[2], "log", "-1", "--format=%an <%ae>") == "Env Bot <env-bot@example.com>"
     paths = [p["path"] for r in document["repositories"] for p in r["paths"]]
     assert paths == ["clusters/prod", "clusters/prod", "clusters/dev", "clusters/prod"]
+    # a repository without `mode` reports the one it ran with: the command line's (no --pr: a commit)
+    assert [r["mode"] for r in document["repositories"]] == ["commit", "commit", "commit"]
 
 
 def test_each_repository_costs_one_clone_and_no_second_fetch(tmp_path, tags):

@@ -133,7 +133,8 @@ def run(settings: Settings, ctx: Context) -> int:
     if failed is not None:
         print(f"automator fleet: {failed}; running the {len(found)} repositories of the fleet file",
               file=sys.stderr, flush=True)
-    mine = share(found, fleet.shard, key=lambda r: r.url)
+    default_mode = "pr" if settings.pull_requests.enabled else "commit"  # what a repository without `mode` gets
+    mine = [replace(r, mode=r.mode or default_mode) for r in share(found, fleet.shard, key=lambda r: r.url)]
     source = SharedTagSource(open_tag_source(settings.source, ctx))
     quiet = settings.log.quiet  # -q: only errors on stderr, as for run
     if not quiet:
