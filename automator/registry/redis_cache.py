@@ -8,7 +8,12 @@ Single-flight: the first process to miss a tag list takes a short lock (``SET NX
 lists the repository; the others wait for the entry instead of listing too (``claim_tags``
 tells them at once, so they can list their other repositories first). A lock whose
 holder died expires after ``lock_seconds``, and a holder whose listing failed gives it up at
-once (``abandon_tags``), so nobody waits on a dead registry longer than one listing.
+once (``abandon_tags``), so nobody waits on a dead registry longer than one listing. A key under
+the lock's name without an expiry (a manual ``SET``, an older tool, a ``PERSIST``) is given
+``lock_seconds`` by the first claim that finds it, so it holds up one lock time, once.
+
+A key of another type (a hash...) under one of our keys is a miss for that key, as an unreadable
+value is; the next put replaces it.
 
 Redis unreachable or failing: one warning, and the rest of the run uses the local fallback
 cache (the disk cache, or none). The cache never fails a run.
@@ -43,6 +48,11 @@ PREFIX = f"automator:{VERSION}"
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]{32,}")
 _MAX_PX = 2**62  # Redis refuses an expiry whose time in ms would not fit in 63 bits
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+# SET NX PX; when taken by a key that never expires (not one of ours), give it the lock time
+_CLAIM = (
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
+    "if redis.call('pttl', KEYS[1]) == -1 then redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+)
 
 
 def check_cache_url(url: str) -> str:
@@ -97,6 +107,7 @@ class RedisCache:
         self.poll_seconds = poll_seconds
         self._clock = clock
         self._errors = (redis.RedisError, OSError)
+        self._response_error = redis.ResponseError
         self.client = client or redis.Redis.from_url(
             url,
             password=parts.password or password,
@@ -105,6 +116,7 @@ class RedisCache:
             health_check_interval=30,
         )
         self._release = self.client.register_script(_RELEASE)
+        self._claim = self.client.register_script(_CLAIM)
         self._held: dict[str, str] = {}  # lock key -> our token
         self._held_lock = threading.Lock()
         self.degraded = False
@@ -139,6 +151,15 @@ class RedisCache:
     def _key(kind: str, key: str) -> str:
         return f"{PREFIX}:{kind}:{key}"
 
+    def _get(self, key: str) -> bytes | None:
+        """GET; None (a miss) for a key of another type, which the next put (a SET) replaces."""
+        try:
+            return self.client.get(key)
+        except self._response_error as error:
+            if str(error).startswith("WRONGTYPE"):
+                return None
+            raise
+
     # --- tag lists, single-flight -----------------------------------------------------------
 
     def get_tags(self, repository: str) -> list[str] | None:
@@ -161,7 +182,7 @@ class RedisCache:
         return self._call(lambda: self._claim_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
 
     def _claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
-        cached = _tags_of(self.client.get(self._key("tags", repository)))
+        cached = _tags_of(self._get(self._key("tags", repository)))
         return cached if cached is not None else self._take_lock(repository)
 
     def _take_lock(self, repository: str) -> list[str] | None | ListingElsewhere:
@@ -169,9 +190,9 @@ class RedisCache:
         landed meanwhile; ``LISTING_ELSEWHERE`` while another worker holds the lock."""
         key, lock = self._key("tags", repository), self._key("lock:tags", repository)
         token = secrets.token_hex(8)
-        if not self.client.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
+        if not self._claim(keys=[lock], args=[token, int(self.lock_seconds * 1000)]):
             return LISTING_ELSEWHERE
-        cached = _tags_of(self.client.get(key))  # it may have landed between the two calls
+        cached = _tags_of(self._get(key))  # it may have landed between the two calls
         if cached is not None:
             self._release(keys=[lock], args=[token])
             return cached
@@ -184,7 +205,7 @@ class RedisCache:
         pending = list(dict.fromkeys(repositories))
         deadline = self._clock() + self.lock_seconds + 5
         while pending:
-            values = self.client.mget([self._key("tags", r) for r in pending])
+            values = self.client.mget([self._key("tags", r) for r in pending])  # nil for a key of another type
             missing = []
             for repository, value in zip(pending, values, strict=True):
                 tags = _tags_of(value)
@@ -232,7 +253,7 @@ class RedisCache:
 
     def get_digest(self, repository: str, tag: str) -> str | None:
         def action() -> str | None:
-            value = self.client.get(self._key("digest", f"{repository}:{tag}"))
+            value = self._get(self._key("digest", f"{repository}:{tag}"))
             digest = value.decode(errors="replace") if value is not None else None
             return digest if digest is not None and _DIGEST.fullmatch(digest) else None  # unreadable: a miss
 
@@ -246,7 +267,7 @@ class RedisCache:
 
     def get_created(self, digest: str, platform: str) -> tuple[bool, datetime | None]:
         def action() -> tuple[bool, datetime | None]:
-            value = _json_of(self.client.get(self._key("meta", f"{digest} {platform}")))
+            value = _json_of(self._get(self._key("meta", f"{digest} {platform}")))
             if not isinstance(value, dict):  # absent or unreadable: a miss
                 return False, None
             return True, parse_time(value.get("created"))
