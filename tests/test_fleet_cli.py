@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 
 from automator.cli import build_parser, main
@@ -26,3 +27,55 @@ def test_every_fleet_option_says_what_it_does():
     fleet = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["fleet"]
     undocumented = [a.option_strings or a.dest for a in fleet._actions if not a.help]
     assert undocumented == []
+
+
+FLEET = """\
+version: 1
+defaults: {path: apps}
+repositories:
+  - url: https://bot:s3cr3t-token@127.0.0.1:9/acme/env-a.git
+  - url: https://127.0.0.1:9/acme/env-b.git
+    mode: pr
+    paths: [eu, us]
+  - url: https://127.0.0.1:9/acme/env-c.git
+    ref: staging
+  - url: https://127.0.0.1:9/acme/env-d.git
+"""
+
+
+def test_list_prints_each_shards_repositories_without_running_any(tmp_path, capsys):
+    """Nothing listens at the URLs: a clone would fail, and --list exits 0. The shares of the
+    shards are disjoint and together the whole fleet."""
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    shares = []
+    for index in range(3):
+        assert main(["fleet", str(tmp_path / "fleet.yaml"), "--list", "--shard", f"{index}/3"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith(f"fleet shard {index}/3: ")
+        shares.append([line.split()[0] for line in out.splitlines()[1:]])
+    assert sorted(sum(shares, [])) == ["127.0.0.1:9/acme/env-a", "127.0.0.1:9/acme/env-b", "127.0.0.1:9/acme/env-c@staging",
+                                       "127.0.0.1:9/acme/env-d"]
+
+
+def test_list_json_has_paths_and_the_mode_each_repository_would_run_with_and_no_credentials(tmp_path, capsys):
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    assert main(["fleet", str(tmp_path / "fleet.yaml"), "--list", "--json"]) == 0
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    assert (document["shard"], document["total"], document["discovery_error"]) == ("0/1", 4, None)
+    listed = {r["name"]: (r["ref"], r["paths"], r["mode"]) for r in document["repositories"]}
+    assert listed == {
+        "127.0.0.1:9/acme/env-a": (None, ["apps"], "commit"),  # no mode in the file, no --pr: a commit
+        "127.0.0.1:9/acme/env-b": (None, ["eu", "us"], "pr"),
+        "127.0.0.1:9/acme/env-c": ("staging", ["apps"], "commit"),
+        "127.0.0.1:9/acme/env-d": (None, ["apps"], "commit"),
+    }
+    assert document["repositories"][0]["source"].endswith("fleet.yaml:4")
+    assert "s3cr3t-token" not in out and "bot" not in out
+
+
+def test_list_goes_with_json_not_with_a_markdown_report(tmp_path, capsys):
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    assert main(["fleet", str(tmp_path / "fleet.yaml"), "--list", "--markdown", str(tmp_path / "r.md")]) == 2
+    assert "--list prints the repositories only" in capsys.readouterr().err
+    assert not (tmp_path / "r.md").exists()

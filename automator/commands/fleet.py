@@ -37,6 +37,7 @@ fleet file (JSON Schema: policies/fleet.schema.json):
 examples:
   automator fleet fleet.yaml --tags-from tags.yaml --dry-run
   automator fleet fleet.yaml --cache-url redis://redis:6379/0 --shard 0/4
+  automator fleet fleet.yaml --shard 1/4 --list       (which repositories shard 1 of 4 takes)
   automator fleet --discover github:acme --topic gitops-env --parallel-repos 8
   JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
 
@@ -56,6 +57,8 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
                        "(JOB_COMPLETION_INDEX + JOB_COMPLETIONS, CI_NODE_INDEX + CI_NODE_TOTAL), else everything")
     group.add_argument("--parallel-repos", type=int, default=4, metavar="N", help="repositories at a time (default: %(default)s)")
     group.add_argument("--dry-run", action="store_true", help="plan every repository and report; write nothing")
+    group.add_argument("--list", action="store_true", help="print the repositories this shard would run (fleet file, "
+                       "discovery, --shard) with their paths and mode, and exit: nothing is cloned or listed")
     group.add_argument("--json", action="store_true", help="print one JSON document: per repository its updates, commit or PR, problems")
     group.add_argument("--markdown", metavar="FILE", help="also write a fleet summary table as Markdown to FILE ('-': stdout)")
 
@@ -75,7 +78,9 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
     refuse_remote(args, "fleet")
     discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
-    return FleetSettings(args.file, discovery, shard, args.parallel_repos)
+    if args.list and args.markdown:
+        raise UsageError("--list prints the repositories only; drop --markdown (or --list)")
+    return FleetSettings(args.file, discovery, shard, args.parallel_repos, list_only=args.list)
 
 
 OPTIONS: tuple[OptionGroup, ...] = (
@@ -135,6 +140,8 @@ def run(settings: Settings, ctx: Context) -> int:
               file=sys.stderr, flush=True)
     default_mode = "pr" if settings.pull_requests.enabled else "commit"  # what a repository without `mode` gets
     mine = [replace(r, mode=r.mode or default_mode) for r in share(found, fleet.shard, key=lambda r: r.url)]
+    if fleet.list_only:
+        return list_repositories(settings, mine, len(found), failed)
     source = SharedTagSource(open_tag_source(settings.source, ctx))
     quiet = settings.log.quiet  # -q: only errors on stderr, as for run
     if not quiet:
@@ -161,6 +168,18 @@ def run(settings: Settings, ctx: Context) -> int:
         else:
             write_report(markdown, text)
     return result.exit_code
+
+
+def list_repositories(settings: Settings, mine: list, total: int, failed: ForgeError | None) -> int:
+    """``--list``: this shard's repositories as text or JSON; exit 0, or discovery's failure."""
+    from automator.fleet.report import list_document, list_text
+
+    shard, error = str(settings.fleet.shard), str(failed) if failed is not None else None
+    if settings.fleet_report[0]:
+        print(json.dumps(list_document(shard, mine, total, error), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(list_text(shard, mine, total, error))
+    return int(failed.exit_code) if failed is not None else 0
 
 
 def publish_fleet(ctx: Context, result, stream=None) -> None:

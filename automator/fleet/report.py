@@ -7,6 +7,7 @@ from typing import Any
 
 from automator.errors import scrub
 from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
+from automator.fleet.spec import FleetRepository
 from automator.report import json as json_report
 from automator.report.markdown import cell
 
@@ -131,3 +132,25 @@ def fleet_outputs(result: FleetResult) -> dict[str, str]:
         len(_problems(p)) for r in result.repositories for p in r.paths) + (1 if result.discovery_error else 0)
     return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates),
             "dry-run": "true" if result.dry_run else "false"}
+
+
+# --- fleet --list: the repositories a shard would run -------------------------------------------
+
+
+def _listed(repository: FleetRepository) -> dict[str, Any]:
+    return {"url": _clean(repository.url), "name": repository.name, "ref": repository.ref, "paths": list(repository.paths),
+            "mode": repository.mode, "source": repository.source}
+
+
+def list_document(shard: str, mine: list[FleetRepository], total: int, discovery_error: str | None) -> dict[str, Any]:
+    return {"shard": shard, "total": total, "discovery_error": _message(discovery_error), "repositories": [_listed(r) for r in mine]}
+
+
+def list_text(shard: str, mine: list[FleetRepository], total: int, discovery_error: str | None) -> str:
+    lines = [f"fleet shard {shard}: {len(mine)} of {total} repositories"]
+    if discovery_error:
+        lines.append(f"  discovery FAILED: {_message(discovery_error)}")
+    for repository in mine:
+        where = f"  ({repository.source})" if repository.source else ""
+        lines.append(f"  {repository.label} {' '.join(repository.paths)} [{repository.mode}]{where}")
+    return "\n".join(lines) + "\n"

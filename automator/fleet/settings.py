@@ -15,3 +15,4 @@ class FleetSettings:
     discovery: Discovery | None = None
     shard: Shard = ALL
     parallel_repos: int = 4
+    list_only: bool = False  # --list: print this shard's repositories, run none
