@@ -121,6 +121,17 @@ def test_a_forge_that_cannot_be_searched_stops_only_what_it_would_have_added(tmp
     assert "Discovery failed, only the fleet file's repositories ran" in (tmp_path / "summary.md").read_text()
 
 
+def test_only_runs_the_matching_repositories_and_leaves_the_others_untouched(tmp_path, tags):
+    remotes = fleet_of(tmp_path, 3)
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+    before = [git(remote, "rev-parse", "main") for remote in remotes]
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--only", f"*/{remotes[1].parent.name}/*", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [r["url"] for r in json.loads(done.stdout)["repositories"]] == [str(remotes[1])]
+    assert "ghcr.io/acme/web:1.2.0" in show(remotes[1], "clusters/prod/web.yaml")
+    assert [git(remote, "rev-parse", "main") for remote in (remotes[0], remotes[2])] == [before[0], before[2]]
+
+
 def test_a_repository_with_a_branch_per_environment_is_run_once_per_branch(tmp_path, tags):
     (remote,) = fleet_of(tmp_path, 1)
     git(remote, "branch", "staging", "main")

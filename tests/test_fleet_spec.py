@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from automator.errors import ConfigError, ExitCode
-from automator.fleet.spec import parse_fleet
+from automator.errors import ConfigError, ExitCode, UsageError
+from automator.fleet.spec import parse_fleet, select
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "policies" / "fleet.schema.json").read_text())
 
@@ -164,3 +164,40 @@ def test_the_schema_and_the_loader_agree(text, valid):
 def test_a_number_where_a_string_is_expected_says_to_quote_it():
     with pytest.raises(ConfigError, match=r"f.yaml:4: path: expected a string \(quote it: '2024'\)"):
         parse_fleet("version: 1\nrepositories:\n  - url: a\n    path: 2024\n", "f.yaml")
+
+
+# --- --only: a selection of the fleet by name -------------------------------------------------------
+
+SELECTION = parse_fleet("""\
+version: 1
+repositories:
+  - url: https://github.com/acme/env-prod.git
+  - url: https://github.com/acme/env-eu.git
+    ref: staging
+  - url: https://github.com/acme/env-eu.git
+    ref: main
+  - url: https://gitlab.example.com/acme/env-us.git
+""").repositories
+
+
+def labels(repositories) -> list[str]:
+    return [r.label for r in repositories]
+
+
+def test_only_keeps_the_repositories_whose_name_or_label_matches_in_the_fleets_order():
+    assert labels(select(SELECTION, [])) == labels(SELECTION)
+    assert labels(select(SELECTION, ["*/env-eu"])) == ["github.com/acme/env-eu@staging", "github.com/acme/env-eu@main"]
+    assert labels(select(SELECTION, ["*@staging"])) == ["github.com/acme/env-eu@staging"]
+    assert labels(select(SELECTION, ["gitlab.example.com/*", "github.com/acme/env-prod"])) == [
+        "github.com/acme/env-prod", "gitlab.example.com/acme/env-us"]
+
+
+def test_only_with_a_pattern_that_matches_nothing_is_a_usage_error_naming_it():
+    with pytest.raises(UsageError) as refused:
+        select(SELECTION, ["*/env-eu", "env-prod"])  # names start with the host
+    assert refused.value.exit_code == ExitCode.USAGE
+    assert "--only 'env-prod' matches none of the fleet's 4 repositories" in str(refused.value)
+
+
+def test_only_after_a_failed_discovery_is_no_error_the_repository_may_be_one_it_would_have_found():
+    assert select(SELECTION, ["github.com/acme/discovered-*"], complete=False) == []

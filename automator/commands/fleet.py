@@ -38,6 +38,7 @@ examples:
   automator fleet fleet.yaml --tags-from tags.yaml --dry-run
   automator fleet fleet.yaml --cache-url redis://redis:6379/0 --shard 0/4
   automator fleet fleet.yaml --shard 1/4 --list       (which repositories shard 1 of 4 takes)
+  automator fleet fleet.yaml --only 'github.com/acme/env-eu*'   (those repositories only)
   automator fleet --discover github:acme --topic gitops-env --parallel-repos 8
   JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
 
@@ -55,6 +56,8 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--topic", metavar="TOPIC", help="the topic that marks environment repositories (with --discover)")
     group.add_argument("--shard", metavar="I/N", help="run share I (0 to N-1) of N; default: the scheduler's index "
                        "(JOB_COMPLETION_INDEX + JOB_COMPLETIONS, CI_NODE_INDEX + CI_NODE_TOTAL), else everything")
+    group.add_argument("--only", action="append", default=[], metavar="GLOB",
+                       help="run only the repositories whose name (host/path, or host/path@ref) matches GLOB; repeatable")
     group.add_argument("--parallel-repos", type=int, default=4, metavar="N", help="repositories at a time (default: %(default)s)")
     group.add_argument("--dry-run", action="store_true", help="plan every repository and report; write nothing")
     group.add_argument("--list", action="store_true", help="print the repositories this shard would run (fleet file, "
@@ -80,7 +83,7 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
     if args.list and args.markdown:
         raise UsageError("--list prints the repositories only; drop --markdown (or --list)")
-    return FleetSettings(args.file, discovery, shard, args.parallel_repos, list_only=args.list)
+    return FleetSettings(args.file, discovery, shard, args.parallel_repos, list_only=args.list, only=tuple(args.only))
 
 
 OPTIONS: tuple[OptionGroup, ...] = (
@@ -130,6 +133,7 @@ def run(settings: Settings, ctx: Context) -> int:
     from automator.fleet.runner import run_fleet
     from automator.fleet.shard import share
     from automator.fleet.shared import SharedTagSource
+    from automator.fleet.spec import select
     from automator.report.files import write_report
     from automator.tagsource import open_tag_source
 
@@ -139,9 +143,11 @@ def run(settings: Settings, ctx: Context) -> int:
         print(f"automator fleet: {failed}; running the {len(found)} repositories of the fleet file",
               file=sys.stderr, flush=True)
     default_mode = "pr" if settings.pull_requests.enabled else "commit"  # what a repository without `mode` gets
+    total = len(found)
+    found = select(found, fleet.only, complete=failed is None)  # before sharding: each repository keeps its owner
     mine = [replace(r, mode=r.mode or default_mode) for r in share(found, fleet.shard, key=lambda r: r.url)]
     if fleet.list_only:
-        return list_repositories(settings, mine, len(found), failed)
+        return list_repositories(settings, mine, total, failed)
     source = SharedTagSource(open_tag_source(settings.source, ctx))
     quiet = settings.log.quiet  # -q: only errors on stderr, as for run
     if not quiet:

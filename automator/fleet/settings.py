@@ -16,3 +16,4 @@ class FleetSettings:
     shard: Shard = ALL
     parallel_repos: int = 4
     list_only: bool = False  # --list: print this shard's repositories, run none
+    only: tuple[str, ...] = ()  # --only GLOB: the repositories whose name matches, else all

@@ -16,14 +16,15 @@ the file and line; the JSON Schema is ``policies/fleet.schema.json``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from automator.errors import ConfigError
+from automator.errors import ConfigError, UsageError
 from automator.values import value_type
 
 MODES = ("commit", "pr", "mr")
@@ -86,6 +87,23 @@ class FleetSpec:
     repositories: tuple[FleetRepository, ...]
     defaults: Mapping[str, object] = field(default_factory=dict)
     source: str = ""
+
+
+def select(repositories: Sequence[FleetRepository], patterns: Sequence[str], *, complete: bool = True) -> list[FleetRepository]:
+    """The repositories whose name or label (``name@ref``) matches one of the glob ``patterns``
+    (``--only``), in their order; all of them without patterns. A pattern that matches none of
+    a ``complete`` fleet (discovery did not fail) is a usage error: a typo would otherwise run
+    nothing and succeed."""
+    if not patterns:
+        return list(repositories)
+    matches = {pattern: [r for r in repositories if fnmatchcase(r.name, pattern) or fnmatchcase(r.label, pattern)] for pattern in patterns}
+    unmatched = [pattern for pattern, found in matches.items() if not found]
+    if unmatched and complete:
+        raise UsageError(f"--only {', '.join(map(repr, unmatched))} matches none of the fleet's {len(repositories)} repositories",
+                         hint="patterns match names such as github.com/acme/env-prod (or github.com/acme/env-prod@staging); "
+                              "--list shows them")
+    chosen = {id(r) for found in matches.values() for r in found}
+    return [r for r in repositories if id(r) in chosen]
 
 
 def load_fleet(path: Path | str) -> FleetSpec:
