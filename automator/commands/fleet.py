@@ -60,8 +60,8 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
                        help="run only the repositories whose name (host/path, or host/path@ref) matches GLOB; repeatable")
     group.add_argument("--parallel-repos", type=int, default=4, metavar="N", help="repositories at a time (default: %(default)s)")
     group.add_argument("--dry-run", action="store_true", help="plan every repository and report; write nothing")
-    group.add_argument("--list", action="store_true", help="print the repositories this shard would run (fleet file, "
-                       "discovery, --shard) with their paths and mode, and exit: nothing is cloned or listed")
+    group.add_argument("--list", action="store_true", help="print the repositories this shard would run (after discovery, "
+                       "--only and --shard) with their paths and mode, and exit: nothing is cloned or listed")
     group.add_argument("--json", action="store_true", help="print one JSON document: per repository its updates, commit or PR, problems")
     group.add_argument("--markdown", metavar="FILE", help="also write a fleet summary table as Markdown to FILE ('-': stdout)")
 
