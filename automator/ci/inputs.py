@@ -73,8 +73,9 @@ ACTION_INPUTS: dict[str, Input] = {
     "cache-url": Input("value", "--cache-url", check="cache-url"),
 }
 
-# with a fleet file the step runs `automator fleet FILE`, which takes no path, clone or event
-NOT_WITH_FLEET = ("repo", "ref", "pushed", "event-file")
+# with a fleet file the step runs `automator fleet FILE`, which takes no path, clone or event,
+# and pushes each clone to its one remote, origin
+NOT_WITH_FLEET = ("repo", "ref", "remote", "pushed", "event-file")
 
 ACTION_DEFAULTS = {"fail-on-problems": "true"}
 
