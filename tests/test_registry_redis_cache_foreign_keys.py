@@ -114,6 +114,20 @@ def test_a_tag_list_key_of_another_type_is_a_miss_listed_by_one_worker_only(redi
     assert not first.degraded and not second.degraded and not warnings_in(caplog)
 
 
+def test_a_lock_replaced_by_a_key_of_another_type_while_held_is_left_alone_on_release(redis_server, caplog):
+    """The holder lets go only of its own lock: a hash put under the lock's name meanwhile is
+    not ours, and reading it is no failure of the shared cache."""
+    cache = worker_cache(redis_server)
+    assert cache.get_tags(REPO) is None  # a miss: this worker holds the lock and lists
+    lock = cache._key("lock:tags", REPO)
+    cache.client.delete(lock)
+    cache.client.hset(lock, "owner", "someone else")
+    cache.put_tags(REPO, ["1.0.0"])
+    assert not cache.degraded and warnings_in(caplog) == []
+    assert cache.client.hgetall(lock) == {b"owner": b"someone else"}
+    assert worker_cache(redis_server).get_tags(REPO) == ["1.0.0"]
+
+
 @pytest.mark.parametrize("store", OTHER_TYPES.values(), ids=OTHER_TYPES.keys())
 def test_a_digest_key_of_another_type_is_a_miss_the_next_put_repairs(redis_server, caplog, store):
     cache = worker_cache(redis_server)

@@ -47,7 +47,8 @@ log = logging.getLogger("automator.registry")
 PREFIX = f"automator:{VERSION}"
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]{32,}")
 _MAX_PX = 2**62  # Redis refuses an expiry whose time in ms would not fit in 63 bits
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+# DEL only our own lock; pcall: a key of another type put there meanwhile is not ours (no WRONGTYPE)
+_RELEASE = "if redis.pcall('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 # SET NX PX; when taken by a key that never expires (not one of ours), give it the lock time
 _CLAIM = (
     "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
