@@ -121,6 +121,23 @@ def test_a_forge_that_cannot_be_searched_stops_only_what_it_would_have_added(tmp
     assert "Discovery failed, only the fleet file's repositories ran" in (tmp_path / "summary.md").read_text()
 
 
+def test_dotenv_passes_the_fleets_updates_on_to_later_gitlab_jobs(tmp_path, tags):
+    """Each update as ``run`` reports it (``repository`` is the image's), after the environment
+    repository and the path it was made in."""
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--dotenv", "fleet.env", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    variables = dict(line.split("=", 1) for line in (tmp_path / "fleet.env").read_text().splitlines())
+    assert {name: variables[name] for name in ("AUTOMATOR_UPDATED", "AUTOMATOR_PROBLEMS", "AUTOMATOR_DRY_RUN", "AUTOMATOR_SHARD")} == {
+        "AUTOMATOR_UPDATED": "4", "AUTOMATOR_PROBLEMS": "0", "AUTOMATOR_DRY_RUN": "false", "AUTOMATOR_SHARD": "0/1"}
+    updates = json.loads(variables["AUTOMATOR_UPDATES"])
+    first, second = (str(remote).removesuffix(".git") for remote in remotes)  # the names reports give them
+    assert sorted(u["environment"] for u in updates) == sorted([first, first, second, second])
+    web = next(u for u in updates if u["environment"] == first and u["file"].endswith("web.yaml"))
+    assert (web["path"], web["repository"], web["from"], web["to"]) == ("clusters/prod", "ghcr.io/acme/web", "1.0.0", "1.2.0")
+
+
 def test_only_runs_the_matching_repositories_and_leaves_the_others_untouched(tmp_path, tags):
     remotes = fleet_of(tmp_path, 3)
     (tmp_path / "fleet.yaml").write_text("version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n" + "".join(f"  - url: {r}\n" for r in remotes))

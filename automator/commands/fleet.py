@@ -10,7 +10,7 @@ from pathlib import Path
 from automator.commands.options import OptionGroup, pull_requests, rules, source, write
 from automator.context import Context
 from automator.errors import ForgeError, UsageError
-from automator.fleet.settings import FleetSettings
+from automator.fleet.settings import FleetReports, FleetSettings
 from automator.settings import Settings
 
 DESCRIPTION = """\
@@ -64,6 +64,8 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
                        "--only and --shard) with their paths and mode, and exit: nothing is cloned or listed")
     group.add_argument("--json", action="store_true", help="print one JSON document: per repository its updates, commit or PR, problems")
     group.add_argument("--markdown", metavar="FILE", help="also write a fleet summary table as Markdown to FILE ('-': stdout)")
+    group.add_argument("--dotenv", metavar="FILE", help="also write AUTOMATOR_UPDATED, AUTOMATOR_UPDATES (JSON), "
+                       "AUTOMATOR_PROBLEMS, AUTOMATOR_DRY_RUN, AUTOMATOR_SHARD to FILE, a GitLab dotenv report")
 
 
 def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
@@ -81,8 +83,8 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
     refuse_remote(args, "fleet")
     discovery = parse_discovery(args.discover, args.topic, args.forge_url) if args.discover else None
     shard = parse_shard(args.shard) if args.shard else (shard_from_scheduler(ctx.environ) or ALL)
-    if args.list and args.markdown:
-        raise UsageError("--list prints the repositories only; drop --markdown (or --list)")
+    if args.list and (args.markdown or args.dotenv):
+        raise UsageError(f"--list prints the repositories only; drop {'--markdown' if args.markdown else '--dotenv'} (or --list)")
     return FleetSettings(args.file, discovery, shard, args.parallel_repos, list_only=args.list, only=tuple(args.only))
 
 
@@ -97,12 +99,12 @@ OPTIONS: tuple[OptionGroup, ...] = (
 )
 
 
-def fleet_report_settings(args: argparse.Namespace) -> tuple[bool, str | None]:
-    """(--json, --markdown FILE): one document on stdout at most."""
+def fleet_report_settings(args: argparse.Namespace) -> FleetReports:
+    """--json, --markdown FILE, --dotenv FILE: one document on stdout at most."""
     from automator.commands.options.reports import refuse_two_documents
 
     refuse_two_documents(args.json, args.markdown)
-    return args.json, args.markdown
+    return FleetReports(args.json, args.markdown, args.dotenv)
 
 
 def repositories(settings: FleetSettings, ctx: Context) -> tuple[list, ForgeError | None]:
@@ -129,7 +131,7 @@ def repositories(settings: FleetSettings, ctx: Context) -> tuple[list, ForgeErro
 def run(settings: Settings, ctx: Context) -> int:
     from dataclasses import replace
 
-    from automator.fleet.report import fleet_document, fleet_markdown, fleet_text
+    from automator.fleet.report import fleet_document, fleet_dotenv, fleet_markdown, fleet_text
     from automator.fleet.runner import run_fleet
     from automator.fleet.shard import share
     from automator.fleet.shared import SharedTagSource
@@ -160,7 +162,8 @@ def run(settings: Settings, ctx: Context) -> int:
     if failed is not None:
         result = replace(result, discovery_error=str(failed), discovery_exit_code=int(failed.exit_code))
     result = replace(result, dry_run=bool(settings.dry_run))
-    as_json, markdown = settings.fleet_report
+    reports: FleetReports = settings.fleet_report
+    as_json, markdown = reports.json, reports.markdown
     if as_json:
         print(json.dumps(fleet_document(result), indent=2, ensure_ascii=False))
     else:
@@ -173,6 +176,8 @@ def run(settings: Settings, ctx: Context) -> int:
             sys.stdout.write(text)
         else:
             write_report(markdown, text)
+    if reports.dotenv:
+        write_report(reports.dotenv, fleet_dotenv(result))
     return result.exit_code
 
 
@@ -181,7 +186,7 @@ def list_repositories(settings: Settings, mine: list, total: int, failed: ForgeE
     from automator.fleet.report import list_document, list_text
 
     shard, error = str(settings.fleet.shard), str(failed) if failed is not None else None
-    if settings.fleet_report[0]:
+    if settings.fleet_report.json:
         print(json.dumps(list_document(shard, mine, total, error), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(list_text(shard, mine, total, error))

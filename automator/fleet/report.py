@@ -10,6 +10,7 @@ from automator.fleet.runner import FleetResult, PathResult, RepositoryResult
 from automator.fleet.spec import FleetRepository
 from automator.report import json as json_report
 from automator.report.markdown import cell
+from automator.report.records import update_record
 
 
 def _clean(url: str) -> str:
@@ -122,16 +123,25 @@ def fleet_markdown(result: FleetResult) -> str:
 
 
 def fleet_outputs(result: FleetResult) -> dict[str, str]:
-    """Step outputs (the names of ``action.yml``): ``updated``, ``problems``, ``updates`` and ``dry-run``."""
+    """Step outputs (the names of ``action.yml``): ``updated``, ``problems``, ``updates`` and
+    ``dry-run``. Each update has the fields of ``run``'s (``repository`` is the image's), after
+    the environment repository it was made in and the path."""
     updates = [
-        {"repository": r.repository.label, "path": p.path, **row}
+        {"environment": r.repository.label, "path": p.path, **update_record(update)}
         for r in result.repositories for p in r.paths if p.result is not None
-        for row in json_report.result_document(p.result).get("updates", [])
+        for update in p.result.written
     ]
     problems = sum(1 for r in result.repositories if r.error) + sum(
         len(_problems(p)) for r in result.repositories for p in r.paths) + (1 if result.discovery_error else 0)
-    return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates),
+    return {"updated": str(result.updates), "problems": str(problems), "updates": json.dumps(updates, separators=(",", ":")),
             "dry-run": "true" if result.dry_run else "false"}
+
+
+def fleet_dotenv(result: FleetResult) -> str:
+    """``--dotenv FILE``: the step outputs, and the shard, as a GitLab dotenv report."""
+    from automator.report.dotenv import render_dotenv
+
+    return render_dotenv({**fleet_outputs(result), "shard": result.shard})
 
 
 # --- fleet --list: the repositories a shard would run -------------------------------------------

@@ -17,3 +17,13 @@ class FleetSettings:
     parallel_repos: int = 4
     list_only: bool = False  # --list: print this shard's repositories, run none
     only: tuple[str, ...] = ()  # --only GLOB: the repositories whose name matches, else all
+
+
+@value_type
+class FleetReports:
+    """Where ``automator fleet`` reports: ``--json`` on stdout, ``--markdown FILE`` ('-':
+    stdout), ``--dotenv FILE`` (a GitLab dotenv report)."""
+
+    json: bool = False
+    markdown: str | None = None
+    dotenv: str | None = None
