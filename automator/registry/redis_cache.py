@@ -47,8 +47,14 @@ log = logging.getLogger("automator.registry")
 PREFIX = f"automator:{VERSION}"
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]{32,}")
 _MAX_PX = 2**62  # Redis refuses an expiry whose time in ms would not fit in 63 bits
-# DEL only our own lock; pcall: a key of another type put there meanwhile is not ours (no WRONGTYPE)
-_RELEASE = "if redis.pcall('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+# DEL only our own lock; a key of another type put there meanwhile is not ours (no WRONGTYPE),
+# any other error is one
+_RELEASE = (
+    "local held = redis.pcall('get', KEYS[1]) "
+    "if type(held) == 'table' and held.err then "
+    "if string.sub(held.err, 1, 9) == 'WRONGTYPE' then return 0 end return redis.error_reply(held.err) end "
+    "if held == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
 # SET NX PX; when taken by a key that never expires (not one of ours), give it the lock time
 _CLAIM = (
     "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
