@@ -67,7 +67,8 @@ def test_with_a_fleet_file_every_mapped_flag_is_a_real_flag_of_automator_fleet(t
     ("given", "name", "message"),
     [
         ({"fleet": "fleet.yaml", "repo": "https://x/y.git"}, "repo", "not used with fleet"),
-        ({"fleet": "fleet.yaml", "remote": "upstream"}, "remote", "not used with fleet"),
+        ({"fleet": "fleet.yaml", "remote": "upstream"}, "remote", "not used with fleet: the clone's one remote is origin"),
+        ({"repo": "https://x/y.git", "remote": "upstream"}, "remote", "not used with repo: the clone's one remote is origin"),
         ({"shard": "0/2"}, "shard", "needs fleet"),
         ({"fleet": "fleet.yaml", "shard": "2/2"}, "shard", "I/N with I from 0 to N-1"),
         ({"fleet": "missing.yaml"}, "fleet", "not a readable file"),

@@ -73,9 +73,8 @@ ACTION_INPUTS: dict[str, Input] = {
     "cache-url": Input("value", "--cache-url", check="cache-url"),
 }
 
-# with a fleet file the step runs `automator fleet FILE`, which takes no path, clone or event,
-# and pushes each clone to its one remote, origin
-NOT_WITH_FLEET = ("repo", "ref", "remote", "pushed", "event-file")
+# with a fleet file the step runs `automator fleet FILE`, which takes no path, clone or event
+NOT_WITH_FLEET = ("repo", "ref", "pushed", "event-file")
 
 ACTION_DEFAULTS = {"fail-on-problems": "true"}
 
@@ -190,6 +189,9 @@ def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProbl
                 problems.append(InputProblem(name, "is not used with fleet: each repository of the fleet file is cloned and run"))
     elif input_value(environ, "shard"):
         problems.append(InputProblem("shard", "needs fleet (the fleet file whose share this job runs)"))
+    clone = "fleet" if input_value(environ, "fleet") else "repo" if input_value(environ, "repo") else None
+    if clone and input_value(environ, "remote") not in ("", "origin"):
+        problems.append(InputProblem("remote", f"is not used with {clone}: the clone's one remote is origin, the URL it was cloned from"))
     if input_value(environ, "registry-password"):
         for name in ("registry", "registry-username"):
             if not input_value(environ, name):
