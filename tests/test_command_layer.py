@@ -105,6 +105,7 @@ def test_settings_replace_makes_a_new_value_and_keeps_the_old():
         (["--repo", "https://git.example.com/acme/env.git", "--no-push"], "--no-push with --repo: the clone is deleted after the run"),
         (["--repo", "https://git.example.com/acme/env.git", "--remote", "upstream"], "--remote upstream with --repo: the clone's one remote is origin"),
         (["--json", "--markdown", "-"], "--json and --markdown - both print to stdout"),
+        (["--json", "--dotenv", "-"], "--json and --dotenv - both print to stdout"),
         (["--branch-template", "{nope}"], "--branch-template '{nope}' uses unknown field(s) nope"),
         (["--message-template", "$nope"], "commit message template has an unknown or malformed placeholder"),
         (["--message-template", "@/no/such/file"], "cannot read the message template /no/such/file"),

@@ -6,6 +6,8 @@ import argparse
 import json
 import re
 
+import pytest
+
 from automator.cli import build_parser, main
 
 
@@ -74,8 +76,51 @@ def test_list_json_has_paths_and_the_mode_each_repository_would_run_with_and_no_
     assert "s3cr3t-token" not in out and "bot" not in out
 
 
-def test_list_goes_with_json_not_with_a_markdown_report(tmp_path, capsys):
+@pytest.mark.parametrize("report", ["--markdown", "--dotenv"])
+def test_list_goes_with_json_not_with_a_report_file(tmp_path, capsys, report):
     (tmp_path / "fleet.yaml").write_text(FLEET)
-    assert main(["fleet", str(tmp_path / "fleet.yaml"), "--list", "--markdown", str(tmp_path / "r.md")]) == 2
-    assert "--list prints the repositories only" in capsys.readouterr().err
-    assert not (tmp_path / "r.md").exists()
+    assert main(["fleet", str(tmp_path / "fleet.yaml"), "--list", report, str(tmp_path / "r.txt")]) == 2
+    assert f"--list prints the repositories only; drop {report}" in capsys.readouterr().err
+    assert not (tmp_path / "r.txt").exists()
+
+
+def listed(capsys, *args: str) -> dict[str, str]:
+    """name -> mode of the repositories ``fleet --list --json`` prints."""
+    assert main(["fleet", *args, "--list", "--json"]) == 0
+    return {r["name"]: r["mode"] for r in json.loads(capsys.readouterr().out)["repositories"]}
+
+
+def test_with_pr_a_repository_without_mode_would_run_as_a_pull_request(tmp_path, capsys):
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    for flag in ("--pr", "--mr"):  # one option: a pull or merge request, as the forge calls it
+        modes = listed(capsys, str(tmp_path / "fleet.yaml"), flag)
+        assert set(modes.values()) == {"pr"}
+
+
+def test_only_keeps_each_repository_on_the_shard_it_has_in_the_whole_fleet(tmp_path, capsys):
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    owner = {name: index for index in range(3) for name in listed(capsys, str(tmp_path / "fleet.yaml"), "--shard", f"{index}/3")}
+    assert len(owner) == 4
+    for name, index in owner.items():
+        chosen = [listed(capsys, str(tmp_path / "fleet.yaml"), "--shard", f"{i}/3", "--only", name) for i in range(3)]
+        assert [list(share) for share in chosen] == [[name] if i == index else [] for i in range(3)]
+
+
+def test_remote_origin_is_the_clones_own_and_accepted(tmp_path, capsys):
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    assert len(listed(capsys, str(tmp_path / "fleet.yaml"), "--remote", "origin")) == 4
+
+
+def test_a_failed_discovery_lists_the_fleet_files_repositories_with_exit_3(tmp_path, capsys, monkeypatch):
+    """Nothing listens at the forge URL. A pattern naming a repository discovery would have
+    found is then no usage error."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "f" * 36)
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    code = main(["fleet", str(tmp_path / "fleet.yaml"), "--discover", "github:acme", "--topic", "gitops-env",
+                 "--forge-url", "http://127.0.0.1:9", "--only", "*/env-a", "--only", "github.com/acme/found-*", "--list", "--json"])
+    captured = capsys.readouterr()
+    assert code == 3
+    document = json.loads(captured.out)
+    assert "cannot reach http://127.0.0.1:9" in document["discovery_error"]
+    assert [r["name"] for r in document["repositories"]] == ["127.0.0.1:9/acme/env-a"]
+    assert "listing the 4 repositories of the fleet file" in captured.err

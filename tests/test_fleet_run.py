@@ -136,6 +136,17 @@ def test_dotenv_passes_the_fleets_updates_on_to_later_gitlab_jobs(tmp_path, tags
     assert sorted(u["environment"] for u in updates) == sorted([first, first, second, second])
     web = next(u for u in updates if u["environment"] == first and u["file"].endswith("web.yaml"))
     assert (web["path"], web["repository"], web["from"], web["to"]) == ("clusters/prod", "ghcr.io/acme/web", "1.0.0", "1.2.0")
+    assert web["file"] == "clusters/prod/web.yaml" and isinstance(web["line"], int)
+
+
+def test_a_report_that_cannot_be_written_stops_no_other_and_keeps_the_fleets_work(tmp_path, tags):
+    (remote,) = fleet_of(tmp_path, 1)
+    (tmp_path / "fleet.yaml").write_text(f"version: 1\ndefaults: {{path: clusters/prod}}\nrepositories:\n  - url: {remote}\n")
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--markdown", "no/such/dir/summary.md", "--dotenv", "fleet.env", cwd=tmp_path)
+    assert done.returncode == 1  # the fleet's own 0, raised to say a report is missing
+    assert "no/such/dir/summary.md" in done.stderr
+    assert "AUTOMATOR_UPDATED=2" in (tmp_path / "fleet.env").read_text()
+    assert "ghcr.io/acme/web:1.2.0" in show(remote, "clusters/prod/web.yaml")
 
 
 def test_only_runs_the_matching_repositories_and_leaves_the_others_untouched(tmp_path, tags):
@@ -195,7 +206,8 @@ def test_shards_split_the_fleet_and_each_runs_only_its_share(tmp_path, tags):
      (["--discover", "github:acme"], "needs --topic"), (["f.yaml", "--cache-url", "http://x"], "expected redis://"),
      (["f.yaml", "--no-push"], "each repository's clone is deleted after its run, and its commit with it"),
      (["f.yaml", "--remote", "upstream"], "--remote upstream with fleet: the clone's one remote is origin"),
-     (["f.yaml", "--json", "--markdown", "-"], "--json and --markdown - both print to stdout")],
+     (["f.yaml", "--json", "--markdown", "-"], "--json and --markdown - both print to stdout"),
+     (["f.yaml", "--markdown", "-", "--dotenv", "-"], "--markdown - and --dotenv - both print to stdout")],
 )
 def test_bad_fleet_options_are_exit_2(tmp_path, args, message):
     done = fleet(*args, cwd=tmp_path)

@@ -201,3 +201,15 @@ def test_only_with_a_pattern_that_matches_nothing_is_a_usage_error_naming_it():
 
 def test_only_after_a_failed_discovery_is_no_error_the_repository_may_be_one_it_would_have_found():
     assert select(SELECTION, ["github.com/acme/discovered-*"], complete=False) == []
+
+
+def test_only_matches_without_regard_to_case_as_hosts_and_forges_do():
+    spelled = parse_fleet("version: 1\nrepositories:\n  - url: https://GitHub.com/Acme/Env-Prod.git\n").repositories
+    assert labels(select(spelled, ["github.com/acme/*"])) == ["GitHub.com/Acme/Env-Prod"]
+
+
+def test_an_scp_like_url_is_named_host_slash_path_like_the_others():
+    (scp, port) = parse_fleet("version: 1\nrepositories:\n  - url: git@github.com:acme/env-d.git\n"
+                              "  - url: ssh://git@git.example.com:2222/acme/env-e.git\n").repositories
+    assert (scp.name, port.name) == ("github.com/acme/env-d", "git.example.com:2222/acme/env-e")  # a port stays a port
+    assert labels(select([scp, port], ["github.com/acme/*"])) == ["github.com/acme/env-d"]

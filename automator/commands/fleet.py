@@ -9,7 +9,7 @@ from pathlib import Path
 
 from automator.commands.options import OptionGroup, pull_requests, rules, source, write
 from automator.context import Context
-from automator.errors import ForgeError, UsageError
+from automator.errors import ExitCode, ForgeError, UsageError
 from automator.fleet.settings import FleetReports, FleetSettings
 from automator.settings import Settings
 
@@ -103,7 +103,7 @@ def fleet_report_settings(args: argparse.Namespace) -> FleetReports:
     """--json, --markdown FILE, --dotenv FILE: one document on stdout at most."""
     from automator.commands.options.reports import refuse_two_documents
 
-    refuse_two_documents(args.json, args.markdown)
+    refuse_two_documents(args.json, args.markdown, args.dotenv)
     return FleetReports(args.json, args.markdown, args.dotenv)
 
 
@@ -136,13 +136,13 @@ def run(settings: Settings, ctx: Context) -> int:
     from automator.fleet.shard import share
     from automator.fleet.shared import SharedTagSource
     from automator.fleet.spec import select
-    from automator.report.files import write_report
+    from automator.report.files import ReportError, write_report
     from automator.tagsource import open_tag_source
 
     fleet: FleetSettings = settings.fleet
     found, failed = repositories(fleet, ctx)
     if failed is not None:
-        print(f"automator fleet: {failed}; running the {len(found)} repositories of the fleet file",
+        print(f"automator fleet: {failed}; {'listing' if fleet.list_only else 'running'} the {len(found)} repositories of the fleet file",
               file=sys.stderr, flush=True)
     default_mode = "pr" if settings.pull_requests.enabled else "commit"  # what a repository without `mode` gets
     total = len(found)
@@ -170,14 +170,18 @@ def run(settings: Settings, ctx: Context) -> int:
         sys.stdout.write(fleet_text(result))
     if ctx.ci == "github":
         publish_fleet(ctx, result, stream=sys.stderr if as_json else sys.stdout)  # stdout holds only the document
-    if markdown:
-        text = fleet_markdown(result)
-        if markdown == "-":
-            sys.stdout.write(text)
-        else:
-            write_report(markdown, text)
-    if reports.dotenv:
-        write_report(reports.dotenv, fleet_dotenv(result))
+    failed = []  # one report that cannot be written stops no other, nor hides the fleet's exit code
+    for target, render in ((markdown, fleet_markdown), (reports.dotenv, fleet_dotenv)):
+        if target == "-":
+            sys.stdout.write(render(result))
+        elif target:
+            try:
+                write_report(target, render(result))
+            except ReportError as error:
+                failed.append(str(error))
+    if failed:
+        print(f"automator fleet: error: {'; '.join(failed)}", file=sys.stderr, flush=True)
+        return max(result.exit_code, int(ExitCode.PARTIAL))
     return result.exit_code
 
 

@@ -72,7 +72,10 @@ class FleetRepository:
     @property
     def name(self) -> str:
         """A short name for reports: the URL without scheme, credentials and ``.git``."""
-        text = self.url.split("://", 1)[-1].rsplit("@", 1)[-1].rstrip("/")
+        scheme, has_scheme, rest = self.url.partition("://")
+        text = (rest if has_scheme else scheme).rsplit("@", 1)[-1].rstrip("/")
+        if not has_scheme and ":" in text.split("/", 1)[0]:  # scp-like git@host:org/repo: host/org/repo
+            text = text.replace(":", "/", 1)
         return text[:-4] if text.endswith(".git") else text
 
     @property
@@ -91,12 +94,15 @@ class FleetSpec:
 
 def select(repositories: Sequence[FleetRepository], patterns: Sequence[str], *, complete: bool = True) -> list[FleetRepository]:
     """The repositories whose name or label (``name@ref``) matches one of the glob ``patterns``
-    (``--only``), in their order; all of them without patterns. A pattern that matches none of
+    (``--only``, case-insensitive), in their order; all of them without patterns. A pattern that matches none of
     a ``complete`` fleet (discovery did not fail) is a usage error: a typo would otherwise run
     nothing and succeed."""
     if not patterns:
         return list(repositories)
-    matches = {pattern: [r for r in repositories if fnmatchcase(r.name, pattern) or fnmatchcase(r.label, pattern)] for pattern in patterns}
+    def matches_pattern(repository: FleetRepository, pattern: str) -> bool:  # as hosts and forges: without case
+        return fnmatchcase(repository.name.lower(), pattern.lower()) or fnmatchcase(repository.label.lower(), pattern.lower())
+
+    matches = {pattern: [r for r in repositories if matches_pattern(r, pattern)] for pattern in patterns}
     unmatched = [pattern for pattern, found in matches.items() if not found]
     if unmatched and complete:
         raise UsageError(f"--only {', '.join(map(repr, unmatched))} matches none of the fleet's {len(repositories)} repositories",

@@ -27,15 +27,19 @@ def add_files(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def refuse_two_documents(as_json: bool, markdown: str | None) -> None:
-    """``--json`` and ``--markdown -`` would both print to stdout: one document after the
-    other, which no JSON reader takes."""
-    if as_json and markdown == "-":
-        raise UsageError("--json and --markdown - both print to stdout; give --markdown a file, e.g. --markdown report.md")
+def refuse_two_documents(as_json: bool, markdown: str | None, dotenv: str | None = None) -> None:
+    """``--json``, ``--markdown -`` and ``--dotenv -``: two of them would both print to stdout,
+    one document after the other, which no reader of either takes."""
+    on_stdout = [name for name, given in (("--json", as_json), ("--markdown -", markdown == "-"), ("--dotenv -", dotenv == "-")) if given]
+    if len(on_stdout) > 1:
+        example = "--dotenv automator.env" if on_stdout[-1] == "--dotenv -" else "--markdown report.md"
+        raise UsageError(f"{', '.join(on_stdout[:-1])} and {on_stdout[-1]} all print to stdout"
+                         if len(on_stdout) > 2 else f"{on_stdout[0]} and {on_stdout[1]} both print to stdout",
+                         hint=f"write the report to a file instead, e.g. {example}")
 
 
 def settings(args: argparse.Namespace, ctx: Context) -> ReportSettings:
-    refuse_two_documents(getattr(args, "json", False), getattr(args, "markdown", None))
+    refuse_two_documents(getattr(args, "json", False), getattr(args, "markdown", None), getattr(args, "dotenv", None))
     return ReportSettings(
         json=getattr(args, "json", False),
         markdown=getattr(args, "markdown", None),
