@@ -63,6 +63,14 @@ def test_with_a_fleet_file_every_mapped_flag_is_a_real_flag_of_automator_fleet(t
     assert (parsed.file.name, parsed.shard, parsed.pr, parsed.label, parsed.dry_run) == ("fleet.yaml", "1/4", True, ["a"], True)
 
 
+def test_only_becomes_one_only_option_of_automator_fleet_per_pattern(tmp_path):
+    environ = inputs(fleet="fleet.yaml", shard="0/2", only="github.com/acme/env-eu*\n*@staging, github.com/acme/env-us")
+    command = entry.action_command(environ)
+    assert command == ["fleet", "fleet.yaml", "--shard=0/2", "--only=github.com/acme/env-eu*", "--only=*@staging",
+                       "--only=github.com/acme/env-us"]
+    assert run_parser("fleet").parse_args(command[1:]).only == ["github.com/acme/env-eu*", "*@staging", "github.com/acme/env-us"]
+
+
 @pytest.mark.parametrize(
     ("given", "name", "message"),
     [
@@ -70,6 +78,7 @@ def test_with_a_fleet_file_every_mapped_flag_is_a_real_flag_of_automator_fleet(t
         ({"fleet": "fleet.yaml", "remote": "upstream"}, "remote", "not used with fleet: the clone's one remote is origin"),
         ({"repo": "https://x/y.git", "remote": "upstream"}, "remote", "not used with repo: the clone's one remote is origin"),
         ({"shard": "0/2"}, "shard", "needs fleet"),
+        ({"only": "github.com/acme/*"}, "only", "needs fleet"),
         ({"fleet": "fleet.yaml", "shard": "2/2"}, "shard", "I/N with I from 0 to N-1"),
         ({"fleet": "missing.yaml"}, "fleet", "not a readable file"),
         ({"pushed": "ghcr.io/acme/app"}, "pushed", "REGISTRY/REPOSITORY:TAG"),

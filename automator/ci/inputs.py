@@ -70,6 +70,7 @@ ACTION_INPUTS: dict[str, Input] = {
     "event-file": Input("value", "--event", check="readable"),
     "fleet": Input("fleet", check="readable"),
     "shard": Input("fleet", "--shard", check="shard"),
+    "only": Input("fleet", "--only"),
     "cache-url": Input("value", "--cache-url", check="cache-url"),
 }
 
@@ -187,8 +188,10 @@ def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProbl
         for name in NOT_WITH_FLEET:
             if input_value(environ, name):
                 problems.append(InputProblem(name, "is not used with fleet: each repository of the fleet file is cloned and run"))
-    elif input_value(environ, "shard"):
-        problems.append(InputProblem("shard", "needs fleet (the fleet file whose share this job runs)"))
+    else:
+        for name in ("shard", "only"):
+            if input_value(environ, name):
+                problems.append(InputProblem(name, "needs fleet (the fleet file whose repositories this job runs)"))
     clone = "fleet" if input_value(environ, "fleet") else "repo" if input_value(environ, "repo") else None
     if clone and input_value(environ, "remote") not in ("", "origin"):
         problems.append(InputProblem("remote", f"is not used with {clone}: the clone's one remote is origin, the URL it was cloned from"))
@@ -203,12 +206,14 @@ def check_inputs(environ: Mapping[str, str], workspace: Path) -> list[InputProbl
 
 
 def action_command(environ: Mapping[str, str]) -> list[str]:
-    """``["run"]``, or ``["fleet", FILE, "--shard=I/N"]`` when the ``fleet`` input names a file."""
+    """``["run"]``, or ``["fleet", FILE, "--shard=I/N", "--only=GLOB", ...]`` when the ``fleet``
+    input names a file."""
     fleet = input_value(environ, "fleet")
     if not fleet:
         return ["run"]
     shard = input_value(environ, "shard")
-    return ["fleet", f"./{fleet}" if fleet.startswith("-") else fleet, *([f"--shard={shard}"] if shard else [])]
+    only = [f"--only={pattern}" for pattern in list_items(input_value(environ, "only"))]
+    return ["fleet", f"./{fleet}" if fleet.startswith("-") else fleet, *([f"--shard={shard}"] if shard else []), *only]
 
 
 # mode validate runs `automator validate` with these inputs only (no registry, no write)
