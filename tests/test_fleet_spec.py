@@ -58,6 +58,8 @@ def test_the_documented_example_reads_as_written():
         ("version: 1\ndefaults: [mode: pr]\nrepositories: []\n", 2, "defaults: is a mapping of per-repository keys"),
         ("version: 1\nrepositories:\n  - url: a\n    path: [x, y]\n", 4, "path: expected a string (several directories take paths:)"),
         ("", 1, "the fleet file is empty"),
+        ("version: 1\nrepositories:\n  - url: a\n  - url: https://gitlab.com/acme/env.git?private_token=glpat-s3cr3t\n", 4,
+         "url: a clone URL takes no query string or fragment"),
         ("# repositories come later\n", 1, "the fleet file is empty"),
     ],
 )
@@ -142,6 +144,9 @@ SCHEMA_CASES = [  # (text, valid): the loader and the schema answer the same
     ("version: true\nrepositories: []\n", False),
     ("version: 1\ndefaults: {mdoe: pr}\nrepositories: []\n", False),
     ("version: 1\ndefaults: {url: a}\nrepositories: []\n", False),
+    ("version: 1\nrepositories:\n  - url: https://gitlab.com/acme/env.git?private_token=x\n", False),
+    ("version: 1\nrepositories:\n  - url: https://gitlab.com/acme/env.git#main\n", False),
+    ("version: 1\nrepositories:\n  - url: /srv/git/what?.git\n", True),  # a local path may hold any character
 ]
 
 
@@ -213,3 +218,11 @@ def test_an_scp_like_url_is_named_host_slash_path_like_the_others():
                               "  - url: ssh://git@git.example.com:2222/acme/env-e.git\n").repositories
     assert (scp.name, port.name) == ("github.com/acme/env-d", "git.example.com:2222/acme/env-e")  # a port stays a port
     assert labels(select([scp, port], ["github.com/acme/*"])) == ["github.com/acme/env-d"]
+
+
+def test_a_url_with_a_token_in_its_query_string_is_refused_without_repeating_it():
+    """git cannot clone such a URL, and every report would print the token with the name."""
+    with pytest.raises(ConfigError) as caught:
+        parse_fleet("version: 1\nrepositories:\n  - url: https://gitlab.com/acme/env.git?private_token=glpat-s3cr3t\n", "f.yaml")
+    assert "f.yaml:3:" in str(caught.value) and "GIT_TOKEN" in str(caught.value)
+    assert "glpat-s3cr3t" not in str(caught.value)
