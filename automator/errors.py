@@ -115,14 +115,17 @@ REDACTED = "***"
 
 
 @cache
-def _shapes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """URL credentials, auth headers, well-known token shapes: compiled when first scrubbed
-    (a run that shows no message, such as a successful ``automator select``, never is)."""
+def _shapes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """URL credentials, auth headers, well-known token shapes, credentials in a URL's query:
+    compiled when first scrubbed (a run that shows no message, such as a successful
+    ``automator select``, never is)."""
     return (
         # up to the last "@" before the path, as git and requests split it (a password may hold "@")
         re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]+)@"),
         re.compile(r"(?i)\b(authorization|private-token|job-token|x-auth-token)(\s*[:=]\s*)(\S+(\s+\S+)?)"),
         re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|dt|rt|cbt|ptt|oas|ft)-[A-Za-z0-9_-]{20,})\b"),
+        # ?access_token=, &private_token=, a signed URL's X-Amz-Signature= / X-Amz-Credential=, sig=, ...
+        re.compile(r"(?i)([?&][\w.-]*(?:token|secret|passw(?:or)?d|signature|credential|sig|key)=)[^&#\s'\":,;)>\]]+"),
     )
 
 
@@ -139,10 +142,12 @@ def registered_secrets() -> frozenset[str]:
 
 
 def scrub(text: str) -> str:
-    """Remove registered secrets, URL credentials, auth headers and well-known token shapes."""
+    """Remove registered secrets, URL credentials, auth headers, well-known token shapes and
+    credentials in a URL's query string."""
     for secret in sorted(registered_secrets(), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    url_userinfo, auth_header, known_token = _shapes()
+    url_userinfo, auth_header, known_token, query_credential = _shapes()
     text = url_userinfo.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
     text = auth_header.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = query_credential.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return known_token.sub(REDACTED, text)

@@ -104,6 +104,7 @@ def test_settings_replace_makes_a_new_value_and_keeps_the_old():
         (["--ref", "main"], "--ref needs --repo"),
         (["--repo", "https://git.example.com/acme/env.git", "--no-push"], "--no-push with --repo: the clone is deleted after the run"),
         (["--repo", "https://git.example.com/acme/env.git", "--remote", "upstream"], "--remote upstream with --repo: the clone's one remote is origin"),
+        (["--repo", "https://git.example.com/acme/env.git?private_token=s3cr3t"], "--repo: a clone URL takes no query string or fragment"),
         (["--json", "--markdown", "-"], "--json and --markdown - both print to stdout"),
         (["--json", "--dotenv", "-"], "--json and --dotenv - both print to stdout"),
         (["--branch-template", "{nope}"], "--branch-template '{nope}' uses unknown field(s) nope"),
@@ -117,6 +118,7 @@ def test_bad_settings_are_refused_at_the_edge_before_anything_runs(argv, message
     assert code == ExitCode.USAGE
     assert f"automator run: error: {message}" in err
     assert "does not exist" not in err  # refused before the path was even looked at
+    assert "s3cr3t" not in err  # nor any value of a URL
 
 
 # --- routing (pure) -----------------------------------------------------------------------------

@@ -55,3 +55,13 @@ def test_an_unexpected_error_is_reported_as_a_bug_without_its_secrets():
 
 def test_internal_errors_have_their_own_exit_code():
     assert ExitCode.INTERNAL == 70 and ExitCode.INTERNAL not in (ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE)
+
+
+def test_credentials_in_a_urls_query_string_are_removed_and_the_rest_of_the_url_kept():
+    """A token given as ?access_token=, a signed blob URL a registry redirects to (S3, Azure)."""
+    assert scrub("could not clone https://h.example/x.git?access_token=s3cr3tvalue: fatal") == \
+        "could not clone https://h.example/x.git?access_token=***: fatal"
+    signed = scrub("GET https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIA1%2F2024&X-Amz-Signature=0a1b2c failed")
+    assert signed == "GET https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4&X-Amz-Credential=***&X-Amz-Signature=*** failed"
+    assert scrub("(https://a.blob.core.windows.net/c/b?sv=2020&sig=abc%2Bdef&se=2024)") == "(https://a.blob.core.windows.net/c/b?sv=2020&sig=***&se=2024)"
+    assert scrub("https://registry.example/v2/app/tags/list?n=100&last=1.2.3") == "https://registry.example/v2/app/tags/list?n=100&last=1.2.3"

@@ -16,7 +16,6 @@ the file and line; the JSON Schema is ``policies/fleet.schema.json``.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from fnmatch import fnmatchcase
@@ -47,8 +46,6 @@ KEYS: dict[str, str] = {
     "forge-url": "string",
 }
 _LISTS = {key for key, kind in KEYS.items() if kind.startswith("list")}
-# a URL (scheme://) with ?query or #fragment: git cannot clone it, and it is where a token hides
-_QUERY_OR_FRAGMENT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^?#]*[?#]")
 _STR, _BOOL, _INT = ("tag:yaml.org,2002:" + kind for kind in ("str", "bool", "int"))
 
 
@@ -242,10 +239,16 @@ def _value(key: str, node: yaml.Node, source: str) -> object:
         raise ConfigError(f"{key}: expected {expected}{several}{_quote([node])}", source=source, line=line)
     if key == "mode" and value not in MODES:
         raise ConfigError(f"mode: {value!r} is not one of {', '.join(MODES)}", source=source, line=line)
-    if key == "url" and _QUERY_OR_FRAGMENT.match(value):  # not echoed: it may hold a token
-        raise ConfigError("url: a clone URL takes no query string or fragment (the part from ? or #)", source=source, line=line,
-                          hint="give a token in GIT_TOKEN (or GITHUB_TOKEN, GITLAB_TOKEN), never in the URL")
+    if key == "url":
+        _refuse_query(value, source, line)
     return value
+
+
+def _refuse_query(url: str, source: str, line: int | None) -> None:
+    from automator.git.credentials import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
+
+    if has_query_or_fragment(url):  # not echoed: it may hold a token
+        raise ConfigError(f"url: {URL_WITH_QUERY}", source=source, line=line, hint=URL_WITH_QUERY_HINT)
 
 
 def _is_one(node: yaml.Node) -> bool:
