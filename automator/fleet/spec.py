@@ -245,7 +245,7 @@ def _value(key: str, node: yaml.Node, source: str) -> object:
 
 
 def _refuse_query(url: str, source: str, line: int | None) -> None:
-    from automator.git.credentials import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
+    from automator.git.clone import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
 
     if has_query_or_fragment(url):  # not echoed: it may hold a token
         raise ConfigError(f"url: {URL_WITH_QUERY}", source=source, line=line, hint=URL_WITH_QUERY_HINT)

@@ -28,6 +28,17 @@ _open: set[Path] = set()  # the temporary directories of this process's clones n
 _open_lock = threading.Lock()
 
 
+# the refusal of a URL with a query or fragment (--repo, a fleet file's url:), which never repeats it
+URL_WITH_QUERY = "a clone URL takes no query string or fragment (the part from ? or #)"
+URL_WITH_QUERY_HINT = "give a token in GIT_TOKEN (or GITHUB_TOKEN, GITLAB_TOKEN), never in the URL"
+
+
+def has_query_or_fragment(url: str) -> bool:
+    """A URL (``scheme://``) with ``?query`` or ``#fragment``: git cannot clone it, and it is
+    where a token would hide (``?private_token=``). A local path may hold any character."""
+    return bool(_URL_SCHEME.match(url)) and any(c in url.partition("://")[2] for c in "?#")
+
+
 def supports_shallow(url: str) -> bool:
     """Local paths ignore --depth (git says so); every transport URL honours it."""
     return bool(_URL_SCHEME.match(url) or _SCP_LIKE.match(url))

@@ -39,18 +39,6 @@ def auth_header(username: str, token: str) -> str:
     return f"Authorization: Basic {raw}"
 
 
-# the refusal of such a URL (--repo, a fleet file's url:), which never repeats it
-URL_WITH_QUERY = "a clone URL takes no query string or fragment (the part from ? or #)"
-URL_WITH_QUERY_HINT = "give a token in GIT_TOKEN (or GITHUB_TOKEN, GITLAB_TOKEN), never in the URL"
-
-
-def has_query_or_fragment(url: str) -> bool:
-    """A URL (``scheme://``) with ``?query`` or ``#fragment``: git cannot clone it, and it is
-    where a token would hide (``?private_token=``). A local path may hold any character."""
-    scheme, has_scheme, rest = url.partition("://")
-    return bool(has_scheme) and scheme.replace("+", "").replace(".", "").replace("-", "").isalnum() and any(c in rest for c in "?#")
-
-
 def split_url_credentials(url: str) -> tuple[str, str | None, str | None]:
     """Remove ``user:password@`` from an http(s) URL; return (clean URL, user, password)."""
     parts = urlsplit(url)

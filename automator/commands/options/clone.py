@@ -20,11 +20,7 @@ def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
     if args.ref and not args.repo:
         raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
     if args.repo:
-        from automator.git.credentials import (
-            URL_WITH_QUERY,
-            URL_WITH_QUERY_HINT,
-            has_query_or_fragment,
-        )
+        from automator.git.clone import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
 
         if has_query_or_fragment(args.repo):  # not echoed: it may hold a token
             raise UsageError(f"--repo: {URL_WITH_QUERY}", hint=URL_WITH_QUERY_HINT)
