@@ -136,7 +136,7 @@ def run(settings: Settings, ctx: Context) -> int:
     from automator.fleet.shard import share
     from automator.fleet.shared import SharedTagSource
     from automator.fleet.spec import select
-    from automator.report.files import ReportError, write_report
+    from automator.report.files import write_reports_to
     from automator.tagsource import open_tag_source
 
     fleet: FleetSettings = settings.fleet
@@ -170,17 +170,9 @@ def run(settings: Settings, ctx: Context) -> int:
         sys.stdout.write(fleet_text(result))
     if ctx.ci == "github":
         publish_fleet(ctx, result, stream=sys.stderr if as_json else sys.stdout)  # stdout holds only the document
-    failed = []  # one report that cannot be written stops no other, nor hides the fleet's exit code
-    for target, render in ((markdown, fleet_markdown), (reports.dotenv, fleet_dotenv)):
-        if target == "-":
-            sys.stdout.write(render(result))
-        elif target:
-            try:
-                write_report(target, render(result))
-            except ReportError as error:
-                failed.append(str(error))
-    if failed:
-        print(f"automator fleet: error: {'; '.join(failed)}", file=sys.stderr, flush=True)
+    unwritten = write_reports_to(((markdown, lambda: fleet_markdown(result)), (reports.dotenv, lambda: fleet_dotenv(result))))
+    if unwritten:  # named, and the fleet's own exit code kept when it is higher
+        print(f"automator fleet: error: {'; '.join(map(str, unwritten))}", file=sys.stderr, flush=True)
         return max(result.exit_code, int(ExitCode.PARTIAL))
     return result.exit_code
 

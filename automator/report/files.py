@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from automator.errors import AutomatorError
@@ -37,6 +39,22 @@ def write_report(path: str | os.PathLike[str], text: str) -> None:
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
         raise _failed(target, error) from None
+
+
+def write_reports_to(targets: Iterable[tuple[str | None, Callable[[], str]]]) -> list[ReportError]:
+    """Each ``(target, render)`` asked for: ``-`` printed on stdout, a path written whole (None:
+    not asked for). One report that cannot be written stops no other: the failures are
+    returned, for the command to raise or report after the rest of its work."""
+    failed: list[ReportError] = []
+    for target, render in targets:
+        if target == "-":
+            sys.stdout.write(render())
+        elif target:
+            try:
+                write_report(target, render())
+            except ReportError as error:
+                failed.append(error)
+    return failed
 
 
 def _mode_for(target: Path) -> int:

@@ -53,18 +53,12 @@ def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Ch
     annotations, step summary, outputs). One report that cannot be written stops no other;
     the failures are raised together at the end."""
     from automator import ci
-    from automator.report.files import ReportError, write_report
+    from automator.report.files import ReportError, write_reports_to
 
-    failed: list[ReportError] = []
-    for field_name, render in REPORT_FILES.items():
-        target = getattr(settings, field_name)
-        if target == "-":
-            sys.stdout.write(render(plan, change, settings.dry_run))
-        elif target:
-            try:
-                write_report(target, render(plan, change, settings.dry_run))
-            except ReportError as error:
-                failed.append(error)
+    failed = write_reports_to(
+        (getattr(settings, field_name), lambda render=render: render(plan, change, settings.dry_run))
+        for field_name, render in REPORT_FILES.items()
+    )
     # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
     ci.publish(ctx, plan, change, root=root, stream=sys.stderr if settings.json else sys.stdout, dry_run=settings.dry_run)
     if failed:
