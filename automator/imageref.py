@@ -64,6 +64,11 @@ class ImageRef:
         return text
 
 
+def is_digest(text: str) -> bool:
+    """``algorithm:hex`` as the OCI image spec writes a digest (``sha256:`` and 32 or more hex digits)."""
+    return _DIGEST.match(text) is not None
+
+
 def is_valid_tag(tag: str) -> bool:
     return bool(TAG_PATTERN.match(tag))
 
@@ -102,7 +107,7 @@ def parse_image_ref(text: str) -> ImageRef:
     if text != text.strip() or not text:
         raise ImageRefError(f"invalid image reference {text!r}", hint="remove surrounding whitespace")
     rest, at, digest = text.partition("@")
-    if at and not _DIGEST.match(digest):
+    if at and not is_digest(digest):
         raise ImageRefError(f"invalid digest {digest!r} in image {text!r}", hint="expected sha256:<64 hex digits>")
     if digest.startswith("sha256:") and not _SHA256.match(digest):
         raise ImageRefError(f"invalid sha256 digest in image {text!r}", hint="expected sha256:<64 lowercase hex digits>")

@@ -32,6 +32,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from automator.errors import ConfigError, register_secret
+from automator.imageref import is_digest
 from automator.interrupts import stop_point
 from automator.registry.cache import (
     DEFAULT_TAG_TTL,
@@ -45,7 +46,6 @@ from automator.registry.formats import parse_time
 log = logging.getLogger("automator.registry")
 
 PREFIX = f"automator:{VERSION}"
-_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]{32,}")
 _MAX_PX = 2**62  # Redis refuses an expiry whose time in ms would not fit in 63 bits
 # DEL only our own lock; a key of another type put there meanwhile is not ours (no WRONGTYPE),
 # any other error is one
@@ -262,7 +262,7 @@ class RedisCache:
         def action() -> str | None:
             value = self._get(self._key("digest", f"{repository}:{tag}"))
             digest = value.decode(errors="replace") if value is not None else None
-            return digest if digest is not None and _DIGEST.fullmatch(digest) else None  # unreadable: a miss
+            return digest if digest is not None and is_digest(digest) else None  # unreadable: a miss
 
         return self._call(action, self._fallback("get_digest", repository, tag))  # type: ignore[return-value]
 
