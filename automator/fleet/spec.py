@@ -94,15 +94,14 @@ class FleetSpec:
 
 def select(repositories: Sequence[FleetRepository], patterns: Sequence[str], *, complete: bool = True) -> list[FleetRepository]:
     """The repositories whose name or label (``name@ref``) matches one of the glob ``patterns``
-    (``--only``, case-insensitive), in their order; all of them without patterns. A pattern that matches none of
-    a ``complete`` fleet (discovery did not fail) is a usage error: a typo would otherwise run
-    nothing and succeed."""
+    (``--only``, case-insensitive), in their order; all of them without patterns. A pattern that
+    matches none of a ``complete`` fleet (discovery did not fail) is a usage error: a typo would
+    otherwise run nothing and succeed."""
     if not patterns:
         return list(repositories)
-    def matches_pattern(repository: FleetRepository, pattern: str) -> bool:  # as hosts and forges: without case
-        return fnmatchcase(repository.name.lower(), pattern.lower()) or fnmatchcase(repository.label.lower(), pattern.lower())
-
-    matches = {pattern: [r for r in repositories if matches_pattern(r, pattern)] for pattern in patterns}
+    names = [(r, r.name.lower(), r.label.lower()) for r in repositories]  # as hosts and forges: without case
+    matches = {pattern: [r for r, name, label in names if fnmatchcase(name, pattern.lower()) or fnmatchcase(label, pattern.lower())]
+               for pattern in patterns}
     unmatched = [pattern for pattern, found in matches.items() if not found]
     if unmatched and complete:
         raise UsageError(f"--only {', '.join(map(repr, unmatched))} matches none of the fleet's {len(repositories)} repositories",
