@@ -112,6 +112,28 @@ def test_a_rule_can_say_follow_and_the_local_policy_guards_what_is_taken(envs, t
     assert "1.1.0 from staging/app.yaml is outside this image's policy" in selection.reason
 
 
+PLAIN = DEPLOYMENT.replace("  annotations:\n{annotations}\n", "")  # no annotation at all
+
+
+@pytest.mark.parametrize(
+    ("follow", "promoted"),
+    [("{path: 'staging/{name}'}", True), ("{path: 'staging/{name}', container: app}", True),
+     ("{path: 'staging/{name}', container: sidecar}", False)],
+)
+def test_a_rule_that_follows_opts_in_workloads_without_any_annotation(envs, follow, promoted):
+    repo, sha, source = envs
+    commit(repo, {"production/app.yaml": PLAIN.format(tag="1.0.0"), ".automator.yaml": (
+        f"rules:\n  - match: {{paths: production/**}}\n    follow: {follow}\n    soak: 2h\n"
+    )}, "production follows by rule", T0 + timedelta(hours=2))
+    _rules, plan = plan_at(repo, source, T0 + timedelta(hours=5))
+    assert [u.to_tag for u in plan.updates] == (["1.1.0"] if promoted else [])
+    if promoted:
+        (update,) = plan.updates
+        assert update.use.policy.spec == "alphabetical"  # any tag is admitted: the upstream decides
+        assert (Path(update.use.policy.source), update.use.policy.line) == (repo / ".automator.yaml", 2)
+        assert update.reason.startswith(f"promoted from staging/app.yaml: 1.1.0 runs in staging/app.yaml since {sha[:12]}")
+
+
 def test_a_held_workload_is_not_promoted(envs):
     repo, _sha, source = envs
     held = deployment("1.0.0", **{"automator.dev/follow.app": "staging/app.yaml", "automator.dev/hold": "true"})
@@ -156,7 +178,24 @@ def test_tags_are_read_from_image_fields_of_every_shape():
     text = deployment("1.1.0") + "---\nimages:\n  - name: ghcr.io/acme/app\n    newTag: 1.2.0\n"
     assert tags_in_text(text, "ghcr.io/acme/app") == {"1.1.0", "1.2.0"}
     assert tags_in_text(text, "ghcr.io/acme/app", container="app") == {"1.1.0", "1.2.0"}
-    assert tags_in_text(deployment("1.1.0"), "ghcr.io/acme/app", container="web") == set()
+    assert tags_in_text(deployment("1.1.0"), "ghcr.io/acme/other") == set()
+
+
+TWO_CONTAINERS = deployment("1.1.0") + "        - name: sidecar\n          image: ghcr.io/acme/app:0.9.0\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "container", "tags"),
+    [
+        (deployment("1.1.0"), "app", {"1.1.0"}),
+        (deployment("1.1.0"), "web", {"1.1.0"}),  # one upstream container: its name does not matter
+        (TWO_CONTAINERS, "sidecar", {"0.9.0"}),  # several: the container of the same name
+        (TWO_CONTAINERS, "app", {"1.1.0"}),
+        (TWO_CONTAINERS, "web", {"1.1.0", "0.9.0"}),  # several, none of that name: no single tag
+    ],
+)
+def test_the_upstream_container_is_the_one_of_the_same_name_when_there_are_several(text, container, tags):
+    assert tags_in_text(text, "ghcr.io/acme/app", container=container) == tags
 
 
 def test_a_shallow_history_cannot_prove_the_soak_time(envs, tmp_path):

@@ -1,9 +1,10 @@
 """Images that carry no annotation or marker, automated because a rule says so.
 
 A rule with ``policy:`` opts in the container images it matches (by path and image glob) in
-workloads that no other dialect automates. A workload annotated with
-``automator.dev/follow.<container>`` is opted in for that container even without a rule
-policy (the promotion decides; any tag is admitted). The dialect of these uses is ``rules``.
+workloads that no other dialect automates. A rule with ``follow:`` (for its ``container:``
+only, when it names one) and a workload annotated with ``automator.dev/follow.<container>``
+opt in those containers even without a rule policy (the promotion decides; any tag is
+admitted). The dialect of these uses is ``rules``.
 
 The same locator re-finds planned fields when a patch is verified (:func:`locators_for`).
 """
@@ -62,19 +63,24 @@ class RulesLocator:
 
 
 def rules_locator(rules: RuleSet, rule_path: Callable[[str], str]) -> RulesLocator | None:
-    """The locator for a run, or None when no rule sets a policy and nothing can follow."""
-    any_policy = any(r.settings.policy for r in rules.rules)
+    """The locator for a run: it screens files for images when a rule sets a policy or
+    follows, else only for the follow annotation."""
+    by_rules = any(r.settings.policy or r.settings.follow for r in rules.rules)
 
     def choose(file: str, workload: str, container: str, repository: str, notes: dict) -> PolicySpec | None:
-        chosen = None
+        chosen = follows = None
         for rule in matching_rules(rules, rule_path(file), repository):
             if rule.settings.policy:
                 chosen = PolicySpec(rule.settings.policy, source=rule.source, line=rule.line)
+            if rule.settings.follow:  # the last rule that says follow wins, as for every setting
+                follows = rule if rule.settings.follow.container in (None, container) else None
+        if chosen is None and follows is not None:
+            chosen = PolicySpec(FOLLOW_GUARD, source=follows.source, line=follows.line)
         if chosen is None and (FOLLOW + container) in notes:
             chosen = PolicySpec(FOLLOW_GUARD, source=file)
         return chosen
 
-    return RulesLocator(choose, ("image",) if any_policy else (FOLLOW,))
+    return RulesLocator(choose, ("image",) if by_rules else (FOLLOW,))
 
 
 def planned_locator(uses: Sequence[ImageUse]) -> RulesLocator:

@@ -62,7 +62,9 @@ def _walk(node: Any, parent_name: str | None = None) -> Iterator[tuple[str | Non
 
 
 def tags_in_text(text: str, repository: str, container: str | None = None) -> set[str]:
-    """Tags of ``repository`` (normalised) written in a manifest's image fields."""
+    """Tags of ``repository`` (normalised) written in a manifest's image fields: with
+    ``container``, those of the container of that name (and of name-less fields such as a
+    Kustomization's ``images:``) when there is one, else those of every container."""
     from ruamel.yaml import YAML  # only when a promotion reads history
     from ruamel.yaml.error import YAMLError
 
@@ -70,16 +72,19 @@ def tags_in_text(text: str, repository: str, container: str | None = None) -> se
         documents = list(YAML(typ="rt").load_all(text))
     except YAMLError:
         return set()
-    found = set()
+    found: list[tuple[str | None, str]] = []  # (container name, tag) of every field of the repository
     for document in documents:
         for name, value in _walk(document):
             try:
                 ref = parse_image_ref(value)
             except ImageRefError:
                 continue
-            if ref.repository == repository and ref.tag and (container is None or name in (container, None)):
-                found.add(ref.tag)
-    return found
+            if ref.repository == repository and ref.tag:
+                found.append((name, ref.tag))
+    every = {tag for _, tag in found}
+    if container is None:
+        return every
+    return {tag for name, tag in found if name in (container, None)} or every
 
 
 def running_upstream(
