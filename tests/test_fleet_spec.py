@@ -61,6 +61,14 @@ def test_the_documented_example_reads_as_written():
         ("version: 1\nrepositories:\n  - url: a\n  - url: https://gitlab.com/acme/env.git?private_token=glpat-s3cr3t\n", 4,
          "url: a clone URL takes no query string or fragment"),
         ("# repositories come later\n", 1, "the fleet file is empty"),
+        ("version: 1\nrepositories:\n  - url: git@gitlab.com:acme/env.git?private_token=glpat-s3cr3t\n", 3,
+         "url: a clone URL takes no query string or fragment"),
+        ("version: 0b_\nrepositories: []\n", 1, "version: 1 is required"),
+        ("version: !!int abc\nrepositories: []\n", 1, "version: 1 is required"),
+        ("version: 1\nrepositories:\n  - url: a\n    author: not an identity\n", 4,
+         "author: invalid identity 'not an identity' (write it as \"Name <email@example.com>\")"),
+        ("version: 1\ndefaults:\n  message-template: 'Update $nope'\nrepositories: []\n", 3,
+         "message-template: commit message template has an unknown or malformed placeholder: 'nope' (available: $"),
     ],
 )
 def test_mistakes_are_usage_errors_with_file_and_line(text, line, message):
@@ -99,6 +107,11 @@ def test_a_repositorys_own_path_wins_over_paths_in_the_defaults():
         ("https://github.com/acme/env", "https://github.com/acme/env/"),
         ("https://github.com/acme/env.git", "https://GitHub.com/acme/env.git/"),
         ("https://x-access-token:ghp_secret123@github.com/acme/env.git", "https://github.com/acme/env.git"),
+        ("git@github.com:acme/env.git", "git@github.com:acme/env"),
+        ("git@github.com:acme/env.git", "git@GitHub.com:acme/env.git"),
+        ("git@github.com:acme/env.git", "ssh://git@github.com/acme/env.git"),
+        ("git@github.com:acme/env.git", "https://github.com/acme/env"),  # one repository, whichever transport clones it
+        ("ssh://git@gitlab.example.com:2222/acme/env.git", "https://gitlab.example.com/acme/env.git"),
     ],
 )
 def test_the_same_repository_spelled_twice_is_listed_twice(first, second):
@@ -147,6 +160,8 @@ SCHEMA_CASES = [  # (text, valid): the loader and the schema answer the same
     ("version: 1\nrepositories:\n  - url: https://gitlab.com/acme/env.git?private_token=x\n", False),
     ("version: 1\nrepositories:\n  - url: https://gitlab.com/acme/env.git#main\n", False),
     ("version: 1\nrepositories:\n  - url: /srv/git/what?.git\n", True),  # a local path may hold any character
+    ("version: 1\nrepositories:\n  - url: git@gitlab.com:acme/env.git?private_token=x\n", False),
+    ("version: 1\nrepositories:\n  - url: git@gitlab.com:acme/env.git\n", True),
 ]
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from automator.errors import ConfigError, UsageError
+from automator.errors import AutomatorError, ConfigError, UsageError
 from automator.values import value_type
 
 MODES = ("commit", "pr", "mr")
@@ -167,10 +167,22 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
 
 
 def repository_key(url: str) -> str:
-    """The repository a URL names, however it is spelled: without credentials, trailing ``/``
-    or ``.git``, host in lower case. A local path only loses its trailing ``/`` (``env`` and
-    ``env.git`` are two directories)."""
+    """The repository a URL names, however it is spelled: a network URL (``https://``,
+    ``ssh://``, ``git@host:org/repo``) as ``host/path``, without transport, credentials, port,
+    trailing ``/`` or ``.git``, host in lower case: a forge's repository is one repository
+    whichever way it is cloned. A local path (or ``file://``) only loses its trailing ``/``
+    (``env`` and ``env.git`` are two directories)."""
+    from automator.forge.detect import parse_remote
+    from automator.git.clone import is_scp_like
+
     parts = urlsplit(url)
+    network = parts.scheme.lower() != "file" and bool(parts.netloc) if "://" in url else is_scp_like(url)
+    if network:
+        try:
+            remote = parse_remote(url)
+            return f"{remote.host}/{remote.slug}"
+        except ConfigError:  # one path segment (https://host/repo): below, as it was written
+            pass
     if not parts.scheme or not parts.netloc:
         return url.rstrip("/") or url
     path = parts.path.rstrip("/")
@@ -240,7 +252,27 @@ def _value(key: str, node: yaml.Node, source: str) -> object:
         raise ConfigError(f"mode: {value!r} is not one of {', '.join(MODES)}", source=source, line=line)
     if key == "url":
         _refuse_query(value, source, line)
+    if key in _CHECKED:  # as the command line's --author and --message-template: before any clone
+        try:
+            _CHECKED[key](value)
+        except AutomatorError as error:
+            raise ConfigError(f"{key}: {error.message}", source=source, line=line, hint=error.hint) from None
     return value
+
+
+def _check_author(text: str) -> None:
+    from automator.git.identity import parse_identity
+
+    parse_identity(text)
+
+
+def _check_template(text: str) -> None:
+    from automator.git.message import check_template
+
+    check_template(text)
+
+
+_CHECKED = {"author": _check_author, "message-template": _check_template}
 
 
 def _refuse_query(url: str, source: str, line: int | None) -> None:
@@ -254,7 +286,10 @@ def _is_one(node: yaml.Node) -> bool:
     """The number 1 as YAML reads it (``1``, ``1.0``, ``0x1``), as the schema's ``const: 1``."""
     if not isinstance(node, yaml.ScalarNode) or node.tag not in (_INT, "tag:yaml.org,2002:float"):
         return False
-    return yaml.constructor.SafeConstructor().construct_object(node) == 1
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node) == 1
+    except ValueError:  # a tag the value does not fit (!!int abc, 0b_): not the number 1
+        return False
 
 
 def _string(node: yaml.Node) -> str | None:

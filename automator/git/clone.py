@@ -33,15 +33,25 @@ URL_WITH_QUERY = "a clone URL takes no query string or fragment (the part from ?
 URL_WITH_QUERY_HINT = "give a token in GIT_TOKEN (or GITHUB_TOKEN, GITLAB_TOKEN), never in the URL"
 
 
+def is_scp_like(url: str) -> bool:
+    """``user@host:path``: git's SSH address without a scheme."""
+    return bool(_SCP_LIKE.match(url))
+
+
 def has_query_or_fragment(url: str) -> bool:
-    """A URL (``scheme://``) with ``?query`` or ``#fragment``: git cannot clone it, and it is
-    where a token would hide (``?private_token=``). A local path may hold any character."""
-    return bool(_URL_SCHEME.match(url)) and any(c in url.partition("://")[2] for c in "?#")
+    """A URL (``scheme://`` or ``user@host:path``) with ``?query`` or ``#fragment``: git cannot
+    clone it, and it is where a token would hide (``?private_token=``). A local path may hold
+    any character."""
+    if _URL_SCHEME.match(url):
+        url = url.partition("://")[2]
+    elif not is_scp_like(url):
+        return False
+    return any(c in url for c in "?#")
 
 
 def supports_shallow(url: str) -> bool:
     """Local paths ignore --depth (git says so); every transport URL honours it."""
-    return bool(_URL_SCHEME.match(url) or _SCP_LIKE.match(url))
+    return bool(_URL_SCHEME.match(url)) or is_scp_like(url)
 
 
 @contextmanager
