@@ -74,3 +74,19 @@ def test_a_number_of_shards_no_scheduler_runs_is_refused_before_any_hashing(envi
     with pytest.raises(UsageError, match="at most 10000 shards"):
         shard_from_scheduler(environ)
     assert parse_shard("9999/10000") == Shard(9999, 10000)
+
+
+HUGE = "9" * 5000  # more digits than Python reads as a number
+
+
+@pytest.mark.parametrize(("read", "message"), [
+    (lambda: parse_shard(f"0/{HUGE}"), "at most 10000 shards"),
+    (lambda: parse_shard(f"{HUGE}/4"), "I must be 0 to N-1"),
+    (lambda: shard_from_scheduler({"JOB_COMPLETION_INDEX": "0", "JOB_COMPLETIONS": HUGE}), "at most 10000 shards"),
+    (lambda: shard_from_scheduler({"CI_NODE_INDEX": HUGE, "CI_NODE_TOTAL": "3"}), "1 to CI_NODE_TOTAL"),
+    (lambda: shard_from_scheduler({"CI_NODE_INDEX": "1", "CI_NODE_TOTAL": HUGE}), "at most 10000 shards"),
+], ids=["total", "index", "kubernetes", "gitlab-index", "gitlab-total"])
+def test_a_number_too_long_to_read_is_a_usage_error_not_a_crash(read, message):
+    with pytest.raises(UsageError, match=message):
+        read()
+    assert parse_shard("00003/0004") == Shard(3, 4)  # leading zeros are still read

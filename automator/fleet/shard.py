@@ -35,12 +35,19 @@ def parse_shard(text: str, *, origin: str = "--shard") -> Shard:
     index, sep, total = text.strip().partition("/")
     if not sep or not index.strip().isdecimal() or not total.strip().isdecimal():
         raise UsageError(f"{origin} {text!r}: expected I/N, for example 0/4 (I counts from 0 to N-1)")
-    shard = Shard(int(index), int(total))
+    shard = Shard(_bounded(index), _bounded(total))
     if shard.total > MAX_SHARDS:  # each repository's owner is chosen among all N: N is bounded
         raise UsageError(f"{origin} {text!r}: at most {MAX_SHARDS} shards", hint="run fewer workers; each takes a share of the fleet")
     if shard.total < 1 or not 0 <= shard.index < shard.total:
         raise UsageError(f"{origin} {text!r}: I must be 0 to N-1 and N at least 1")
     return shard
+
+
+def _bounded(digits: str) -> int:
+    """A decimal number, or one past any shard count when it has too many digits to be one
+    (Python refuses to read numbers of over 4300 digits, and none of them is a shard)."""
+    digits = digits.strip().lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(MAX_SHARDS)) else MAX_SHARDS + 1
 
 
 def shard_from_scheduler(environ: Mapping[str, str], total: int | None = None) -> Shard | None:
@@ -57,10 +64,10 @@ def shard_from_scheduler(environ: Mapping[str, str], total: int | None = None) -
         return parse_shard(f"{k8s}/{count}", origin="JOB_COMPLETION_INDEX/JOB_COMPLETIONS")
     gitlab, count = environ.get("CI_NODE_INDEX"), environ.get("CI_NODE_TOTAL")
     if gitlab and count:
-        if not (gitlab.isdecimal() and count.isdecimal() and 1 <= int(gitlab) <= int(count)):
+        if not (gitlab.isdecimal() and count.isdecimal() and 1 <= _bounded(gitlab) <= _bounded(count)):
             raise UsageError(f"CI_NODE_INDEX {gitlab!r} with CI_NODE_TOTAL {count!r}: expected CI_NODE_INDEX from 1 to CI_NODE_TOTAL",
                              hint="as GitLab parallel: sets them, or pass --shard I/N")
-        return parse_shard(f"{int(gitlab) - 1}/{count}", origin="CI_NODE_INDEX/CI_NODE_TOTAL (from 1)")
+        return parse_shard(f"{_bounded(gitlab) - 1}/{count}", origin="CI_NODE_INDEX/CI_NODE_TOTAL (from 1)")
     return None
 
 
