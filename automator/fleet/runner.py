@@ -174,7 +174,8 @@ def _stop(futures: Sequence[Future], source: TagSource) -> None:
     requests abandoned, their network git processes killed, every stop point raising. A
     worker still running after :data:`STOP_GRACE_SECONDS` (a forge request waiting out its
     timeout: nothing can cut it short) is left to die with the process, its clone removed
-    here, and the stop stays in force."""
+    here, and the stop stays in force. A second signal during that wait removes the clones
+    at once."""
     from automator.git.clone import remove_open_clones
     from automator.git.network import kill_in_flight
 
@@ -185,7 +186,11 @@ def _stop(futures: Sequence[Future], source: TagSource) -> None:
     if cancel is not None:
         cancel()
     kill_in_flight()
-    _, running = wait_until(futures, timeout=STOP_GRACE_SECONDS)
+    try:
+        _, running = wait_until(futures, timeout=STOP_GRACE_SECONDS)
+    except BaseException:  # a second signal ends the wait: the process exits now, its clones with it
+        remove_open_clones()
+        raise
     if running:
         log.warning("fleet: %d repositories still running %.0f s after the stop (a forge request cannot be cut short); "
                     "leaving them: their clones are removed and the next run takes them up again", len(running), STOP_GRACE_SECONDS)
