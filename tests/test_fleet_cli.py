@@ -31,6 +31,32 @@ def test_every_fleet_option_says_what_it_does():
     assert undocumented == []
 
 
+def test_help_does_not_offer_the_write_options_a_fleet_refuses(capsys):
+    """Each clone is deleted after its run (--no-push would throw its commit away) and has one
+    remote, origin: run's help offers them, the fleet's does not, and given anyway they are
+    refused with why."""
+    with pytest.raises(SystemExit):
+        main(["fleet", "--help"])
+    text = capsys.readouterr().out
+    assert "--no-push" not in text and "--remote" not in text
+    assert "--branch B" in text and "--max-attempts N" in text  # the rest of the group stays
+    assert main(["fleet", "fleet.yaml", "--no-push"]) == 2
+    assert "--no-push with fleet: each repository's clone is deleted" in capsys.readouterr().err
+
+
+def test_each_repository_that_ends_is_one_line_written_at_once(monkeypatch):
+    """Workers end together: a line written in pieces (print writes the newline apart) could
+    run into another worker's."""
+    from automator.commands.fleet import _progress
+    from automator.fleet.runner import RepositoryResult
+    from automator.fleet.spec import FleetRepository
+
+    writes = []
+    monkeypatch.setattr("sys.stderr", type("Stderr", (), {"write": lambda self, text: writes.append(text), "flush": lambda self: None})())
+    _progress(RepositoryResult(FleetRepository(url="https://github.com/acme/env.git"), exit_code=3))
+    assert writes == ["  github.com/acme/env: exit 3\n"]
+
+
 FLEET = """\
 version: 1
 defaults: {path: apps}

@@ -88,10 +88,22 @@ def fleet_settings(args: argparse.Namespace, ctx: Context) -> FleetSettings:
     return FleetSettings(args.file, discovery, shard, args.parallel_repos, list_only=args.list, only=tuple(args.only))
 
 
+REFUSED_WRITE_OPTIONS = ("--no-push", "--remote")  # each clone is deleted after its run; its one remote is origin
+
+
+def add_write_arguments(parser: argparse.ArgumentParser) -> None:
+    """The write options of run, less those a fleet refuses (fleet_settings says why when
+    they are given): --help does not offer them."""
+    write.add_arguments(parser)
+    for action in parser._actions:
+        if set(action.option_strings) & set(REFUSED_WRITE_OPTIONS):
+            action.help = argparse.SUPPRESS
+
+
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup("fleet", add_fleet_arguments, fleet_settings),
     source.GROUP,
-    write.GROUP,
+    OptionGroup("write", add_write_arguments, write.settings),
     pull_requests.GROUP,
     rules.GROUP,
     OptionGroup("dry_run", lambda parser: None, lambda args, ctx: args.dry_run),
@@ -128,6 +140,14 @@ def repositories(settings: FleetSettings, ctx: Context) -> tuple[list, ForgeErro
     return found, None
 
 
+def _progress(result) -> None:
+    """One repository done (called by the workers): its line in one write, so that lines of
+    repositories that end together never run into each other (print writes the text and the
+    newline apart)."""
+    sys.stderr.write(f"  {result.repository.label}: exit {result.exit_code}\n")
+    sys.stderr.flush()
+
+
 def run(settings: Settings, ctx: Context) -> int:
     from dataclasses import replace
 
@@ -156,7 +176,7 @@ def run(settings: Settings, ctx: Context) -> int:
         print(f"automator fleet: shard {fleet.shard}: {len(mine)} repositories", file=sys.stderr, flush=True)
     try:
         result = run_fleet(mine, settings, ctx, source, parallel=fleet.parallel_repos, shard=str(fleet.shard),
-                           on_done=None if quiet else lambda r: print(f"  {r.repository.label}: exit {r.exit_code}", file=sys.stderr, flush=True))
+                           on_done=None if quiet else _progress)
     finally:
         source.close()
     if failed is not None:
