@@ -104,6 +104,21 @@ def test_one_broken_repository_never_stops_the_others(tmp_path, tags):
     assert "| repository | path | updates |" in summary and "could not clone" in summary
 
 
+def test_a_path_a_repository_does_not_have_is_its_own_exit_2_and_the_others_still_run(tmp_path, tags):
+    """Each repository ends with the code ``run --repo`` would give it (docs/fleet.md): a
+    path it does not have is a usage error, 2, which the fleet ends with after writing the rest."""
+    remotes = fleet_of(tmp_path, 2)
+    (tmp_path / "fleet.yaml").write_text(
+        "version: 1\ndefaults: {path: clusters/prod}\nrepositories:\n"
+        f"  - url: {remotes[0]}\n  - url: {remotes[1]}\n    path: no/such/dir\n"
+    )
+    done = fleet("fleet.yaml", "--tags-from", str(tags), "--json", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "ghcr.io/acme/web:1.2.0" in show(remotes[0], "clusters/prod/web.yaml")
+    document = json.loads(done.stdout)
+    assert [r["exit_code"] for r in document["repositories"]] == [0, 2] and document["exit_code"] == 2
+
+
 def test_a_forge_that_cannot_be_searched_stops_only_what_it_would_have_added(tmp_path, tags):
     """Discovery fails (nothing listens at the forge URL): the fleet file's repositories still
     run, and the failure is in every report and in the exit code."""

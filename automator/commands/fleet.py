@@ -42,8 +42,11 @@ examples:
   automator fleet --discover github:acme --topic gitops-env --parallel-repos 8
   JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
 
-exit codes: 0 every repository done, 1 some file/image/registry failed in some repository,
-2 invalid arguments or fleet file, 3 some write-back failed (the others were written),
+exit codes: the highest of all repositories': 0 every repository done,
+1 some file/image/registry failed in some repository,
+2 invalid arguments or fleet file (nothing run), or a path or rules file invalid in some
+repository (the others ran),
+3 some write-back or clone failed (the others were written),
 70 internal error in some repository (a bug; the others ran),
 130 stopped by SIGTERM/SIGINT (within about 2 s; clones removed, see docs/fleet.md).
 """
