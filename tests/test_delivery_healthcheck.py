@@ -100,6 +100,14 @@ def test_serve_is_checked_on_the_port_it_listens_on(listen, url):
     assert hc.probes_for(args, {}) == [hc.Probe("http", url)]
 
 
+def test_serve_without_listen_is_checked_where_automator_listen_puts_it():
+    """The image sets AUTOMATOR_LISTEN=0.0.0.0:8080, and `docker run -e AUTOMATOR_LISTEN=...`
+    moves serve (its --help says so): the check follows it; --listen wins over both."""
+    moved = {"AUTOMATOR_LISTEN": "0.0.0.0:9000"}
+    assert hc.probes_for(["serve", "envs"], moved) == [hc.Probe("http", "http://127.0.0.1:9000/healthz")]
+    assert hc.probes_for(["serve", "--listen", "9100", "envs"], moved) == [hc.Probe("http", "http://127.0.0.1:9100/healthz")]
+
+
 class Healthz(http.server.BaseHTTPRequestHandler):
     status = 200
 

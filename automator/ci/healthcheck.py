@@ -81,8 +81,8 @@ def probes_for(args: Sequence[str] | None, environ: Mapping[str, str]) -> list[P
     health_file = option(args, "--health-file")
     if option(args, "--every") and health_file:
         found.append(Probe("record", health_file, _max_age(environ), fail_on_failed))
-    if command_of(args) == "serve":
-        found.append(Probe("http", healthz_url(option(args, "--listen"))))
+    if command_of(args) == "serve":  # the address serve takes: --listen, else AUTOMATOR_LISTEN (the image sets it)
+        found.append(Probe("http", healthz_url(option(args, "--listen") or environ.get("AUTOMATOR_LISTEN"))))
     return found
 
 
