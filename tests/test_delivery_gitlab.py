@@ -95,7 +95,7 @@ def test_the_interpolated_component_is_a_valid_pipeline_with_the_chosen_stage():
 
 def run_job(jobs: dict, name: str, tmp_path: Path, **ci: str) -> subprocess.CompletedProcess:
     (tmp_path / "project").mkdir(exist_ok=True)
-    env = automator_env(tmp_path, GITLAB_CI="true", CI="true", CI_PROJECT_DIR=str(tmp_path / "project"), **ci)
+    env = automator_env(tmp_path, **{"GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": str(tmp_path / "project"), **ci})
     env.update({k: v.replace("$CI_PROJECT_DIR", str(tmp_path / "project")) for k, v in job_variables(jobs, name).items()})
     (script,) = jobs[name]["script"]
     return subprocess.run([sys.executable, *script.split()[1:]], cwd=tmp_path / "project", env=env,
@@ -134,6 +134,40 @@ def test_the_plan_job_writes_nothing_but_its_reports_which_say_dry_run(tmp_path)
     assert (values["AUTOMATOR_DRY_RUN"], values["AUTOMATOR_UPDATED"], values["AUTOMATOR_COMMIT"]) == ("true", "1", "")
     assert git("rev-parse", "main", cwd=tmp_path / "remote.git") == before
     assert git("status", "--porcelain", cwd=work) == ""
+
+
+def test_the_plan_job_reads_a_checkout_the_runner_made_as_another_user(tmp_path):
+    """GitLab's helper makes the checkout as another user than the image's (uid 10001), and git
+    refuses such a repository ("dubious ownership") unless safe.directory names it: the plan
+    job trusts CI_PROJECT_DIR, and nothing else. (git's own test switch stands in for a
+    checkout of another uid.)"""
+    work = make_env_repo(tmp_path)
+    (tmp_path / "tags.json").write_text(json.dumps(TAGS))
+    jobs = interpolate({"path": str(work / "envs/prod/web.yaml"), "args": ["--tags-from", str(tmp_path / "tags.json")]})
+    done = run_job(jobs, "automator:plan", tmp_path, CI_PROJECT_DIR=str(work), GIT_TEST_ASSUME_DIFFERENT_OWNER="1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "`1.2.0` -> `1.3.0`" in (tmp_path / "project/automator-report.md").read_text()
+    elsewhere = run_job(jobs, "automator:plan", tmp_path, CI_PROJECT_DIR=str(tmp_path / "project"), GIT_TEST_ASSUME_DIFFERENT_OWNER="1")
+    assert elsewhere.returncode == 2 and "dubious ownership" in elsewhere.stderr
+
+
+def test_the_trusted_checkout_is_added_to_the_jobs_own_git_configuration():
+    assert gitlab.trust_checkout({"CI_PROJECT_DIR": "/builds/acme/env"}) == {
+        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "/builds/acme/env"}
+    assert gitlab.trust_checkout({"CI_PROJECT_DIR": "/b", "GIT_CONFIG_COUNT": "2"})["GIT_CONFIG_KEY_2"] == "safe.directory"
+    assert gitlab.trust_checkout({}) == {}
+
+
+def test_with_the_repo_input_the_plan_job_is_a_dry_run_of_that_repository():
+    """A platform project that updates another repository (repo input) plans that repository,
+    not its own checkout, where the path usually does not exist."""
+    variables = {"CI_PROJECT_URL": "https://gitlab.example/acme/platform", "CI_COMMIT_BRANCH": "feature",
+                 "AUTOMATOR_REPO": "https://gitlab.example/acme/env.git", "AUTOMATOR_REF": "main", "AUTOMATOR_PATH": "clusters/staging"}
+    assert gitlab.run_argv(variables, plan=True) == [
+        "run", "--dry-run", "--repo=https://gitlab.example/acme/env.git", "--ref=main",
+        "--markdown=automator-report.md", "--dotenv=automator.env", "clusters/staging"]
+    without_ref = {k: v for k, v in variables.items() if k != "AUTOMATOR_REF"}  # the repository's default branch
+    assert "--ref=feature" not in gitlab.run_argv(without_ref, plan=True)
 
 
 def test_a_bad_variable_stops_the_job_with_usage_exit_code(tmp_path):

@@ -9,6 +9,7 @@ split the way a POSIX shell would split it with its quotes, never by bare word-s
 
     python -m automator.ci.gitlab            # the update job
     python -m automator.ci.gitlab --plan     # the merge request job: a dry run, reports only
+                                             # (of the checkout, or of the repo input's clone)
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ def run_argv(variables: Mapping[str, str], *, plan: bool = False) -> list[str]:
     if mode not in MODES:
         raise VariableError(f"AUTOMATOR_MODE must be commit or mr, not {mode!r}")
     argv = ["run"]
-    if plan:
+    if plan:  # this project's checkout, or the repository of the repo input (a dry run of its clone)
         argv.append("--dry-run")
+        argv += [f"--repo={get('AUTOMATOR_REPO')}"] if get("AUTOMATOR_REPO") else []
+        argv += [f"--ref={get('AUTOMATOR_REF')}"] if get("AUTOMATOR_REPO") and get("AUTOMATOR_REF") else []
     else:
         repo = get("AUTOMATOR_REPO") or (f"{get('CI_PROJECT_URL')}.git" if get("CI_PROJECT_URL") else "")
         ref = get("AUTOMATOR_REF") or get("CI_COMMIT_BRANCH") or get("CI_DEFAULT_BRANCH")
@@ -79,6 +82,19 @@ def tokens(variables: Mapping[str, str]) -> dict[str, str]:
     return {"GIT_TOKEN": token, "GITLAB_TOKEN": token} if token else {}
 
 
+def trust_checkout(variables: Mapping[str, str]) -> dict[str, str]:
+    """git's ``safe.directory`` for the job's checkout (``CI_PROJECT_DIR``), as command-line
+    configuration appended to any the job sets: the runner's helper makes the checkout as
+    another user than the image's (uid 10001), and git refuses a repository it does not own
+    ("dubious ownership"). Only the plan job reads the checkout; the update job clones."""
+    project = (variables.get("CI_PROJECT_DIR") or "").strip()
+    count = (variables.get("GIT_CONFIG_COUNT") or "0").strip()
+    if not project or not count.isdigit() or len(count) > 4:
+        return {}
+    index = int(count)
+    return {"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": "safe.directory", f"GIT_CONFIG_VALUE_{index}": project}
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     variables = Context.from_environ(environ).environ
@@ -87,7 +103,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except VariableError as error:
         print(f"automator: {error}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    env = {**variables, **tokens(variables)}
+    env = {**variables, **tokens(variables), **(trust_checkout(variables) if "--plan" in args else {})}
     sys.stdout.flush()
     os.execvpe(sys.executable, [sys.executable, "-m", "automator", *run], env)
     return int(ExitCode.INTERNAL)  # not reached: exec replaces this process
