@@ -244,6 +244,7 @@ def make_plan(
     except AutomatorError as error:  # a source must not raise, but one that does stops nothing else
         tags = dict.fromkeys(repositories, error)
     deferred: dict[str, int] = {}  # repository -> tags whose metadata a later run reads
+    unread: dict[str, AutomatorError] = {}  # repository -> why the metadata of some of its tags could not be read
     for wanted_by in (metadata_wanted, digests_wanted):
         for repository, wanted in wanted_by(uses, policies, tags, narrow).items():
             try:
@@ -253,10 +254,16 @@ def make_plan(
             late = sum(isinstance(value, MetadataDeferred) for value in found.values())
             if late:
                 deferred[repository] = deferred.get(repository, 0) + late
+            failed = next((v for v in found.values() if isinstance(v, AutomatorError) and not isinstance(v, MetadataDeferred)), None)
+            if failed is not None:
+                unread.setdefault(repository, failed)
             tags[repository] = merge_metadata(tags[repository], found)
     if deferred:
         uses, waiting = hold_for_metadata(uses, policies, deferred)
         problems += waiting
+    if unread:
+        uses, failing = hold_for_unread_metadata(uses, policies, unread)
+        problems += failing
     with fewer_collections():
         plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
@@ -267,19 +274,37 @@ def hold_for_metadata(uses, policies, deferred: Mapping[str, int]) -> tuple[list
     """Uses that must wait for metadata a later run reads (the per-registry budget was spent)
     stay where they are, with a warning: choosing from partial build times could move an image
     to an older build."""
-    kept, waiting = [], []
+    def why(repository: str) -> str | None:
+        late = deferred.get(repository)
+        return f" for now: the metadata of {late} of its tags is left for a later run (--max-metadata)" if late else None
+
+    return _hold(uses, policies, why, "warning")
+
+
+def hold_for_unread_metadata(uses, policies, unread: Mapping[str, AutomatorError]) -> tuple[list, list[Problem]]:
+    """Uses in a repository where some tag's metadata could not be read stay where they are,
+    with an error: for the same reason (the unread tag may be the newest, or the one running)."""
+    def why(repository: str) -> str | None:
+        error = unread.get(repository)
+        return f": the metadata of some of its tags could not be read: {error}" if error is not None else None
+
+    return _hold(uses, policies, why, "error")
+
+
+def _hold(uses, policies, why: Callable[[str], str | None], severity: str) -> tuple[list, list[Problem]]:
+    """The uses to plan, and a problem for each use held: one whose policy orders by build
+    time, or that writes a digest, in a repository ``why`` gives a reason for."""
+    kept, held = [], []
     for use in uses:
-        late = deferred.get(use.image.repository)
+        reason = why(use.image.repository)
         policy = policies.get(use.policy)
         needs = use.field == "digest" or bool(getattr(policy, "needs_build_time", False))
-        if late and needs:
-            waiting.append(Problem(
-                f"{use.file}:{use.line}: {use.image.repository}: stays at {use.image.tag or use.current or '(no tag)'} "
-                f"for now: the metadata of {late} of its tags is left for a later run (--max-metadata)",
-                use.file, use.image.repository, use.line, severity="warning"))
+        if reason and needs:
+            held.append(Problem(f"{use.file}:{use.line}: {use.image.repository}: stays at {use.image.tag or use.current or '(no tag)'}"
+                                f"{reason}", use.file, use.image.repository, use.line, severity=severity))
         else:
             kept.append(use)
-    return kept, waiting
+    return kept, held
 
 
 def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[list, list[Problem]]:

@@ -68,3 +68,29 @@ def test_without_a_budget_problem_the_default_reads_everything_at_once(local_reg
 def test_a_budget_below_one_is_refused(tmp_path):
     done = scan(tmp_path, "--max-metadata", "0")
     assert done.returncode == 2 and "--max-metadata 0: must be at least 1" in done.stderr
+
+
+def test_a_build_time_that_cannot_be_read_holds_the_image_with_an_error_never_a_downgrade(local_registry, tmp_path):
+    """The running tag is the newest build, and its manifest answers 500 on every try: the
+    build times that were read name an older build the newest. Choosing among them would move
+    the image back, with exit 0 and no word; it stays, and the run says why (exit 1)."""
+    from registry_proxy import RegistryProxy
+
+    for month, tag in ((1, "1.0.0"), (2, "1.1.0"), (3, "1.2.0")):
+        local_registry.push("unread/app", tag, created=f"2026-0{month}-01T00:00:00Z")
+    with RegistryProxy(local_registry.url) as proxy:
+        proxy.add_fault(r"/manifests/1\.2\.0", status=500, times=100)
+        host = proxy.url.split("://", 1)[1]
+        tree = tmp_path / "tree"
+        tree.mkdir()
+        (tree / "app.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n"
+            "    automator.dev/policy: glob:1.*\nspec:\n  template:\n    spec:\n      containers:\n"
+            f"        - name: app\n          image: {host}/unread/app:1.2.0\n")
+        done = scan(tree, "--no-cache")
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["updates"] == []
+    (error,) = [e["message"] for e in document["errors"]]
+    assert "unread/app: stays at 1.2.0: the metadata of some of its tags could not be read" in error
+    assert "HTTP 500" in error  # and why
