@@ -134,6 +134,14 @@ def test_app_build_example_dispatches_the_event_the_env_repo_listens_for():
     assert f"event_type={on['repository_dispatch']['types'][0]}" in build
 
 
+def test_the_event_driven_example_has_no_concurrency_group_that_would_cancel_pending_events():
+    """GitHub keeps at most one pending run per concurrency group and cancels the others; a
+    dispatched run is the only one that looks at its image, so a group would lose events.
+    (Scheduled runs each do everything: their group only saves runner minutes.)"""
+    assert "concurrency" not in load("examples/github/dispatch.yml")
+    assert load("examples/github/scheduled.yml")["concurrency"]["cancel-in-progress"] is False
+
+
 # --- container and Kubernetes -----------------------------------------------------------------
 
 
