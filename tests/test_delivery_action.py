@@ -225,6 +225,9 @@ def test_a_value_that_starts_with_a_dash_stays_a_value():
         ({"tags_file": "tags.json"}, "tags-file", "'tags.json' is not a file in the workspace"),
         ({"registry_password": "pw-1234"}, "registry", "is needed with registry-password"),
         ({"cache_url": "https://:s3cret-pw@redis.example"}, "cache-url", "must be redis://HOST:PORT/DB or rediss://"),
+        ({"registry_timeout": "30s"}, "registry-timeout", "must be a positive number of seconds such as 30, not '30s'"),
+        ({"registry_timeout": "nan"}, "registry-timeout", "positive number of seconds"),
+        ({"branch_template": "automator/{nope}"}, "branch-template", "uses unknown field(s) nope (available: {env}, {image}, {images})"),
     ],
 )
 def test_every_input_is_checked_and_a_bad_one_is_named_by_its_input_name(tmp_path, given, name, message):
@@ -244,7 +247,8 @@ def test_good_inputs_pass_the_check(tmp_path):
     good = inputs(path="envs/prod", tags_file="tags.json", mode="pr", pr_per="image", auto_merge="rebase",
                   max_attempts="5", forge_url="https://ghe.example.com/api/v3", author="Bot <bot@example.com>",
                   platform="linux/arm/v7", insecure_registries="reg.local:5000, [::1]:5000", branch="env/prod",
-                  fail_on_problems="false", dry_run="TRUE", cache_url="redis://redis:6379/0")
+                  fail_on_problems="false", dry_run="TRUE", cache_url="redis://redis:6379/0", registry_timeout="2.5",
+                  branch_template="automator/{env}/{image}")
     assert entry.check_inputs(good, tmp_path) == []
 
 

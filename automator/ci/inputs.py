@@ -17,7 +17,8 @@ from typing import Literal
 from automator.values import value_type
 
 Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action", "fleet"]
-Check = Literal["", "path", "file", "positive-int", "url", "author", "platform", "host", "ref", "readable", "pushed", "shard", "cache-url"]
+Check = Literal["", "path", "file", "positive-int", "seconds", "url", "author", "platform", "host", "ref", "readable", "pushed", "shard",
+                "cache-url", "branch-template"]
 
 
 @value_type
@@ -50,7 +51,7 @@ ACTION_INPUTS: dict[str, Input] = {
     "max-attempts": Input("value", "--max-attempts", check="positive-int"),
     "pr-base": Input("value", "--pr-base", check="ref"),
     "pr-per": Input("value", "--pr-per", choices=(("run", ""), ("image", ""))),
-    "branch-template": Input("value", "--branch-template"),
+    "branch-template": Input("value", "--branch-template", check="branch-template"),
     "labels": Input("list", "--label"),
     "reviewers": Input("list", "--reviewer"),
     "assignees": Input("list", "--assignee"),
@@ -59,7 +60,7 @@ ACTION_INPUTS: dict[str, Input] = {
     "forge-url": Input("value", "--forge-url", check="url"),
     "insecure-registries": Input("list", "--insecure-registry", check="host"),
     "platform": Input("value", "--platform", check="platform"),
-    "registry-timeout": Input("value", "--registry-timeout"),
+    "registry-timeout": Input("value", "--registry-timeout", check="seconds"),
     "verbose": Input("bool", "--verbose"),
     "fail-on-problems": Input("action"),
     "token": Input("env", env="GITHUB_TOKEN"),
@@ -126,6 +127,28 @@ def _usable_cache_url(value: str) -> bool:
     return True
 
 
+def _seconds(value: str) -> bool:
+    """A positive, finite number of seconds, as ``--registry-timeout`` takes it."""
+    import math
+
+    try:
+        return math.isfinite(float(value)) and float(value) > 0
+    except ValueError:
+        return False
+
+
+def _branch_template_problem(value: str) -> str | None:
+    """What ``--branch-template`` itself says of the template (its fields), None when it is usable."""
+    from automator.errors import ConfigError
+    from automator.forge.naming import check_template
+
+    try:
+        check_template(value)
+    except ConfigError as error:
+        return error.message.replace(f"--branch-template {value!r} ", "", 1) + (f" ({error.hint})" if error.hint else "")
+    return None
+
+
 def _one_of(value: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(value, allowed, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
@@ -150,6 +173,10 @@ def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace:
         return f"{value!r} is not a file in the workspace {workspace}"
     if spec.check == "positive-int" and not (value.isdigit() and int(value) > 0):
         return f"must be a whole number of at least 1, not {value!r}"
+    if spec.check == "seconds" and not _seconds(value):
+        return f"must be a positive number of seconds such as 30, not {value!r}"
+    if spec.check == "branch-template" and (problem := _branch_template_problem(value)):
+        return f"{value!r}: {problem}"
     if spec.check == "url" and not _URL.fullmatch(value):
         return f"must be an http(s) URL such as https://github.example.com/api/v3, not {value!r}"
     if spec.check == "author" and not _AUTHOR.fullmatch(value):
