@@ -45,6 +45,8 @@ from automator.parallel import fewer_collections, parallel_map
 from automator.plan import (
     build_policies,
     digests_wanted,
+    hold_for_metadata,
+    hold_for_unread_metadata,
     merge_metadata,
     metadata_wanted,
     plan_updates,
@@ -268,43 +270,6 @@ def make_plan(
         plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
     return plan
-
-
-def hold_for_metadata(uses, policies, deferred: Mapping[str, int]) -> tuple[list, list[Problem]]:
-    """Uses that must wait for metadata a later run reads (the per-registry budget was spent)
-    stay where they are, with a warning: choosing from partial build times could move an image
-    to an older build."""
-    def why(repository: str) -> str | None:
-        late = deferred.get(repository)
-        return f" for now: the metadata of {late} of its tags is left for a later run (--max-metadata)" if late else None
-
-    return _hold(uses, policies, why, "warning")
-
-
-def hold_for_unread_metadata(uses, policies, unread: Mapping[str, AutomatorError]) -> tuple[list, list[Problem]]:
-    """Uses in a repository where some tag's metadata could not be read stay where they are,
-    with an error: for the same reason (the unread tag may be the newest, or the one running)."""
-    def why(repository: str) -> str | None:
-        error = unread.get(repository)
-        return f": the metadata of some of its tags could not be read: {error}" if error is not None else None
-
-    return _hold(uses, policies, why, "error")
-
-
-def _hold(uses, policies, why: Callable[[str], str | None], severity: str) -> tuple[list, list[Problem]]:
-    """The uses to plan, and a problem for each use held: one whose policy orders by build
-    time, or that writes a digest, in a repository ``why`` gives a reason for."""
-    kept, held = [], []
-    for use in uses:
-        reason = why(use.image.repository)
-        policy = policies.get(use.policy)
-        needs = use.field == "digest" or bool(getattr(policy, "needs_build_time", False))
-        if reason and needs:
-            held.append(Problem(f"{use.file}:{use.line}: {use.image.repository}: stays at {use.image.tag or use.current or '(no tag)'}"
-                                f"{reason}", use.file, use.image.repository, use.line, severity=severity))
-        else:
-            kept.append(use)
-    return kept, held
 
 
 def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[list, list[Problem]]:
