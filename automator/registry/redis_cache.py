@@ -2,7 +2,11 @@
 
 Same interface and lifetimes as the disk cache (:class:`automator.registry.cache.RegistryCache`):
 tag lists and tag digests live for the tag TTL, build times by digest as long as Redis keeps
-them (they are content-addressed, never stale).
+them (they are content-addressed, never stale). A tag list or digest carries the wall-clock time
+it was fetched (``{"tags": [...], "fetched_at": ...}``), and a reader takes it only while it is
+younger than the READER's tag TTL (``AUTOMATOR_CACHE_TTL=0``: always ask); the key's expiry in
+Redis is the writer's TTL. A value without that time (a bare list or digest, the format before
+it) is a miss, listed again and replaced.
 
 Single-flight: the first process to miss a tag list takes a short lock (``SET NX PX``) and
 lists the repository; the others wait for the entry instead of listing too (``claim_tags``
@@ -100,6 +104,7 @@ class RedisCache:
         socket_timeout: float = 2.0,
         client=None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         import redis  # only a run with --cache-url pays for it
 
@@ -112,7 +117,8 @@ class RedisCache:
         self.fallback = fallback
         self.lock_seconds = lock_seconds
         self.poll_seconds = poll_seconds
-        self._clock = clock
+        self._clock = clock  # lock waits
+        self._wall_clock = wall_clock  # the age of entries, shared by every process of a fleet
         self._errors = (redis.RedisError, OSError)
         self._response_error = redis.ResponseError
         self.client = client or redis.Redis.from_url(
@@ -154,6 +160,25 @@ class RedisCache:
         px = self.tag_ttl * 1000
         return max(1, int(px)) if px < _MAX_PX else None
 
+    def _stamped(self, **fields: object) -> str:
+        """A tag list or digest value, with the time it was fetched."""
+        return json.dumps({**fields, "fetched_at": self._wall_clock()})
+
+    def _fresh(self, value: bytes | None, field: str) -> object:
+        """``field`` of a stamped value younger than this reader's tag TTL; None otherwise
+        (absent, unreadable, older, or without a fetch time: the format before it had one)."""
+        data = _json_of(value)
+        fetched = data.get("fetched_at") if isinstance(data, dict) else None
+        if not isinstance(fetched, (int, float)) or isinstance(fetched, bool):
+            return None
+        if self._wall_clock() - fetched > self.tag_ttl:  # a clock slightly behind the writer's: fresh
+            return None
+        return data.get(field)  # type: ignore[union-attr]
+
+    def _fresh_tags(self, value: bytes | None) -> list[str] | None:
+        tags = self._fresh(value, "tags")
+        return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else None
+
     @staticmethod
     def _key(kind: str, key: str) -> str:
         return f"{PREFIX}:{kind}:{key}"
@@ -189,7 +214,7 @@ class RedisCache:
         return self._call(lambda: self._claim_tags(repository), self._fallback("get_tags", repository))  # type: ignore[return-value]
 
     def _claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
-        cached = _tags_of(self._get(self._key("tags", repository)))
+        cached = self._fresh_tags(self._get(self._key("tags", repository)))
         return cached if cached is not None else self._take_lock(repository)
 
     def _take_lock(self, repository: str) -> list[str] | None | ListingElsewhere:
@@ -199,7 +224,7 @@ class RedisCache:
         token = secrets.token_hex(8)
         if not self._claim(keys=[lock], args=[token, int(self.lock_seconds * 1000)]):
             return LISTING_ELSEWHERE
-        cached = _tags_of(self._get(key))  # it may have landed between the two calls
+        cached = self._fresh_tags(self._get(key))  # it may have landed between the two calls
         if cached is not None:
             self._release(keys=[lock], args=[token])
             return cached
@@ -215,7 +240,7 @@ class RedisCache:
             values = self.client.mget([self._key("tags", r) for r in pending])  # nil for a key of another type
             missing = []
             for repository, value in zip(pending, values, strict=True):
-                tags = _tags_of(value)
+                tags = self._fresh_tags(value)
                 if tags is None:
                     missing.append(repository)
                 else:
@@ -238,7 +263,7 @@ class RedisCache:
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
         def action() -> None:
-            self.client.set(self._key("tags", repository), json.dumps(tags), px=self._tag_px())
+            self.client.set(self._key("tags", repository), self._stamped(tags=tags), px=self._tag_px())
             self._let_go(repository)
 
         self._call(action, self._fallback("put_tags", repository, tags))
@@ -260,15 +285,15 @@ class RedisCache:
 
     def get_digest(self, repository: str, tag: str) -> str | None:
         def action() -> str | None:
-            value = self._get(self._key("digest", f"{repository}:{tag}"))
-            digest = value.decode(errors="replace") if value is not None else None
-            return digest if digest is not None and is_digest(digest) else None  # unreadable: a miss
+            digest = self._fresh(self._get(self._key("digest", f"{repository}:{tag}")), "digest")
+            return digest if isinstance(digest, str) and is_digest(digest) else None  # unreadable: a miss
 
         return self._call(action, self._fallback("get_digest", repository, tag))  # type: ignore[return-value]
 
     def put_digest(self, repository: str, tag: str, digest: str) -> None:
         self._call(
-            lambda: self.client.set(self._key("digest", f"{repository}:{tag}"), digest, px=self._tag_px()),
+            lambda: self.client.set(self._key("digest", f"{repository}:{tag}"), self._stamped(digest=digest),
+                                    px=self._tag_px()),
             self._fallback("put_digest", repository, tag, digest),
         )
 
@@ -295,9 +320,3 @@ def _json_of(value: bytes | None) -> object:
         return json.loads(value)
     except ValueError:  # also a value that is not UTF-8
         return None
-
-
-def _tags_of(value: bytes | None) -> list[str] | None:
-    """The tag list in a value; None (a miss) when absent or unreadable, as for the disk cache."""
-    tags = _json_of(value)
-    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else None
