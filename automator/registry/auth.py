@@ -4,7 +4,8 @@ Bearer tokens are asked for once per registry and run: :meth:`RegistryAuth.want`
 scopes of every repository the run will read, and the first token request asks for all of
 them at once (the token protocol allows ``scope`` repeated). A token service may grant less
 than asked without saying so; the registry then answers ``error="insufficient_scope"`` and
-this registry falls back to one token per repository.
+this registry falls back to one token per repository, as it does when the token service refuses
+the batch (HTTP 401/403: some services refuse it all for one repository the login may not pull).
 
 :class:`RegistryAuth` holds the state for one registry (the challenge it answered with, the
 credentials found for it, bearer tokens per realm+service+scope); :meth:`RegistryAuth.for_scope`
@@ -33,6 +34,10 @@ EXPIRY_MARGIN = 5.0
 CLIENT_ID = "deployment-automator"
 BATCH_QUERY_LENGTH = 3000  # characters of scope parameters in one token request, at most
 MAX_TOKEN_ANSWER = 1024 * 1024
+
+
+class _TokenRefused(RegistryError):
+    """The token service refused the request (HTTP 401/403)."""
 
 
 class _ScopedAuth(AuthBase):
@@ -184,24 +189,36 @@ class RegistryAuth:
                 del self._tokens[key]
 
     def _token(self, challenge: Challenge, scope: str) -> str:
-        key = self._key(challenge, scope)
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # one fetch per key even when many threads want it at once
-            cached = self._tokens.get(key)
-            if cached and cached[1] > self._clock():
-                return cached[0]
-            scopes = self._scopes(scope)[1]
-            token, expires_in = self._fetch_token(challenge, scopes)
+        while True:  # again, for this scope alone, when a batch is refused (by us or another thread)
+            key = self._key(challenge, scope)
             with self._lock:
-                self._tokens[key] = (token, self._clock() + max(1.0, expires_in - EXPIRY_MARGIN))
-                if key[2].startswith("batch:"):
-                    self._batch_tokens.add(token)
-            return token
+                key_lock = self._key_locks.setdefault(key, threading.Lock())
+            with key_lock:  # one fetch per key even when many threads want it at once
+                cached = self._tokens.get(key)
+                if cached and cached[1] > self._clock():
+                    return cached[0]
+                if key != self._key(challenge, scope):
+                    continue  # batching was given up while this thread waited
+                scopes = self._scopes(scope)[1]
+                try:
+                    token, expires_in = self._fetch_token(challenge, scopes)
+                except _TokenRefused:
+                    if len(scopes) < 2:
+                        raise
+                    self.batch_refused = True  # maybe one repository of the batch: one token per repository now
+                    continue
+                with self._lock:
+                    self._tokens[key] = (token, self._clock() + max(1.0, expires_in - EXPIRY_MARGIN))
+                    if key[2].startswith("batch:"):
+                        self._batch_tokens.add(token)
+                return token
 
     def _fetch_token(self, challenge: Challenge, scopes: list[str]) -> tuple[str, float]:
         realm = challenge.get("realm") or ""
-        parts = urlsplit(realm)
+        try:
+            parts = urlsplit(realm)
+        except ValueError:
+            raise RegistryError(f"{self.registry} announced a malformed realm URL for its token service") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RegistryError(f"{self.registry} announced an invalid token realm {realm!r}")
         if parts.scheme == "http" and not self._realm_allowed(parts.netloc.lower()):
@@ -231,7 +248,7 @@ class RegistryAuth:
             found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"
             if not creds and self.credentials_problem:
                 found += f"; {self.credentials_problem}"
-            raise RegistryError(
+            raise _TokenRefused(
                 f"{what} refused a token for {_shown(scopes)} (HTTP {response.status_code}) with {found}",
                 hint="check the login for this registry" if creds else f"log in with: docker login {self.registry}",
             )

@@ -7,7 +7,7 @@ for 401/403/404, says whether credentials were found (never what they are).
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -62,6 +62,8 @@ class RegistryClient:
         response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, limit=MAX_BODY, **kwargs)
         refreshed = False
         for _ in range(2):  # learn the challenge, then at most one token refresh
+            if response.status_code == 401:
+                self._refuse_foreign_challenge(response, what)
             sent = response.request is not None and "Authorization" in response.request.headers
             if response.status_code != 401 or (sent and refreshed) or not self.auth.on_unauthorized(response, scope):
                 break
@@ -69,6 +71,17 @@ class RegistryClient:
             self.auth.prepare(scope)
             response = self.transport.send(method, url, auth=self.auth.for_scope(scope), what=what, limit=MAX_BODY, **kwargs)
         return response
+
+    def _refuse_foreign_challenge(self, response: requests.Response, what: str) -> None:
+        """A 401 from a host a redirect led to is that host's challenge, not the registry's:
+        adopting it would send this registry's credentials (or a token service it names) there."""
+        host = urlsplit(response.url or "").netloc.lower()
+        if host and host != self.auth.api_host:
+            raise RegistryError(
+                f"{what}: redirected to {host}, which asks for a login (HTTP 401); refused: "
+                f"credentials for {self.registry} are only sent to {self.registry} and the token service it names",
+                hint=f"check where {self.registry} redirects to; such a host must not need a login",
+            )
 
     def _fail(self, response: requests.Response, path: str, action: str) -> RegistryError:
         status = response.status_code
@@ -120,6 +133,7 @@ class RegistryClient:
             pages += 1
             try:
                 tags.update(parse_tag_page(body))
+                following = next_page(url, response.headers.get("Link"))
             except FormatError as error:
                 raise RegistryError(f"{self.registry}/{path}: malformed answer while listing tags: {error}") from None
             if len(tags) > self.max_tags:
@@ -128,7 +142,6 @@ class RegistryClient:
                     f"stopped after {pages} pages, no tag is chosen from a partial list",
                     hint="raise --max-tags, or delete old tags in the registry",
                 )
-            following = next_page(url, response.headers.get("Link"))
             if following and not same_origin(following, url):
                 raise RegistryError(f"{self.registry}/{path}: tag list links to another host; refused")
             url = following or ""

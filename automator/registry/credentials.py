@@ -12,7 +12,7 @@ import base64
 import logging
 import threading
 from dataclasses import field
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from automator.context import Context
 from automator.errors import RegistryError, register_secret
@@ -65,7 +65,8 @@ def register_credentials(username: str | None, password: str | None, identity_to
     if identity_token:
         register_secret(quote_plus(identity_token))
     if password:
-        register_secret(quote_plus(password))
+        register_secret(quote_plus(password))  # a form or query string
+        register_secret(quote(password, safe=""))  # a URL echoed back percent-encoded (%20)
         for charset in ("utf-8", "latin-1"):
             try:
                 pair = f"{username or ''}:{password}".encode(charset)

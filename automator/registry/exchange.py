@@ -152,9 +152,16 @@ class _Watched:
 
     sock: socket.socket | None
 
+    def _new_conn(self) -> socket.socket:
+        """The plain socket, reported as soon as it exists: ``connect`` goes on with a proxy's
+        CONNECT tunnel and the TLS handshake, which the deadline must cover too."""
+        sock = super()._new_conn()  # type: ignore[misc]
+        _report(sock)
+        return sock
+
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
-        _report(self.sock)
+        _report(self.sock)  # the TLS socket, when it wrapped the plain one
 
     def request(self, *args, **kwargs) -> None:
         if self.sock is not None:  # a kept-alive connection, reused

@@ -18,7 +18,9 @@ INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 ACCEPT_MANIFESTS = ", ".join(MANIFEST_TYPES)
 CREATED_LABEL = "org.opencontainers.image.created"
 
-_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel\s*=\s*"?next"?', re.IGNORECASE)
+_LINK = re.compile(r"<([^>]*)>([^,]*)")  # one link of a Link header: <url> and its ;-parameters
+_REL = re.compile(r';\s*rel\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class FormatError(ValueError):
@@ -41,17 +43,41 @@ def parse_tag_page(body: bytes) -> list[str]:
     return tags
 
 
+def _relations(parameters: str) -> list[str]:
+    """The relation types of one link (RFC 8288: ``rel`` is a space-separated list)."""
+    match = _REL.search(parameters)
+    if match is None:
+        return []
+    return (match.group(1) if match.group(1) is not None else match.group(2)).lower().split()
+
+
 def next_page(current_url: str, link_header: str | None) -> str | None:
-    """The absolute URL of the next page from a ``Link`` header (relative links resolved)."""
+    """The absolute URL of the next page from a ``Link`` header (relative links resolved);
+    :class:`FormatError` when it cannot be parsed as a URL."""
     if not link_header:
         return None
-    match = _LINK_NEXT.search(link_header)
-    return urljoin(current_url, match.group(1)) if match else None
+    target = next((m.group(1) for m in _LINK.finditer(link_header) if "next" in _relations(m.group(2))), None)
+    if target is None:
+        return None
+    try:
+        following = urljoin(current_url, target)
+        urlsplit(following).port  # noqa: B018 - a port that is not a number raises
+    except ValueError:
+        raise FormatError("malformed Link URL") from None
+    return following
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, lower-cased host and port, the scheme's default port when none is written."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
 
 
 def same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.netloc.lower()) == (pb.scheme, pb.netloc.lower())
+    """Whether two URLs have one origin (``http://h:80/`` is ``http://h/``); URLs that cannot
+    be parsed raise ValueError."""
+    return _origin(a) == _origin(b)
 
 
 def parse_json_object(body: bytes, what: str) -> dict:
@@ -84,11 +110,16 @@ def split_platform(platform: str) -> tuple[str, str, str | None]:
 def pick_platform(index: dict, platform: str) -> dict | None:
     """The descriptor in an index for ``os/arch[/variant]`` (arm64 means v8 when unsaid)."""
     want_os, want_arch, want_variant = split_platform(platform)
+    entries = index.get("manifests") or []
+    if not isinstance(entries, list):
+        raise FormatError('image index: "manifests" is not a list')
     candidates = []
-    for entry in index.get("manifests") or []:
+    for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             continue
         plat = entry.get("platform") or {}
+        if not isinstance(plat, dict):  # malformed ("platform": "linux/amd64"): not a candidate
+            continue
         if plat.get("os") != want_os or plat.get("architecture") != want_arch:
             continue
         variant = plat.get("variant")
@@ -125,5 +156,6 @@ def created_from_config(config: dict) -> datetime | None:
     created = parse_time(config.get("created"))
     if created is not None:
         return created
-    labels = (config.get("config") or {}).get("Labels") or {}
+    inner = config.get("config")
+    labels = (inner.get("Labels") if isinstance(inner, dict) else None) or {}
     return parse_time(labels.get(CREATED_LABEL)) if isinstance(labels, dict) else None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -291,20 +292,17 @@ class RegistryTagSource:
         return digest
 
     def _created(self, client: RegistryClient, path: str, digest: str):
+        where = f"{client.registry}/{path}@{digest[:19]}"
         manifest = client.manifest(path, digest)
-        try:
+        with _malformed_answers(where):
             if manifest_kind(manifest.data, manifest.media_type) == "index":
                 child = pick_platform(manifest.data, self.platform)
                 if child is None:
-                    raise RegistryError(
-                        f"{client.registry}/{path}@{digest[:19]}: no {self.platform} image in the index",
-                        hint="choose another platform with --platform",
-                    )
+                    raise RegistryError(f"{where}: no {self.platform} image in the index",
+                                        hint="choose another platform with --platform")
                 manifest = client.manifest(path, child["digest"])
             config = client.blob_json(path, config_digest(manifest.data))
-        except ValueError as error:
-            raise RegistryError(f"{client.registry}/{path}@{digest[:19]}: {error}") from None
-        return created_from_config(config)
+            return created_from_config(config)
 
     def metadata(self, repository: str, tags: Sequence[str]) -> Mapping[str, TagInfo | AutomatorError]:
         """Digest and build time of the given tags (a HEAD each, once per run; manifests and
@@ -355,14 +353,26 @@ class RegistryTagSource:
         host, path = split_name(repository)
         client = self._registry(host).client
         manifest = client.manifest(path, tag)
-        try:
+        with _malformed_answers(f"{repository}:{tag}"):
             if manifest_kind(manifest.data, manifest.media_type) != "index":
                 return manifest.digest
-        except ValueError as error:
-            raise RegistryError(f"{repository}:{tag}: {error}") from None
-        child = pick_platform(manifest.data, platform)
+            child = pick_platform(manifest.data, platform)
         if child is None:
             raise RegistryError(f"{repository}:{tag}: no {platform} image in the index",
                                 hint="check the platform: setting of the rule")
         return child["digest"]
+
+
+@contextmanager
+def _malformed_answers(where: str) -> Iterator[None]:
+    """Errors from reading a registry answer of an unexpected shape, as a :class:`RegistryError`
+    naming ``where``: a message that says what is wrong (ValueError, FormatError), or that the
+    answer was malformed (TypeError, AttributeError: a field of an unexpected type)."""
+    try:
+        yield
+    except ValueError as error:
+        raise RegistryError(f"{where}: {error}") from None
+    except (TypeError, AttributeError) as error:
+        log.debug("malformed answer for %s", where, exc_info=True)
+        raise RegistryError(f"{where}: malformed answer from the registry ({type(error).__name__}: {error})") from None
 

@@ -315,6 +315,8 @@ class Transport:
                                                     timeout=timeout, stream=True, allow_redirects=False, **kwargs)
                 except requests.RequestException as error:
                     raise classify(error, exchange, self.retry.timeout) from None
+                except ValueError:  # requests parses a redirect's Location even when not following it
+                    raise RegistryError(f"{urlsplit(url).netloc}: malformed Location URL in a redirect") from None
                 location = response.headers.get("Location")
                 if follow and response.status_code in REDIRECTS and location and hop < MAX_REDIRECTS:
                     response.close()  # a redirect's body is never read
