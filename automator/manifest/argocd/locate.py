@@ -24,8 +24,9 @@ from automator.manifest.argocd.catalog import ArgoApp
 from automator.manifest.argocd.config import DEFAULT_HELM_NAME, DEFAULT_HELM_TAG, ImageSettings
 from automator.manifest.argocd.overrides import (
     VALUE,
-    append_point,
+    added_items,
     helm_entries,
+    helm_flow_entries,
     helm_parameters,
     kustomize_entry,
     kustomize_images,
@@ -136,15 +137,23 @@ def _use(doc: Document, target: Target, image: ImageSettings, node: Node, field_
 
 def insertion(file: str, text: str, offset: int, template: str, field_kind: str, image: ImageSettings,
               target: Target, ref: ImageRef) -> ImageUse:
-    """A field to add at ``offset`` (``template`` holds ``{value}`` where the new value goes)."""
+    """A field to add at ``offset`` (``template`` holds ``{value}`` where the new value goes,
+    its lines end in LF and are written with the file's own line ending)."""
     if offset == len(text) and text and not text.endswith("\n"):
         template = "\n" + template
+    template = template.replace("\n", line_ending(text))
     line = text.count("\n", 0, offset) + 1 + template[: template.index(VALUE)].count("\n")
     return ImageUse(
         file=file, line=line, span=Span(offset, offset), field=field_kind, image=ref,  # type: ignore[arg-type]
         container=image.label, policy=image.policy, dialect=DIALECT, workload=f"Application/{target.app.name}",
         quote="", current="", insert=template,
     )
+
+
+def line_ending(text: str) -> str:
+    """The line ending of the file's first line: CRLF or (also without any line) LF."""
+    end = text.find("\n")
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
 def override_template(target: Target, image: ImageSettings, present: Mapping[str, str] = ()) -> tuple[str, str]:
@@ -185,10 +194,9 @@ def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterat
         return
     if listed is None:
         raise ManifestError("the file has no helm.parameters list to add the image to")
-    offset, dash, inner = append_point(doc, listed)
     params = [(key, VALUE if kind != "name" else image.image) for kind, key in missing]
     field_kind = "image" if "image" in keys else "tag"
-    template = helm_entries(params, dash, inner)
+    offset, template = added_items(doc, listed, lambda dash, inner: helm_entries(params, dash, inner), helm_flow_entries(params))
     yield insertion(doc.file, doc.text, offset, template, field_kind, image, target, _ref(image, current_tag))
 
 
@@ -207,9 +215,9 @@ def _override_kustomize(doc: Document, target: Target, image: ImageSettings, roo
         return
     if listed is None:
         raise ManifestError("the file has no kustomize.images list to add the image to")
-    offset, dash, inner = append_point(doc, listed)
     prefix = f"{image.kustomize_name}=" if image.kustomize_name else ""
-    yield insertion(doc.file, doc.text, offset, kustomize_entry(prefix, dash, inner), "image", image, target, _ref(image, None))
+    offset, template = added_items(doc, listed, lambda dash, inner: kustomize_entry(prefix, dash, inner), prefix + VALUE)
+    yield insertion(doc.file, doc.text, offset, template, "image", image, target, _ref(image, None))
 
 
 def _name_of(text: str) -> str:

@@ -18,12 +18,13 @@ Argo marshals the file with two-space indentation and sequences at their key's c
 
 A new file holds its parameters sorted by name. In an existing file only the values change
 (byte for byte, everything else stays); a parameter or image that is missing is added after
-the list's last item, indented like it.
+the list's last item, indented like it, or in a flow-style list (``images: [a, b]``) inside
+the brackets after the last item, in flow style too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from automator.manifest.yamldoc import (
     Document,
@@ -47,6 +48,13 @@ def helm_entries(params: Sequence[tuple[str, str]], dash: int = 0, inner: int | 
     head, pad = " " * dash + "-" + " " * (inner - dash - 1), " " * inner
     return "".join(
         f"{head}name: {name}\n{pad}value: {value}\n{pad}forcestring: true\n" for name, value in sorted(params)
+    )
+
+
+def helm_flow_entries(params: Sequence[tuple[str, str]]) -> str:
+    """The same items in flow style, joined by ``, `` (for a flow-style list)."""
+    return ", ".join(
+        "{name: " + name + ", value: " + value + ", forcestring: true}" for name, value in sorted(params)
     )
 
 
@@ -80,6 +88,23 @@ def helm_parameters(root: Node) -> tuple[Node | None, dict[str, Node]]:
 def kustomize_images(root: Node) -> Node | None:
     listed = get_path(root, "kustomize", "images") if is_mapping(root) else None
     return listed if is_sequence(listed) else None
+
+
+def added_items(doc: Document, listed: Node, block: Callable[[int, int], str], flow: str) -> tuple[int, str]:
+    """Where and what to write to add items to an existing list: ``block(dash column, item
+    column)`` after the last item of a block sequence, or ``flow`` inside a flow sequence."""
+    if getattr(listed, "flow_style", False):
+        return flow_append_point(doc, listed, flow)
+    offset, dash, inner = append_point(doc, listed)
+    return offset, block(dash, inner)
+
+
+def flow_append_point(doc: Document, listed: Node, flow: str) -> tuple[int, str]:
+    """Right after the last item of a flow sequence (``, `` and the items), or before the
+    closing ``]`` of an empty one (the items alone): a trailing comma or comment stays after."""
+    if not listed.value:
+        return doc.offset(listed.end_mark) - 1, flow
+    return doc.offset(listed.value[-1].end_mark), ", " + flow
 
 
 def append_point(doc: Document, listed: Node) -> tuple[int, int, int]:

@@ -36,10 +36,18 @@ def verify_insertions(old: str, new: str, edits: Sequence[Edit]) -> None:
 
 def merged(texts: Sequence[str]) -> str:
     """Several texts added at one place, in order; the header lines (``key:`` lines) that a
-    later one shares with the first are written once (two images of a new override file)."""
+    later one shares with the first are written once (two images of a new override file).
+    Texts without a line are items of a flow list: each after the first starts with ``, ``
+    (in an empty list none does). The line ending that each text starts with when the file
+    lacks a final one is written once."""
     first, out = texts[0], [texts[0]]
     head = first.splitlines(keepends=True)
     for text in texts[1:]:
+        if "\n" not in first and not text.startswith(", "):
+            text = ", " + text
+        ending = next((e for e in ("\r\n", "\n") if first.startswith(e)), "")  # the file's missing last line ending
+        if ending and text.startswith(ending):
+            text = text[len(ending):]  # ... is written once
         lines = text.splitlines(keepends=True)
         shared = 0
         while shared < min(len(lines), len(head)) and lines[shared] == head[shared] and lines[shared].rstrip().endswith(":"):

@@ -27,7 +27,7 @@ from automator.manifest.argocd.locate import (
     override_template,
     values_insertion,
 )
-from automator.manifest.discover import manifest_paths, names_under, read_each
+from automator.manifest.discover import manifest_paths, names_under, read_each, read_text
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, load_strings, split_documents
@@ -173,8 +173,8 @@ def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -
     """The override file to create (absent or blank): a field to add for each image."""
     path = root / file
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path) if path.exists() else ""  # as written: offsets count CRLFs
+    except ManifestError:
         return []
     if text.strip():
         return []
@@ -189,7 +189,7 @@ def _values_keys(root: Path, file: str, target: Target, markers: tuple[str, ...]
     """Keys to add to a values file that the locator never reads (it mentions no marker):
     the images none of whose keys it has, when their first parts are free (Argo nests them)."""
     try:
-        text = (root / file).read_text(encoding="utf-8")
+        text = read_text(root / file)  # as written: the offset of its end counts CRLFs
         data = load_strings(text) if text.strip() else {}
     except Exception:  # noqa: BLE001 - unreadable or not YAML: the locator's reading reports it
         return []
