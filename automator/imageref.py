@@ -104,7 +104,9 @@ def split_name(name: str) -> tuple[str, str]:
 @lru_cache(maxsize=4096)  # a tree names the same few images again and again; an ImageRef is immutable
 def parse_image_ref(text: str) -> ImageRef:
     """Parse ``[registry/]path[:tag][@digest]``; raise :class:`ImageRefError` when invalid."""
-    if text != text.strip() or not text:
+    if not text:
+        raise ImageRefError("invalid image reference '': it is empty", hint="write the image as [registry/]repository[:tag]")
+    if text != text.strip():
         raise ImageRefError(f"invalid image reference {text!r}", hint="remove surrounding whitespace")
     rest, at, digest = text.partition("@")
     if at and not is_digest(digest):

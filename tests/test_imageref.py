@@ -83,3 +83,12 @@ def test_written_form_round_trips(components, tag):
     ref = parse_image_ref(text)
     assert ref.written == text
     assert parse_image_ref(ref.with_tag(tag)).repository == ref.repository
+
+
+def test_an_empty_reference_says_it_is_empty_rather_than_asking_to_remove_whitespace():
+    """``image: ''`` has no whitespace to remove: the message says what is wrong with it."""
+    with pytest.raises(ImageRefError) as raised:
+        parse_image_ref("")
+    assert "empty" in str(raised.value) and "whitespace" not in str(raised.value)
+    with pytest.raises(ImageRefError, match="remove surrounding whitespace"):
+        parse_image_ref(" nginx")

@@ -76,11 +76,20 @@ def path_field(container: str, base: Node, paths: Mapping[str, str]) -> ImageFie
     """An image given by dotted paths (``repository`` [+ ``tag``] [+ ``registry``] or ``image``)."""
     repo_path = paths.get("repository") or paths.get("image")
     if not repo_path:
-        raise ManifestError(f"container {container!r}: a tag path is mapped but no repository path")
+        raise ManifestError(f"container {container!r}: {_no_repository_path(paths)}")
     repository = resolve_path(base, repo_path, container)
     tag = resolve_path(base, paths["tag"], container) if paths.get("tag") else None
     registry = resolve_path(base, paths["registry"], container) if paths.get("registry") else None
     return ImageField(container, repository, tag=tag, registry=registry, split=tag is not None)
+
+
+def _no_repository_path(paths: Mapping[str, str]) -> str:
+    """Why ``paths`` name no repository: its path is empty, or only other paths are mapped."""
+    empty = next((kind for kind in ("repository", "image") if kind in paths), None)
+    if empty is not None:
+        return f"the {empty} path is empty; write the dotted path to the value"
+    others = " and ".join(kind for kind in ("tag", "registry") if kind in paths)
+    return f"a {others} path is mapped but no repository path"
 
 
 def resolve_path(base: Node, path: str, container: str) -> Node:

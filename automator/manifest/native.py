@@ -27,7 +27,7 @@ from automator.manifest.workloads import (
     pod_containers,
     resources,
 )
-from automator.manifest.yamldoc import Document
+from automator.manifest.yamldoc import Document, is_scalar, kind_name
 from automator.model import ImageUse, PolicySpec, Problem
 
 PREFIX = "automator.dev/"
@@ -54,7 +54,8 @@ class NativeLocator:
             if not any(key.startswith(PREFIX) for key in ann) or _true(ann, "locked"):
                 continue
             fields = list(self._fields(res, ann))
-            containers = [f.container for f in fields if isinstance(f, ImageField)] + list(_paths(ann))
+            mapped = _paths(ann)
+            containers = [f.container for f in fields if isinstance(f, ImageField)] + list(mapped)
             for key, (_, node) in ann.items():
                 if key.startswith(PREFIX):
                     typo = native_key_problem(doc.file, doc.line_of(node), key, res.label, containers)
@@ -67,8 +68,10 @@ class NativeLocator:
                 if _true(ann, f"skip.{found.container}"):
                     continue
                 policy = self._policy(doc, ann, found.container)
-                if policy is not None:
-                    yield make_use(doc, found, policy, self.name, res.label)
+                if policy is None:
+                    continue
+                wrong = _registry_problem(doc, found) if found.container in mapped else None
+                yield wrong or make_use(doc, found, policy, self.name, res.label)
 
     def _fields(self, res: Resource, ann: dict) -> Iterator[ImageField | ManifestError]:
         mapped = _paths(ann)
@@ -98,6 +101,21 @@ class NativeLocator:
             source=doc.file,
             line=doc.line_of(spec[1]),
         )
+
+
+def _registry_problem(doc: Document, found: ImageField) -> Problem | None:
+    """An explicit registry path must lead to a plain value (a null is no registry): a mapping
+    or list is an error, not a registry to leave out (the image would be looked up elsewhere).
+    Registry keys found in HelmRelease values by their Flux v1 formats are not checked here."""
+    node = found.registry
+    if node is None or is_scalar(node):
+        return None
+    return Problem(
+        f"{doc.where(node)}: the registry of container {found.container!r} is a {kind_name(node)}, not a plain value; "
+        "point the registry path at the registry host",
+        file=doc.file,
+        line=doc.line_of(node),
+    )
 
 
 def _true(ann: dict, name: str) -> bool:
