@@ -78,11 +78,14 @@ class Chunk:
 
 
 def split_documents(text: str) -> list[Chunk]:
-    """Split at ``---`` lines (document markers can only occur at column 0)."""
+    """Split at ``---`` lines (document markers can only occur at column 0); the directive
+    lines (``%YAML``, ``%TAG``) just before a marker go with the document it starts."""
     start = 1 if text.startswith(BOM) else 0
-    bounds = [start, *document_starts(text, start)]
-    if len(bounds) > 1 and bounds[1] == start:
-        del bounds[1]
+    bounds = [start]
+    for at in document_starts(text, start):
+        at = directives_before(text, at, bounds[-1])
+        if at != bounds[-1]:
+            bounds.append(at)
     bounds.append(len(text))
     chunks, line = [], 1
     for i in range(len(bounds) - 1):
@@ -101,6 +104,22 @@ def document_starts(text: str, start: int = 0) -> Iterator[int]:
         if text[at + 3 : at + 4] in _MARKER_END:
             yield at
         at = text.find("\n---", at + 3)
+
+
+def directives_before(text: str, marker: int, floor: int) -> int:
+    """Where the directive lines right before the ``---`` line at ``marker`` begin (comment
+    and blank lines may sit among them); ``marker`` itself when there are none. Lines are
+    looked at backwards from the marker, never before ``floor``."""
+    begin = cursor = marker
+    while cursor > floor:
+        previous = max(text.rfind("\n", floor, cursor - 1) + 1, floor)
+        line = text[previous:cursor].strip()
+        if text.startswith("%", previous):  # a directive starts at column 0
+            begin = previous
+        elif line and not line.startswith("#"):
+            break
+        cursor = previous
+    return begin
 
 
 def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> Node | None:
