@@ -183,6 +183,22 @@ def test_local_commits_not_on_the_remote_are_refused(env_repo):
         writer(work, {APP: ["1.2.0"]}, "prod")
 
 
+def test_a_new_remote_branch_is_refused_when_it_would_publish_the_users_own_commits(env_repo):
+    """A branch the remote does not have yet is created at HEAD, with every commit of HEAD the
+    remote lacks: the user's private commit would go out with the run's. Started from a branch
+    the remote has, the new branch holds the run's commit alone."""
+    bare, work = env_repo
+    git(work, "checkout", "--quiet", "-b", "feature")
+    (work / "README.md").write_text("private work in progress\n")
+    git(work, "commit", "--quiet", "-am", "WIP")
+    with pytest.raises(UsageError, match="feature has 1 commit.* on no branch of origin; creating feature there would publish them"):
+        writer(work, {APP: ["1.2.0"]}, "prod", remote="origin")
+    assert "feature" not in git(bare, "branch", "--list", "feature")
+    git(work, "reset", "--quiet", "--hard", "origin/main")  # nothing of the user's own
+    result = writer(work, {APP: ["1.2.0"]}, "prod", remote="origin")
+    assert result.pushed and git(bare, "rev-list", "--count", "main..feature") == "1"
+
+
 def test_leftover_rebase_from_someone_else_is_refused(env_repo, tmp_path):
     bare, work = env_repo
     (work / "README.md").write_text("mine\n")

@@ -98,7 +98,10 @@ def sync(
         if head is None:
             raise GitError(f"{target.remote} has no branch {target.branch}", hint="create the environment branch first")
         return head
-    if head is None or ws.head() == head:
+    if head is None:  # a new branch: it starts at HEAD, so HEAD must be known to the remote
+        _refuse_unpublished(ws, target)
+        return head
+    if ws.head() == head:
         return head
     status, _, _ = ws.try_git("merge-base", "--is-ancestor", "HEAD", head)
     if status == 0:
@@ -110,3 +113,16 @@ def sync(
         f"{target.original} has {ahead} commit(s) that are not on {target.remote} {target.branch}",
         hint="push or drop them first; automator pushes only its own commit",
     )
+
+
+def _refuse_unpublished(ws: Workspace, target: Target) -> None:
+    """Creating a branch pushes every commit of HEAD the remote lacks: refused when HEAD has
+    commits on no branch of the remote that the checkout knows of (the user's own work, which
+    the run would publish with its commit)."""
+    unpublished = ws.git("rev-list", "--count", "HEAD", "--not", f"--remotes={target.remote}")
+    if unpublished != "0":
+        raise UsageError(
+            f"{target.original} has {unpublished} commit(s) that are on no branch of {target.remote}; "
+            f"creating {target.branch} there would publish them",
+            hint="push or drop them first, or start from a branch the remote has; automator pushes only its own commit",
+        )
