@@ -133,6 +133,25 @@ def test_pre_receive_refusal_is_a_clear_error_and_leaves_the_checkout_clean(env_
     assert_clean(work)
 
 
+def test_a_refused_push_whose_commit_a_hook_changed_says_the_commit_stays(env_repo, caplog):
+    """A pre-commit hook that adds its own line to a file the run wrote makes the run's commit
+    hold content the run did not write: undoing it could lose that content, so it stays. The
+    run must then say so, not that the checkout was left as it was."""
+    bare, work = env_repo
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    stamp = work / ".git" / "hooks" / "pre-commit"
+    stamp.write_text("#!/bin/sh\necho '# checked' >> prod/app.yaml && git add prod/app.yaml\n")
+    stamp.chmod(0o755)
+    before = git(work, "rev-parse", "HEAD")
+    with caplog.at_level("WARNING"), pytest.raises(GitError) as raised:
+        writer(work, {APP: ["1.2.0"]}, "prod")
+    assert git(work, "rev-parse", "HEAD") != before  # the hook's content is never thrown away
+    assert "left as it was" not in str(raised.value) and "not fully restored" in str(raised.value)
+    assert any("not fully restored" in r.message and "git show" in r.message for r in caplog.records)
+
+
 def test_dirty_scanned_path_is_refused_with_the_file_named(env_repo):
     _, work = env_repo
     (work / "prod" / "app.yaml").write_text("edited by hand\n")

@@ -22,7 +22,7 @@ from dataclasses import field, replace
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import GitError, UsageError
+from automator.errors import AutomatorError, GitError, UsageError
 from automator.git.backoff import Deadline, RetryPolicy
 from automator.git.credentials import checkout_git_environment
 from automator.git.faults import checkpoint
@@ -39,6 +39,8 @@ from automator.model import Change, Plan
 from automator.values import value_type
 
 log = logging.getLogger(__name__)
+
+LEFT_AS_IT_WAS = "the checkout was left as it was"  # a failed push's hint, when the undo left nothing behind
 UNKNOWN_PATH = "did not match any file(s) known to git"  # `git commit -- PATH` of an untracked PATH
 
 Replan = Callable[[], Plan]
@@ -89,6 +91,7 @@ class _Run:
         self.deadline = Deadline(options.retry)
         self.marker = RunMarker.begin(target.original, ws.head(), scan, target.detached, ws.object_format)
         self.replans = 0
+        self.left: tuple[str, ...] = ()  # what the undo of a failed run could not restore
         self.journal = ws.journal() if ws.keeps_records else None
 
     @property
@@ -178,7 +181,7 @@ class _Run:
             if result.outcome == "pushed":
                 return True
             if result.outcome in ("refused", "failed"):
-                raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint="the checkout was left as it was")
+                raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint=LEFT_AS_IT_WAS)
             if result.outcome == "transient":
                 log.warning("push to %s %s failed (%s); trying again", remote, branch, result.reason)
                 self.deadline.pause(slot=time.monotonic() - round_started)
@@ -249,7 +252,15 @@ class _Run:
         if not self.ws.keeps_records:
             return True
         try:
-            self.ws.recover(wait=0.0, own=True)
+            plan = self.ws.recover(wait=0.0, own=True)
+            self.left = tuple(plan.notes) if plan is not None else ()
+            head = self.ws.head(fresh=True)
+            if not self.left and not self.target.detached and self.marker.base and head != self.marker.base:
+                self.left = (f"HEAD ({head[:12]}) is still the run's commit: it holds content the run did not write "
+                             f"(a commit hook's?), so it was not dropped; check it with `git show {head[:12]}` and drop "
+                             f"or amend it (git reset --keep {self.marker.base[:12]})",)
+            for note in self.left:  # the user must know what stays, and where
+                log.warning("the checkout was not fully restored: %s", note)
             return True
         except GitError as error:  # report the first failure, not the clean-up's
             log.warning("could not fully restore the checkout (the next run will): %s", error)
@@ -316,8 +327,10 @@ def commit_session(
                     ws.git("checkout", "--quiet", "--detach", head)
                     ws.moved_to(head, detached=True)
             yield run
-        except BaseException:
+        except BaseException as error:
             keep_marker = not run.undo()
+            if run.left and isinstance(error, AutomatorError) and error.hint == LEFT_AS_IT_WAS:
+                error.hint = "the checkout was not fully restored: see the warning above"
             raise
         if target.detached:
             status, _, err = ws.try_git("checkout", "--quiet", target.original)
