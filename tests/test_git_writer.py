@@ -152,6 +152,36 @@ def test_a_refused_push_whose_commit_a_hook_changed_says_the_commit_stays(env_re
     assert any("not fully restored" in r.message and "git show" in r.message for r in caplog.records)
 
 
+def test_a_push_budget_spent_on_a_failing_remote_says_the_remote_failed_not_that_the_branch_moved(env_repo):
+    """An HTTP 500 on every push is retried as a transient failure until the budget is spent;
+    the error then names that failure, not a branch that kept moving (it never moved)."""
+    import http.server
+    import threading
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server name
+            self.send_error(500)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _, work = env_repo
+    git(work, "config", "remote.origin.pushurl", f"http://127.0.0.1:{server.server_address[1]}/env.git")
+    try:
+        with pytest.raises(GitError) as raised:
+            writer(work, {APP: ["1.2.0"]}, "prod", retry=RetryPolicy(max_attempts=3, max_seconds=30, base_delay=0.001, max_delay=0.01))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "after 3 attempts: the remote kept failing (" in str(raised.value)
+    assert "kept moving" not in str(raised.value)
+    assert_clean(work)
+
+
 def test_dirty_scanned_path_is_refused_with_the_file_named(env_repo):
     _, work = env_repo
     (work / "prod" / "app.yaml").write_text("edited by hand\n")

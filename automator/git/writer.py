@@ -166,11 +166,14 @@ class _Run:
         remote, branch = self.target.remote, self.target.branch
         assert remote is not None
         round_started = time.monotonic()
+        failing = ""  # why the last push failed, when the remote failed it (not a moved branch)
         while True:
             if not self.deadline.next_attempt():
                 raise GitError(
-                    f"could not push to {remote} {branch} after {self.deadline.attempts} attempts",
-                    hint="the branch kept moving; raise --max-attempts/--retry-timeout or run again",
+                    f"could not push to {remote} {branch} after {self.deadline.attempts} attempts"
+                    + (f": the remote kept failing ({failing})" if failing else ""),
+                    hint=("run again later, or raise --retry-timeout" if failing
+                          else "the branch kept moving; raise --max-attempts/--retry-timeout or run again"),
                 )
             checkpoint(self.ctx, "before-push")
             status, out, err = self.ws.network(
@@ -182,6 +185,7 @@ class _Run:
                 return True
             if result.outcome in ("refused", "failed"):
                 raise GitError(f"push to {remote} {branch} failed: {result.reason}", hint=LEFT_AS_IT_WAS)
+            failing = result.reason if result.outcome == "transient" else ""
             if result.outcome == "transient":
                 log.warning("push to %s %s failed (%s); trying again", remote, branch, result.reason)
                 self.deadline.pause(slot=time.monotonic() - round_started)
