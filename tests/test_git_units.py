@@ -152,6 +152,16 @@ def test_no_token_no_header_and_never_a_prompt():
     assert git_environment(Context({})) == {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
 
 
+def test_credentials_in_a_url_are_percent_decoded_as_git_decodes_them():
+    """A password with a reserved character is written percent-encoded in a URL (p%40ss is
+    p@ss); sent still encoded, it would not authenticate. Both spellings stay secret."""
+    from automator.errors import scrub
+
+    clean, user, password = split_url_credentials("https://bot%2Bci:p%40ss-S3CRET@git.example.com/env.git")
+    assert (clean, user, password) == ("https://git.example.com/env.git", "bot+ci", "p@ss-S3CRET")
+    assert "S3CRET" not in scrub("failed: p@ss-S3CRET and p%40ss-S3CRET")
+
+
 def test_credentials_in_a_url_are_split_off():
     assert split_url_credentials("https://bot:s3cret-9@git.example.com/env.git") == ("https://git.example.com/env.git", "bot", "s3cret-9")
     assert split_url_credentials("git@github.com:acme/env.git") == ("git@github.com:acme/env.git", None, None)

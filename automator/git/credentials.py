@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from automator.context import Context
 from automator.errors import register_secret
@@ -40,12 +40,14 @@ def auth_header(username: str, token: str) -> str:
 
 
 def split_url_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """Remove ``user:password@`` from an http(s) URL; return (clean URL, user, password)."""
+    """Remove ``user:password@`` from an http(s) URL; return (clean URL, user, password),
+    percent-decoded as git decodes them (``p%40ss`` is ``p@ss``)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
         return url, None, None
     userinfo, _, host = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
+    user, _, password = (unquote(part) for part in userinfo.partition(":"))
+    register_secret(userinfo.partition(":")[2] or None)  # as written, and as sent
     register_secret(password or None)
     return urlunsplit(parts._replace(netloc=host)), user or None, password or None
 
