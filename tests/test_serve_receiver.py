@@ -140,6 +140,58 @@ def test_a_replayed_github_delivery_is_queued_once(receiver_for):
     assert again.json()["queued"] == []
 
 
+def test_a_github_delivery_refused_because_the_queue_was_full_is_taken_when_redelivered(receiver_for):
+    """A 503 asks GitHub to deliver again later: the delivery was never queued, so its id
+    must not make the redelivery look like a replay (its image would never be updated)."""
+    receiver = receiver_for(RecordingRunner(seconds=1.0), debounce=0.05, capacity=1)
+    assert post(receiver, "/hooks/generic", {"image": "ghcr.io/acme/api:1.1.0"}, **bearer()).status_code == 202
+    assert receiver.runner.started.wait(10)
+    assert post(receiver, "/hooks/generic", {"image": "ghcr.io/acme/api:1.2.0"}, **bearer()).status_code == 202  # fills the queue
+    body = (FIXTURES / "github-registry-package.json").read_bytes()
+    refused = post(receiver, "/hooks/github", body, **signed(body), **{"X-GitHub-Delivery": "d-7"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert wait_for(lambda: receiver.app.queue.pending == 0)
+    again = post(receiver, "/hooks/github", body, **signed(body), **{"X-GitHub-Delivery": "d-7"})
+    assert again.status_code == 202 and again.json()["queued"] != []
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "reason"),
+    [
+        ("/hooks/generic", b'{"image": "ghcr.io/acme/web:1.0.0", "n": ' + b"1" * 5000 + b"}", "not JSON this tool can read"),
+        ("/hooks/harbor", b'{"image": "ghcr.io/acme/web:1.0.0"}', "not a Harbor event: it has no type"),
+    ],
+    ids=["a-number-too-long-to-read", "not-harbor-at-all"],
+)
+def test_a_payload_the_tool_cannot_read_is_400_with_the_reason_never_500(receiver_for, route, body, reason):
+    receiver = receiver_for()
+    answer = post(receiver, route, body, **bearer())
+    assert answer.status_code == 400 and reason in answer.json()["message"]
+
+
+def test_a_github_package_event_with_a_registry_url_that_is_not_a_url_is_400(receiver_for):
+    receiver = receiver_for()
+    event = json.loads((FIXTURES / "github-registry-package.json").read_text())
+    package = event.get("registry_package") or event["package"]
+    package["package_version"].pop("package_url", None)
+    package["registry"] = {"url": "https://[ghcr.io"}
+    body = json.dumps(event).encode()
+    answer = post(receiver, "/hooks/github", body, **signed(body))
+    assert answer.status_code == 400 and "is not a URL" in answer.json()["message"]
+
+
+def test_a_declared_body_over_the_limit_is_413_before_it_is_sent(receiver_for):
+    """Nobody can make the receiver buffer a large body: the declared length is enough to refuse
+    it, without a credential and before a byte of the body arrives."""
+    import socket
+
+    receiver = receiver_for()
+    with socket.create_connection(("127.0.0.1", receiver.address.port), timeout=10) as connection:
+        connection.sendall(b"POST /hooks/generic HTTP/1.1\r\nHost: x\r\nContent-Length: 52428800\r\n\r\n")
+        answer = connection.recv(200)
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
 def test_malformed_bodies_are_400_with_the_reason(receiver_for):
     receiver = receiver_for()
     answer = post(receiver, "/hooks/generic", b"{not json", **bearer())

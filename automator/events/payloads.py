@@ -92,6 +92,8 @@ _HARBOR_PUSH_TYPES = ("PUSH_ARTIFACT", "harbor.artifact.pushed")
 
 def read_harbor(data: Mapping[str, object]) -> tuple[PushedImage, ...]:
     kind = data.get("type")
+    if not isinstance(kind, str) or not kind.strip():
+        raise EventError(f"not a Harbor event: it has no type (expected one such as {_HARBOR_PUSH_TYPES[0]})")
     if kind not in _HARBOR_PUSH_TYPES:
         return ()  # scans, pulls, deletions, quota events
     body = _mapping(data.get("event_data", data.get("data")), "event_data")
@@ -141,10 +143,17 @@ def read_github(data: Mapping[str, object]) -> tuple[PushedImage, ...]:
             name = name.rpartition(":")[0]
     else:
         registry = package.get("registry")
-        host = urlsplit(str(registry.get("url", ""))).netloc if isinstance(registry, Mapping) else ""
+        host = _host_of(registry.get("url", "")) if isinstance(registry, Mapping) else ""
         namespace = _text(package.get("namespace"), "registry_package.namespace")
         name = f"{host or 'ghcr.io'}/{namespace}/{_text(package.get('name'), 'registry_package.name')}".lower()
     return (_pushed(_with_digest(f"{name}:{tag}", digest), "registry_package"),)
+
+
+def _host_of(url: object) -> str:
+    try:
+        return urlsplit(str(url)).netloc
+    except ValueError:  # https://[ghcr.io: not a URL
+        raise EventError(f"registry_package.registry.url {str(url)[:100]!r} is not a URL") from None
 
 
 def read_generic(data: Mapping[str, object]) -> tuple[PushedImage, ...]:
@@ -204,6 +213,8 @@ def decode(body: bytes | str) -> object:
         raise EventError(f"the event is not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
         raise EventError("the event nests too deeply to be a webhook payload") from None
+    except ValueError as error:  # a number of more digits than Python reads (4300)
+        raise EventError(f"the event is not JSON this tool can read: {error}") from None
 
 
 def read_event(body: bytes | str | object, source: str | None = None) -> tuple[PushedImage, ...]:

@@ -119,11 +119,14 @@ class WebhookApp:
             return _answer(202, "no tagged push in this event; nothing to do", queued=[])
         if self._replayed(environ.get("HTTP_X_GITHUB_DELIVERY")):
             return _answer(202, "this delivery was already received; nothing more to do", queued=[])
+        delivery = environ.get("HTTP_X_GITHUB_DELIVERY")
         try:
             self.queue.submit(images)
         except QueueFull:
+            self._forget(delivery)  # not queued: the redelivery Retry-After asks for must be taken
             return self._reject(source, "queue_full", 503, "the queue is full; retry later", **{"Retry-After": "10"})
         except Draining:
+            self._forget(delivery)
             return self._reject(source, "draining", 503, "shutting down; retry later", **{"Retry-After": "30"})
         self.metrics.events_received.labels(source).inc()
         log.info("webhook %s: queued %s", source, ", ".join(str(i) for i in images))
@@ -140,6 +143,12 @@ class WebhookApp:
             while len(self._deliveries) > _DELIVERIES_KEPT:
                 self._deliveries.popitem(last=False)
         return False
+
+    def _forget(self, delivery: str | None) -> None:
+        """A delivery refused before it was queued is not one seen: its redelivery is taken."""
+        if delivery:
+            with _DELIVERY_LOCK:
+                self._deliveries.pop(delivery, None)
 
     def _authorised(self, source: str, path_token: str | None, environ: dict, body: bytes) -> bool:
         if source == "github":

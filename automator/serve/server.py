@@ -14,6 +14,7 @@ from collections.abc import Callable
 from waitress import wasyncore
 from waitress.server import create_server
 
+from automator.events.payloads import MAX_EVENT_BYTES
 from automator.serve.app import WebhookApp
 from automator.values import value_type
 
@@ -45,7 +46,11 @@ class Receiver:
 
     def __init__(self, app: WebhookApp, listen: Listen, *, threads: int = 4) -> None:
         self.app = app
-        self.server = create_server(app, host=listen.host, port=listen.port, threads=threads, ident="automator", clear_untrusted_proxy_headers=True)
+        # max_request_body_size: waitress answers 413 as soon as a body passes the limit (a
+        # declared length at once), before it buffers it: the application's own check runs
+        # only once the whole body has arrived, and waitress's default limit is 1 GiB
+        self.server = create_server(app, host=listen.host, port=listen.port, threads=threads, ident="automator",
+                                    clear_untrusted_proxy_headers=True, max_request_body_size=MAX_EVENT_BYTES)
         self._stopped = threading.Event()
         self._closing = threading.Event()
         self._signalled = threading.Event()
