@@ -11,7 +11,9 @@ pattern never load it.
 
 An extract template follows Go's ``Regexp.Expand``: ``$1``, ``$name`` or ``${name}`` insert a
 group (a name is the longest run of letters, digits and ``_``; a group number has no leading
-zero), ``$$`` is a literal ``$``, and a ``$`` not followed by a name is kept as text.
+zero), ``$$`` is a literal ``$``, and a ``$`` not followed by a name is kept as text. Several
+groups may share a name (``^a-(?P<n>.+)$|^b-(?P<n>.+)$``); ``$n`` is then the first of them that
+took part in the match. A group name is ASCII letters, digits and ``_``, as in Go.
 """
 
 from __future__ import annotations
@@ -75,6 +77,21 @@ def _check_go_only(pattern: str) -> None:
             i += 1
 
 
+def _go_capture_names(pattern: str, compiled: Any) -> tuple[str, ...]:
+    """The group names of a pattern RE2 accepted; refuses a name Go refuses (RE2 also takes
+    non-ASCII letters, Go only ASCII letters, digits and ``_``). Its helpers load with the first pattern."""
+    from automator.policy.capture_groups import capture_names, is_go_capture_name
+
+    names = capture_names(pattern)
+    for name in names:
+        if name and not is_go_capture_name(name):
+            raise _refusal(pattern, f"invalid named capture: {name!r} (Go allows only ASCII letters, digits and _ in a group name)")
+    if len(names) != compiled.groups:  # not expected: fall back to RE2's one index per name
+        by_index = {index: name for name, index in compiled.groupindex.items()}
+        names = [by_index.get(number, "") for number in range(1, compiled.groups + 1)]
+    return tuple(names)
+
+
 class GoMatch:
     """One match: ``group(n)`` is the text of group n (None when it took no part)."""
 
@@ -95,7 +112,7 @@ class GoMatch:
 class GoRegex:
     """A compiled Go/RE2 pattern: ``search`` (Go's ``MatchString``), ``match``, ``fullmatch``."""
 
-    __slots__ = ("pattern", "groups", "groupindex", "_compiled", "_match", "_anchors")
+    __slots__ = ("pattern", "groups", "groupindex", "group_names", "_compiled", "_match", "_anchors")
 
     def __init__(self, pattern: str) -> None:
         re2 = _re2()
@@ -109,15 +126,21 @@ class GoRegex:
             if isinstance(reason, bytes):
                 reason = reason.decode("utf-8", "replace")
             raise _refusal(pattern, str(reason)) from None
+        names = _go_capture_names(pattern, compiled)
         self.pattern = pattern
         self.groups: int = compiled.groups
         self.groupindex: dict[str, int] = compiled.groupindex
+        self.group_names: tuple[str, ...] = names  # of groups 1, 2, ...; "" when unnamed
         self._compiled = compiled
         # The match primitive under the module's Python wrapper: the same RE2 call without
         # the per-call bookkeeping, which makes filtering thousands of tags several times faster.
         self._match = getattr(getattr(compiled, "_regexp", None), "Match", None)
         anchor = getattr(re2, "_Anchor", None)
         self._anchors = (anchor.UNANCHORED, anchor.ANCHOR_START, anchor.ANCHOR_BOTH) if anchor and self._match else None
+
+    def indices_of(self, name: str) -> tuple[int, ...]:
+        """The numbers of the groups called ``name``, in order (Go allows several)."""
+        return tuple(number for number, named in enumerate(self.group_names, start=1) if named == name)
 
     def _run(self, how: int, text: str) -> GoMatch | None:
         if self._anchors is None:  # a module without the primitive: its public methods
@@ -206,9 +229,10 @@ class Template(Frozen):
 
     __slots__ = ("text", "pieces")
     text: str
-    pieces: tuple[str | int, ...]  # str: literal text; int: group number
+    # str: literal text; int: group number; tuple: the numbers of the groups of one name
+    pieces: tuple[str | int | tuple[int, ...], ...]
 
-    def __init__(self, text: str, pieces: tuple[str | int, ...]) -> None:
+    def __init__(self, text: str, pieces: tuple[str | int | tuple[int, ...], ...]) -> None:
         set_field(self, "text", text)
         set_field(self, "pieces", pieces)
 
@@ -217,14 +241,21 @@ class Template(Frozen):
         for piece in self.pieces:
             if isinstance(piece, int):
                 out.append(match.group(piece) or "")
+            elif isinstance(piece, tuple):
+                out.append(_first_taking_part(match, piece))
             else:
                 out.append(piece)
         return "".join(out)
 
 
+def _first_taking_part(match: GoMatch, numbers: tuple[int, ...]) -> str:
+    """Go's ``Expand`` for ``$name``: the first group of that name that took part in the match."""
+    return next((text for text in map(match.group, numbers) if text is not None), "")
+
+
 def parse_template(text: str, regex: GoRegex) -> Template:
     """Resolve ``$1``/``$name``/``${name}`` against ``regex``; unknown groups are errors."""
-    pieces: list[str | int] = []
+    pieces: list[str | int | tuple[int, ...]] = []
     pos = 0
     for start, end, name in _template_refs(text):
         if start > pos:
@@ -241,8 +272,8 @@ def parse_template(text: str, regex: GoRegex) -> Template:
                     f"{regex.groups} group{'s' if regex.groups != 1 else ''}"
                 )
             pieces.append(number)
-        elif name in regex.groupindex:
-            pieces.append(regex.groupindex[name])
+        elif numbers := regex.indices_of(name):  # several when Go's duplicate names are used
+            pieces.append(numbers[0] if len(numbers) == 1 else numbers)
         else:
             known = ", ".join(sorted(regex.groupindex)) or "none"
             lead = name[: len(name) - len(name.lstrip("0123456789"))]  # $1x means ${1x}
