@@ -26,7 +26,7 @@ from pathlib import Path
 from automator.errors import AutomatorError, ConfigError, ManifestError, RegistryError
 from automator.imageref import is_valid_tag, normalise_repository
 from automator.model import TagInfo
-from automator.policy.buildtime import parse_rfc3339
+from automator.policy.buildtime import TimeOutOfRange, as_utc, parse_rfc3339
 from automator.values import value_type
 
 
@@ -148,11 +148,20 @@ def _text(value: object, key: object, source: str) -> str:
 def _created(value: object, key: object, tag: str, source: str) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = parse_rfc3339(str(value))
-        except ValueError:
-            raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {_brief.repr(value)}", source=source) from None
+    try:
+        moment = _moment(value)
+    except TimeOutOfRange:
+        raise ConfigError(f"{key}:{tag}: 'created' {_brief.repr(str(value))} falls outside years 1-9999 in UTC", source=source) from None
+    except ValueError:
+        raise ConfigError(f"{key}:{tag}: 'created' is not an ISO 8601 time: {_brief.repr(value)}", source=source) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _moment(value: object) -> datetime:
+    """The time ``created`` gives; ValueError when it is none, :class:`TimeOutOfRange` when it
+    is one that falls outside years 1-9999 in UTC (a build time no policy could order)."""
+    if not isinstance(value, datetime):
+        return parse_rfc3339(str(value))
+    if as_utc(value) is None:
+        raise TimeOutOfRange(str(value))
+    return value

@@ -139,7 +139,9 @@ def config_digest(manifest: dict) -> str:
 
 
 def parse_time(text: object) -> datetime | None:
-    """RFC 3339 with up to nanoseconds and ``Z``; ``None`` when absent or unreadable."""
+    """RFC 3339 with up to nanoseconds and ``Z``; ``None`` when absent, unreadable, in 1970 or
+    before (the epoch of reproducible builds) or outside years 1-9999 in UTC (which
+    :func:`parse_rfc3339` refuses)."""
     if not isinstance(text, str) or not text.strip():
         return None
     try:
