@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from automator.frozen import Frozen, set_field
 from automator.policy.constraint_scan import GO_SPACE, LeftoverHyphen, rewrite_ranges, scan_terms
-from automator.policy.version import VersionKey, parse_key, prerelease_key
+from automator.policy.version import VersionKey, parse_key, prerelease_key, uint64
 
 
 class ConstraintSyntaxError(ValueError):
@@ -70,9 +70,22 @@ def _comparator(term: str, op: str, text: str, major_s: str, minor_s: str, patch
         ver, dirty, patch_dirty = f"{major_s}{minor_s}.0{pre_part}", True, True
     parsed = parse_key(ver)
     if parsed is None:
-        raise ConstraintSyntaxError(f"{text!r} in {term!r} is not a version")
+        raise _not_a_version(term, text, (major_s, minor_s[1:], patch_s[1:]))
     key, pre = parsed
     return Comparator(op, text, key[0], key[1], key[2], pre, key, dirty, minor_dirty, patch_dirty)
+
+
+def _not_a_version(term: str, text: str, numbers: tuple[str, str, str]) -> ConstraintSyntaxError:
+    """Why a comparator's version is refused; a long text is shown by its start and length."""
+    why = ""
+    if any(n.isdigit() and uint64(n) is None for n in numbers):
+        why = ": its numbers must be below 2^64, as in Masterminds/semver"
+    if len(term) > _SHOWN:
+        return ConstraintSyntaxError(f"{text[:_SHOWN]!r}... ({len(text)} characters) is not a version{why}")
+    return ConstraintSyntaxError(f"{text!r} in {term!r} is not a version{why}")
+
+
+_SHOWN = 60  # characters of a refused text that a message shows
 
 
 # --- the comparator functions: (version key, comparator) -> bool ---------------------------
@@ -230,6 +243,9 @@ def _improper(part: str) -> ConstraintSyntaxError:
     )
 
 
+_EMPTY_ALTERNATIVE = "an alternative of '||' is empty: write comparators on both sides of each '||' (e.g. '^1 || ^2')"
+
+
 def parse_constraint(text: str) -> Constraint:
     """Parse a constraint or raise :class:`ConstraintSyntaxError` naming the bad part.
 
@@ -246,6 +262,8 @@ def parse_constraint(text: str) -> Constraint:
         raise _improper(text[start + 2 if start >= 0 else 0 : stop if stop >= 0 else len(text)]) from None
     groups = []
     for part in rewritten.split("||"):
+        if not part.strip(GO_SPACE):
+            raise ConstraintSyntaxError(_EMPTY_ALTERNATIVE)
         terms = scan_terms(part)
         if terms is None:
             raise _improper(part)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
 _UINT64_MAX = 2**64 - 1
+_UINT64_DIGITS = len(str(_UINT64_MAX))  # 20: a longer run of significant digits overflows
 
 _VERSION = re.compile(
     r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?"
@@ -37,6 +38,17 @@ if TYPE_CHECKING:
 VersionKey = tuple
 
 
+def uint64(digits: str) -> int | None:
+    """The value of a run of ASCII digits (leading zeros allowed) when it fits an unsigned 64-bit
+    integer (Go's ``ParseUint``), else None. The length is checked first, so a number of any
+    length is answered without converting it (Python refuses ``int()`` beyond 4300 digits)."""
+    significant = digits.lstrip("0")
+    if len(significant) > _UINT64_DIGITS:
+        return None
+    number = int(significant or "0")
+    return number if number <= _UINT64_MAX else None
+
+
 def prerelease_key(prerelease: str) -> tuple | None:
     """Sort key of prerelease identifiers (numbers below words, shorter below longer), or
     None when a numeric identifier has a leading zero (``rc.01``), which is not allowed."""
@@ -47,8 +59,8 @@ def prerelease_key(prerelease: str) -> tuple | None:
         if part.isdigit():
             if part[0] == "0" and len(part) > 1:
                 return None
-            number = int(part)
-            key.append((0, number, "") if number <= _UINT64_MAX else (1, 0, part))
+            number = uint64(part)
+            key.append((1, 0, part) if number is None else (0, number, ""))
         else:
             key.append((1, 0, part))
     return tuple(key)
@@ -64,11 +76,12 @@ def parse_key(tag: str) -> tuple[VersionKey, str] | None:
     if m is None:
         return None
     major, minor, patch, pre, _ = m.groups()
-    major = int(major)
-    minor = int(minor) if minor else 0
-    patch = int(patch) if patch else 0
-    if len(tag) >= 20 and max(major, minor, patch) > _UINT64_MAX:  # 2**64 has 20 digits
-        return None  # Masterminds' NewVersion refuses a part that overflows uint64
+    if len(tag) < _UINT64_DIGITS:  # the fast path: no part can reach 2**64 (20 digits)
+        major, minor, patch = int(major), int(minor or 0), int(patch or 0)
+    else:
+        major, minor, patch = uint64(major), uint64(minor or "0"), uint64(patch or "0")
+        if major is None or minor is None or patch is None:
+            return None  # Masterminds' NewVersion refuses a part that overflows uint64
     if pre is None:
         return (major, minor, patch, 1, ()), ""
     pre_key = prerelease_key(pre)
