@@ -106,9 +106,104 @@ def split_image(text: str) -> tuple[str, str, str]:
     return alias.strip(), image, constraint.strip()
 
 
+_GLOB_NESTING = 100  # {...} groups inside one another; Argo's tags never need more
+
+
 def glob_regex(glob: str) -> str:
-    """A tag glob (``*`` any run of characters, ``?`` one) as an anchored regex."""
-    return "^" + "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob) + "$"
+    """An ``ignore-tags`` glob as an anchored Go/RE2 regex, read as Argo CD Image Updater reads it
+    (argo-cd's ``glob.Match``: github.com/gobwas/glob without separators): ``*`` and ``**`` any
+    run of characters, ``?`` one, ``[abc]``, ``[a-z]``, ``[!abc]`` and ``[!a-z]`` one character
+    of (or not of) a set or range, ``{a,b}`` either alternative (they nest) and ``\\`` makes the
+    next character literal. Raises ValueError naming the glob when gobwas would refuse it (an
+    unclosed ``[`` or ``{``, an empty ``[]``, a range written high to low, a lone final ``\\``):
+    Argo would then ignore nothing with it."""
+    try:
+        body, _ = _glob_sequence(glob, 0, 0)
+    except ValueError as error:
+        raise ValueError(f"ignore-tags {glob!r}: {error}") from None
+    return "^" + body + "$"
+
+
+def _glob_sequence(glob: str, i: int, depth: int) -> tuple[str, int]:
+    """The regex of the glob from ``i`` up to its end, or (inside ``{...}``) up to ``,`` or ``}``."""
+    out, n = [], len(glob)
+    while i < n:
+        c = glob[i]
+        if depth and c in ",}":
+            break
+        if c == "*":
+            out.append(".*")
+            i += 2 if glob.startswith("**", i) else 1
+        elif c == "?":
+            out.append(".")
+            i += 1
+        elif c == "[":
+            piece, i = _glob_class(glob, i)
+            out.append(piece)
+        elif c == "{":
+            piece, i = _glob_alternatives(glob, i, depth + 1)
+            out.append(piece)
+        elif c == "\\":
+            if i + 1 == n:
+                raise ValueError("it ends with a lone '\\' (write '\\\\' for a backslash)")
+            out.append(_literal(glob[i + 1]))
+            i += 2
+        else:
+            out.append(_literal(c))
+            i += 1
+    return "".join(out), i
+
+
+def _glob_alternatives(glob: str, i: int, depth: int) -> tuple[str, int]:
+    """``{a,b,...}`` opening at ``i`` as ``(?:a|b|...)``, and the index after its ``}``."""
+    if depth > _GLOB_NESTING:
+        raise ValueError(f"'{{' groups are nested more than {_GLOB_NESTING} deep")
+    start, alternatives = i, []
+    while True:
+        body, i = _glob_sequence(glob, i + 1, depth)
+        alternatives.append(body)
+        if i == len(glob):
+            raise ValueError(f"the '{{' at character {start + 1} is never closed by '}}' (an ignore-tags "
+                             "annotation is split at every comma: write one glob per alternative there)")
+        if glob[i] == "}":
+            return "(?:" + "|".join(alternatives) + ")", i + 1
+
+
+def _glob_class(glob: str, i: int) -> tuple[str, int]:
+    """``[...]`` opening at ``i`` as a regex class, and the index after its ``]``: a range
+    (``a-z``, one character on each side) or a set of characters, after an optional ``!``."""
+    start, n = i, len(glob)
+    i += 1
+    negated = glob.startswith("!", i)
+    i += negated
+    if i + 1 < n and glob[i + 1] == "-":
+        if i + 3 >= n:
+            raise ValueError(f"the '[' at character {start + 1} is never closed by ']'")
+        if glob[i + 3] != "]":
+            raise ValueError(f"the '[' at character {start + 1} holds more than a range: write one range "
+                             "such as [a-z] or a set of characters such as [abc] (use {[a-z],[0-9]} for both)")
+        low, high = glob[i], glob[i + 2]
+        if high < low:
+            raise ValueError(f"the range '{low}-{high}' at character {start + 1} runs from high to low")
+        body, i = f"{_literal(low)}-{_literal(high)}", i + 4
+    else:
+        chars = []
+        while i < n and glob[i] != "]":
+            escaped = glob[i] == "\\" and i + 1 < n
+            chars.append(glob[i + escaped])
+            i += 1 + escaped
+        if i == n:
+            raise ValueError(f"the '[' at character {start + 1} is never closed by ']'")
+        if not chars:
+            raise ValueError(f"the '[' at character {start + 1} holds no character")
+        body, i = "".join(map(_literal, chars)), i + 1
+    return ("[^" if negated else "[") + body + "]", i
+
+
+def _literal(c: str) -> str:
+    """One character, literal in a Go/RE2 pattern, in or out of a class."""
+    punctuation = c.isascii() and c.isprintable() and not c.isalnum() and c not in "_ "
+    return "\\" + c if punctuation else c
 
 
 def policy_for(image: str, constraint: str, settings: UpdateSettings, *, source: str, line: int | None) -> tuple[str, PolicySpec]:
