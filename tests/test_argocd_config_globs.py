@@ -30,7 +30,7 @@ def ignored(glob: str, tag: str) -> bool:
 @pytest.mark.parametrize(
     ("glob", "ignored_tag", "kept_tag"),
     [
-        ("*-rc[0-9]", "1.1.0-rc1", "1.1.0-rcx"),  # the reviewer's example
+        ("*-rc[0-9]", "1.1.0-rc1", "1.1.0-rcx"),  # a release candidate
         ("*-rc[13]", "1.1.0-rc3", "1.1.0-rc2"),
         ("*-[!0-9]*", "1.0-beta", "1.0-2"),
         ("*-[!ab]", "1.0-c", "1.0-a"),

@@ -65,8 +65,9 @@ def test_a_tags_file_time_outside_years_1_to_9999_in_utc_is_an_error_of_that_rep
 
 
 def test_select_refuses_such_a_time_column_as_a_usage_error():
-    """The reviewer's command exited 70 ("internal error: ValueError: year 10000 is out of range")."""
+    """Such a line used to exit 70 ("internal error: ValueError: year 10000 is out of range")."""
     done = subprocess.run([sys.executable, "-m", "automator", "select", "glob:main-*"], input="main-a 9999-12-31T23:00:00-05:00\n",
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2
     assert "stdin line 1" in done.stderr and "internal error" not in done.stderr
+    assert "falls outside years 1-9999 in UTC" in done.stderr  # what is wrong with it, not just that it is no time

@@ -66,7 +66,7 @@ def test_a_constraint_number_of_2_to_the_64_or_more_is_refused_with_a_reason(con
     ],
 )
 def test_select_answers_huge_numbers_with_its_usual_exit_codes(args, exit_code, stdout):
-    """The reviewer's commands: each exited 70 ("internal error") or with Python's own message."""
+    """Each of these used to exit 70 ("internal error") or with Python's own message."""
     done = subprocess.run([sys.executable, "-m", "automator", "select", *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert (done.returncode, done.stdout) == (exit_code, stdout)

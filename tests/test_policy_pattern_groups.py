@@ -21,7 +21,7 @@ def expand(pattern: str, template: str, text: str) -> str:
 
 
 def test_a_shared_name_extracts_from_whichever_alternative_matched():
-    """The reviewer's case: Flux chooses b-9, the greatest number among both tag shapes."""
+    """Flux chooses b-9, the greatest number among both tag shapes."""
     policy = make_policy(PolicySpec("numerical", filter=r"^a-(?P<n>[0-9]+)$|^b-(?P<n>[0-9]+)$", extract="$n"))
     selection = policy.select([TagInfo("a-5"), TagInfo("b-9")])
     assert selection.chosen == "b-9"

@@ -153,10 +153,15 @@ def read_tag_lines(lines: Iterable[str]) -> list[TagInfo]:
 
 
 def _parse_time(text: str, number: int) -> datetime:
-    from automator.policy.buildtime import parse_rfc3339  # loads datetime: only for a time column
+    from automator.policy.buildtime import (  # loads datetime: only for a time column
+        TimeOutOfRange,
+        parse_rfc3339,
+    )
 
     try:
         return parse_rfc3339(text)
+    except TimeOutOfRange as error:
+        raise UsageError(f"stdin line {number}: {error}") from None
     except ValueError:
         raise UsageError(
             f"stdin line {number}: {text!r} is not an ISO 8601 build time (e.g. 2024-05-01T12:00:00Z)"
