@@ -89,6 +89,7 @@ def test_an_empty_file_has_no_rules():
         ("rules:\n  - name: 3\n", 2, "'name' must be a string"),
         ("version: true\nrules: []\n", 1, "unsupported version"),
         ("rules:\n  - follow:\n      path: staging/{name}\n      container: [app]\n", 4, "'container' must be a"),
+        ("rules:\n  - match:\n      paths: /srv/env/production/**\n    hold: true\n", 3, "is absolute: it can never match"),
     ],
 )
 def test_mistakes_fail_fast_with_file_and_line(text, line, words):
@@ -99,6 +100,16 @@ def test_mistakes_fail_fast_with_file_and_line(text, line, words):
     assert str(error).startswith(f"env/.automator.yaml:{line}: ")
     assert words in str(error)
     assert error.exit_code == ExitCode.USAGE
+
+
+def test_a_paths_glob_written_from_the_rules_files_directory_matches_as_without_dot_slash():
+    """Manifests' paths are matched relative to the rules file's directory, without ./: a hold
+    written for ./production/** must hold production/app.yaml, not silently match nothing."""
+    (written,) = parse_rules("rules:\n  - match: {paths: ['./production/**', './/staging/*.yaml']}\n    hold: true\n", "r.yaml").rules
+    assert written.match.paths == ("production/**", "staging/*.yaml")
+    held = settings_for(parse_rules("rules:\n  - match: {paths: ./production/**}\n    hold: true\n", "r.yaml"),
+                        "production/app.yaml", "ghcr.io/acme/app")
+    assert held.hold is True
 
 
 def test_an_unreadable_rules_file_is_a_config_error(tmp_path):
@@ -124,6 +135,7 @@ def test_shipped_rule_files_validate_against_the_schema_and_load(path):
         {"version": 2},
         {"version": True, "rules": []},
         {"rules": [{"follow": {"path": "staging/{name}", "container": ["app"]}}]},
+        {"rules": [{"match": {"paths": ["staging/**", "/srv/env/production/**"]}}]},
     ],
 )
 def test_the_schema_rejects_what_the_loader_rejects(bad):

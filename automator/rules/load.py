@@ -128,7 +128,8 @@ def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
     for key in node:
         if key not in MATCH_KEYS:
             raise _line_of_key(node, key, source).fail(f"unknown match key {key!r}{did_you_mean(str(key), MATCH_KEYS)}", hint="expected paths, images, change")
-    paths = _strings(node.get("paths", []), _line_of_key(node, "paths", source), "paths")
+    paths_at = _line_of_key(node, "paths", source)
+    paths = tuple(_path_glob(g, paths_at) for g in _strings(node.get("paths", []), paths_at, "paths"))
     images_at = _line_of_key(node, "images", source)
     try:
         images = tuple(normalise_image_glob(g) for g in _strings(node.get("images", []), images_at, "images"))
@@ -139,6 +140,18 @@ def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
         if size not in CHANGE_SIZES:
             raise _line_of_key(node, "change", source).fail(f"unknown change size {size!r}", hint="patch, minor or major")
     return Match(paths=paths, images=images, change=change)  # type: ignore[arg-type]
+
+
+def _path_glob(glob: str, at: _At) -> str:
+    """A ``paths`` glob as manifests' paths are matched: relative to the rules file's directory,
+    so a leading ``./`` is dropped, and an absolute glob (which no such path can match, so the
+    rule would silently never apply) is refused."""
+    if glob.startswith("/"):
+        raise at.fail(f"paths glob {glob!r} is absolute: it can never match",
+                      hint="write it relative to the rules file's directory, e.g. production/**")
+    while glob.startswith("./"):
+        glob = glob[2:].lstrip("/")
+    return glob or "**"
 
 
 def _choice(name: str, options: tuple[str, ...]) -> Callable[[Any, _At], dict[str, Any]]:
