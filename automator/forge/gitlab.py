@@ -1,24 +1,26 @@
 """GitLab (gitlab.com and self-hosted) merge requests through python-gitlab.
 
-Rate limits: python-gitlab itself honours ``429`` with ``Retry-After``; the client here bounds
-it to a few attempts instead of python-gitlab's ten. ``CI_JOB_TOKEN`` is sent in the
+Rate limits: a ``429`` is waited out here, not by python-gitlab (which sleeps as long as
+``Retry-After`` says and cannot read its HTTP-date form): ``Retry-After`` in seconds or as a
+date, bounded like GitHub's (:mod:`automator.forge.retry`), for a few attempts. ``CI_JOB_TOKEN`` is sent in the
 ``JOB-TOKEN`` header (``job_token=``); GitLab does not let job tokens create merge requests,
 so a 401/403 with it says to use a project access token in ``GITLAB_TOKEN`` instead.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import gitlab
 import requests
-from gitlab.exceptions import GitlabError
+from gitlab.exceptions import GitlabError, GitlabHttpError
 
 from automator.errors import ForgeError
 from automator.forge.base import PullRequest, PullRequestExists, refused
 from automator.forge.body import CLOSE_MARKER
-from automator.forge.retry import MAX_ATTEMPTS
+from automator.forge.retry import MAX_ATTEMPTS, back_off
 
 T = TypeVar("T")
 API = "the `api` scope and at least the Developer role in the project"
@@ -36,11 +38,29 @@ def _detail(message: Any) -> str:
 
 
 class _BoundedGitlab(gitlab.Gitlab):
-    """python-gitlab backs off on 429 (Retry-After); here it gives up after a few attempts."""
+    """Waits out ``429`` itself: a bounded wait (seconds or an HTTP date in ``Retry-After``),
+    at most :data:`MAX_ATTEMPTS` attempts; python-gitlab's own back-off is switched off."""
 
-    def http_request(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("max_retries", MAX_ATTEMPTS - 1)
-        return super().http_request(*args, **kwargs)
+    def __init__(self, *args: Any, sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sleep = sleep
+        self._limited: dict[str, str] = {}  # the headers of the last 429
+        self.session.hooks["response"].append(self._remember_rate_limit)
+
+    def _remember_rate_limit(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code == 429:
+            self._limited = dict(response.headers)
+
+    def http_request(self, verb: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["obey_rate_limit"] = False
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return super().http_request(verb, path, *args, **kwargs)
+            except GitlabHttpError as error:
+                if error.response_code != 429 or attempt == MAX_ATTEMPTS:
+                    raise
+                back_off(f"GitLab {verb.upper()} {path}", self._limited, attempt, self._sleep)
+        raise AssertionError("unreachable")
 
 
 class GitLabForge:
@@ -48,13 +68,16 @@ class GitLabForge:
     noun = "merge request"
     body_limit = 1_048_576  # characters GitLab accepts in a description (1 megabyte)
 
-    def __init__(self, *, api_url: str, slug: str, token: str | None, token_variable: str | None, **_: object) -> None:
+    def __init__(
+        self, *, api_url: str, slug: str, token: str | None, token_variable: str | None,
+        sleep: Callable[[float], None] = time.sleep, **_: object,
+    ) -> None:
         auth: dict[str, str] = {}
         if token and token_variable == "CI_JOB_TOKEN":
             auth["job_token"] = token
         elif token:
             auth["private_token"] = token
-        self._gl = _BoundedGitlab(url=api_url, timeout=30, **auth)
+        self._gl = _BoundedGitlab(url=api_url, timeout=30, sleep=sleep, **auth)
         self._project = self._gl.projects.get(slug, lazy=True)
         self._token_variable = token_variable
         self._api_url = api_url
