@@ -11,13 +11,19 @@ and at most one open pull request:
 
 A PR is ours when its body carries the hidden marker; a branch is ours when such a PR points
 at it or it lies under the template's literal prefix (``automator/``). Anything else is never
-overwritten.
+overwritten. A PR of ours for another environment or another base branch (two jobs whose
+branch names collide) is not taken over either: that group fails with a clear message.
+
+A PR holding updates that this run could not judge (an image or file that could not be
+checked, an image outside the scope of an event-driven run) is kept as it is
+(:mod:`automator.forge.keep`). Each stale PR is closed on its own: one that fails is reported
+and does not stop the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal, Protocol
 
 from automator.errors import AutomatorError, ForgeError, GitError
@@ -30,6 +36,7 @@ from automator.forge.body import (
     render_body,
     render_title,
 )
+from automator.forge.keep import why_keep_as_is, why_keep_stale
 from automator.forge.naming import DEFAULT_TEMPLATE, Group, Grouping, group_updates, owned_prefix
 from automator.git.message import render_message
 from automator.model import Change, Plan, Update
@@ -61,6 +68,7 @@ class Settings:
     draft: bool = False
     auto_merge: bool = False
     message_template: str | None = None
+    scope: frozenset[str] | None = None  # an event-driven run: the repositories it is about
 
 
 @value_type
@@ -112,18 +120,52 @@ def _decorate(forge: Forge, pr: PullRequest, settings: Settings) -> tuple[str, .
     return tuple(warnings)
 
 
-def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settings: Settings) -> Outcome:
-    """Make the one open PR of ``group.branch`` carry exactly ``group.updates``."""
+def _not_this_target(forge: Forge, pr: PullRequest, marker: Marker, settings: Settings) -> ForgeError | None:
+    """A PR of ours for the same branch name but another environment or base branch: two
+    environments whose names render the same branch. Taking it over would make the jobs
+    overwrite each other's PR on every run."""
+    if marker.env != settings.env_path:
+        return ForgeError(
+            f"{forge.noun} {pr.url} for branch {pr.branch} belongs to environment {marker.env or '(the whole repository)'!r}, "
+            f"not {settings.env_path or '(the whole repository)'!r}: both render the same branch name; leaving it alone",
+            hint="give one of the two environments its own --branch-template",
+        )
+    if pr.base != settings.base:
+        return ForgeError(
+            f"{forge.noun} {pr.url} for branch {pr.branch} targets base branch {pr.base!r}, not {settings.base!r}: "
+            "runs for both base branches render the same branch name; leaving it alone",
+            hint=f"give the runs for {settings.base!r} their own --branch-template, e.g. 'automator/{settings.base}/{{env}}/{{image}}'",
+        )
+    return None
+
+
+def _find_ours(forge: Forge, branch: str, settings: Settings) -> tuple[PullRequest | None, Marker | None]:
+    """The open PR of ``branch`` and its marker; raises when it is not ours to change."""
+    pr = forge.find_open(branch)
+    if pr is None:
+        return None, None
+    marker = parse_marker(pr.body)
+    if marker is None:
+        raise _not_ours(forge, pr)
+    foreign = _not_this_target(forge, pr, marker, settings)
+    if foreign is not None:
+        raise foreign
+    return pr, marker
+
+
+def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settings: Settings, plan: Plan | None = None) -> Outcome:
+    """Make the one open PR of ``group.branch`` carry exactly ``group.updates``, unless it holds
+    updates that ``plan`` (the run's whole plan: its errors) could not judge: then it is kept."""
     fp = fingerprint(group.updates)
     title = render_title(group.updates, settings.env_path)
     body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None))
-    pr = forge.find_open(group.branch)
-    marker = parse_marker(pr.body) if pr else None
-    if pr and marker is None:
-        raise _not_ours(forge, pr)
+    pr, marker = _find_ours(forge, group.branch, settings)
     remote = writer.remote_sha(group.branch)
     if pr and marker and marker.fingerprint == fp and remote is not None:
         return Outcome("unchanged", group.branch, pr, remote)
+    reason = why_keep_as_is(marker, group.updates, plan or Plan(), settings.scope) if pr and marker else None
+    if pr and reason:
+        return Outcome("kept", group.branch, pr, remote, warnings=(f"kept as it is: {reason}",))
     prefix = owned_prefix(settings.template)
     owned = marker is not None or bool(prefix and group.branch.startswith(prefix))
     if remote is not None and not owned:
@@ -138,28 +180,13 @@ def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settin
         pr = forge.create(branch=group.branch, base=settings.base, title=title, body=body, draft=settings.draft)
     except PullRequestExists:
         # another run created it between our lookup and our create: adopt that one
-        pr = forge.find_open(group.branch)
-        if pr is None:
+        pr, theirs = _find_ours(forge, group.branch, settings)
+        if pr is None or theirs is None:
             raise
-        theirs = parse_marker(pr.body)
-        if theirs is None:
-            raise _not_ours(forge, pr) from None
         if theirs.fingerprint == fp:
             return Outcome("unchanged", group.branch, pr, commit)
         return Outcome("updated", group.branch, forge.edit(pr, title=title, body=body), commit)
     return Outcome("created", group.branch, pr, commit, _decorate(forge, pr, settings))
-
-
-def _blocked_by_problems(marker: Marker, plan: Plan) -> str | None:
-    """A stale-looking PR stays open when this run could not check its images or files."""
-    for problem in plan.errors:
-        if not problem.file and not problem.image:
-            return problem.message
-        if problem.file and problem.file in marker.files:
-            return problem.message
-        if problem.image and any(problem.image.startswith(r) or r.endswith(problem.image) for r in marker.repositories):
-            return problem.message
-    return None
 
 
 def _close_comment(forge: Forge, marker: Marker, settings: Settings, kept: Sequence[Outcome]) -> str:
@@ -175,30 +202,45 @@ def _close_comment(forge: Forge, marker: Marker, settings: Settings, kept: Seque
     )
 
 
-def close_stale(forge: Forge, writer: BranchWriter, plan: Plan, settings: Settings, kept: Sequence[Outcome]) -> list[Outcome]:
-    """Close our open PRs for this environment whose branch this run does not use."""
-    wanted = {o.branch for o in kept}
+def _close(forge: Forge, writer: BranchWriter, pr: PullRequest, comment: str) -> Outcome:
+    """Comment, close, delete the branch (a branch that cannot be deleted is a warning)."""
+    forge.close(pr, comment)
+    sha = writer.remote_sha(pr.branch)
+    warnings: tuple[str, ...] = ()
+    if sha:
+        try:
+            writer.delete(pr.branch, expected=sha)
+        except GitError as error:
+            warnings = (str(error),)
+    return Outcome("closed", pr.branch, pr, warnings=warnings)
+
+
+def _stale(pr: PullRequest, marker: Marker | None, settings: Settings, wanted: Collection[str]) -> bool:
+    """An open PR of ours, for this environment, on a branch of ours that this run does not use."""
+    if marker is None or marker.env != settings.env_path or pr.branch in wanted:
+        return False
     prefix = owned_prefix(settings.template)
+    return marker.branch == pr.branch or bool(prefix and pr.branch.startswith(prefix))
+
+
+def close_stale(forge: Forge, writer: BranchWriter, plan: Plan, settings: Settings, kept: Sequence[Outcome]) -> list[Outcome]:
+    """Close our open PRs for this environment whose branch this run does not use; each close
+    is its own outcome (one that fails is reported as failed, the others still happen)."""
+    wanted = {o.branch for o in kept}
     outcomes = []
     for pr in forge.list_open(settings.base):
         marker = parse_marker(pr.body)
-        if marker is None or marker.env != settings.env_path or pr.branch in wanted:
+        if marker is None or not _stale(pr, marker, settings, wanted):
             continue
-        if marker.branch != pr.branch and not (prefix and pr.branch.startswith(prefix)):
-            continue
-        reason = _blocked_by_problems(marker, plan)
+        reason = why_keep_stale(marker, plan, settings.scope)
         if reason:
             outcomes.append(Outcome("kept", pr.branch, pr, warnings=(f"kept open: {reason}",)))
             continue
-        forge.close(pr, _close_comment(forge, marker, settings, kept))
-        sha = writer.remote_sha(pr.branch)
-        warnings: tuple[str, ...] = ()
-        if sha:
-            try:
-                writer.delete(pr.branch, expected=sha)
-            except GitError as error:
-                warnings = (str(error),)
-        outcomes.append(Outcome("closed", pr.branch, pr, warnings=warnings))
+        try:
+            outcomes.append(_close(forge, writer, pr, _close_comment(forge, marker, settings, kept)))
+        except AutomatorError as error:
+            log.error("%s: %s", pr.branch, error)
+            outcomes.append(Outcome("failed", pr.branch, pr, error=str(error)))
     return outcomes
 
 
@@ -211,7 +253,7 @@ def ensure_pull_requests(forge: Forge, writer: BranchWriter, plan: Plan, setting
     outcomes: list[Outcome] = []
     for group in groups:
         try:
-            outcomes.append(ensure_pull_request(forge, writer, group, settings))
+            outcomes.append(ensure_pull_request(forge, writer, group, settings, plan))
         except AutomatorError as error:
             log.error("%s: %s", group.branch, error)
             outcomes.append(Outcome("failed", group.branch, error=str(error)))
@@ -219,6 +261,6 @@ def ensure_pull_requests(forge: Forge, writer: BranchWriter, plan: Plan, setting
         return outcomes
     try:
         outcomes.extend(close_stale(forge, writer, plan, settings, outcomes))
-    except AutomatorError as error:
+    except AutomatorError as error:  # the open PRs could not be listed
         outcomes.append(Outcome("failed", f"(closing stale {forge.noun}s)", error=str(error)))
     return outcomes

@@ -13,9 +13,11 @@ The default branch template is ``automator/{env}/{image}``:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from automator.errors import ConfigError
@@ -27,6 +29,9 @@ Grouping = Literal["run", "image"]
 ALL_IMAGES = "all"
 _FIELDS = {"env", "image", "images"}
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
+LOCK = ".lock"
+MAX_COMPONENT = 250  # a file name may have 255 bytes, and git writes "<ref>.lock" beside a ref
+HASH_LENGTH = 10
 
 
 @value_type
@@ -77,14 +82,67 @@ def owned_prefix(template: str) -> str:
     return literal if "/" in literal else ""
 
 
-def render_branch(template: str, *, env: str, image: str, images: Sequence[str]) -> str:
-    raw = check_template(template).format(env=env, image=image, images="+".join(images))
+def _shorten(component: str) -> str:
+    """A component cut to :data:`MAX_COMPONENT` bytes, ending with a short hash of the whole
+    (stable: the same long name always gives the same short one)."""
+    digest = hashlib.sha256(component.encode()).hexdigest()[:HASH_LENGTH]
+    head = component[: MAX_COMPONENT - HASH_LENGTH - 1].rstrip(".-")
+    return f"{head}-{digest}"
+
+
+def _git_safe(component: str) -> str:
+    """A path component git accepts: no ``..``, not starting or ending with ``.``, not ending
+    with ``.lock``, at most :data:`MAX_COMPONENT` bytes. A component that already is one is
+    returned unchanged."""
+    while ".." in component:
+        component = component.replace("..", ".")
+    component = component.strip(".")
+    while component.endswith(LOCK):
+        component = (component[: -len(LOCK)] + "-lock").strip(".")
+    if len(component.encode()) > MAX_COMPONENT:
+        component = _shorten(component)
+    return component
+
+
+def _rendered(template: str, *, env: str, image: str, images: Sequence[str]) -> tuple[str, str]:
+    """The template filled in, and the branch name made of it (before git's rules)."""
+    raw = template.format(env=env, image=image, images="+".join(images))
     parts = [p.strip(".") for p in raw.split("/")]
     branch = "/".join(p for p in parts if p)
-    branch = re.sub(r"[^A-Za-z0-9._/+-]+", "-", branch).replace("..", ".")
-    if not branch or branch.endswith(".lock"):
+    return raw, re.sub(r"[^A-Za-z0-9._/+-]+", "-", branch).replace("..", ".")
+
+
+def render_branch(template: str, *, env: str, image: str, images: Sequence[str]) -> str:
+    """The branch name for a group. What the fields bring in is made safe (``..``, a
+    component ending with ``.lock``, one longer than a file name may be); a template whose own
+    text renders an invalid name is refused."""
+    check_template(template)
+    raw, branch = _rendered(template, env=env, image=image, images=images)
+    _, plain = _rendered(template, env="x", image="x", images=["x"])
+    if not plain or any(_git_safe(part) != part for part in plain.split("/")):
+        raise ConfigError(f"--branch-template {template!r} renders an invalid branch name {raw!r}")
+    branch = "/".join(c for c in (_git_safe(part) for part in branch.split("/")) if c)
+    if not branch:
         raise ConfigError(f"--branch-template {template!r} renders an invalid branch name {raw!r}")
     return branch
+
+
+def _without_registry(repository: str) -> str:
+    """``ghcr.io/acme/web`` -> ``acme/web``: the path after a registry host."""
+    first, _, rest = repository.partition("/")
+    return rest if rest and ("." in first or ":" in first or first == "localhost") else repository
+
+
+def image_names(repositories: Iterable[str]) -> dict[str, str]:
+    """The ``{image}`` name of each repository: its short name (:func:`image_slug`), unless
+    two of the repositories share it; those are told apart by their path without the registry
+    (``acme-web``, ``other-web``), and by the whole repository if that is not enough."""
+    repositories = sorted(set(repositories))
+    names = {r: image_slug(r) for r in repositories}
+    for fallback in (lambda r: slugify(_without_registry(r)), slugify):
+        counts = Counter(names.values())
+        names = {r: fallback(r) if counts[n] > 1 else n for r, n in names.items()}
+    return names
 
 
 def group_updates(
@@ -98,11 +156,14 @@ def group_updates(
         images = sorted({image_slug(u.use.image.repository) for u in plan.updates})
         branch = render_branch(template, env=env, image=ALL_IMAGES, images=images)
         return (Group(branch, ALL_IMAGES, plan.updates),)
+    # told apart among every image of the environment, not only the updated ones, so that a
+    # name does not change with the images that happen to have an update
+    names = image_names(u.image.repository for u in (*plan.uses, *(u.use for u in plan.updates)))
     by_branch: dict[str, list[Update]] = {}
-    names: dict[str, str] = {}
+    images: dict[str, str] = {}
     for update in plan.updates:
-        name = image_slug(update.use.image.repository)
+        name = names[update.use.image.repository]
         branch = render_branch(template, env=env, image=name, images=[name])
         by_branch.setdefault(branch, []).append(update)
-        names.setdefault(branch, name)
-    return tuple(Group(b, names[b], tuple(by_branch[b])) for b in sorted(by_branch))
+        images.setdefault(branch, name)
+    return tuple(Group(b, images[b], tuple(by_branch[b])) for b in sorted(by_branch))

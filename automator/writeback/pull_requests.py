@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from automator.context import Context
 from automator.errors import GitError, UsageError
+from automator.events.settings import FULL_RUN
 from automator.forge.base import Forge
 from automator.forge.detect import resolve_target as resolve_forge_target
 from automator.forge.ensure import Outcome, Settings, ensure_pull_requests
@@ -70,8 +71,16 @@ class PullRequestWriter:
         settings = job.settings.pull_requests
         if planner.rules is not None:
             settings = pull_request_settings(settings, plan, planner.rules, planner.root)
-        requests = open_pull_requests(settings, job.settings.write, job.ctx, job.ws, job.path, plan)
+        scope = event_scope(job)
+        requests = open_pull_requests(settings, job.settings.write, job.ctx, job.ws, job.path, plan, scope=scope)
         return PullRequests(plan, tuple(requests))
+
+
+def event_scope(job: Job) -> frozenset[str] | None:
+    """The repositories an event-driven run (``--pushed``, ``--event``) is about; None for a
+    full run. The pull requests of other images are none of its business."""
+    scope = job.settings.get("events", FULL_RUN).scope
+    return scope.repositories if scope is not None else None
 
 
 def make_forge(kind: str, api_url: str, slug: str, ctx: Context, *, auto_merge_method: str = "merge") -> Forge:
@@ -83,7 +92,9 @@ def make_forge(kind: str, api_url: str, slug: str, ctx: Context, *, auto_merge_m
     return forge_class(kind)(api_url=api_url, slug=slug, token=token, token_variable=variable, auto_merge_method=auto_merge_method)
 
 
-def ensure_settings(settings: PullRequestSettings, *, env_path: str, base: str, message_template: str | None = None) -> Settings:
+def ensure_settings(
+    settings: PullRequestSettings, *, env_path: str, base: str, message_template: str | None = None, scope: frozenset[str] | None = None
+) -> Settings:
     return Settings(
         env_path="" if env_path in ("", ".") else env_path,
         base=base,
@@ -95,6 +106,7 @@ def ensure_settings(settings: PullRequestSettings, *, env_path: str, base: str, 
         draft=settings.draft,
         auto_merge=bool(settings.auto_merge),
         message_template=message_template,
+        scope=scope,
     )
 
 
@@ -122,8 +134,11 @@ def branch_writer(settings: PullRequestSettings, write: WriteOptions, ctx: Conte
     )
 
 
-def open_pull_requests(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan) -> list[Outcome]:
-    """Ensure the pull requests for ``plan`` (made with ``make_plan(..., scan_path=path)``)."""
+def open_pull_requests(
+    settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan, *, scope: frozenset[str] | None = None
+) -> list[Outcome]:
+    """Ensure the pull requests for ``plan`` (made with ``make_plan(..., scan_path=path)``);
+    ``scope``: the repositories of an event-driven run (the PRs of other images are left alone)."""
     scan = ws.relative(path)
     dirty = ws.dirty(scan)
     if dirty:
@@ -137,7 +152,7 @@ def open_pull_requests(settings: PullRequestSettings, write: WriteOptions, ctx: 
         raise GitError(f"the checkout has no remote named {writer.remote!r}")
     forge_target = resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")
-    ensure = ensure_settings(settings, env_path=scan, base=writer.base, message_template=write.message_template)
+    ensure = ensure_settings(settings, env_path=scan, base=writer.base, message_template=write.message_template, scope=scope)
     ws.lock()
     try:
         return ensure_pull_requests(forge, writer, plan, ensure)
