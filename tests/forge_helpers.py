@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,3 +106,37 @@ def plan_for(root: Path, tags: dict[str, list[str]], scan: str = "clusters/prod"
 def tags(podinfo: str = "6.5.0", redis: str = "7.2.3") -> dict[str, list[str]]:
     """A registry where the newest tags are ``podinfo`` and ``redis``."""
     return {"ghcr.io/acme/podinfo": ["6.4.0", "6.5.0", podinfo], "redis": ["7.0.0", "7.2.3", redis]}
+
+
+def isolate_git(home: Path, monkeypatch, token: str) -> None:
+    """No user or system git configuration and no token in the environment but ``token``
+    (as GITHUB_TOKEN): what the tests see is what they set up."""
+    (home / ".gitconfig").write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "GIT_CONFIG_COUNT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+
+
+def as_github_clone(env: EnvRepo) -> None:
+    """The clone names its remote like a real GitHub clone; git is sent to the bare repository."""
+    git(env.clone, "remote", "set-url", "origin", "https://github.com/acme/env.git")
+    git(env.clone, "config", f"url.{env.bare}.insteadOf", "https://github.com/acme/env.git")
+    git(env.clone, "fetch", "--quiet", "origin")
+    git(env.clone, "branch", "--quiet", "--set-upstream-to=origin/main", "main")
+
+
+@contextmanager
+def fake_github(env: EnvRepo, token: str) -> Iterator:
+    """A strict fake GitHub for acme/env that ``token`` may write to, whose branches are the
+    bare repository's; a request for a route it does not know fails the test."""
+    from forge_fake_github import FakeGitHub
+
+    fake = FakeGitHub("acme/env", tokens={token: "write"}, branch_exists=env.branch_exists)
+    try:
+        yield fake
+    finally:
+        fake.close()
+    assert fake.unexpected == []

@@ -8,8 +8,7 @@ flip-flop it on every run). Two images with the same short name get a branch eac
 from __future__ import annotations
 
 import pytest
-from forge_fake_github import FakeGitHub
-from forge_helpers import deployment, git, make_env_repo, plan_for, tags
+from forge_helpers import deployment, fake_github, git, make_env_repo, plan_for, tags
 
 from automator.forge import GitHubForge, Settings, ensure_pull_requests
 from automator.forge.naming import group_updates
@@ -43,10 +42,8 @@ def env(tmp_path):
 
 @pytest.fixture
 def github(env):
-    fake = FakeGitHub("acme/env", tokens={TOKEN: "write"}, branch_exists=env.branch_exists)
-    yield fake
-    fake.close()
-    assert fake.unexpected == []
+    with fake_github(env, TOKEN) as fake:
+        yield fake
 
 
 def run(env, fake, plan, settings):

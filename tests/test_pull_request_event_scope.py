@@ -10,8 +10,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from forge_fake_github import FakeGitHub
-from forge_helpers import deployment, git, make_env_repo, tags
+from forge_helpers import (
+    as_github_clone,
+    deployment,
+    fake_github,
+    isolate_git,
+    make_env_repo,
+    tags,
+)
 
 from automator.cli import main
 
@@ -22,28 +28,16 @@ ALL = "automator/clusters-prod/all"
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path_factory, monkeypatch):
-    home = tmp_path_factory.mktemp("home")
-    (home / ".gitconfig").write_text("")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "GIT_CONFIG_COUNT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    isolate_git(tmp_path_factory.mktemp("home"), monkeypatch, TOKEN)
 
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     env = make_env_repo(tmp_path, {APP: deployment()})
-    git(env.clone, "remote", "set-url", "origin", "https://github.com/acme/env.git")
-    git(env.clone, "config", f"url.{env.bare}.insteadOf", "https://github.com/acme/env.git")
-    git(env.clone, "fetch", "--quiet", "origin")
-    git(env.clone, "branch", "--quiet", "--set-upstream-to=origin/main", "main")
-    fake = FakeGitHub("acme/env", tokens={TOKEN: "write"}, branch_exists=env.branch_exists)
+    as_github_clone(env)
     monkeypatch.chdir(env.clone)
-    yield env, fake
-    fake.close()
-    assert fake.unexpected == []
+    with fake_github(env, TOKEN) as fake:
+        yield env, fake
 
 
 def automator_run(tmp_path, fake, registry, *extra):

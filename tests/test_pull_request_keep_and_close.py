@@ -4,8 +4,7 @@ closed (or fails) on its own: one 5xx must not hide the others."""
 from __future__ import annotations
 
 import pytest
-from forge_fake_github import FakeGitHub
-from forge_helpers import deployment, make_env_repo, plan_for, tags
+from forge_helpers import deployment, fake_github, make_env_repo, plan_for, tags
 
 from automator.forge import GitHubForge, Settings, ensure_pull_requests
 from automator.git.branch import BranchPusher
@@ -24,10 +23,8 @@ def env(tmp_path):
 
 @pytest.fixture
 def github(env):
-    fake = FakeGitHub("acme/env", tokens={TOKEN: "write"}, branch_exists=env.branch_exists)
-    yield fake
-    fake.close()
-    assert fake.unexpected == []
+    with fake_github(env, TOKEN) as fake:
+        yield fake
 
 
 def run(env, fake, plan, settings=PER_RUN):
