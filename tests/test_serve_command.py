@@ -116,6 +116,16 @@ def test_serve_refuses_to_start_without_any_secret(tmp_path):
     assert "no webhook secret is set" in done.stderr and "--insecure-no-auth" in done.stderr
 
 
+@pytest.mark.parametrize(("path", "message"), [("envs/nope", "envs/nope does not exist"), (".", "is not inside a git checkout")])
+def test_serve_refuses_to_start_on_a_path_no_run_could_use(tmp_path, path, message):
+    """Every run the receiver starts would fail on such a PATH: it is exit 2 before listening."""
+    done = subprocess.run([*automator_command(), "serve", path, "--insecure-no-auth", "--listen", "127.0.0.1:0"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "listening" not in done.stderr
+
+
 @pytest.mark.parametrize(("args", "message"), [(["--listen", "8080"], "expected HOST:PORT"), (["--debounce", "nan"], "--debounce"), (["--queue-size", "0"], "--queue-size")])
 def test_bad_receiver_options_are_exit_2(tmp_path, args, message):
     done = subprocess.run([*automator_command(), "serve", ".", "--insecure-no-auth", *args], cwd=tmp_path,

@@ -141,6 +141,7 @@ def run(settings: Settings, ctx: Context) -> int:
     from automator.serve.server import Receiver
 
     serve: ServeSettings = settings.serve
+    _check_target(settings)
     metrics = ServeMetrics()
     queue = RunQueue(make_runner(settings, ctx), debounce=serve.debounce, capacity=serve.queue_size, on_run=metrics.record_run)
     try:
@@ -155,6 +156,20 @@ def run(settings: Settings, ctx: Context) -> int:
         poller.set()
     print("automator serve: drained, stopped", file=sys.stderr)
     return 0
+
+
+def _check_target(settings: Settings) -> None:
+    """PATH in a checkout, checked before listening: a PATH that does not exist, or lies in no
+    git checkout, would fail every run the receiver accepts events for (with --repo, PATH is in
+    the clone each run makes, and the run says so)."""
+    if settings.clone.repo:
+        return
+    path = Path(settings.path)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist", hint="name the environment directory of a checkout, or use --repo URL")
+    from automator.git.workspace import find_repository
+
+    find_repository(path)
 
 
 def _start_polling(queue, every: float) -> threading.Event:
