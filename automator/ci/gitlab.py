@@ -91,8 +91,9 @@ def trust_checkout(variables: Mapping[str, str]) -> dict[str, str]:
     count = (variables.get("GIT_CONFIG_COUNT") or "0").strip()
     if not project or not count.isdigit() or len(count) > 4:
         return {}
-    index = int(count)
-    return {"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": "safe.directory", f"GIT_CONFIG_VALUE_{index}": project}
+    from automator.git.credentials import extra_config_env
+
+    return extra_config_env([("safe.directory", project)], variables)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
