@@ -128,13 +128,10 @@ def _usable_cache_url(value: str) -> bool:
 
 
 def _seconds(value: str) -> bool:
-    """A positive, finite number of seconds, as ``--registry-timeout`` takes it."""
-    import math
+    """A positive, finite number of seconds: ``--registry-timeout``'s own reading of it."""
+    from automator.registry.settings import positive_seconds
 
-    try:
-        return math.isfinite(float(value)) and float(value) > 0
-    except ValueError:
-        return False
+    return positive_seconds(value) is not None
 
 
 def _branch_template_problem(value: str) -> str | None:

@@ -52,3 +52,13 @@ class RegistrySettings:
 
 def _hosts(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip().lower() for v in values if v and v.strip()))
+
+
+def positive_seconds(text: str) -> float | None:
+    """A positive, finite number of seconds written as text (``--registry-timeout``); None
+    when it is not one."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None

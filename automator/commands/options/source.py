@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from automator.commands.options import OptionGroup
@@ -89,14 +88,14 @@ def registry_timeout(args: argparse.Namespace, ctx: Context) -> float:
         value, origin = ctx.registry_timeout, "AUTOMATOR_REGISTRY_TIMEOUT"
     if value is None:
         return 30.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
+    from automator.registry.settings import positive_seconds
+
+    seconds = positive_seconds(value)
+    if seconds is None:
         raise UsageError(f"{origin} must be a positive number of seconds, not {value!r}",
                          hint="e.g. --registry-timeout 30")
     return seconds
+
 
 
 def max_tags(args: argparse.Namespace) -> int:
