@@ -49,6 +49,13 @@ def test_events_that_are_not_pushes_are_valid_and_empty():
     assert read_event({"action": "published", "registry_package": {"package_type": "npm"}}) == ()
 
 
+def test_a_github_package_url_with_the_owner_login_in_capitals_names_the_lowercase_image():
+    # GitHub writes the owner's login as spelled (Acme); GHCR serves the image as ghcr.io/acme/app
+    event = json.loads((FIXTURES / "github-registry-package.json").read_text())
+    event["registry_package"]["package_version"]["package_url"] = "ghcr.io/Acme/App:1.4.2"
+    assert [str(image) for image in read_event(event, "github")] == [f"ghcr.io/acme/app:1.4.2@{DIGEST}"]
+
+
 def test_repeated_pushes_of_one_tag_count_once():
     event = {"images": ["ghcr.io/acme/app:1.0.0", "ghcr.io/acme/app:1.0.0"]}
     assert len(read_event(event)) == 1

@@ -141,6 +141,7 @@ def read_github(data: Mapping[str, object]) -> tuple[PushedImage, ...]:
         name = url.strip().split("@", 1)[0]
         if ":" in name.rsplit("/", 1)[-1]:
             name = name.rpartition(":")[0]
+        name = name.lower()  # GitHub spells the owner as its login (Acme); the image is ghcr.io/acme/...
     else:
         registry = package.get("registry")
         host = _host_of(registry.get("url", "")) if isinstance(registry, Mapping) else ""
