@@ -59,6 +59,19 @@ def test_a_native_policy_naming_no_container_is_a_warning() -> None:
     assert "(did you mean `app`?)" in problem.message
 
 
+@pytest.mark.parametrize("kind", ["serving.knative.dev/v1 Service", "v1 PodTemplate"])
+def test_a_native_policy_on_a_kind_without_a_known_pod_spec_is_a_warning_saying_how_to_point_at_the_image(kind: str) -> None:
+    api, name = kind.split()
+    text = WORKLOAD.replace("apps/v1", api).replace("Deployment", name).format(annotations="    automator.dev/policy: semver:^6")
+    found = locate_text("apps/podinfo.yaml", text)
+    assert found.uses == ()
+    (problem,) = found.problems
+    assert problem.severity == "warning" and problem.code in STRICT_CODES  # validate and --strict make it an error
+    assert problem.line == 6
+    assert f"the tool knows no pod spec in a {name}" in problem.message
+    assert "automator.dev/image.<container>: <path>" in problem.message
+
+
 def test_a_name_far_from_every_container_gets_no_suggestion() -> None:
     _, found = located('    fluxcd.io/automated: "true"\n    fluxcd.io/tag.zzzzzz: semver:~6.5')
     assert "did you mean" not in found.problems[0].message

@@ -186,3 +186,41 @@ def test_a_discovered_rules_file_linking_out_of_the_repository_is_refused(tmp_pa
     (repo / "shared.yaml").write_text("rules: []\n")
     (repo / ".automator.yaml").symlink_to(repo / "shared.yaml")  # a link inside is fine
     assert find_rules_file(repo) == repo.resolve() / ".automator.yaml"
+
+
+ANCHORED_ON_ITS_OWN_LINE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    automator.dev/policy: semver:^1
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: &img # one value for both containers
+          ghcr.io/acme/app:1.0.0
+      - name: sidecar
+        image: *img
+"""
+
+
+def test_an_anchor_on_the_line_before_its_value_is_patched_like_one_on_the_same_line(tmp_path: Path) -> None:
+    from automator.run import apply_plan, make_plan
+
+    (tmp_path / "web.yaml").write_text(ANCHORED_ON_ITS_OWN_LINE)
+    plan = make_plan(tmp_path, FileTagSource.parse("ghcr.io/acme/app: [1.0.0, 1.1.0]", "tags.yaml"))
+    assert apply_plan(tmp_path, plan) == ["web.yaml"]
+    assert (tmp_path / "web.yaml").read_text() == ANCHORED_ON_ITS_OWN_LINE.replace("app:1.0.0", "app:1.1.0")
+
+
+def test_lines_are_counted_as_git_counts_them_past_unicode_line_separators_in_a_value() -> None:
+    # YAML 1.1 also breaks lines at NEL, U+2028 and U+2029; git, grep and editors do not
+    label = '  labels: {note: "one\u2028two\u2029three\x85four"}\n'
+    text = AUTOMATED.format(image="ghcr.io/acme/app:1.0.0").replace("metadata:\n", "metadata:\n" + label)
+    [use] = locate_text("web.yaml", text).uses
+    assert use.line == 13  # the line `image:` is on, as `grep -n` counts
+    [problem] = locate_text("web.yaml", text + "    bad: [\n").problems
+    assert "at line 15:" in problem.message, problem.message  # the end of the file, where the list never closes

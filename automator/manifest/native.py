@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from automator.errors import ManifestError
 from automator.manifest.fields import ImageField, make_use
 from automator.manifest.helm import path_field, release_fields, values_of
-from automator.manifest.typos import native_key_problem
+from automator.manifest.typos import TYPO, native_key_problem
 from automator.manifest.workloads import (
     POD_SPEC_PATHS,
     Resource,
@@ -61,6 +61,8 @@ class NativeLocator:
                     typo = native_key_problem(doc.file, doc.line_of(node), key, res.label, containers)
                     if typo is not None:
                         yield typo
+            if not (fields or mapped or res.is_helm_release or res.kind in POD_SPEC_PATHS) and f"{PREFIX}policy" in ann:
+                yield _nothing_to_automate(doc, res, ann[f"{PREFIX}policy"][1])
             for found in fields:
                 if isinstance(found, ManifestError):
                     yield Problem(f"{doc.where(res.node)}: {res.label}: {found}", file=doc.file, line=doc.line_of(res.node))
@@ -101,6 +103,19 @@ class NativeLocator:
             source=doc.file,
             line=doc.line_of(spec[1]),
         )
+
+
+def _nothing_to_automate(doc: Document, res: Resource, node: object) -> Problem:
+    """A policy on a resource where the tool finds no image: a kind without a pod spec it
+    knows (a Knative Service, a PodTemplate) and no paths to the image."""
+    return Problem(
+        f"{doc.where(node)}: {res.label} has {PREFIX}policy, but the tool knows no pod spec in a {res.kind}; "
+        f"nothing is automated: point at each image with {PREFIX}image.<container>: <path> (docs/manifests.md)",
+        file=doc.file,
+        line=doc.line_of(node),
+        severity="warning",
+        code=TYPO,
+    )
 
 
 def _registry_problem(doc: Document, found: ImageField) -> Problem | None:

@@ -122,6 +122,20 @@ def directives_before(text: str, marker: int, floor: int) -> int:
     return begin
 
 
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")  # line breaks to YAML 1.1, not to git, grep or an editor
+
+
+def text_line(text: str, mark: Any) -> int:
+    """The 0-based line of a parser mark in ``text`` as git, grep and editors count it: the
+    parser also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which a quoted
+    value may hold."""
+    line = mark.line
+    if any(c in text for c in _UNICODE_BREAKS):
+        before = text[: mark.index]
+        line -= sum(before.count(c) for c in _UNICODE_BREAKS)
+    return line
+
+
 def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> Node | None:
     """Compose one document; raise :class:`ManifestError` (with the line) when it does not parse."""
     use_fast = FAST if backend is None else backend == "libyaml"
@@ -134,7 +148,7 @@ def compose(chunk: Chunk, first_line: int = 1, backend: str | None = None) -> No
             root = YAML(typ="rt", pure=True).compose(chunk.text)
     except Exception as error:  # both libraries raise their own MarkedYAMLError trees
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {first_line + mark.line}" if mark is not None else ""
+        where = f" at line {first_line + text_line(chunk.text, mark)}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ManifestError(f"YAML does not parse{where}: {problem}") from None
     aliased = has_alias(chunk.text)
@@ -174,7 +188,7 @@ class Document:
         return self.chunk.start + mark.index
 
     def line_of(self, node: Node) -> int:
-        return self.first_line + node.start_mark.line
+        return self.first_line + text_line(self.chunk.text, node.start_mark)
 
     def where(self, node: Node) -> str:
         return f"{self.file}:{self.line_of(node)}"
@@ -207,7 +221,9 @@ class Document:
         return Span(start, end), style
 
 
-_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)+")
+# an anchor or tag and what separates it from its value: blanks, and a comment and line breaks
+# when the value starts on a later line (``image: &img # shared`` then the value)
+_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]+(?:#[^\r\n]*)?|\r\n|\r|\n)+)+")
 
 
 def load_strings(text: str) -> Any:
