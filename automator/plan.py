@@ -199,6 +199,7 @@ def plan_updates(
     """
     updates: list[Update] = []
     found: list[Problem] = list(problems)
+    unpinned: set[tuple[str, str, str, str]] = set()  # image entries whose digest cannot follow their tag
     chosen: dict[tuple, Selection] = {}  # the same policy, repository and current tag select once
     shared: dict[int, Remembering] = {}  # one per policy: specs written alike share it
     remembering = {spec: shared.get(id(p)) or shared.setdefault(id(p), Remembering(p))
@@ -242,13 +243,34 @@ def plan_updates(
                 updates.append(part)
             elif part is not None:
                 found.append(part)
+                unpinned.update([_entry_of(use)] if use.field == "digest" else [])
             continue
         if selection.chosen == use.image.tag and value is None:
             continue
         reason = selection.reason if selection.chosen != use.image.tag else f"the digest of {selection.chosen} moved"
         text = rendered(use, value) if value is not None else new_text(use, selection.chosen)
         updates.append(Update(use, use.image.tag or "", selection.chosen, text, reason))
+    updates, found = _without_stale_digests(updates, found, unpinned)
     return Plan(tuple(updates), tuple(_distinct(found)), tuple(uses))
+
+
+def _entry_of(use: ImageUse) -> tuple[str, str, str, str]:
+    return use.file, use.dialect, use.workload, use.container
+
+
+def _without_stale_digests(updates: list[Update], found: list[Problem], unpinned: set) -> tuple[list[Update], list[Problem]]:
+    """A tag is not moved away from the digest written beside it when the new tag's digest is
+    not known (the digest would still deploy the old image): the tag update becomes a problem."""
+    kept: list[Update] = []
+    for update in updates:
+        use = update.use
+        if use.field == "tag" and _entry_of(use) in unpinned:
+            found.append(Problem(f"{use.file}:{use.line}: {use.image.repository}: tag {update.to_tag} is not written without "
+                                 "its digest (the digest beside it would still deploy the old image)",
+                                 use.file, use.image.repository, use.line))
+        else:
+            kept.append(update)
+    return kept, found
 
 
 class Remembering:

@@ -1,21 +1,16 @@
-"""``ignore-tags`` globs mean what they mean to Argo CD Image Updater.
+"""``ignore-tags`` patterns mean what they mean to Argo CD Image Updater.
 
-Argo's ``IsTagIgnored`` calls argo-cd's ``glob.Match``: github.com/gobwas/glob without
-separators. Besides ``*`` and ``?`` that grammar has character classes (``[0-9]``, ``[!abc]``),
-alternatives (``{a,b}``, nesting) and ``\\`` escapes; reading those characters literally made
-``*-rc[0-9]`` ignore nothing. A glob gobwas refuses (an unclosed ``[`` or ``{``) makes Argo
-log an error and ignore nothing with it; here it is a problem of the image, named, instead of a
-silent no-op.
+Argo's ``IsTagIgnored`` ignores a tag when Go's ``filepath.Match(pattern, tag)`` matches without
+an error: ``*`` and ``?`` stop at ``/``, a class is ``[`` [``^``] ranges ``]`` (``!`` is an
+ordinary character), ``\\`` escapes, and braces are literal text. A malformed pattern makes
+``filepath.Match`` return ``ErrBadPattern``: Argo then ignores nothing with it, and so does the
+Automator, with a warning naming the pattern.
 """
 
 import pytest
 
-from automator.manifest.argocd.config import (
-    UpdateSettings,
-    glob_regex,
-    images_from_annotations,
-    policy_for,
-)
+from automator.manifest.argocd.catalog import AppsBuilder
+from automator.manifest.argocd.config import UpdateSettings, images_from_annotations, policy_for
 from automator.model import TagInfo
 from automator.policy import make_policy
 from automator.policy.pattern import compile_go_regex
@@ -23,26 +18,49 @@ from automator.policy.pattern import compile_go_regex
 P = "argocd-image-updater.argoproj.io/"
 
 
-def ignored(glob: str, tag: str) -> bool:
-    return compile_go_regex(glob_regex(glob)).search(tag) is not None
+def ignored(pattern: str, tag: str) -> bool:
+    """Whether an image with this ``ignore-tags`` pattern ignores ``tag``."""
+    _, spec = policy_for("nginx", "", UpdateSettings(ignore_tags=(pattern,)), source="a.yaml", line=1)
+    return any(compile_go_regex(regex).search(tag) is not None for regex in spec.exclude)
+
+
+# Go's own table (path/filepath/match_test.go), the rows without ErrBadPattern
+GO_MATCH_TESTS = [
+        ("abc", "abc", True), ("*", "abc", True), ("*c", "abc", True), ("a*", "a", True), ("a*", "abc", True),
+        ("a*", "ab/c", False), ("a*/b", "abc/b", True), ("a*/b", "a/c/b", False),
+        ("a*b*c*d*e*/f", "axbxcxdxe/f", True), ("a*b*c*d*e*/f", "axbxcxdxexxx/f", True),
+        ("a*b*c*d*e*/f", "axbxcxdxe/xxx/f", False), ("a*b*c*d*e*/f", "axbxcxdxexxx/fff", False),
+        ("a*b?c*x", "abxbbxdbxebxczzx", True), ("a*b?c*x", "abxbbxdbxebxczzy", False),
+        ("ab[c]", "abc", True), ("ab[b-d]", "abc", True), ("ab[e-g]", "abc", False),
+        ("ab[^c]", "abc", False), ("ab[^b-d]", "abc", False), ("ab[^e-g]", "abc", True),
+        ("a\\*b", "a*b", True), ("a\\*b", "ab", False),
+        ("a?b", "a☺b", True), ("a[^a]b", "a☺b", True), ("a???b", "a☺b", False), ("a[^a][^a][^a]b", "a☺b", False),
+        ("[a-ζ]*", "α", True), ("*[a-ζ]", "A", False), ("a?b", "a/b", False), ("a*b", "a/b", False),
+        ("[\\]a]", "]", True), ("[\\-]", "-", True), ("[x\\-]", "x", True), ("[x\\-]", "-", True),
+        ("[x\\-]", "z", False), ("[\\-x]", "x", True), ("[\\-x]", "-", True), ("[\\-x]", "a", False),
+        ("*x", "xxx", True),
+]
+
+
+def test_ignore_tags_patterns_match_as_gos_filepath_match():
+    assert [(pattern, name) for pattern, name, matched in GO_MATCH_TESTS if ignored(pattern, name) is not matched] == []
 
 
 @pytest.mark.parametrize(
-    ("glob", "ignored_tag", "kept_tag"),
+    ("pattern", "ignored_tag", "kept_tag"),
     [
-        ("*-rc[0-9]", "1.1.0-rc1", "1.1.0-rcx"),  # a release candidate
-        ("*-rc[13]", "1.1.0-rc3", "1.1.0-rc2"),
-        ("*-[!0-9]*", "1.0-beta", "1.0-2"),
-        ("*-[!ab]", "1.0-c", "1.0-a"),
-        ("*-{rc,beta}*", "2.0-beta.1", "2.0-alpha.1"),
-        ("v{1.{2,3},2}.*", "v1.3.0", "v1.4.0"),  # alternatives nest
-        ("{}latest", "latest", "{}latest"),
-        ("sha\\-\\*", "sha-*", "sha\\-\\*"),  # \ makes the next character literal
-        ("[\\]]x", "]x", "\\x"),
+        ("*-[0-9a-f][0-9a-f][0-9a-f]*", "main-3fa9c1", "main-xyz"),  # several ranges in one class
+        ("*-[^0-9]*", "1.0-beta", "1.0-2"),  # ^ negates
+        ("*-[!ab]", "1.0-a", "1.0-c"),  # ! is an ordinary character
+        ("v{1,2}", "v{1,2}", "v1"),  # braces are literal text, no alternatives
     ],
 )
-def test_ignore_tags_globs_read_classes_alternatives_and_escapes_as_gobwas_glob(glob, ignored_tag, kept_tag):
-    assert (ignored(glob, ignored_tag), ignored(glob, kept_tag)) == (True, False)
+def test_classes_braces_and_escapes_are_read_as_go_reads_them(pattern, ignored_tag, kept_tag):
+    assert (ignored(pattern, ignored_tag), ignored(pattern, kept_tag)) == (True, False)
+
+
+def test_a_range_written_high_to_low_holds_no_character():
+    assert (ignored("[z-a]*", "zebra"), ignored("[^z-a]*", "zebra")) == (False, True)
 
 
 def test_a_class_in_ignore_tags_keeps_release_candidates_out_of_the_choice():
@@ -51,37 +69,35 @@ def test_a_class_in_ignore_tags_keeps_release_candidates_out_of_the_choice():
     assert make_policy(spec).select(tags).chosen == "1.0.0"
 
 
-@pytest.mark.parametrize(
-    ("glob", "problem"),
-    [
-        ("*-rc[0-9", "the '[' at character 5 is never closed by ']'"),
-        ("*-{rc,beta", "the '{' at character 3 is never closed by '}'"),
-        ("[]", "the '[' at character 1 holds no character"),
-        ("[z-a]*", "the range 'z-a' at character 1 runs from high to low"),
-        ("[a-z0-9]*", "the '[' at character 1 holds more than a range"),
-        ("debug\\", "it ends with a lone '\\'"),
-    ],
-)
-def test_a_glob_gobwas_refuses_is_refused_naming_the_glob(glob, problem):
-    with pytest.raises(ValueError) as caught:
-        policy_for("nginx", "", UpdateSettings(ignore_tags=("*-debug", glob)), source="a.yaml", line=1)
-    assert str(caught.value).startswith(f"ignore-tags {glob!r}: {problem}")
+# Go's own table, the rows with ErrBadPattern, and a few more of the same kinds
+MALFORMED = ["[]a]", "[-]", "[x-]", "[-x]", "\\", "[a-b-c]", "[", "[^", "[^bc", "a[", "a/b[", "*-rc[0-9", "[]", "debug\\", "[^]"]
 
 
-def test_an_annotation_with_such_a_glob_is_a_problem_of_that_image_only():
-    """Argo would log the error and ignore nothing with the glob; here the entry says why."""
+def test_a_malformed_pattern_ignores_no_tag():
+    tags = ("a", "]", "-", "x", "ab", "1.0-rc1", "debug\\", "")
+    assert [pattern for pattern in MALFORMED if any(ignored(pattern, tag) for tag in tags)] == []
+
+
+def test_a_malformed_pattern_is_a_warning_and_the_image_is_still_updated():
     annotations = {
         P + "image-list": "web=ghcr.io/acme/web, api=ghcr.io/acme/api",
         P + "web.ignore-tags": "*-debug, *-rc[0-9",
+        P + "write-back-method": "git",
     }
     images, errors = images_from_annotations(annotations, source="apps/web.yaml", line=1)
-    assert [image.alias for image in images] == ["api"]
-    assert errors == ["image-list entry 'web=ghcr.io/acme/web': ignore-tags '*-rc[0-9': "
-                      "the '[' at character 5 is never closed by ']'"]
+    assert errors == [] and [image.alias for image in images] == ["web", "api"]
+    assert images[0].policy.exclude == ("^[^/]*\\-debug$",)  # the malformed pattern ignores nothing
+    builder = AppsBuilder()
+    builder.add("apps/web.yaml", {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                                  "metadata": {"name": "web", "annotations": annotations},
+                                  "spec": {"source": {"path": "charts/web", "helm": {}}}}, 1)
+    (app,), (warning,) = builder.build()
+    assert warning.severity == "warning"
+    assert warning.message.startswith("apps/web.yaml: Application web: image web: ignore-tags '*-rc[0-9' is not a valid "
+                                      "pattern (the '[' at character 5 is never closed by ']'); it ignores no tag")
 
 
-def test_an_annotation_splits_alternatives_at_commas_as_argo_does_and_says_so():
+def test_an_annotation_is_split_at_commas_so_braces_hold_no_alternatives():
     annotations = {P + "image-list": "web=ghcr.io/acme/web", P + "web.ignore-tags": "*-{rc,beta}*"}
-    _, errors = images_from_annotations(annotations, source="apps/web.yaml", line=1)
-    assert "ignore-tags '*-{rc': the '{' at character 3 is never closed" in errors[0]
-    assert "split at every comma" in errors[0]
+    (web,), errors = images_from_annotations(annotations, source="apps/web.yaml", line=1)
+    assert errors == [] and web.policy.exclude == ("^[^/]*\\-\\{rc$", "^beta\\}[^/]*$")

@@ -7,7 +7,11 @@ legacy annotations (``image-list``), or by an ImageUpdater whose ``applicationRe
 it (``namePattern`` glob, ``labelSelectors.matchLabels`` on the manifest's labels; with
 ``useAnnotations: true`` the Application's annotations configure its images, as in Argo).
 
-Only Applications whose ``spec.source.repoURL`` is the repository being run are written
+The source written for is ``spec.source`` or, of ``spec.sources``, the one Argo picks
+(:func:`application_source`). ApplicationSets are not expanded: one whose template carries
+Argo CD Image Updater annotations is a warning.
+
+Only Applications whose source's ``repoURL`` is the repository being run are written
 (compared with its origin remote, normalised; with no origin known, every Application is
 taken as this repository's). Another repository's Application is a notice, not an error.
 """
@@ -39,6 +43,7 @@ from automator.values import value_type
 APP_API = "argoproj.io/"
 UPDATER_API = "argocd-image-updater.argoproj.io/v1alpha1"
 OVERRIDE_FILE = ".argocd-source-{name}.yaml"
+NAMESPACED_OVERRIDE_FILE = ".argocd-source-{namespace}_{name}.yaml"
 
 
 @value_type
@@ -62,11 +67,20 @@ class ArgoApp:
         return f"Application {self.name}"
 
     def target_file(self, default: str = "") -> str:
-        """The file its updates go to (a kustomization directory's file is found by the tree)."""
+        """The file its updates go to (a kustomization directory's file is found by the tree;
+        of the override files, the tree picks the one that exists)."""
         kind, given = self.write_back.target_kind, self.write_back.target_path
         if kind == "":
             return _join(self.path, OVERRIDE_FILE.format(name=self.name))
         return _join(self.path, given or default)
+
+    @property
+    def namespaced_override_file(self) -> str | None:
+        """``.argocd-source-<namespace>_<name>.yaml``: what Argo CD reads for an Application in a
+        namespace other than its control plane's (None without a namespace)."""
+        if not self.namespace:
+            return None
+        return _join(self.path, NAMESPACED_OVERRIDE_FILE.format(namespace=self.namespace, name=self.name))
 
 
 def _join(base: str, path: str) -> str:
@@ -128,6 +142,11 @@ class AppsBuilder:
         api, kind = _text(data.get("apiVersion")), data.get("kind")
         if kind == "Application" and api.startswith(APP_API):
             self._apps.append(_App(data, file, line))
+        elif kind == "ApplicationSet" and api.startswith(APP_API) and _configures_images(data):
+            name = _text(_mapping(data.get("metadata")).get("name"))
+            self._problem(file, line, f"{file}: ApplicationSet {name}: its template carries {PREFIX} annotations, but "
+                          "ApplicationSets are not expanded here, so the Applications it generates are not updated; "
+                          "render them into a directory and give it with --argocd-apps DIR", "warning")
         elif kind == "ImageUpdater" and api.startswith("argocd-image-updater.argoproj.io/"):
             if api != UPDATER_API:
                 self._problem(file, line, f"ImageUpdater in {file}: unsupported apiVersion {api!r} (expected {UPDATER_API})")
@@ -169,7 +188,14 @@ class AppsBuilder:
                 images, origin = found, f"ImageUpdater {_text(umeta.get('namespace')) or 'default'}/{_text(umeta.get('name'))}"
         if not images or write_back is None:
             return None
-        source = _mapping(_mapping(app.data.get("spec")).get("source"))
+        for image in images:
+            for note in image.notes:
+                self._problem(app.file, app.line, f"{where}: image {image.label}: {note}", "warning")
+        source = application_source(_mapping(app.data.get("spec")), write_back.target_kind)
+        if source is None:
+            self._problem(app.file, app.line, f"{where}: none of its spec.sources has helm or kustomize, so Argo CD Image "
+                          "Updater has no source to write to; left alone")
+            return None
         kind = "helm" if "helm" in source or "chart" in source else "kustomize" if "kustomize" in source else ""
         return ArgoApp(
             name=name, namespace=_text(meta.get("namespace")), file=app.file, line=app.line, origin=origin,
@@ -242,6 +268,28 @@ class AppsBuilder:
         self._problem(app.file, app.line, f"{app.file}: {app.label} deploys from {app.repo_url}, not from this repository; "
                       "left alone (run the Automator on that repository)", "warning")
         return False
+
+
+def _configures_images(appset: Mapping[str, Any]) -> bool:
+    """An ApplicationSet whose template gives its Applications Argo CD Image Updater annotations."""
+    template = _mapping(_mapping(appset.get("spec")).get("template"))
+    annotations = _mapping(_mapping(template.get("metadata")).get("annotations"))
+    return any(isinstance(key, str) and key.startswith(PREFIX) for key in annotations)
+
+
+def application_source(spec: Mapping[str, Any], target_kind: str) -> Mapping[str, Any] | None:
+    """The source Argo CD Image Updater writes for: ``spec.source``; of ``spec.sources``, as Argo's
+    ``getApplicationSource``, the first with ``kustomize`` (``helm``) when the write-back target
+    is a kustomization (Helm values), else the first with either; None when none has either."""
+    if "source" in spec or not isinstance(spec.get("sources"), list):
+        return _mapping(spec.get("source"))
+    sources = [_mapping(source) for source in spec["sources"]]
+    wanted = {"kustomization": ("kustomize",), "helmvalues": ("helm",)}.get(target_kind, ())
+    for keys in (wanted, ("helm", "kustomize")):
+        found = next((source for source in sources if any(key in source for key in keys)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _labels_match(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:

@@ -5,10 +5,12 @@ Legacy Application annotations (``argocd-image-updater.argoproj.io/...``)::
     image-list: web=ghcr.io/acme/web:~1.2, worker=ghcr.io/acme/worker
     web.update-strategy: semver | newest-build (latest) | alphabetical (name) | digest
     web.allow-tags: regexp:^v[0-9.]+$ | any
-    web.ignore-tags: "*-debug, sha-*"
+    web.ignore-tags: "*-debug, sha-*"  (Go's filepath.Match patterns: see ``globs``)
     web.helm.image-name / web.helm.image-tag / web.helm.image-spec: Helm parameter names
     web.kustomize.image-name: the name the Kustomize images entry overrides
+    update-strategy / allow-tags / ignore-tags / force-update: for every image without its own
 
+(an alias holding ``/`` is written with ``_`` in its annotations: ``acme/web`` -> ``acme_web.``),
 or the ``ImageUpdater`` resource (``argocd-image-updater.argoproj.io/v1alpha1``), whose
 ``images[]`` carry ``alias``, ``imageName``, ``commonUpdateSettings`` and
 ``manifestTargets``. Strategies become this project's policies: ``semver`` keeps
@@ -25,11 +27,13 @@ from dataclasses import field
 
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
+from automator.manifest.argocd.globs import BadPattern, match_regex
 from automator.model import PolicySpec
 from automator.values import value_type
 
 PREFIX = "argocd-image-updater.argoproj.io/"
 IMAGE_LIST = PREFIX + "image-list"
+# Argo's strategy names (and their old names), read whatever their case, as Argo reads them
 STRATEGIES = {"semver": "semver", "newest-build": "newest-build", "latest": "newest-build",
               "alphabetical": "alphabetical", "name": "alphabetical", "digest": "digest"}
 DEFAULT_HELM_NAME, DEFAULT_HELM_TAG = "image.name", "image.tag"
@@ -51,6 +55,7 @@ class ImageSettings:
     kustomize_name: str = ""
     platforms: tuple[str, ...] = ()
     force_update: bool = False
+    notes: tuple[str, ...] = field(default=(), compare=False)  # warnings about its settings
 
     @property
     def label(self) -> str:
@@ -88,139 +93,65 @@ class Targets:
 
 
 def split_image(text: str) -> tuple[str, str, str]:
-    """``alias=image[:constraint]`` -> (alias, image, constraint); raises ValueError."""
+    """``alias=image[:constraint]`` -> (alias, image, constraint); raises ValueError.
+
+    As in Argo, the alias ends at the first ``=`` (a constraint may hold more: ``>=1.2``) and
+    may hold ``/`` (its annotations then write it with ``_``)."""
     text = text.strip()
     alias, sep, rest = text.partition("=")
     if not sep:
         alias, rest = "", text
-    elif not alias.strip() or "/" in alias or ":" in alias:
-        raise ValueError(f"{text!r}: an alias is letters, digits, '-', '.' or '_' before '='")
-    rest = rest.strip()
-    slash = rest.rfind("/")
-    colon = rest.find(":", slash + 1)
-    image, constraint = (rest, "") if colon < 0 else (rest[:colon], rest[colon + 1 :])
-    if "@" in image:
-        raise ValueError(f"{text!r}: write the image without a digest")
+    elif not alias.strip() or ":" in alias:
+        raise ValueError(f"{text!r}: what comes before the first '=' is the alias, which is not empty and has no ':' "
+                         "(give an image whose constraint holds '=' an alias: web=ghcr.io/acme/web:>=1.2)")
+    image, constraint = split_reference(rest)
     if not image:
         raise ValueError(f"{text!r}: no image name")
-    return alias.strip(), image, constraint.strip()
+    return alias.strip(), image, constraint
 
 
-_GLOB_NESTING = 100  # {...} groups inside one another; Argo's tags never need more
+def split_reference(text: str) -> tuple[str, str]:
+    """``image[:constraint]`` -> (image, constraint), the constraint after the first ``:`` of the
+    last path part (it may hold ``=``, ``<``, spaces); raises ValueError for a digest."""
+    text = text.strip()
+    colon = text.find(":", text.rfind("/") + 1)
+    image, constraint = (text, "") if colon < 0 else (text[:colon], text[colon + 1 :])
+    if "@" in image:
+        raise ValueError(f"{text!r}: write the image without a digest")
+    return image, constraint.strip()
 
 
-def glob_regex(glob: str) -> str:
-    """An ``ignore-tags`` glob as an anchored Go/RE2 regex, read as Argo CD Image Updater reads it
-    (argo-cd's ``glob.Match``: github.com/gobwas/glob without separators): ``*`` and ``**`` any
-    run of characters, ``?`` one, ``[abc]``, ``[a-z]``, ``[!abc]`` and ``[!a-z]`` one character
-    of (or not of) a set or range, ``{a,b}`` either alternative (they nest) and ``\\`` makes the
-    next character literal. Raises ValueError naming the glob when gobwas would refuse it (an
-    unclosed ``[`` or ``{``, an empty ``[]``, a range written high to low, a lone final ``\\``):
-    Argo would then ignore nothing with it."""
-    try:
-        body, _ = _glob_sequence(glob, 0, 0)
-    except ValueError as error:
-        raise ValueError(f"ignore-tags {glob!r}: {error}") from None
-    return "^" + body + "$"
+def ignore_patterns(patterns: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The regexes of the ``ignore-tags`` patterns, and a note for each malformed one (it
+    ignores nothing, as Go's ``filepath.Match`` matches nothing with it)."""
+    regexes, notes = [], []
+    for pattern in patterns:
+        try:
+            regexes.append(match_regex(pattern))
+        except BadPattern as error:
+            notes.append(f"ignore-tags {pattern!r} is not a valid pattern ({error}); it ignores no tag, as in Argo")
+    return tuple(regexes), tuple(notes)
 
 
-def _glob_sequence(glob: str, i: int, depth: int) -> tuple[str, int]:
-    """The regex of the glob from ``i`` up to its end, or (inside ``{...}``) up to ``,`` or ``}``."""
-    out, n = [], len(glob)
-    while i < n:
-        c = glob[i]
-        if depth and c in ",}":
-            break
-        if c == "*":
-            out.append(".*")
-            i += 2 if glob.startswith("**", i) else 1
-        elif c == "?":
-            out.append(".")
-            i += 1
-        elif c == "[":
-            piece, i = _glob_class(glob, i)
-            out.append(piece)
-        elif c == "{":
-            piece, i = _glob_alternatives(glob, i, depth + 1)
-            out.append(piece)
-        elif c == "\\":
-            if i + 1 == n:
-                raise ValueError("it ends with a lone '\\' (write '\\\\' for a backslash)")
-            out.append(_literal(glob[i + 1]))
-            i += 2
-        else:
-            out.append(_literal(c))
-            i += 1
-    return "".join(out), i
-
-
-def _glob_alternatives(glob: str, i: int, depth: int) -> tuple[str, int]:
-    """``{a,b,...}`` opening at ``i`` as ``(?:a|b|...)``, and the index after its ``}``."""
-    if depth > _GLOB_NESTING:
-        raise ValueError(f"'{{' groups are nested more than {_GLOB_NESTING} deep")
-    start, alternatives = i, []
-    while True:
-        body, i = _glob_sequence(glob, i + 1, depth)
-        alternatives.append(body)
-        if i == len(glob):
-            raise ValueError(f"the '{{' at character {start + 1} is never closed by '}}' (an ignore-tags "
-                             "annotation is split at every comma: write one glob per alternative there)")
-        if glob[i] == "}":
-            return "(?:" + "|".join(alternatives) + ")", i + 1
-
-
-def _glob_class(glob: str, i: int) -> tuple[str, int]:
-    """``[...]`` opening at ``i`` as a regex class, and the index after its ``]``: a range
-    (``a-z``, one character on each side) or a set of characters, after an optional ``!``."""
-    start, n = i, len(glob)
-    i += 1
-    negated = glob.startswith("!", i)
-    i += negated
-    if i + 1 < n and glob[i + 1] == "-":
-        if i + 3 >= n:
-            raise ValueError(f"the '[' at character {start + 1} is never closed by ']'")
-        if glob[i + 3] != "]":
-            raise ValueError(f"the '[' at character {start + 1} holds more than a range: write one range "
-                             "such as [a-z] or a set of characters such as [abc] (use {[a-z],[0-9]} for both)")
-        low, high = glob[i], glob[i + 2]
-        if high < low:
-            raise ValueError(f"the range '{low}-{high}' at character {start + 1} runs from high to low")
-        body, i = f"{_literal(low)}-{_literal(high)}", i + 4
-    else:
-        chars = []
-        while i < n and glob[i] != "]":
-            escaped = glob[i] == "\\" and i + 1 < n
-            chars.append(glob[i + escaped])
-            i += 1 + escaped
-        if i == n:
-            raise ValueError(f"the '[' at character {start + 1} is never closed by ']'")
-        if not chars:
-            raise ValueError(f"the '[' at character {start + 1} holds no character")
-        body, i = "".join(map(_literal, chars)), i + 1
-    return ("[^" if negated else "[") + body + "]", i
-
-
-def _literal(c: str) -> str:
-    """One character, literal in a Go/RE2 pattern, in or out of a class."""
-    punctuation = c.isascii() and c.isprintable() and not c.isalnum() and c not in "_ "
-    return "\\" + c if punctuation else c
+def allow_filter(allow: str | None) -> str | None:
+    """The regex of ``allow-tags`` (``regexp:<re>``; ``any`` or nothing: None); ValueError if neither.
+    Both words are read whatever their case, as Argo reads them."""
+    if not allow or allow.lower() == "any":
+        return None
+    kind, sep, expression = allow.partition(":")
+    if sep and kind.lower() == "regexp":
+        return expression
+    raise ValueError(f"allow-tags {allow!r} must be 'regexp:<expression>' or 'any'")
 
 
 def policy_for(image: str, constraint: str, settings: UpdateSettings, *, source: str, line: int | None) -> tuple[str, PolicySpec]:
     """The strategy name and the policy that chooses like Argo CD Image Updater; ValueError if bad."""
     given = settings.strategy or "semver"
-    strategy = STRATEGIES.get(given)
+    strategy = STRATEGIES.get(given.lower())
     if strategy is None:
         raise ValueError(f"update strategy {given!r} is not one of semver, newest-build (latest), alphabetical (name), digest")
-    allow = settings.allow_tags or None
-    if allow is not None:
-        if allow == "any":
-            allow = None
-        elif allow.startswith("regexp:"):
-            allow = allow[len("regexp:") :]
-        else:
-            raise ValueError(f"allow-tags {allow!r} must be 'regexp:<expression>' or 'any'")
-    exclude = tuple(glob_regex(g) for g in settings.ignore_tags or ())
+    allow = allow_filter(settings.allow_tags)
+    exclude, _ = ignore_patterns(settings.ignore_tags or ())
     if strategy == "semver":
         spec = f"semver:{constraint}" if constraint else "semver:>=0.0.0-0"
     elif strategy == "newest-build":
@@ -237,7 +168,9 @@ def policy_for(image: str, constraint: str, settings: UpdateSettings, *, source:
 
 def make_image(alias: str, written: str, settings: UpdateSettings, targets: Targets, *, source: str, line: int | None) -> ImageSettings:
     """One image's settings; raises ValueError naming what is wrong."""
-    _, image, constraint = split_image(written)
+    image, constraint = split_reference(written)
+    if not image:
+        raise ValueError(f"{written!r}: no image name")
     try:
         repository = normalise_repository(image)
     except ImageRefError as error:
@@ -247,7 +180,7 @@ def make_image(alias: str, written: str, settings: UpdateSettings, targets: Targ
         alias=alias, image=image, repository=repository, constraint=constraint, strategy=strategy, policy=policy,
         helm_name=targets.helm_name, helm_tag=targets.helm_tag, helm_spec=targets.helm_spec,
         kustomize_name=targets.kustomize_name, platforms=settings.platforms or (),
-        force_update=bool(settings.force_update),
+        force_update=bool(settings.force_update), notes=ignore_patterns(settings.ignore_tags or ())[1],
     )
 
 
@@ -260,14 +193,19 @@ def _flag(text: str | None) -> bool | None:
 
 
 def annotation_settings(annotations: Mapping[str, str], alias: str) -> tuple[UpdateSettings, Targets]:
-    """The per-alias annotations of an Application."""
-    def get(name: str) -> str | None:
-        value = annotations.get(f"{PREFIX}{alias}.{name}") if alias else None
+    """The annotations of one image: ``<alias>.<key>`` (``/`` in the alias written ``_``), and for
+    the update settings the Application-wide ``<key>`` where the alias has none (as Argo)."""
+    own = f"{PREFIX}{alias.replace('/', '_')}." if alias else None
+
+    def get(name: str, application_wide: bool = False) -> str | None:
+        keys = ([own + name] if own else []) + ([PREFIX + name] if application_wide else [])
+        value = next((annotations[key] for key in keys if key in annotations), None)
         return value.strip() if isinstance(value, str) else None
 
     settings = UpdateSettings(
-        strategy=get("update-strategy"), allow_tags=get("allow-tags"), ignore_tags=_words(get("ignore-tags")),
-        platforms=_words(get("platforms")), force_update=_flag(get("force-update")),
+        strategy=get("update-strategy", True), allow_tags=get("allow-tags", True),
+        ignore_tags=_words(get("ignore-tags", True)), platforms=_words(get("platforms")),
+        force_update=_flag(get("force-update", True)),
     )
     targets = Targets(get("helm.image-name") or "", get("helm.image-tag") or "", get("helm.image-spec") or "",
                       get("kustomize.image-name") or "")

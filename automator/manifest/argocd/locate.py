@@ -6,7 +6,8 @@ their updates go to (``targets``: file -> Applications). For each file it finds:
 * ``.argocd-source-<app>.yaml``: the Helm parameters (``helm.image-name``/``-tag`` or
   ``-spec``, by default ``image.name`` and ``image.tag``) or the Kustomize images entry; a
   missing parameter or entry is a field to insert (``ImageUse.insert``);
-* ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``);
+* ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``, its
+  ``digest`` when it has one, and ``newName`` with ``kustomize.image-name``);
 * ``write-back-target: helmvalues``: the values file at the configured keys (a dotted key
   written flat, or nested).
 
@@ -235,6 +236,9 @@ def _same(a: str, b: str) -> bool:
 
 
 def kustomization_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+    """The kustomization's ``images:`` entry, as ``kustomize edit set image`` would set it: its
+    ``newTag``; its ``digest`` too when it has one (kustomize deploys the digest, so it moves
+    with the tag); and with ``kustomize.image-name``, ``newName`` (added when missing)."""
     listed = get(doc.root, "images") if is_mapping(doc.root) else None
     wanted = image.kustomize_name or image.image
     for entry in listed.value if is_sequence(listed) else ():
@@ -246,11 +250,39 @@ def kustomization_uses(doc: Document, target: Target, image: ImageSettings) -> I
         current_digest = text_of(digest) if digest is not None else None
         if tag is None:
             raise ManifestError(f"images entry {name!r} has no newTag to update; add newTag")
-        yield _use(doc, target, image, tag, "tag", _ref(image, current_tag, current_digest))
-        if digest is not None and image.strategy == "digest":
-            yield _use(doc, target, image, digest, "digest", _ref(image, current_tag, current_digest))
+        ref = _ref(image, current_tag, current_digest)
+        yield _use(doc, target, image, tag, "tag", ref)
+        if digest is not None:
+            yield _use(doc, target, image, digest, "digest", ref)
+        if image.kustomize_name:
+            yield _new_name(doc, target, image, entry, ref)
         return
     raise ManifestError(f"no images entry named {wanted!r} in the kustomization; add one with newTag")
+
+
+def _new_name(doc: Document, target: Target, image: ImageSettings, entry: Node, ref: ImageRef) -> ImageUse:
+    """The entry's ``newName`` (the image the tags are chosen from), or where to add it: after
+    the entry's last key, in its style (a line at the keys' column, or ``, newName: x`` in a
+    flow mapping), so no field located before moves to another line."""
+    node = get(entry, "newName")
+    if node is not None:
+        return _use(doc, target, image, node, "name", ref)
+    last = entry.value[-1][1]
+    if getattr(entry, "flow_style", False):
+        offset, template = doc.offset(last.end_mark), f", newName: {VALUE}"
+    else:
+        column = entry.value[0][0].start_mark.column
+        newline = doc.text.find("\n", doc.offset(_deepest(last).end_mark))
+        offset = len(doc.text) if newline < 0 else newline + 1
+        template = f"{' ' * column}newName: {VALUE}\n"
+    return insertion(doc.file, doc.text, offset, template, "name", image, target, ref)
+
+
+def _deepest(node: Node) -> Node:
+    """The last scalar of a node (its own end for a scalar or an empty collection)."""
+    while (is_mapping(node) or is_sequence(node)) and node.value:
+        node = node.value[-1][1] if is_mapping(node) else node.value[-1]
+    return node
 
 
 def helmvalues_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:

@@ -9,11 +9,12 @@ finds exactly the fields located before with the planned values, plus the added 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from automator.errors import ManifestError
 from automator.manifest.proof import field_key, field_state, fields_of
 from automator.manifest.yamldoc import compose, split_documents
-from automator.model import Span, Update
+from automator.model import ImageUse, Span, Update
 
 Edit = tuple[Span, str]  # where, and the text written there
 
@@ -56,6 +57,15 @@ def merged(texts: Sequence[str]) -> str:
     return "".join(out)
 
 
+def moved_lines(text: str, uses: Sequence[ImageUse], edits: Sequence[Edit]) -> list[ImageUse]:
+    """``uses`` of ``text`` with the lines they are on once ``edits`` are written (a line added
+    above a field moves it down: a key added to a kustomization's images entry)."""
+    def added_lines(use: ImageUse) -> int:
+        return sum(written.count("\n") - text.count("\n", span.start, span.end) for span, written in edits
+                   if span.end <= use.span.start and span != use.span)
+    return [replace(use, line=use.line + added_lines(use)) for use in uses]
+
+
 def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locators: Mapping) -> str:
     """``text`` with the updates applied (some adding fields), or ManifestError."""
     from automator.manifest.locate import locate_text
@@ -77,14 +87,15 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
         at = span.end
     new = "".join([*out, text[at:]])
     verify_insertions(text, new, edits)
-    wanted = dict(fields_of(locate_text(file, text, locators).uses))
+    wanted = dict(fields_of(moved_lines(text, locate_text(file, text, locators).uses, edits)))
     added = []
     for update in updates:
+        (moved,) = moved_lines(text, [update.use], edits)
         if update.use.span.start == update.use.span.end:
-            wanted.pop(field_key(update.use), None)
+            wanted.pop(field_key(moved), None)
             added.append((field_key(update.use)[:4], field_state(update.use, update.to_tag)))
         else:
-            wanted[field_key(update.use)] = field_state(update.use, update.to_tag)
+            wanted[field_key(moved)] = field_state(update.use, update.to_tag)
     found = dict(fields_of(locate_text(file, new, locators).uses))
     new_fields = sorted((key[:4], state) for key, state in found.items() if key not in wanted)
     kept = {key: state for key, state in found.items() if key in wanted}

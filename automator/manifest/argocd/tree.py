@@ -166,7 +166,28 @@ def _target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Tar
         problems.append(Problem(f"{where}: the digest strategy is supported for Kustomize applications only; left alone",
                                 file=app.file, line=app.line))
         return None
-    return app.target_file(), Target(app, OVERRIDE, kind)
+    file = override_file(root, app, problems)
+    return None if file is None else (file, Target(app, OVERRIDE, kind))
+
+
+def override_file(root: Path, app: ArgoApp, problems: list[Problem]) -> str | None:
+    """The override file Argo CD reads for ``app``: ``.argocd-source-<namespace>_<name>.yaml``
+    when the Application's namespace is not the control plane's, else ``.argocd-source-<name>.yaml``.
+    The repository does not say where the control plane runs, so the file that exists is the one
+    written; with neither, ``<name>`` (as Argo CD Image Updater names it when not told its own
+    namespace), with a warning for an Application outside ``argocd``; both: a problem."""
+    plain, namespaced = app.target_file(), app.namespaced_override_file
+    found = [file for file in (namespaced, plain) if file and (root / file).is_file()]
+    if len(found) == 2:
+        problems.append(Problem(f"{app.file}: {app.label}: both {namespaced} and {plain} exist, and Argo CD reads only "
+                                "one of them; remove the other; left alone", file=app.file, line=app.line))
+        return None
+    if found:
+        return found[0]
+    if namespaced and app.namespace != "argocd":
+        problems.append(_notice(app, f"{plain} is created; if Argo CD does not run in namespace {app.namespace}, it reads "
+                                     f"{namespaced} instead: create that file empty and run again"))
+    return plain
 
 
 def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -> list[ImageUse]:
