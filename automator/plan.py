@@ -173,8 +173,8 @@ def _part_update(use: ImageUse, listed: Sequence[TagInfo], chosen: str, reason: 
             return None
         name = use.image.written_name
         return Update(use, use.current or "", name, new_text(use, chosen), f"the name of the repository its policy scans ({name})")
-    if use.policy.digest_reflection == "IfNotPresent" and use.current and chosen == use.image.tag:
-        return None  # Flux's IfNotPresent: a written digest stays while the tag does
+    if use.policy.digest_reflection == "IfNotPresent" and use.current and use.image.tag in (None, chosen):
+        return None  # Flux's IfNotPresent: a written digest stays while the tag does (or no tag is known)
     digest = _digest_of(listed, chosen) or (rules.digest(use, chosen) if rules is not None else None)
     if digest is None:
         return Problem(f"{where}: {use.image.repository}: the digest of tag {chosen} is not known", use.file, use.image.repository, use.line)

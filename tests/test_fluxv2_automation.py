@@ -1,5 +1,7 @@
 """Flux ImageUpdateAutomation objects give `automator run` its defaults, and say what differs."""
 
+from dataclasses import replace
+
 from git_helpers import clone, git, isolated_git, make_remote, run_automator, show, write_tags  # noqa: F401 (autouse fixture)
 
 from automator.manifest.fluxv2.automation import automation_of, covering, read_automations
@@ -117,3 +119,79 @@ def test_an_automation_pushing_to_another_branch_pushes_nothing_unless_told_wher
     assert done.returncode == 0, done.stderr
     assert "pushing to another branch (image-updates, checked out from main) is not supported" in done.stderr
     assert git(bare, "rev-parse", "main") == before and git(bare, "branch", "--list", "image-updates") == ""
+
+
+def test_a_push_refspec_is_reported_as_not_supported_naming_it():
+    refspec = "refs/heads/main:refs/heads/flux-image-updates"
+    data = {"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation", "metadata": {"name": "a"},
+            "spec": {"git": {"checkout": {"ref": {"branch": "main"}}, "push": {"branch": "main", "refspec": refspec}}}}
+    found = automation_of("a.yaml", data)
+    assert found.push_refspec == refspec and found.pushes_elsewhere
+    (note,) = found.notes()
+    assert f"pushing to the refspec {refspec} (checked out from main) is not supported" in note
+    assert "nothing is pushed for it unless --branch or --pr says where" in note
+
+
+def test_a_refspec_alone_is_where_flux_pushes():
+    def pushing(refspec):
+        return automation_of("a.yaml", {"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
+                                        "metadata": {"name": "a"},
+                                        "spec": {"git": {"checkout": {"ref": {"branch": "main"}}, "push": {"refspec": refspec}}}})
+
+    assert pushing("refs/heads/main:refs/heads/flux-image-updates").push_targets == ("flux-image-updates",)
+    assert pushing("refs/heads/main:refs/heads/flux-image-updates").pushes_elsewhere
+    assert not pushing("+HEAD:refs/heads/main").pushes_elsewhere  # the checkout branch itself
+
+
+GIT_REPOSITORY = """\
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 1m
+  ref: {branch: main}
+  url: ssh://git@github.com/acme/fleet
+"""
+WITHOUT_CHECKOUT = AUTOMATION.replace("    checkout:\n      ref: {branch: main}\n", "")
+
+
+def test_without_a_checkout_the_branch_is_that_of_the_git_repository_it_names(tmp_path):
+    (tmp_path / "automation.yaml").write_text(WITHOUT_CHECKOUT + GIT_REPOSITORY)
+    (found,) = read_automations(tmp_path)
+    assert (found.branch, found.push_branch, found.pushes_elsewhere) == ("main", "main", False)
+    assert not any("another branch" in note for note in found.notes())
+
+
+def test_when_the_checkout_branch_is_unknown_the_push_is_compared_with_the_branch_the_run_is_on(tmp_path):
+    (tmp_path / "automation.yaml").write_text(WITHOUT_CHECKOUT)
+    (found,) = read_automations(tmp_path)
+    assert found.branch is None and not found.pushes_elsewhere
+    assert not replace(found, run_branch="main").pushes_elsewhere
+    assert replace(found, run_branch="develop").pushes_elsewhere
+
+
+def test_run_pushes_to_the_branch_of_the_git_repository_when_the_automation_has_no_checkout(tmp_path):
+    bare, work, tags = flux_repository(tmp_path, WITHOUT_CHECKOUT + GIT_REPOSITORY)
+    done = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "another branch" not in done.stderr
+    assert show(bare, "clusters/my-cluster/app.yaml") == MARKED.format(tag="1.2.0").rstrip("\n")
+
+
+def test_an_automation_pushing_to_a_refspec_pushes_nothing_unless_told_where(tmp_path):
+    refspec = "refs/heads/main:refs/heads/flux-image-updates"
+    bare, work, tags = flux_repository(tmp_path, AUTOMATION.replace("push: {branch: main}", f"push: {{branch: main, refspec: '{refspec}'}}"))
+    before = git(bare, "rev-parse", "main")
+    done = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert f"pushing to the refspec {refspec} (checked out from main) is not supported" in done.stderr
+    assert git(bare, "rev-parse", "main") == before and git(bare, "branch", "--list", "flux-image-updates") == ""
+
+
+def test_run_pushes_to_the_push_branch_it_is_on_when_no_checkout_branch_is_known(tmp_path):
+    bare, work, tags = flux_repository(tmp_path, WITHOUT_CHECKOUT)  # no GitRepository in the tree either
+    done = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "another branch" not in done.stderr
+    assert show(bare, "clusters/my-cluster/app.yaml") == MARKED.format(tag="1.2.0").rstrip("\n")

@@ -33,6 +33,8 @@ from automator.manifest.yamldoc import (
 from automator.model import Span, Update
 from automator.values import value_type
 
+PLAIN_NULLS = frozenset(("~", "null", "Null", "NULL"))  # a marked null is filled in: its located value is ''
+
 
 @value_type
 class Edit:
@@ -291,7 +293,7 @@ def patch_text(file: str, text: str, updates: Sequence[Update], locators=None) -
     for update in updates:
         use = update.use
         was = use.current if use.current is not None else use.image.tag or "" if use.field == "tag" else use.image.written
-        if text[use.span.start : use.span.end] != was:
+        if text[use.span.start : use.span.end] != was and not (was == "" and text[use.span.start : use.span.end] in PLAIN_NULLS):
             raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
     if any(u.use.insert and u.use.span.start == u.use.span.end for u in updates):
         from automator.manifest.argocd.patching import (

@@ -9,6 +9,7 @@ handler renders the result as it needs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from automator.context import Context
@@ -49,7 +50,7 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
 
     _check_exists(path, settings, own_clone=workspace is not None)
     ws = workspace or Workspace.open(path)
-    path, settings = _flux_automation_defaults(ws.root, path, settings)
+    path, settings = _flux_automation_defaults(ws.root, path, settings, ws.current_branch)
     from automator.manifest.discover import check_scan_path
 
     shown = f"{settings.path} in {_clone_named(settings)}" if workspace is not None else None
@@ -69,11 +70,12 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
     return RunResult(planner.latest, tuple(outcomes), root=ws.root)
 
 
-def _flux_automation_defaults(root: Path, path: Path, settings: Settings) -> tuple[Path, Settings]:
-    """A Flux ImageUpdateAutomation covering ``path`` gives defaults (docs/fluxv2.md)."""
+def _flux_automation_defaults(root: Path, path: Path, settings: Settings, branch: Callable[[], str | None]) -> tuple[Path, Settings]:
+    """A Flux ImageUpdateAutomation covering ``path`` gives defaults (docs/fluxv2.md); ``branch``
+    tells the branch the run is on (asked only when the automation does not say)."""
     from automator.manifest.fluxv2.automation import run_defaults
 
-    path, settings, notes = run_defaults(root, path, settings)
+    path, settings, notes = run_defaults(root, path, settings, branch)
     for note in notes:
         log.info("%s", note) if note.endswith("(command-line options win)") else log.warning("%s", note)
     return path, settings

@@ -31,7 +31,9 @@ from dataclasses import field
 from typing import Any, TypeVar
 
 from automator.errors import ImageRefError
-from automator.imageref import normalise_repository
+from automator.imageref import parse_image_ref
+from automator.manifest.fluxv2.namespaces import AppliedNamespace
+from automator.manifest.fluxv2.scope import AutomationScope, left_alone_by, scope_of
 from automator.model import PolicySpec, Problem
 from automator.policy.pattern import compile_go_regex
 from automator.values import value_type
@@ -39,6 +41,7 @@ from automator.values import value_type
 API_GROUP = "image.toolkit.fluxcd.io/"
 API_VERSIONS = ("v1beta1", "v1beta2", "v1")
 KINDS = ("ImagePolicy", "ImageRepository")
+AUTOMATION_KIND = "ImageUpdateAutomation"  # read too: which policies apply to which files
 DEFAULT_NAMESPACE = "default"
 ORDERS = ("asc", "desc")
 DIGEST_REFLECTION = ("Always", "IfNotPresent", "Never")
@@ -59,6 +62,14 @@ def is_flux_image_object(data: Any) -> bool:
     return isinstance(api, str) and api.startswith(API_GROUP)
 
 
+def is_automation(data: Any) -> bool:
+    """True for an ImageUpdateAutomation in the Flux image API group."""
+    if not isinstance(data, Mapping) or data.get("kind") != AUTOMATION_KIND:
+        return False
+    api = data.get("apiVersion")
+    return isinstance(api, str) and api.startswith(API_GROUP)
+
+
 @value_type
 class FluxPolicy:
     """One usable ImagePolicy: what it scans and how it chooses (``spec.source`` is its file)."""
@@ -67,6 +78,7 @@ class FluxPolicy:
     repository: str
     image_name: str
     spec: PolicySpec
+    labels: Mapping[str, str] = field(default_factory=dict)  # metadata.labels, for policySelectors
 
     @property
     def reflects_digest(self) -> bool:
@@ -100,10 +112,17 @@ class FluxCatalog:
     policies: Mapping[str, tuple[FluxPolicy, ...]] = field(default_factory=dict)
     broken: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    scopes: tuple[AutomationScope, ...] = ()  # the ImageUpdateAutomations of the tree
+    unsure: frozenset[str] = frozenset()  # keys in 'default' although a kustomization around them sets a namespace
 
     def get(self, key: str, near: str = "") -> FluxPolicy | None:
         found = self.policies.get(key)
         return nearest(found, near, lambda p: p.spec.source or "") if found else None
+
+    def left_alone(self, policy: FluxPolicy, file: str) -> str:
+        """Why Flux would not apply ``policy`` to a marker in ``file`` ('' when it would): the
+        ImageUpdateAutomations covering the file do not list it."""
+        return left_alone_by(self.scopes, file, policy.key, policy.labels)
 
     def __len__(self) -> int:
         return len(self.policies)
@@ -117,6 +136,7 @@ class _Object:
     spec: Mapping[str, Any]
     file: str
     line: int | None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @value_type
@@ -198,9 +218,12 @@ def exclusions_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
 class CatalogBuilder:
     """Collects Flux image objects file by file; :meth:`build` resolves the references."""
 
-    def __init__(self) -> None:
+    def __init__(self, applied: Callable[[str], AppliedNamespace] | None = None) -> None:
+        """``applied``: the namespace the kustomizations around a file give its objects."""
         self._objects: list[_Object] = []
         self._problems: list[Problem] = []
+        self._applied = applied or (lambda file: AppliedNamespace())
+        self._applied_to: dict[str, AppliedNamespace] = {}
 
     def add_documents(self, file: str, documents: Iterable[tuple[Any, int | None]]) -> None:
         """Add the loaded documents ``(data, first line)`` of one file; others are ignored."""
@@ -208,8 +231,8 @@ class CatalogBuilder:
             self.add(file, data, line)
 
     def add(self, file: str, data: Any, line: int | None = None) -> None:
-        """Add one loaded object; anything but a Flux ImagePolicy/ImageRepository is ignored."""
-        if not is_flux_image_object(data):
+        """Add one loaded object; anything but a Flux ImagePolicy/ImageRepository/ImageUpdateAutomation is ignored."""
+        if not is_flux_image_object(data) and not is_automation(data):
             return
         api = data["apiVersion"]
         where = f"{data['kind']} in {file}"
@@ -227,7 +250,9 @@ class CatalogBuilder:
         spec = data.get("spec")
         if not isinstance(spec, Mapping):
             spec = {}
-        self._objects.append(_Object(data["kind"], namespace or "", name, spec, file, line))
+        labels = meta.get("labels")
+        labels = {str(k): "" if v is None else str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+        self._objects.append(_Object(data["kind"], namespace or "", name, spec, file, line, labels))
 
     def add_problem(self, problem: Problem) -> None:
         """Keep a problem met while reading objects (e.g. a document that does not parse)."""
@@ -237,7 +262,15 @@ class CatalogBuilder:
         self._problems.append(Problem(message=message, file=file, line=line, image=image))
 
     def _namespace(self, obj: _Object) -> str:
-        return obj.namespace or DEFAULT_NAMESPACE
+        return obj.namespace or self._applied_namespace(obj.file).namespace or DEFAULT_NAMESPACE
+
+    def _applied_namespace(self, file: str) -> AppliedNamespace:
+        if file not in self._applied_to:
+            self._applied_to[file] = self._applied(file)
+        return self._applied_to[file]
+
+    def _unsure_keys(self) -> frozenset[str]:
+        return frozenset(self._key(obj) for obj in self._objects if not obj.namespace and self._applied_namespace(obj.file).unsure)
 
     def build(self) -> FluxCatalog:
         self._warn_duplicates()
@@ -258,7 +291,8 @@ class CatalogBuilder:
                 broken[key] = message
                 self._problem(obj.file, obj.line, message)
         frozen = {key: tuple(found) for key, found in policies.items() if found}
-        return FluxCatalog(frozen, broken, tuple(self._problems))
+        scopes = tuple(scope_of(obj.file, self._namespace(obj), obj.name, obj.spec) for obj in self._objects if obj.kind == AUTOMATION_KIND)
+        return FluxCatalog(frozen, broken, tuple(self._problems), scopes, self._unsure_keys())
 
     def _key(self, obj: _Object) -> str:
         return f"{self._namespace(obj)}:{obj.name}"
@@ -291,10 +325,15 @@ class CatalogBuilder:
             self._problem(obj.file, obj.line, f"{label}: {error}", image=image)
             return None
         try:
-            return _Scanned(normalise_repository(image.strip()), image.strip(), exclude)
+            ref = parse_image_ref(image.strip())
         except ImageRefError as error:
             self._problem(obj.file, obj.line, f"{label}: spec.image {image!r} is not an image name: {error}", image=image)
             return None
+        if ref.tag or ref.digest:  # Flux stalls it: ".spec.image value should not contain a tag"
+            self._problem(obj.file, obj.line, f"{label}: spec.image {image.strip()!r} must name a repository without a tag "
+                          "or digest (Flux stalls it)", image=image)
+            return None
+        return _Scanned(ref.repository, image.strip(), exclude)
 
     def _policy(self, obj: _Object, key: str, repositories: Mapping[str, list[tuple[_Object, _Scanned | None]]]) -> FluxPolicy:
         ref = obj.spec.get("imageRepositoryRef")
@@ -308,4 +347,4 @@ class CatalogBuilder:
         if repository is None:
             raise ValueError(f"its ImageRepository {target} is unusable (see the problem reported for it)")
         spec = policy_spec_of(obj.spec, source=obj.file, line=obj.line, exclude=repository.exclude)
-        return FluxPolicy(key=key, repository=repository.repository, image_name=repository.image, spec=spec)
+        return FluxPolicy(key=key, repository=repository.repository, image_name=repository.image, spec=spec, labels=obj.labels)

@@ -23,7 +23,7 @@ that is not in the tree).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -75,9 +75,10 @@ class FluxV2Locator:
         return not is_kustomize_entry(site)
 
     def locate(self, doc: Document) -> Iterator[ImageUse | Problem]:
-        for site in marker_sites(doc):
-            if self.wants(site):
-                yield resolve_site(site, self.catalog, dialect=self.name)
+        sites = [site for site in marker_sites(doc) if self.wants(site)]
+        beside = tags_beside(sites)
+        for site in sites:
+            yield resolve_site(site, self.catalog, dialect=self.name, tag=beside.get((site.path, site.marker.policy)))
 
 
 class KustomizeImagesLocator(FluxV2Locator):
@@ -97,16 +98,34 @@ def bind_catalog(locators: Mapping[str, Locator], catalog: FluxCatalog) -> dict[
     }
 
 
-def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str) -> ImageUse | Problem:
-    """The ImageUse for one marked field, or a Problem (a warning for an unknown policy)."""
+def tags_beside(sites: Sequence[MarkerSite]) -> dict[tuple[tuple[str, ...], str], str]:
+    """``(mapping path, policy)`` -> the tag its ``:tag`` marker holds there (when it reads as a tag).
+
+    A ``:digest`` field belongs to the tag of the same policy in the same mapping (Helm values'
+    ``tag:`` beside ``digest:``): ``IfNotPresent`` keeps the digest while that tag stays.
+    """
+    found = {}
+    for site in sites:
+        if site.marker.field == "tag" and site.value and is_valid_tag(site.value):
+            found.setdefault((site.path, site.marker.policy), site.value)
+    return found
+
+
+def resolve_site(site: MarkerSite, catalog: FluxCatalog, *, dialect: str, tag: str | None = None) -> ImageUse | Problem:
+    """The ImageUse for one marked field, or a Problem (a warning for an unknown policy);
+    ``tag``: the tag marked for the same policy beside it (see :func:`tags_beside`)."""
     where = f"{site.file}:{site.line}"
     policy = catalog.get(site.marker.policy, near=site.file)
     if policy is None:
         return _unknown(site, catalog)
     try:
+        outside = catalog.left_alone(policy, site.file)
+        if outside:
+            return Problem(f"{where}: marker {site.marker.raw!r} is left alone: {outside}, and ImagePolicy "
+                           f"{site.marker.policy} is not one of them", file=site.file, line=site.line, severity="warning")
         if site.error or site.span is None:
             raise ValueError(site.error or "the marked value cannot be patched in place")
-        return _use(site, policy, dialect)
+        return _use(site, policy, dialect, tag)
     except (AutomatorError, ValueError) as error:
         message = error.message if isinstance(error, AutomatorError) else str(error)
         return Problem(
@@ -127,7 +146,7 @@ def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
     hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
     return Problem(
         f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree"
-        f"{did_you_mean(name, catalog.policies)}; value left unchanged{hint or _WHERE}",
+        f"{did_you_mean(name, [key for key in catalog.policies if key not in catalog.unsure])}; value left unchanged{hint or _WHERE}",
         file=site.file,
         line=site.line,
         severity="warning",
@@ -184,7 +203,7 @@ def _sibling(siblings: Mapping[str, str], field: str, read) -> str | None:
     return None
 
 
-def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
+def _use(site: MarkerSite, policy: FluxPolicy, dialect: str, tag_beside: str | None = None) -> ImageUse:
     field = site.marker.field
     sib: Mapping[str, str] = site.siblings if dialect == "kustomize" else {}
     if dialect == "kustomize" and field == "image" and site.key in PART_KEYS:
@@ -197,7 +216,8 @@ def _use(site: MarkerSite, policy: FluxPolicy, dialect: str) -> ImageUse:
     elif field == "tag":
         ref = _policy_ref(policy, tag=_tag(site.value), digest=_sibling(sib, "digest", _digest))
     elif field == "digest":
-        ref = _policy_ref(policy, tag=_sibling(sib, "tag", _tag), digest=_digest(site.value))
+        tag = _sibling(sib, "tag", _tag) if dialect == "kustomize" else tag_beside
+        ref = _policy_ref(policy, tag=tag, digest=_digest(site.value))
     else:
         ref = _policy_ref(policy, tag=_sibling(sib, "tag", _tag), digest=_sibling(sib, "digest", _digest))
     assert site.span is not None

@@ -8,26 +8,39 @@ the catalog this pass returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from automator.errors import ManifestError
 from automator.manifest.discover import manifest_paths, names_under, read_each
-from automator.manifest.fluxv2.catalog import API_GROUP, KINDS, CatalogBuilder, FluxCatalog
+from automator.manifest.fluxv2.catalog import (
+    API_GROUP,
+    AUTOMATION_KIND,
+    KINDS,
+    CatalogBuilder,
+    FluxCatalog,
+)
+from automator.manifest.fluxv2.namespaces import (
+    KUSTOMIZATION_FILES,
+    ReadKustomization,
+    applied_namespace,
+)
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
 from automator.manifest.yamldoc import compose, split_documents
 from automator.model import Problem
 
-_SCREEN = tuple(kind.encode() for kind in KINDS)
+READ_KINDS = (*KINDS, AUTOMATION_KIND)
+_SCREEN = tuple(kind.encode() for kind in READ_KINDS)
 _GROUP = API_GROUP.encode()
 
 
 def objects_of(file: str, text: str) -> Iterator[tuple[Any, int] | Problem]:
     """``(data, first line)`` of each document that may be a Flux image object, or a Problem."""
     for chunk in split_documents(text):
-        if API_GROUP not in chunk.text or not any(kind in chunk.text for kind in KINDS):
+        if API_GROUP not in chunk.text or not any(kind in chunk.text for kind in READ_KINDS):
             continue
         try:
             root = compose(chunk, chunk.first_line)
@@ -37,9 +50,10 @@ def objects_of(file: str, text: str) -> Iterator[tuple[Any, int] | Problem]:
         yield to_data(root), chunk.first_line
 
 
-def catalog_of(texts: Iterable[tuple[str, str]]) -> FluxCatalog:
-    """The catalog of ``(file name, text)`` pairs (pure; :func:`read_catalog` feeds it files)."""
-    builder = CatalogBuilder()
+def catalog_of(texts: Iterable[tuple[str, str]], read_kustomization: ReadKustomization | None = None) -> FluxCatalog:
+    """The catalog of ``(file name, text)`` pairs (pure; :func:`read_catalog` feeds it files);
+    ``read_kustomization``: the kustomization of a directory, for objects without a namespace."""
+    builder = CatalogBuilder((lambda file: applied_namespace(file, read_kustomization)) if read_kustomization else None)
     for file, text in texts:
         for found in objects_of(file, text):
             if isinstance(found, Problem):
@@ -64,6 +78,35 @@ def _candidates(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], 
             problems.append(Problem(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})", file=name))
 
 
+def kustomization_data(text: str) -> Any:
+    """The first document of a kustomization file (None when it does not parse)."""
+    for chunk in split_documents(text):
+        try:
+            return to_data(compose(chunk, chunk.first_line))
+        except ManifestError:
+            return None
+    return None
+
+
+def kustomizations_under(root: Path) -> ReadKustomization:
+    """Reads the kustomization of a directory under ``root`` (each directory once)."""
+    read: dict[str, Any] = {}
+
+    def kustomization(directory: str) -> Any:
+        if directory not in read:
+            read[directory] = None
+            for name in KUSTOMIZATION_FILES:
+                try:
+                    data = kustomization_data((root / directory / name).read_text(encoding="utf-8-sig"))
+                except (OSError, UnicodeDecodeError):
+                    continue
+                read[directory] = data if isinstance(data, Mapping) else None
+                break
+        return read[directory]
+
+    return kustomization
+
+
 SCREENS = (API_GROUP,)  # what a shared read of the tree must keep for this pass
 
 
@@ -73,7 +116,7 @@ def read_catalog(root: Path, paths: Iterable[Path] | None = None, files: TreeFil
     root = Path(root)
     unread: list[Problem] = []
     read = files.items() if files is not None else read_each(manifest_paths(root) if paths is None else paths)
-    catalog = catalog_of(_candidates(root, read, unread))
+    catalog = catalog_of(_candidates(root, read, unread), kustomizations_under(root))
     if not unread:
         return catalog
-    return FluxCatalog(catalog.policies, catalog.broken, (*unread, *catalog.problems))
+    return replace(catalog, problems=(*unread, *catalog.problems))
