@@ -146,6 +146,12 @@ class Context(Frozen):
         return value if value and value.strip() else None
 
     @property
+    def ca_bundle(self) -> str | None:
+        """The CA file (or directory) registries are verified with: ``REQUESTS_CA_BUNDLE``, else
+        ``SSL_CERT_FILE`` (None: the CAs shipped with ``requests``)."""
+        return self.first("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+    @property
     def github_actor(self) -> str | None:
         return self.get("GITHUB_ACTOR")
 

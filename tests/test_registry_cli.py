@@ -83,6 +83,8 @@ def test_the_deadline_comes_from_the_environment_in_gitlab_ci(pushed, tmp_path):
         (["--registry-timeout", "inf"], {}, "--registry-timeout must be a positive number of seconds"),
         (["--registry-timeout", "0"], {}, "--registry-timeout must be a positive number of seconds"),
         ([], {"AUTOMATOR_REGISTRY_TIMEOUT": "soon"}, "AUTOMATOR_REGISTRY_TIMEOUT must be a positive number"),
+        (["--registry-timeout", "1e10"], {}, "--registry-timeout must be"),  # past any thread's wait
+        ([], {"AUTOMATOR_REGISTRY_TIMEOUT": "86401"}, "AUTOMATOR_REGISTRY_TIMEOUT must be"),  # more than a day
         (["--max-tags", "0"], {}, "--max-tags must be a whole number of at least 1"),
         (["--max-tags", "lots"], {}, "--max-tags must be a whole number of at least 1"),
     ],
@@ -115,3 +117,12 @@ def test_the_lazily_opened_registries_get_the_planning_progress():
     lazy.progress = seen.append  # what make_plan does before listing
     lazy.list_tags(["r.example/app"])
     assert seen == ["listing tags: 1/1 repositories, 1 registry"]
+
+
+def test_a_registry_timeout_beyond_one_day_is_refused_where_the_settings_are_built():
+    from automator.errors import ConfigError
+    from automator.registry import RegistrySettings
+
+    with pytest.raises(ConfigError, match="--registry-timeout must be a positive number of seconds up to 86400"):
+        RegistrySettings(timeout=1e10)
+    assert RegistrySettings(timeout=86_400).timeout == 86_400

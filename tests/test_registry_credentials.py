@@ -153,3 +153,20 @@ def test_normalising_what_docker_auth_returns(raw, expected):
 def test_credentials_never_show_their_secrets_in_repr():
     found = normalise_authconfig({"Username": "u", "Password": "hidden-pw"}, origin="test")
     assert "hidden-pw" not in repr(found)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """``text`` cut into lines of ``width`` characters, as coreutils ``base64`` writes them."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+@pytest.mark.parametrize(("auth", "password"), [
+    (_wrapped(_auth("wrapped-user", "w" * 60), 76) + "\n", "w" * 60),  # `printf ... | base64`: 76 a line
+    (_wrapped(_auth("wrapped-user", "w" * 60), 76).replace("\n", "\r\n"), "w" * 60),
+    (base64.b64encode(b"wrapped-user:pw-padded\x00\x00").decode(), "pw-padded"),  # docker trims NULs too
+], ids=["wrapped-at-76", "wrapped-crlf", "nul-padded"])
+def test_an_auth_field_is_read_as_the_docker_cli_reads_it(tmp_path, auth, password):
+    """docker's decodeAuth skips the line breaks of a wrapped base64 and trims NULs off the password."""
+    store = CredentialStore(_config(tmp_path, {"auths": {"wrapped.example": {"auth": auth}}}))
+    found = store.lookup("wrapped.example")
+    assert found is not None and (found.username, found.password) == ("wrapped-user", password)

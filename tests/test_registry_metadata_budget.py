@@ -94,3 +94,26 @@ def test_a_build_time_that_cannot_be_read_holds_the_image_with_an_error_never_a_
     (error,) = [e["message"] for e in document["errors"]]
     assert "unread/app: stays at 1.2.0: the metadata of some of its tags could not be read" in error
     assert "HTTP 500" in error  # and why
+
+
+def test_without_a_cache_a_spent_budget_says_no_later_run_gets_further(local_registry, tmp_path):
+    """--no-cache keeps nothing a run read: promising that a later run reads the rest would
+    leave the image where it is for ever, with exit 0. The run says so, as an error."""
+    for day in range(1, 5):
+        local_registry.push("budget/uncached", f"u-{day}", created=f"2026-0{day}-01T00:00:00Z")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    host = local_registry.url.split("://", 1)[1]
+    (tree / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n"
+        "    automator.dev/policy: glob:u-*\nspec:\n  template:\n    spec:\n      containers:\n"
+        f"        - name: app\n          image: {host}/budget/uncached:u-1\n")
+    done = scan(tree, "--no-cache", "--max-metadata", "2")
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["updates"] == []
+    (error,) = [e["message"] for e in document["errors"]]
+    assert "budget/uncached: stays at u-1" in error
+    assert "without a cache nothing read carries over to a later run" in error
+    assert "raise --max-metadata or enable the cache" in error
+    assert "left for a later run" not in done.stderr

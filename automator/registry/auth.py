@@ -16,18 +16,20 @@ for the registry's own host, so a redirect to blob storage never carries a token
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import requests
-from requests.auth import AuthBase, HTTPBasicAuth, _basic_auth_str
+from requests.auth import AuthBase
 
 from automator.errors import RegistryError, register_secret
 from automator.registry.challenge import Challenge, parse_www_authenticate
 from automator.registry.credentials import Credentials
-from automator.registry.transport import Transport
+from automator.registry.formats import same_origin
+from automator.registry.transport import Transport, wait_asked
 
 DEFAULT_EXPIRES_IN = 60
 EXPIRY_MARGIN = 5.0
@@ -40,13 +42,37 @@ class _TokenRefused(RegistryError):
     """The token service refused the request (HTTP 401/403)."""
 
 
+def basic_header(username: str | None, password: str | None) -> str:
+    """The Basic header docker sends (Go's ``SetBasicAuth``): base64 of the UTF-8 bytes of
+    ``user:password`` (``requests`` would encode them Latin-1, and fail past it)."""
+    pair = f"{username or ''}:{password or ''}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def sendable(token: str) -> bool:
+    """Whether a token can be written in an ``Authorization`` header as it is: printable
+    ASCII, no line break, no surrounding space."""
+    return token.isascii() and token.isprintable() and token == token.strip()
+
+
+class _BasicLogin(AuthBase):
+    """Basic credentials for a token service, encoded as :func:`basic_header` says."""
+
+    def __init__(self, username: str | None, password: str | None) -> None:
+        self.header = basic_header(username, password)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.header
+        return request
+
+
 class _ScopedAuth(AuthBase):
     def __init__(self, owner: RegistryAuth, scope: str) -> None:
         self.owner = owner
         self.scope = scope
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if urlsplit(request.url).netloc.lower() == self.owner.api_host:
+        if same_origin(request.url or "", self.owner.base_url):  # ":80" spelled out or not
             header = self.owner.header(self.scope)
             if header:
                 request.headers["Authorization"] = header
@@ -57,7 +83,7 @@ class RegistryAuth:
     def __init__(
         self,
         registry: str,
-        api_host: str,
+        base_url: str,
         transport: Transport,
         credentials: Callable[[], Credentials | None],
         realm_allowed: Callable[[str], bool],
@@ -65,7 +91,7 @@ class RegistryAuth:
         problem: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.registry = registry
-        self.api_host = api_host.lower()
+        self.base_url = base_url  # scheme://host[:port] of the registry's API
         self._transport = transport
         self._lookup = credentials
         self._problem = problem
@@ -143,7 +169,7 @@ class RegistryAuth:
             return f"Bearer {self._token(challenge, scope)}"
         creds = self.credentials
         if challenge.scheme == "basic" and creds and creds.has_basic:
-            return _basic_auth_str(creds.username, creds.password)
+            return basic_header(creds.username, creds.password)
         return None
 
     def on_unauthorized(self, response: requests.Response, scope: str) -> bool:
@@ -241,19 +267,10 @@ class RegistryAuth:
             params += [("scope", scope) for scope in scopes]  # the token protocol repeats it
             if creds and creds.has_basic:
                 params.append(("account", creds.username or ""))
-            auth = HTTPBasicAuth(creds.username, creds.password) if creds and creds.has_basic else None
+            auth = _BasicLogin(creds.username, creds.password) if creds and creds.has_basic else None
             response = self._transport.send("GET", realm, params=params, auth=auth, what=what, limit=MAX_TOKEN_ANSWER)
         self.tokens_fetched += 1
-        if response.status_code in (401, 403):
-            found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"
-            if not creds and self.credentials_problem:
-                found += f"; {self.credentials_problem}"
-            raise _TokenRefused(
-                f"{what} refused a token for {_shown(scopes)} (HTTP {response.status_code}) with {found}",
-                hint="check the login for this registry" if creds else f"log in with: docker login {self.registry}",
-            )
-        if response.status_code != 200:
-            raise RegistryError(f"{what} answered HTTP {response.status_code}")
+        self._check_answer(response, what, creds, scopes)
         try:
             body = response.json()
             token = body.get("token") or body.get("access_token")
@@ -265,7 +282,28 @@ class RegistryAuth:
         register_secret(token)
         if isinstance(body.get("refresh_token"), str):
             register_secret(body["refresh_token"])
+        if not sendable(token):
+            raise RegistryError(f"{what} returned a token that cannot be sent in an HTTP header "
+                                "(a line break, a control character or a character outside ASCII)",
+                                hint="report it to the operators of the token service")
         return token, expires_in
+
+    def _check_answer(self, response: requests.Response, what: str, creds: Credentials | None,
+                      scopes: list[str]) -> None:
+        """A token service's refusal (:class:`_TokenRefused`), rate limit or failure, said as such."""
+        if response.status_code in (401, 403):
+            found = f"the credentials from {creds.origin}" if creds else "no credentials (anonymous)"
+            if not creds and self.credentials_problem:
+                found += f"; {self.credentials_problem}"
+            raise _TokenRefused(
+                f"{what} refused a token for {_shown(scopes)} (HTTP {response.status_code}) with {found}",
+                hint="check the login for this registry" if creds else f"log in with: docker login {self.registry}",
+            )
+        if response.status_code == 429:
+            raise RegistryError(f"{what}: rate limited while asking for a token{wait_asked(response, 'the token service')}",
+                                hint="run again later or log in")
+        if response.status_code != 200:
+            raise RegistryError(f"{what} answered HTTP {response.status_code}{wait_asked(response, 'the token service')}")
 
 
 def _shown(scopes: list[str]) -> str:

@@ -7,6 +7,7 @@ for 401/403/404, says whether credentials were found (never what they are).
 from __future__ import annotations
 
 import hashlib
+import logging
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -17,15 +18,19 @@ from automator.registry.formats import (
     ACCEPT_MANIFESTS,
     FormatError,
     next_page,
+    oci_tags,
     parse_json_object,
     parse_tag_page,
     same_origin,
 )
 from automator.registry.settings import DEFAULT_MAX_TAGS
-from automator.registry.transport import Transport, parse_retry_after
+from automator.registry.transport import Transport, wait_asked
 from automator.values import value_type
 
+log = logging.getLogger("automator.registry")
+
 PAGE_SIZE = 1000
+MAX_IDLE_PAGES = 3  # pages in a row without a new tag, each linking on: paging that never ends
 MAX_BODY = 4 * 1024 * 1024  # per answer: a tag list page, a manifest, an image config
 
 
@@ -75,8 +80,9 @@ class RegistryClient:
     def _refuse_foreign_challenge(self, response: requests.Response, what: str) -> None:
         """A 401 from a host a redirect led to is that host's challenge, not the registry's:
         adopting it would send this registry's credentials (or a token service it names) there."""
-        host = urlsplit(response.url or "").netloc.lower()
-        if host and host != self.auth.api_host:
+        url = response.url or ""
+        host = urlsplit(url).netloc.lower()
+        if host and not same_origin(url, self.base_url):  # ":80" spelled out is the registry itself
             raise RegistryError(
                 f"{what}: redirected to {host}, which asks for a login (HTTP 401); refused: "
                 f"credentials for {self.registry} are only sent to {self.registry} and the token service it names",
@@ -102,8 +108,7 @@ class RegistryClient:
                 hint="check the image name; private repositories also answer 404 without access",
             )
         if status == 429:
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            later = f" (the registry asks to wait {wait:.0f} s)" if wait is not None else ""
+            later = wait_asked(response, "the registry")
             return RegistryError(f"{where}: rate limited while {action}{later}", hint="run again later or log in")
         if status >= 500:
             return RegistryError(f"{where}: HTTP {status} while {action}", hint="the registry kept failing; try again later")
@@ -117,13 +122,14 @@ class RegistryClient:
     # --- tag lists -----------------------------------------------------------------------------
 
     def list_tags(self, path: str) -> tuple[list[str], int]:
-        """All tags of a repository (unique, sorted), and how many pages were read: pages of
-        ``PAGE_SIZE`` asked for, ``Link`` followed without a page cap, but never more than
-        ``max_tags`` tags (past it the repository is an error: no choice from a partial list)."""
+        """All valid tags of a repository (unique, sorted), and how many pages were read: pages
+        of ``PAGE_SIZE`` asked for, ``Link`` followed without a page cap, but never more than
+        ``max_tags`` tags (past it the repository is an error: no choice from a partial list),
+        nor on through ``MAX_IDLE_PAGES`` pages in a row that add no new tag."""
         url = f"{self.base_url}/v2/{path}/tags/list?n={PAGE_SIZE}"
         seen: set[str] = set()
         tags: set[str] = set()
-        pages = 0
+        pages = idle = 0
         while url:
             if url in seen:
                 raise RegistryError(f"{self.registry}/{path}: tag list pages link back to {url!r}")
@@ -131,11 +137,19 @@ class RegistryClient:
             response = self._request("GET", url, path)
             body = self._read(response, path, "listing tags")
             pages += 1
+            before = len(tags)
             try:
                 tags.update(parse_tag_page(body))
                 following = next_page(url, response.headers.get("Link"))
             except FormatError as error:
                 raise RegistryError(f"{self.registry}/{path}: malformed answer while listing tags: {error}") from None
+            idle = idle + 1 if len(tags) == before else 0
+            if following and idle >= MAX_IDLE_PAGES:
+                raise RegistryError(
+                    f"{self.registry}/{path}: tag list pages keep linking to a next page, but the last {idle} "
+                    f"added no new tag; stopped after {pages} pages",
+                    hint=f"the registry's paging is broken; report it to the operators of {self.registry}",
+                )
             if len(tags) > self.max_tags:
                 raise RegistryError(
                     f"{self.registry}/{path}: more than {self.max_tags} tags (the --max-tags limit); "
@@ -145,7 +159,14 @@ class RegistryClient:
             if following and not same_origin(following, url):
                 raise RegistryError(f"{self.registry}/{path}: tag list links to another host; refused")
             url = following or ""
-        return sorted(tags), pages
+        return sorted(self._valid(path, tags)), pages
+
+    def _valid(self, path: str, tags: set[str]) -> list[str]:
+        valid, invalid = oci_tags(tags)
+        if invalid:
+            log.debug("%s/%s: %d listed tags are not valid OCI tags and are left out: %s", self.registry, path,
+                      len(invalid), ", ".join(repr(t) for t in sorted(invalid)[:5]))
+        return valid
 
     # --- manifests and blobs -------------------------------------------------------------------
 

@@ -70,14 +70,23 @@ def decode_entry(entry: object, key: str, where: str) -> dict | None:
     encoded = fields.pop("auth", None)
     if encoded:
         try:
-            user, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-            if not colon:
-                raise ValueError("no colon")
+            user, password = decode_auth(encoded)
         except (TypeError, ValueError):
             log.warning("%s: the auth of %s is not base64 of user:password; ignored", where, key)
             return None
         fields.update(username=user, password=password, auth=encoded)
     return fields
+
+
+def decode_auth(encoded: str) -> tuple[str, str]:
+    """``auth`` as docker's ``decodeAuth`` reads it: line breaks skipped (Go's base64 ignores
+    ``\\r`` and ``\\n``, so a value wrapped by ``base64`` at 76 characters works), NULs trimmed
+    off both ends of the password; ``ValueError`` when it is not base64 of ``user:password``."""
+    compact = encoded.replace("\r", "").replace("\n", "")
+    user, colon, password = base64.b64decode(compact, validate=True).decode().partition(":")
+    if not colon:
+        raise ValueError("no colon")
+    return user, password.strip("\x00")
 
 
 @dataclass

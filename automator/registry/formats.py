@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+from automator.imageref import TAG_PATTERN
 from automator.policy.buildtime import parse_rfc3339
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -41,6 +43,14 @@ def parse_tag_page(body: bytes) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise FormatError('"tags" is not a list of strings')
     return tags
+
+
+def oci_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The tags that are valid OCI tags, and the others (``9.0.0+evil``: never in a reference)."""
+    valid, invalid = [], []
+    for tag in tags:
+        (valid if TAG_PATTERN.match(tag) else invalid).append(tag)
+    return valid, invalid
 
 
 def _relations(parameters: str) -> list[str]:

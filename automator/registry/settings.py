@@ -15,6 +15,7 @@ DEFAULT_MAX_TAGS = 100_000
 DEFAULT_PLATFORM = "linux/amd64"
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_METADATA = 200
+MAX_TIMEOUT = 86_400.0  # one day: far past any registry, far below what a thread can wait for
 
 
 @value_type
@@ -33,9 +34,9 @@ class RegistrySettings:
 
     def __post_init__(self) -> None:
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
-                or not math.isfinite(self.timeout) or self.timeout <= 0:
-            raise ConfigError(f"--registry-timeout must be a positive number of seconds, not {self.timeout!r}",
-                              hint="e.g. --registry-timeout 30")
+                or not math.isfinite(self.timeout) or not 0 < self.timeout <= MAX_TIMEOUT:
+            raise ConfigError(f"--registry-timeout must be a positive number of seconds up to {MAX_TIMEOUT:g} "
+                              f"(one day), not {self.timeout!r}", hint="e.g. --registry-timeout 30")
         if isinstance(self.max_tags, bool) or not isinstance(self.max_tags, int) or self.max_tags < 1:
             raise ConfigError(f"--max-tags must be a whole number of at least 1, not {self.max_tags!r}")
         if isinstance(self.max_metadata, bool) or not isinstance(self.max_metadata, int) or self.max_metadata < 1:
@@ -55,10 +56,11 @@ def _hosts(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def positive_seconds(text: str) -> float | None:
-    """A positive, finite number of seconds written as text (``--registry-timeout``); None
-    when it is not one."""
+    """A positive number of seconds up to ``MAX_TIMEOUT`` (one day) written as text
+    (``--registry-timeout``); None when it is not one (a larger one would overflow the waits
+    of the threads that keep the deadline)."""
     try:
         seconds = float(text)
     except ValueError:
         return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT else None

@@ -78,8 +78,8 @@ class RegistryTagSource:
         self.concurrency = settings.concurrency
         self.cache = cache
         self.insecure = set(settings.insecure_registries)
-        self.transport = transport or Transport(proxies=ctx.proxies, retry=retry_policy(settings),
-                                                pool_size=max(16, settings.concurrency * 2))
+        self.transport = transport or Transport(proxies=ctx.proxies, ca_bundle=ctx.ca_bundle,
+                                                retry=retry_policy(settings), pool_size=max(16, settings.concurrency * 2))
         self.credentials = CredentialStore(ctx)
         self.progress = progress  # "listing tags: 12/40 repositories, 3 registries"
         self._registries: dict[str, _Registry] = {}
@@ -123,7 +123,8 @@ class RegistryTagSource:
                                     **({"max_metadata": max_metadata} if max_metadata is not None else {}))
         source = cls.from_settings(ctx, settings, cache_dir=cache_dir, tag_ttl=tag_ttl)
         if retry is not None:
-            source.transport = Transport(proxies=ctx.proxies, retry=retry, pool_size=max(16, concurrency * 2))
+            source.transport = Transport(proxies=ctx.proxies, ca_bundle=ctx.ca_bundle, retry=retry,
+                                         pool_size=max(16, concurrency * 2))
         return source
 
     # --- registries ----------------------------------------------------------------------------
@@ -138,9 +139,10 @@ class RegistryTagSource:
             if found is None:
                 api_host = API_HOSTS.get(host, host)
                 scheme = "http" if self._plain_http_allowed(api_host) else "https"
-                auth = RegistryAuth(host, api_host, self.transport, lambda: self.credentials.lookup(host),
+                base_url = f"{scheme}://{api_host}"
+                auth = RegistryAuth(host, base_url, self.transport, lambda: self.credentials.lookup(host),
                                     self._plain_http_allowed, problem=lambda: self.credentials.problem(host))
-                client = RegistryClient(host, f"{scheme}://{api_host}", auth, self.transport,
+                client = RegistryClient(host, base_url, auth, self.transport,
                                         max_tags=self.settings.max_tags)
                 found = self._registries[host] = _Registry(client, self.concurrency)
             return found
@@ -317,14 +319,21 @@ class RegistryTagSource:
             if (repository, tag) in self._read:
                 continue
             if not self._within_budget(host, repository, tag):
-                self._read[(repository, tag)] = MetadataDeferred(
-                    f"{repository}:{tag}: build time not read in this run (the --max-metadata budget of "
-                    f"{self.settings.max_metadata} tags for {host} is spent)")
+                self._read[(repository, tag)] = self._over_budget(host, repository, tag)
                 continue
             futures[tag] = registry.pool.submit(self._metadata_one, registry.client, path, tag)
         for tag, result in self._wait(futures).items():
             self._read[(repository, tag)] = result  # type: ignore[assignment]
         return {tag: self._read[(repository, tag)] for tag in dict.fromkeys(tags)}
+
+    def _over_budget(self, host: str, repository: str, tag: str) -> AutomatorError:
+        """Why ``tag``'s metadata is not read: left for a later run, which finds what this one
+        read in the cache; without a cache no later run gets further, which is an error."""
+        spent = f"the --max-metadata budget of {self.settings.max_metadata} tags for {host} is spent"
+        if self.cache is not None:
+            return MetadataDeferred(f"{repository}:{tag}: build time not read in this run ({spent})")
+        return RegistryError(f"{repository}:{tag}: build time not read: {spent}, and without a cache nothing "
+                             "read carries over to a later run", hint="raise --max-metadata or enable the cache")
 
     def _within_budget(self, host: str, repository: str, tag: str) -> bool:
         """Whether ``tag``'s metadata may be read now: cached metadata is free (a digest's build

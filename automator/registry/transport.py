@@ -2,7 +2,8 @@
 
 One :class:`Transport` per run, shared by all registries (its session pools connections per
 host). ``trust_env`` is off so that neither ``~/.netrc`` nor stray environment variables steer
-requests; proxies come from :class:`automator.context.Context` instead.
+requests; proxies and the CA bundle (``REQUESTS_CA_BUNDLE``, ``SSL_CERT_FILE``) come from
+:class:`automator.context.Context` instead.
 
 Every attempt is one exchange under a total deadline (``RetryPolicy.timeout``: connect, headers
 and the whole body, see :mod:`automator.registry.exchange`); the attempts of one request stop
@@ -14,9 +15,9 @@ registry costs one budget, not one per repository.
 from __future__ import annotations
 
 import email.utils
-import http.client
 import ipaddress
 import logging
+import os
 import random
 import re
 import threading
@@ -26,10 +27,11 @@ from datetime import timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3.exceptions
 
 from automator.errors import RegistryError, scrub
 from automator.registry.exchange import BodyError, Exchange, Watchdog, WatchedAdapter, read_body
+from automator.registry.failures import CA_HINT, FINAL, UNREACHABLE, NoAnswer, classify
+from automator.registry.formats import same_origin
 from automator.values import value_type
 
 log = logging.getLogger("automator.registry")
@@ -92,65 +94,16 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def wait_asked(response: requests.Response, who: str) -> str:
+    """`` (the registry asks to wait 120 s)`` from the answer's ``Retry-After``, or nothing."""
+    wait = parse_retry_after(response.headers.get("Retry-After"))
+    return f" ({who} asks to wait {wait:.0f} s)" if wait is not None else ""
+
+
 def parse_ratelimit_remaining(value: str | None) -> int | None:
     """``ratelimit-remaining: 76;w=21600`` -> 76."""
     match = _RATELIMIT.match(value or "")
     return int(match.group(1)) if match else None
-
-
-class NoAnswer(Exception):
-    """One attempt without a usable answer. ``kind``: ``deadline``, ``connect`` (no connection),
-    ``timeout`` (a read stalled), ``closed`` (closed before the answer was complete),
-    ``cut-off`` (body shorter than announced) or ``too-large``."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-
-UNREACHABLE = frozenset({"deadline", "connect"})  # the host gave no answer at all
-
-
-def _cause_chain(error: BaseException) -> list[BaseException]:
-    """The error, the errors it wraps (``args``, ``reason``) and its causes."""
-    seen: list[BaseException] = []
-    todo: list[object] = [error]
-    while todo:
-        item = todo.pop(0)
-        if not isinstance(item, BaseException) or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        todo.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
-    return seen
-
-
-def classify(error: requests.RequestException, exchange: Exchange, timeout: float) -> NoAnswer:
-    """What an exception of ``requests`` means, in words a user can act on."""
-    if exchange.expired or (isinstance(error, requests.Timeout) and exchange.remaining() <= 0.05):
-        return NoAnswer("deadline", f"no complete answer within the {timeout:g} s deadline")
-    chain = _cause_chain(error)
-    if isinstance(error, requests.ConnectTimeout):
-        return NoAnswer("connect", "connection timed out")
-    if isinstance(error, requests.Timeout):
-        return NoAnswer("timeout", "timed out waiting for data")
-    if isinstance(error, requests.exceptions.SSLError):
-        return NoAnswer("connect", "TLS handshake failed")
-    for cause in chain:
-        if isinstance(cause, ConnectionRefusedError):
-            return NoAnswer("connect", "connection failed (connection refused)")
-        if isinstance(cause, urllib3.exceptions.NewConnectionError):
-            return NoAnswer("connect", "connection failed (no connection)")
-        if isinstance(cause, http.client.RemoteDisconnected):
-            return NoAnswer("closed", "the connection closed without an answer")
-        if isinstance(cause, http.client.BadStatusLine):
-            line = str(cause)[:40]
-            return NoAnswer("closed", f"the connection closed in the middle of the status line ({line})")
-        if isinstance(cause, ConnectionResetError):
-            return NoAnswer("closed", "the connection was reset before a complete answer")
-    if isinstance(error, requests.ConnectionError):
-        return NoAnswer("connect", f"connection failed ({type(error).__name__})")
-    return NoAnswer("connect", f"request failed ({type(error).__name__})")
 
 
 def _close_delimited(response: requests.Response) -> bool:
@@ -158,11 +111,21 @@ def _close_delimited(response: requests.Response) -> bool:
     return "Content-Length" not in headers and "chunked" not in headers.get("Transfer-Encoding", "").lower()
 
 
+class _Session(requests.Session):
+    """A session that leaves redirects to the transport: ``requests`` would otherwise parse
+    every redirect's ``Location`` (for ``Response.next``) while sending, mixing its errors with
+    the request's own."""
+
+    def resolve_redirects(self, *args, **kwargs):
+        return iter(())
+
+
 class Transport:
     def __init__(
         self,
         *,
         proxies: Mapping[str, str] | None = None,
+        ca_bundle: str | None = None,
         retry: RetryPolicy | None = None,
         rate_limit_reserve: int = 5,
         sleep: Callable[[float], None] | None = None,
@@ -179,8 +142,9 @@ class Transport:
         self._down: dict[str, str] = {}
         self._lock = threading.Lock()
         self.requests_sent = 0
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.trust_env = False  # no ~/.netrc, no environment: Context decides
+        self.session.verify = _ca_bundle(ca_bundle)  # REQUESTS_CA_BUNDLE / SSL_CERT_FILE, from the Context
         adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -253,11 +217,11 @@ class Transport:
             begun = self._clock()
             exchange = Exchange(min(begun + retry.timeout, budget_end), self._clock)
             try:
-                response = self._exchange(method, url, exchange, auth, follow, limit, kwargs)
+                response = self._exchange(method, url, exchange, auth, follow, limit, kwargs, label)
             except NoAnswer as failure:
                 log.debug("%s %s -> %s (attempt %d)", method, scrub(url), failure.message, attempt)
                 wait = self._backoff(attempt)
-                if (attempt == retry.attempts or failure.kind == "too-large" or self.cancelled
+                if (attempt == retry.attempts or failure.kind in FINAL or self.cancelled
                         or self._clock() + wait >= budget_end):
                     raise self._gave_up(failure, label, host, attempt, started) from None
                 self._sleep(wait)
@@ -281,17 +245,22 @@ class Transport:
             return RegistryError(f"{label}: abandoned (interrupted)")
         spent = self._clock() - started
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''} in {spent:.1f} s"
+        failed = failure.host or host  # a redirect's target is to blame for its own silence
         if failure.kind in UNREACHABLE:
             with self._lock:
-                self._down.setdefault(host, failure.message)
+                self._down.setdefault(failed, failure.message)
+        if failure.kind == "certificate":
+            return RegistryError(f"{label}: certificate verification failed for {failed}: {failure.message}",
+                                 hint=CA_HINT)
         if failure.kind == "deadline":
             return RegistryError(
-                f"{label}: no complete answer from {host} within the {self.retry.timeout:g} s deadline ({tries})",
+                f"{label}: no complete answer from {failed} within the {self.retry.timeout:g} s deadline ({tries})",
                 hint=self._unreachable_hint(),
             )
         if failure.kind == "connect":
             what = failure.message.removeprefix("connection failed").strip(" ()")
-            return RegistryError(f"{label}: connection failed after {attempts} attempts ({what})",
+            where = "" if failed == host else f" to {failed}, where {host} redirected"
+            return RegistryError(f"{label}: connection failed after {attempts} attempts{where} ({what})",
                                  hint=self._unreachable_hint())
         if failure.kind == "too-large":
             return RegistryError(f"{label}: {failure.message}",
@@ -300,28 +269,25 @@ class Transport:
                              hint="the registry or a proxy in between breaks connections; try again later")
 
     def _exchange(self, method: str, url: str, exchange: Exchange, auth, follow: bool, limit: int,
-                  kwargs: dict) -> requests.Response:
+                  kwargs: dict, label: str) -> requests.Response:
         """One attempt: the request, redirects followed by hand (credentials only to the same
-        origin), and the whole body, all before ``exchange.deadline``."""
+        origin), and the whole body, all before ``exchange.deadline``. A :class:`NoAnswer`
+        names the host of the hop that failed."""
         with self.watchdog.watch(exchange):
             for hop in range(MAX_REDIRECTS + 1):
-                remaining = exchange.remaining()
-                if remaining <= 0 or exchange.expired:
-                    raise NoAnswer("deadline", f"no complete answer within the {self.retry.timeout:g} s deadline")
-                timeout = (min(self.retry.connect_timeout, remaining), min(self.retry.read_timeout, remaining))
-                hostname = urlsplit(url).hostname or ""
+                host = urlsplit(url).netloc.lower()
+                if hop:
+                    self._check_host(host, label)  # a redirect's target that gave no answer earlier
                 try:
-                    response = self.session.request(method, url, auth=auth, proxies=self._proxies_for(hostname),
-                                                    timeout=timeout, stream=True, allow_redirects=False, **kwargs)
-                except requests.RequestException as error:
-                    raise classify(error, exchange, self.retry.timeout) from None
-                except ValueError:  # requests parses a redirect's Location even when not following it
-                    raise RegistryError(f"{urlsplit(url).netloc}: malformed Location URL in a redirect") from None
+                    response = self._hop(method, url, exchange, auth, kwargs)
+                except NoAnswer as failure:
+                    failure.host = host
+                    raise
                 location = response.headers.get("Location")
                 if follow and response.status_code in REDIRECTS and location and hop < MAX_REDIRECTS:
                     response.close()  # a redirect's body is never read
-                    following = urljoin(url, location)
-                    if _origin(following) != _origin(url):
+                    following = _redirect_target(url, location)
+                    if not same_origin(following, url):
                         auth = None  # credentials stay with the origin they are for
                     if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                         method = "GET"
@@ -329,8 +295,28 @@ class Transport:
                     kwargs = {k: v for k, v in kwargs.items() if k != "params"}  # in the Location already
                     url = following
                     continue
-                return self._read(response, method, exchange, limit)
+                try:
+                    return self._read(response, method, exchange, limit)
+                except NoAnswer as failure:
+                    failure.host = host
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _hop(self, method: str, url: str, exchange: Exchange, auth, kwargs: dict) -> requests.Response:
+        """One request of an attempt, its redirects not followed, its body not read yet."""
+        remaining = exchange.remaining()
+        if remaining <= 0 or exchange.expired:
+            raise NoAnswer("deadline", f"no complete answer within the {self.retry.timeout:g} s deadline")
+        timeout = (min(self.retry.connect_timeout, remaining), min(self.retry.read_timeout, remaining))
+        hostname = urlsplit(url).hostname or ""
+        try:
+            return self.session.request(method, url, auth=auth, proxies=self._proxies_for(hostname),
+                                        timeout=timeout, stream=True, allow_redirects=False, **kwargs)
+        except requests.RequestException as error:
+            raise classify(error, exchange, self.retry.timeout) from None
+        except ValueError as error:  # a header http.client refuses to write: never retried
+            raise RegistryError(f"{urlsplit(url).netloc}: the request could not be sent "
+                                f"({type(error).__name__}: a header that cannot be written)") from None
 
     def _read(self, response: requests.Response, method: str, exchange: Exchange, limit: int) -> requests.Response:
         try:
@@ -353,6 +339,24 @@ class Transport:
         return random.uniform(ceiling / 2, ceiling)
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
+def _ca_bundle(path: str | None) -> str | bool:
+    """What ``requests`` verifies certificates with: the CA file or directory named, or its own
+    CAs (True) when none is named or the one named does not exist (with a warning)."""
+    if not path:
+        return True
+    if not os.path.exists(path):
+        log.warning("the CA bundle %s (REQUESTS_CA_BUNDLE or SSL_CERT_FILE) does not exist; "
+                    "registries are verified with the default CAs", path)
+        return True
+    return path
+
+
+def _redirect_target(url: str, location: str) -> str:
+    """The absolute URL a redirect's ``Location`` points to; a :class:`RegistryError` naming
+    the header when it cannot be parsed."""
+    try:
+        following = urljoin(url, location)
+        urlsplit(following).port  # noqa: B018 - a port that is not a number raises
+    except ValueError:
+        raise RegistryError(f"{urlsplit(url).netloc}: malformed Location URL in a redirect") from None
+    return following
