@@ -51,6 +51,32 @@ def test_a_pinned_digest_moves_with_its_tag(local_registry, tmp_path, capsys):
     assert f"image: {local_registry.host}/rules/moving:1.1.0@{new}\n" in update(env, capsys)
 
 
+HELM_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  annotations:
+    automator.dev/policy: semver:^1
+spec:
+  values:
+    image:
+      repository: {repository}
+      tag: {tag}
+"""
+
+
+def test_a_tag_key_written_tag_at_digest_moves_both_as_charts_document_it(local_registry, tmp_path, capsys):
+    old = local_registry.push("rules/chart", "1.0.0", created="2024-01-01T00:00:00Z")
+    new = local_registry.push("rules/chart", "1.1.0", created="2024-02-01T00:00:00Z")
+    env = tmp_path / "env"
+    env.mkdir()
+    repository = f"{local_registry.host}/rules/chart"
+    (env / "release.yaml").write_text(HELM_RELEASE.format(repository=repository, tag=f"1.0.0@{old}"))
+    assert main(["update", str(env), "--no-cache"]) == 0, capsys.readouterr()
+    assert (env / "release.yaml").read_text() == HELM_RELEASE.format(repository=repository, tag=f"1.1.0@{new}")
+
+
 def test_a_digest_following_the_mutable_tag_stable(local_registry, tmp_path, capsys):
     first = local_registry.push("rules/stable", "stable", created="2024-01-01T00:00:00Z")
     env = write_env(tmp_path, f"{local_registry.host}/rules/stable:stable@{first}", policy="glob:stable")

@@ -64,6 +64,7 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
             )
     except AutomatorError as error:
         return Problem(f"{where}: {error}", file=doc.file, image=_repo_or_text(repo_text), line=doc.line_of(found.image))
+    written = doc.text[span.start : span.end]
     return ImageUse(
         file=doc.file,
         line=doc.line_of(node),
@@ -75,6 +76,7 @@ def make_use(doc: Document, found: ImageField, policy: PolicySpec, dialect: str,
         dialect=dialect,
         workload=workload,
         quote=quote,
+        current=written if kind == "tag" and ref.digest else None,  # a tag key written tag@digest
     )
 
 

@@ -256,20 +256,25 @@ class RulesRuntime:
         if reflect == "IfNotPresent" and ref.digest and to_tag == ref.tag:
             return None  # the digest is resolved only when the tag changes or none is written
         pin = bool(ref.digest) or reflect in ("Always", "IfNotPresent") or bool(self.settings(root, use).digest)
-        if use.field != "image" or not pin:
+        # a tag key written tag@digest (charts document `tag: 1.2@sha256:...`) keeps its digest too
+        pinned_tag = use.field == "tag" and bool(ref.digest) and "@" in (use.current or "")
+        if not (use.field == "image" or pinned_tag) or not pin:
             if to_tag == ref.tag:
                 return None
             return ref.with_tag(to_tag) if use.field == "image" else to_tag
         platform = self.settings(root, use).platform
         if platform:
-            text = ref.with_tag(to_tag, _platform_digest(source, ref.repository, to_tag, platform))
-            return None if text == ref.written else text
-        info = source.metadata(ref.repository, [to_tag]).get(to_tag)
-        if not isinstance(info, TagInfo) or not info.digest:
-            detail = f": {info}" if isinstance(info, AutomatorError) else ""
-            raise RegistryError(f"no digest for {ref.repository}:{to_tag}{detail}",
-                                hint="the digest must move with the tag; check the registry")
-        text = ref.with_tag(to_tag, info.digest)
+            digest = _platform_digest(source, ref.repository, to_tag, platform)
+        else:
+            info = source.metadata(ref.repository, [to_tag]).get(to_tag)
+            if not isinstance(info, TagInfo) or not info.digest:
+                detail = f": {info}" if isinstance(info, AutomatorError) else ""
+                raise RegistryError(f"no digest for {ref.repository}:{to_tag}{detail}",
+                                    hint="the digest must move with the tag; check the registry")
+            digest = info.digest
+        if pinned_tag:
+            return None if (to_tag, digest) == (ref.tag, ref.digest) else f"{to_tag}@{digest}"
+        text = ref.with_tag(to_tag, digest)
         return None if text == ref.written else text
 
     def write_settings(self, root: Path, update: Update) -> WriteSettings:
