@@ -101,4 +101,4 @@ def validate(root: Path, scan_path: Path | None = None, *, rules_file: Path | No
     problems += outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)
     problems += found
     problems += policy_problems(uses)
-    return Validation(root, prefix, tuple(uses), tuple(strict(problems)))
+    return Validation(root, prefix, tuple(uses), tuple(dict.fromkeys(strict(problems))))  # a file every reader failed to read: once

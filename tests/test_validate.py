@@ -147,3 +147,23 @@ def test_argo_cd_applications_are_read_as_run_reads_them(tmp_path: Path) -> None
     broken = validate(tmp_path / "repo")
     assert [p.file for p in broken.errors] == ["apps/shop.yaml"]
     assert "its path 'overlays/prod' is not in this repository" in broken.errors[0].message
+
+
+def test_an_unreadable_file_is_one_problem_named_from_the_root(tmp_path: Path, monkeypatch) -> None:
+    # the Flux v2 catalog, the Argo CD tree and the manifests all read it: it is said once
+    import os
+
+    from automator.manifest import discover, treefiles
+
+    root = tree(tmp_path, {"web.yaml": WORKLOAD.format(annotations='    fluxcd.io/automated: "true"', image="6.5.0"),
+                           "secret.yaml": "argoproj.io Application image.toolkit.fluxcd.io ImagePolicy fluxcd.io/automated"})
+    real = discover.read_bytes
+
+    def refusing(path):
+        if os.fspath(path).endswith("secret.yaml"):
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(discover, "read_bytes", refusing)
+    monkeypatch.setattr(treefiles, "read_bytes", refusing)
+    assert messages(validate(root)) == [("error", "secret.yaml: cannot read (Permission denied)")]

@@ -69,7 +69,7 @@ def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], bui
     name_of = names_under(root)
     for path, data in read:
         if isinstance(data, OSError):
-            builder.problems.append(Problem(f"{path}: cannot read ({data.strerror})", file=str(path)))
+            builder.problems.append(Problem(f"{name_of(path)}: cannot read ({data.strerror})", file=name_of(path)))
             continue
         if SCREEN not in data:
             continue
