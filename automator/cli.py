@@ -73,9 +73,16 @@ class _SubcommandParser(argparse.ArgumentParser):
     ``automator select POLICY --explain TAG TAG`` (plain argparse stops at the option)."""
 
     _plain = False
+    # said after "the following arguments are required: ..." (a command's add_arguments sets it)
+    required_hint = ""
 
     def __init__(self, *args, formatter_class: type = HelpFormatter, **kwargs) -> None:
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+    def error(self, message: str):  # type: ignore[override]
+        if self.required_hint and message.startswith("the following arguments are required"):
+            message = f"{message}; {self.required_hint}"
+        super().error(message)
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         if self._plain:

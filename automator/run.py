@@ -12,6 +12,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from automator.errors import AutomatorError, ManifestError, MetadataDeferred
@@ -38,6 +39,7 @@ from automator.manifest.locators import LOCATORS
 from automator.manifest.patch import patch_text
 from automator.manifest.scope import outside_path_as_warnings
 from automator.manifest.treefiles import NOT_WALKED, TreeFiles
+from automator.manifest.typos import STRICT_CODES
 from automator.manifest.typos import strict as strict_problems
 from automator.manifest.writefile import write_atomically, write_in_place
 from automator.model import Plan, Problem, Update
@@ -231,7 +233,7 @@ def make_plan(
     outside = outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)  # objects read repo-wide
     problems = [*outside, *problems, *skipped]
     if strict:
-        problems = strict_problems(problems)
+        uses, problems = leave_files_with_typos(uses, strict_problems(problems))
     narrow = None
     if pushed is not None:
         source, narrow = PushedTagSource(pushed, uses, source), pushed.narrow
@@ -270,6 +272,15 @@ def make_plan(
         plan = plan_updates(uses, tags, policies, problems, rules.bind(root, source), narrow)
     rules.save()
     return plan
+
+
+def leave_files_with_typos(uses: list, problems: list[Problem]) -> tuple[list, list[Problem]]:
+    """``--strict``: no image of a file with a typo error moves (the typo may be what moves it, as
+    an annotation naming no container leaves that container on ``glob:*``); each error says so."""
+    held = {p.file for p in problems if p.code in STRICT_CODES and p.severity == "error" and p.file}
+    noted = [replace(p, message=f"{p.message}; --strict: {p.file} left unchanged") if p.file in held and p.code in STRICT_CODES else p
+             for p in problems]
+    return [u for u in uses if u.file not in held], noted
 
 
 def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[list, list[Problem]]:

@@ -3,6 +3,7 @@ stale git locks are cleared only when provably the run's, temporary worktrees ar
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -95,6 +96,15 @@ def test_plan_names_content_the_runs_commit_took_from_someone_else():
     # a commit of only other content (the user's own, say) is not called the run's
     own = seen(head=commit, head_parents=(MARKER.base,), journal=journal, head_changes=(("apps/api.yaml", USERS),))
     assert plan_recovery(own).notes == ()
+
+
+def test_plan_notes_nothing_for_a_branch_run_stopped_before_it_left_the_branch():
+    # the marker says the run worked on a detached HEAD (another branch), but the checkout is
+    # on main at the commit the run started from: the run never moved it
+    never_left = dataclasses.replace(MARKER, detached=True)
+    assert plan_recovery(seen(marker=never_left)).notes == ()
+    moved_on = seen(marker=never_left, head="c" * 40, head_parents=("b" * 40,))
+    assert "not where the interrupted run left it" in plan_recovery(moved_on).notes[0]
 
 
 def test_plan_removes_a_lock_newer_than_the_marker_only_without_live_git():

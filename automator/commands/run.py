@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
+from json import dumps
 
 from automator.commands.options import (
     OptionGroup,
@@ -79,7 +80,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("--dry-run", action="store_true", help="print the plan and the commit message; change nothing")
-    group.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    group.add_argument("--json", action="store_true",
+                       help="print the result as JSON on stdout; with --every one compact JSON object per attempt, "
+                       "one a line (JSON Lines)")
 
 
 OPTIONS: tuple[OptionGroup, ...] = (
@@ -108,12 +111,18 @@ def attempt(settings: Settings, ctx: Context) -> int:
     from automator.writeback.run import run_once
 
     result = run_once(settings, ctx)
-    print_result(result, json=settings.report.json)
+    print_result(result, json=settings.report.json, lines=settings.schedule.every is not None)
     write_reports(settings.report, ctx, result.reported, result.change, root=result.root)
     return result.exit_code
 
 
-def print_result(result: RunResult, *, json: bool) -> None:
+def print_result(result: RunResult, *, json: bool, lines: bool = False) -> None:
+    """Text, or with ``json`` one JSON document; ``lines`` (a loop): one compact JSON object per
+    line, a line an attempt (JSON Lines)."""
+    if json and lines:
+        sys.stdout.write(dumps(json_report.result_document(result), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
     if json:
         sys.stdout.write(json_report.render_result(result))
         return

@@ -76,7 +76,8 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("policy", metavar="POLICY", help="the tag policy, e.g. 'semver:>=1.2 <2'")
-    parser.add_argument("tags", metavar="TAG", nargs="*", help="candidate tags (default: read stdin)")
+    parser.add_argument("tags", metavar="TAG", nargs="*", default=[], help="candidate tags (default: read stdin)")
+    parser.required_hint = "the tags come from TAG arguments or, without any, from stdin (one per line)"  # type: ignore[attr-defined]
     parser.add_argument("--filter", metavar="REGEX", help="only tags in which REGEX is found (Flux v2 filterTags.pattern)")
     parser.add_argument(
         "--extract", metavar="TEMPLATE", help="compare this expansion of the filter's groups: $1, $name, ${name}"

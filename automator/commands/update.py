@@ -32,7 +32,8 @@ examples:
   automator update clusters/prod/web.yaml                          # one file; tags from the registries
 
 exit codes: 0 everything processed (updates or not), 1 some automated file or image could not
-be processed (the rest was done), 2 invalid arguments or configuration.
+be processed (the rest was done), 2 invalid arguments or configuration, 130 interrupted
+(SIGINT/SIGTERM): every file already written is put back, unless changed meanwhile (named).
 """
 
 
@@ -63,7 +64,10 @@ def run(settings: Settings, ctx: Context) -> int:
             )
             sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
     else:
-        changed, failed = write_plan(root, plan)
+        from automator.commands._rollback import all_or_nothing
+
+        with all_or_nothing(root) as rollback:  # interrupted: every file put back, exit 130
+            changed, failed = write_plan(root, plan, before_write=rollback.record)
         done = set(changed)
         for u in plan.updates:
             if u.use.file in done:

@@ -196,9 +196,16 @@ def _on_run_position(seen: Observed, marker: RunMarker) -> bool:
     return seen.branch is None if marker.detached else seen.branch == marker.original
 
 
+def _where_it_started(seen: Observed, marker: RunMarker) -> bool:
+    """The checkout is on the branch (or detached commit) the run started from, at the commit
+    it started at: nothing of the run's is left to find elsewhere."""
+    on_original = seen.branch == marker.original if seen.branch is not None else seen.head == marker.original
+    return bool(marker.start) and on_original and seen.head == marker.start
+
+
 def _plan_tree(seen: Observed, marker: RunMarker, out: _Builder) -> None:
     in_place = _on_run_position(seen, marker)
-    if not in_place and marker.original:
+    if not in_place and marker.original and not _where_it_started(seen, marker):
         out.notes.append(f"the checkout is on {seen.branch or 'a detached HEAD'}, not where the interrupted run left it; its commits are left alone")
     dropping = in_place and own_commit(seen, marker)
     if dropping:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from automator.errors import GitError, UsageError
+from automator.git.refname import branch_name_problem
 from automator.git.workspace import Workspace
 from automator.values import value_type
 
@@ -48,7 +49,36 @@ def upstream(ws: Workspace, branch: str) -> tuple[str | None, str | None]:
     return remote.strip(), merge.strip().removeprefix("refs/heads/")
 
 
+def check_branch_name(branch: str) -> None:
+    """A :class:`UsageError` (nothing was done) for a ``--branch`` git cannot have."""
+    why = branch_name_problem(branch)
+    if why:
+        raise UsageError(f"--branch {branch!r} is not a valid branch name: {why}",
+                         hint="git's rules: `git check-ref-format --branch NAME`")
+
+
+def configured_remotes(ws: Workspace) -> list[str]:
+    """The remotes the configuration names (``remote.<name>.*``)."""
+    return sorted({key[len("remote."):].rpartition(".")[0] for key in ws.config.values if key.startswith("remote.")} - {""})
+
+
+def check_remote(ws: Workspace, remote: str) -> None:
+    """A :class:`UsageError` for a ``--remote`` that is no remote of the checkout, nor a URL or
+    path git could fetch from."""
+    if remote in configured_remotes(ws) or any(c in remote for c in ":/\\") or remote.startswith("."):
+        return
+    if any(place.exists() for place in (ws.root / remote, ws.git_dir / "remotes" / remote, ws.git_dir / "branches" / remote)):
+        return  # a path, or a remote of git's older files
+    known = ", ".join(configured_remotes(ws)) or "none"
+    raise UsageError(f"no remote named {remote} in {ws.root} (its remotes: {known})",
+                     hint=f"pass one of them with --remote, or add it first: git remote add {remote} URL")
+
+
 def resolve_target(ws: Workspace, remote: str | None, branch: str | None, *, push: bool) -> Target:
+    if branch:
+        check_branch_name(branch)
+    if remote and push:
+        check_remote(ws, remote)
     current = ws.current_branch()
     original = current or ws.head()
     if not push:
@@ -96,7 +126,7 @@ def sync(
         before_move(head)
     if target.detached:
         if head is None:
-            raise GitError(f"{target.remote} has no branch {target.branch}", hint="create the environment branch first")
+            raise UsageError(f"{target.remote} has no branch {target.branch}", hint="create the environment branch first")
         return head
     if head is None:  # a new branch: it starts at HEAD, so HEAD must be known to the remote
         _refuse_unpublished(ws, target)

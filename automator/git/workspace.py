@@ -46,8 +46,19 @@ class Location:
 
 
 def find_repository(path: Path) -> Location:
-    """The checkout that holds ``path`` (one ``git rev-parse``, git's own discovery)."""
-    start = path if path.is_dir() else path.parent
+    """The checkout that holds ``path`` (one ``git rev-parse``, git's own discovery). A link is
+    looked up where it is first, not where it points: a link out of the checkout is then refused
+    as such (``check_scan_path``), as by scan and update; a link that is not in a checkout
+    (one to a checkout) is followed."""
+    if path.is_symlink():
+        try:
+            return _discover(path, path.parent)
+        except UsageError:
+            pass
+    return _discover(path, path if path.is_dir() else path.parent)
+
+
+def _discover(path: Path, start: Path) -> Location:
     if not start.is_dir():
         raise UsageError(f"{path} is not inside a git checkout", hint="run it on a path of a cloned repository or use --repo URL")
     status, out, err = run_command(

@@ -89,7 +89,9 @@ class _Run:
     def __init__(self, ws: Workspace, scan: str, options: WriteOptions, target: Target, ctx: Context) -> None:
         self.ws, self.scan, self.options, self.target, self.ctx = ws, scan, options, target, ctx
         self.deadline = Deadline(options.retry)
-        self.marker = RunMarker.begin(target.original, ws.head(), scan, target.detached, ws.object_format)
+        # detached only once it leaves the branch (:meth:`detach`): a run that fails before
+        # that left the checkout where it was
+        self.marker = RunMarker.begin(target.original, ws.head(), scan, False, ws.object_format)
         self.replans = 0
         self.left: tuple[str, ...] = ()  # what the undo of a failed run could not restore
         self.journal = ws.journal() if ws.keeps_records else None
@@ -106,6 +108,13 @@ class _Run:
             self.marker = self.marker.moved_to(moving_to)
         if self.ws.keeps_records:
             self.ws.save_marker(self.marker)
+
+    def detach(self, head: str) -> None:
+        """Work on a detached HEAD at ``head`` (another branch), recorded in the marker first."""
+        self.marker = replace(self.marker, detached=True)
+        self.remember()
+        self.ws.git("checkout", "--quiet", "--detach", head)
+        self.ws.moved_to(head, detached=True)
 
     def what(self, verb: str) -> str:
         url = self.target.remote_url(self.ws) or ""
@@ -328,8 +337,7 @@ def commit_session(
                     before_move=lambda commit: run.remember(moving_to=commit),
                 )
                 if target.detached and head is not None:
-                    ws.git("checkout", "--quiet", "--detach", head)
-                    ws.moved_to(head, detached=True)
+                    run.detach(head)
             yield run
         except BaseException as error:
             keep_marker = not run.undo()

@@ -89,14 +89,32 @@ def check_health(path: Path, max_age: float, *, now: float | None = None, fail_o
     """Whether the health file exists and was written less than ``max_age`` seconds ago (and,
     with ``fail_on_failed``, does not record a failed attempt)."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        age = (time.time() if now is None else now) - float(record["timestamp"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return False, f"{path}: unreadable health file ({error})"
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as error:
+        why = error.strerror if isinstance(error, OSError) and error.strerror else "not UTF-8 text"
+        return False, f"{path}: unreadable health file ({why})"
+    record, wrong = read_health_record(text)
+    if record is None:
+        return False, f"{path} is not a health record written by `automator run --health-file`: {wrong}"
+    age = (time.time() if now is None else now) - record["timestamp"]
     summary = f"{path}: {record.get('status')} {age:.0f}s ago (attempt {record.get('attempt')})"
     if fail_on_failed and age <= max_age and record.get("status") == "failed":
         return False, f"{summary}; the last attempt failed"
     return age <= max_age, summary
+
+
+def read_health_record(text: str) -> tuple[dict | None, str]:
+    """The record ``write_health`` wrote (its ``timestamp`` a number), or None and what is wrong."""
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None, "not JSON"
+    if not isinstance(record, dict):
+        return None, f"a JSON {type(record).__name__}, not an object"
+    stamp = record.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, (int, float)) or stamp != stamp or abs(stamp) == float("inf"):
+        return None, "no numeric `timestamp`"
+    return record, ""
 
 
 # --- the loop ---------------------------------------------------------------------------------
