@@ -79,11 +79,11 @@ def test_the_deadline_comes_from_the_environment_in_gitlab_ci(pushed, tmp_path):
 @pytest.mark.parametrize(
     ("args", "environ", "message"),
     [
-        (["--registry-timeout", "nan"], {}, "--registry-timeout must be a positive number of seconds, not 'nan'"),
+        (["--registry-timeout", "nan"], {}, "--registry-timeout must be a positive number of seconds up to 86400 (one day), not 'nan'"),
         (["--registry-timeout", "inf"], {}, "--registry-timeout must be a positive number of seconds"),
         (["--registry-timeout", "0"], {}, "--registry-timeout must be a positive number of seconds"),
         ([], {"AUTOMATOR_REGISTRY_TIMEOUT": "soon"}, "AUTOMATOR_REGISTRY_TIMEOUT must be a positive number"),
-        (["--registry-timeout", "1e10"], {}, "--registry-timeout must be"),  # past any thread's wait
+        (["--registry-timeout", "1e10"], {}, "--registry-timeout must be a positive number of seconds up to 86400"),  # past any thread's wait
         ([], {"AUTOMATOR_REGISTRY_TIMEOUT": "86401"}, "AUTOMATOR_REGISTRY_TIMEOUT must be"),  # more than a day
         (["--max-tags", "0"], {}, "--max-tags must be a whole number of at least 1"),
         (["--max-tags", "lots"], {}, "--max-tags must be a whole number of at least 1"),

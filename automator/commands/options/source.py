@@ -88,11 +88,11 @@ def registry_timeout(args: argparse.Namespace, ctx: Context) -> float:
         value, origin = ctx.registry_timeout, "AUTOMATOR_REGISTRY_TIMEOUT"
     if value is None:
         return 30.0
-    from automator.registry.settings import positive_seconds
+    from automator.registry.settings import MAX_TIMEOUT, positive_seconds
 
     seconds = positive_seconds(value)
     if seconds is None:
-        raise UsageError(f"{origin} must be a positive number of seconds, not {value!r}",
+        raise UsageError(f"{origin} must be a positive number of seconds up to {MAX_TIMEOUT:g} (one day), not {value!r}",
                          hint="e.g. --registry-timeout 30")
     return seconds
 
