@@ -78,6 +78,16 @@ def test_extract_templates_expand_as_go_expand():
     assert parse_template("[$1][$2]", optional).expand(optional.search("b")) == "[][b]"
 
 
+@pytest.mark.parametrize(
+    ("pattern", "text", "span"),
+    [(r"\B", "aé9", None), (r"\B", "éé", (0, 0)), (r"é\B", "xéé", (1, 2)), (r"\B", "a\udcff9", None)],
+)
+def test_empty_matches_fall_between_whole_characters_as_in_go(pattern, text, span):
+    # RE2 looks at bytes: \B held between the two bytes of é, where Go never looks
+    found = compile_go_regex(pattern).search(text)
+    assert (found.span() if found else None) == span
+
+
 def test_groups_have_character_offsets_in_non_ascii_tags():
     regex = compile_go_regex(r"(?P<word>\pL+)-(?P<n>[0-9]+)")
     match = regex.search("🚀-ünïcode-42")

@@ -149,12 +149,20 @@ class GoRegex:
                 return None
             return GoMatch(text, [found.span(i) for i in range(self.groups + 1)])
         data = text.encode("utf-8", "surrogatepass")
-        spans = self._match(self._anchors[how], data, 0, len(data))
-        if spans[0][0] < 0:
-            return None
-        if len(data) != len(text):  # byte offsets -> character offsets
-            spans = [_chars(data, span) for span in spans]
-        return GoMatch(text, spans)
+        start = 0
+        while True:
+            spans = self._match(self._anchors[how], data, start, len(data))
+            if spans[0][0] < 0:
+                return None
+            if len(data) == len(text):
+                return GoMatch(text, spans)
+            if not any(_inside_character(data, at) for span in spans for at in span):
+                return GoMatch(text, [_chars(data, span) for span in spans])  # byte offsets -> character offsets
+            # an empty match between the bytes of one character (\B): Go tries only the places
+            # between whole characters, so the search goes on from the next of those
+            if how != 0 or spans[0][0] >= len(data):
+                return None
+            start = _next_character(data, spans[0][0] + 1)
 
     def search(self, text: str) -> GoMatch | None:
         """The leftmost match anywhere in ``text`` (Go's ``FindStringSubmatch``)."""
@@ -173,6 +181,17 @@ class GoRegex:
 
     def __reduce__(self):  # pickled as its pattern: the compiled program is rebuilt on load
         return compile_go_regex, (self.pattern,)
+
+
+def _inside_character(data: bytes, at: int) -> bool:
+    """Whether byte offset ``at`` falls between the bytes of one UTF-8 character."""
+    return 0 < at < len(data) and data[at] & 0xC0 == 0x80
+
+
+def _next_character(data: bytes, at: int) -> int:
+    while _inside_character(data, at):
+        at += 1
+    return at
 
 
 def _chars(data: bytes, span: tuple[int, int]) -> tuple[int, int]:
