@@ -77,6 +77,22 @@ def test_a_cache_url_redis_cannot_use_is_a_usage_error_without_its_password(url)
     assert "hunter2-password" not in str(refused.value)
 
 
+@pytest.mark.parametrize(("query", "says"), [
+    ("socket_timeout=abc", "Invalid value for 'socket_timeout'"),
+    ("db=zz", "Invalid value for 'db'"),
+    ("foo=bar", "unknown option 'foo' in the query"),
+])
+def test_a_query_the_redis_client_would_refuse_later_is_a_usage_error_now(query, says):
+    """The client refuses these at its first command: an internal error deep in the run."""
+    with pytest.raises(ConfigError, match=says) as refused:
+        check_cache_url(f"redis://:hunter2-password@127.0.0.1:6379/0?{query}")
+    assert "hunter2-password" not in str(refused.value)
+
+
+def test_query_options_of_the_redis_client_are_taken():
+    assert check_cache_url("rediss://redis:6379/0?socket_timeout=5&ssl_cert_reqs=none") == "rediss://redis:6379/0?socket_timeout=5&ssl_cert_reqs=none"
+
+
 @pytest.mark.parametrize("ttl", [float("inf"), 1e300], ids=["inf", "1e300"])
 def test_a_tag_ttl_beyond_what_redis_can_count_keeps_entries_like_the_disk_cache(redis_server, ttl):
     """``AUTOMATOR_CACHE_TTL=inf`` keeps the disk cache's tag lists for ever; in Redis too,

@@ -76,7 +76,28 @@ def check_cache_url(url: str) -> str:
         usable = False
     if not usable:
         raise ConfigError(f"--cache-url {_without_password(url)!r}: expected redis://HOST:PORT/DB or rediss://HOST:PORT/DB")
+    problem = _query_problem(url)
+    if problem:
+        raise ConfigError(f"--cache-url {_without_password(url)!r}: {problem}",
+                          hint="options after ? are those of redis-py's from_url, e.g. ?socket_timeout=5")
     return url
+
+
+def _query_problem(url: str) -> str:
+    """What the ``redis`` client would refuse in the URL's query (``?db=zz``, ``?foo=bar``) only
+    at its first command, deep in the run: '' when nothing."""
+    if not urlsplit(url).query:
+        return ""
+    import redis
+
+    try:
+        redis.ConnectionPool.from_url(url).make_connection()  # builds the connection; connects later
+    except ValueError as error:  # Invalid value for 'db' in connection URL.
+        return str(error).rstrip(".")
+    except TypeError as error:  # ... got an unexpected keyword argument 'foo'
+        unknown = re.search(r"argument '([^']+)'", str(error))
+        return f"unknown option {unknown.group(1)!r} in the query" if unknown else str(error)
+    return ""
 
 
 def _without_password(url: str) -> str:
