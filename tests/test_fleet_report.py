@@ -53,3 +53,17 @@ def test_a_dry_run_says_so_in_every_report_and_output():
     assert "A dry run: the updates are what would change" in fleet_markdown(result)
     assert fleet_outputs(result)["dry-run"] == "true"
     assert fleet_outputs(FleetResult("0/1", ()))["dry-run"] == "false"
+
+
+def test_a_pull_request_that_failed_is_a_problem_in_every_report():
+    from automator.forge.ensure import Outcome
+    from automator.model import Plan
+    from automator.result import PullRequests, RunResult
+
+    (repository,) = fleet_with("https://github.com/acme/env-prod.git")
+    refused = Outcome("failed", "automator/clusters-prod/all", error="GitHub refused to list pull requests (401): no token was given")
+    run = RunResult(Plan(), (PullRequests(Plan(), (refused,)),))
+    result = FleetResult("0/1", (RepositoryResult(repository, (PathResult("clusters/prod", run, exit_code=run.exit_code),), exit_code=3),))
+    assert "    error: GitHub refused to list pull requests (401): no token was given" in fleet_text(result)
+    assert "no token was given" in fleet_markdown(result).splitlines()[-1]
+    assert fleet_outputs(result)["problems"] == "1"

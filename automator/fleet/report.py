@@ -45,9 +45,14 @@ def _where(path: PathResult) -> str:
 
 
 def _problems(path: PathResult) -> list[str]:
+    """The path's error, its plan's and writing's problems, and each pull request that failed."""
     if path.error:
         return [scrub(path.error)]
-    return [scrub(p.message) for p in path.result.problems] if path.result is not None else []
+    if path.result is None:
+        return []
+    failed = [request.error or f"the pull request of {request.branch} failed"
+              for outcome in path.result.outcomes for request in getattr(outcome, "requests", ()) if request.action == "failed"]
+    return [scrub(message) for message in (*(p.message for p in path.result.problems), *failed)]
 
 
 def fleet_text(result: FleetResult) -> str:
