@@ -267,3 +267,17 @@ def test_parallel_gives_every_shard_once_from_ci_node_index():
     assert args.shard is None  # read from CI_NODE_INDEX/CI_NODE_TOTAL
     shards = [shard_from_scheduler({"CI_NODE_INDEX": str(i), "CI_NODE_TOTAL": str(total)}) for i in range(1, total + 1)]
     assert shards == [Shard(i, total) for i in range(total)]
+
+
+def test_each_example_gives_every_forge_of_the_example_fleet_its_own_token():
+    """A fleet of GitHub and GitLab repositories: one token cannot serve both, and the pull
+    request API reads GITHUB_TOKEN (or GITLAB_TOKEN) only."""
+    from automator.fleet.spec import load_fleet
+
+    hosts = {r.url.split("/")[2] for r in load_fleet(ROOT / FLEET_FILE).repositories}
+    assert hosts == {"github.com", "gitlab.example.com"}
+    kubernetes = set(env(fleet_container()))
+    gitlab = set(yaml.safe_load((ROOT / GITLAB).read_text())["fleet"]["variables"])
+    github = set(action_step()["env"]) | {"GITHUB_TOKEN"}  # the Action's token: input becomes GITHUB_TOKEN
+    for given in (kubernetes, gitlab, github):
+        assert {"GITHUB_TOKEN", "GITLAB_TOKEN"} <= given and "GIT_TOKEN" not in given, given

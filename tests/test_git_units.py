@@ -135,6 +135,24 @@ def test_token_becomes_a_scoped_extra_header_in_the_environment_only():
     assert "tok-secret-123" not in scrub(header) and header.split()[-1] not in scrub(header)
 
 
+@pytest.mark.parametrize(("url", "sent"), [
+    ("https://github.com/acme/env.git", b"x-access-token:ghs-github"),
+    ("https://gitlab.com/acme/env.git", b"x-access-token:glpat-gitlab"),
+    ("https://gitlab.example.com/acme/env.git", b"x-access-token:glpat-gitlab"),
+    ("https://git.example.com/acme/env.git", b"x-access-token:ghs-github"),  # a host of neither: the first token set
+])
+def test_each_forge_gets_its_own_token_in_a_fleet_of_both(url, sent):
+    both = Context({"GITHUB_TOKEN": "ghs-github", "GITLAB_TOKEN": "glpat-gitlab"})
+    header = git_environment(both, url=url)["GIT_CONFIG_VALUE_0"]
+    assert base64.b64decode(header.removeprefix("Authorization: Basic ")) == sent
+
+
+def test_a_github_token_is_never_sent_to_gitlab_nor_git_token_withheld():
+    assert "GIT_CONFIG_COUNT" not in git_environment(Context({"GITHUB_TOKEN": "ghs-github"}), url="https://gitlab.com/acme/env.git")
+    header = git_environment(Context({"GIT_TOKEN": "tok-all", "GITLAB_TOKEN": "glpat"}), url="https://gitlab.com/a/b.git")["GIT_CONFIG_VALUE_0"]
+    assert base64.b64decode(header.split()[-1]) == b"x-access-token:tok-all"
+
+
 def test_existing_git_config_env_entries_are_kept():
     env = git_environment(Context({"CI_JOB_TOKEN": "job-token-456", "GIT_CONFIG_COUNT": "2"}))
     assert env["GIT_CONFIG_COUNT"] == "3" and env["GIT_CONFIG_KEY_2"] == "http.extraHeader"

@@ -1,6 +1,6 @@
 """HTTPS credentials for git, from the environment only.
 
-The token (``Context.git_token``: GIT_TOKEN, GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN)
+The token (:func:`token_for_host`: GIT_TOKEN, else the forge's own token, else the first one set)
 is handed to each git process as an ``http.extraHeader`` through ``GIT_CONFIG_COUNT`` /
 ``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n`` environment variables. It never reaches
 ``.git/config``, a remote URL on disk, a command line or a log line.
@@ -31,6 +31,23 @@ def token_username(ctx: Context, token: str) -> str:
     if token == ctx.get("CI_JOB_TOKEN") and not ctx.get("GIT_TOKEN"):
         return GITLAB_JOB_USERNAME
     return DEFAULT_USERNAME
+
+
+def token_for_host(ctx: Context, host: str | None) -> str | None:
+    """The token sent to ``host``: ``GIT_TOKEN`` everywhere; on GitHub (``github.com`` or a host
+    whose first label is ``github``) only a GitHub token, on GitLab likewise only a GitLab one,
+    so a fleet of both forges sends each its own (and never one forge's token to the other);
+    elsewhere the first token set."""
+    explicit = ctx.get("GIT_TOKEN")
+    if explicit:
+        return explicit
+    host = (host or "").lower()
+    label = host.split(".", 1)[0]
+    if host == "github.com" or label == "github":
+        return ctx.github_token
+    if host == "gitlab.com" or label == "gitlab":
+        return ctx.gitlab_token
+    return ctx.git_token
 
 
 def auth_header(username: str, token: str) -> str:
@@ -89,8 +106,8 @@ def git_environment(
     is not http(s) (SSH, a local path) gets no header at all.
     """
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
-    token = (token or ctx.git_token) if use_token else None
     parts = urlsplit(url) if url else None
+    token = (token or token_for_host(ctx, parts.hostname if parts else None)) if use_token else None
     over_http = parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
     register_secret(token)
     if token and (parts is None or over_http):
