@@ -373,3 +373,19 @@ def test_a_repositorys_draft_wins_over_the_command_line_either_way(tmp_path, ent
     args = build_parser(argv).parse_args(argv)
     base = build_settings(args.option_groups, args, Context.from_environ({}))
     assert repository_settings(base, repository, tmp_path).pull_requests.draft is draft
+
+
+def test_a_repository_listed_for_two_branches_opens_their_pull_requests_on_branches_naming_the_ref(tmp_path):
+    from automator.cli import build_parser
+    from automator.commands.options import build_settings
+    from automator.context import Context
+    from automator.fleet.runner import repository_settings
+    from automator.fleet.spec import parse_fleet
+
+    text = "version: 1\ndefaults: {mode: pr}\nrepositories:\n" + "".join(
+        f"  - {{url: https://git.example.com/acme/env.git, ref: {ref}}}\n" for ref in ("staging", "production"))
+    argv = ["fleet", "fleet.yaml", "--branch-template", "deps/{env}/{image}"]
+    args = build_parser(argv).parse_args(argv)
+    base = build_settings(args.option_groups, args, Context.from_environ({}))
+    templates = [repository_settings(base, r, tmp_path).pull_requests.branch_template for r in parse_fleet(text).repositories]
+    assert templates == ["deps/staging/{env}/{image}", "deps/production/{env}/{image}"]

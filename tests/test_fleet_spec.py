@@ -69,6 +69,8 @@ def test_the_documented_example_reads_as_written():
          "author: invalid identity 'not an identity' (write it as \"Name <email@example.com>\")"),
         ("version: 1\ndefaults:\n  message-template: 'Update $nope'\nrepositories: []\n", 3,
          "message-template: commit message template has an unknown or malformed placeholder: 'nope' (available: $"),
+        ("version: 1\nrepositories:\n  - url: a\n    branch-template: 'deps/{ref}/{image}'\n", 4,
+         "branch-template: --branch-template 'deps/{ref}/{image}' uses unknown field(s) ref"),
     ],
 )
 def test_mistakes_are_usage_errors_with_file_and_line(text, line, message):
@@ -129,6 +131,21 @@ def test_one_repository_may_stand_once_per_branch():
     assert (staging.label, production.label) == ("github.com/acme/env@staging", "github.com/acme/env@production")
     with pytest.raises(ConfigError, match=r"f.yaml:7: github.com/acme/env@staging is listed twice \(first at f.yaml:3\)"):
         parse_fleet(text + "  - url: https://github.com/acme/env/\n    ref: staging\n", "f.yaml")
+
+
+def test_the_entries_of_one_repository_for_two_branches_never_share_a_pull_request_branch():
+    """Both would take automator/clusters-prod/all: one base's commits would land in the other's PR."""
+    text = ("version: 1\ndefaults: {mode: pr, path: clusters/prod}\nrepositories:\n"
+            "  - {url: https://github.com/acme/env.git, ref: staging}\n"
+            "  - {url: https://github.com/acme/env.git, ref: production}\n"
+            "  - {url: https://github.com/acme/env.git, ref: preview, branch-template: 'preview/{env}'}\n"
+            "  - {url: https://github.com/acme/other.git, ref: production}\n")
+    staging, production, preview, other = parse_fleet(text).repositories
+    given = "automator/{env}/{image}"
+    assert staging.pull_request_template(given) == "automator/staging/{env}/{image}"
+    assert production.pull_request_template(given) == "automator/production/{env}/{image}"
+    assert preview.pull_request_template(given) == "preview/{env}"  # a template of its own is kept as written
+    assert other.pull_request_template(given) == given  # listed once: branches as for run --pr
 
 
 def test_different_repositories_that_look_alike_are_not_duplicates():

@@ -87,6 +87,7 @@ def repository_settings(base: Settings, repository: FleetRepository, root: Path)
         reviewers=repository.reviewers or requests.reviewers,
         assignees=repository.assignees or requests.assignees,
         draft=requests.draft if repository.draft is None else repository.draft,  # draft: false wins over --draft
+        branch_template=repository.pull_request_template(requests.branch_template),
     )
     rules = base.rules
     if repository.rules:

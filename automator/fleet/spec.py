@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +44,7 @@ KEYS: dict[str, str] = {
     "draft": "boolean",
     "pr-base": "string",
     "forge-url": "string",
+    "branch-template": "string",
 }
 _LISTS = {key for key, kind in KEYS.items() if kind.startswith("list")}
 _STR, _BOOL, _INT = ("tag:yaml.org,2002:" + kind for kind in ("str", "bool", "int"))
@@ -67,6 +68,10 @@ class FleetRepository:
     draft: bool | None = None  # None: the command line decides (--draft)
     pr_base: str | None = None
     forge_url: str | None = None
+    branch_template: str | None = None  # of its pull requests' branches (--branch-template)
+    # listed once per branch (ref), with the branch template of another entry: its pull
+    # requests' branches name the ref, so two bases never share one (pull_request_template)
+    ref_in_branch: bool = False
     source: str = field(default="", compare=False)  # file:line where it was declared
 
     @property
@@ -83,6 +88,18 @@ class FleetRepository:
         """The name, and the branch cloned when the entry names one (``github.com/acme/env@staging``):
         one repository may stand twice in a fleet, once per branch."""
         return f"{self.name}@{self.ref}" if self.ref else self.name
+
+    def pull_request_template(self, given: str) -> str:
+        """The branch template of its pull requests: its own ``branch-template``, else the
+        command line's (``given``), with the ref after the literal prefix when another entry of
+        the repository (another branch) has the same template (``automator/staging/{env}/{image}``)."""
+        template = self.branch_template or given
+        if not (self.ref_in_branch and self.ref):
+            return template
+        from automator.forge.naming import owned_prefix, slugify
+
+        prefix = owned_prefix(template)
+        return f"{prefix}{slugify(self.ref)}/{template[len(prefix):]}"
 
 
 @value_type
@@ -163,7 +180,17 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
                               hint="keep one entry; several directories of one repository take paths: [a, b], another branch its own ref:")
         seen[key] = where
         repositories.append(repository)
-    return FleetSpec(tuple(repositories), defaults, source)
+    return FleetSpec(tuple(_branches_per_ref(repositories)), defaults, source)
+
+
+def _branches_per_ref(repositories: list[FleetRepository]) -> list[FleetRepository]:
+    """The entries of one repository (one per branch) whose pull requests would take branches
+    of one template: their branches name the ref, so two bases never share a branch."""
+    alike: dict[tuple[str, str | None], int] = {}
+    for repository in repositories:
+        key = (repository_key(repository.url), repository.branch_template)
+        alike[key] = alike.get(key, 0) + 1
+    return [replace(r, ref_in_branch=True) if alike[(repository_key(r.url), r.branch_template)] > 1 else r for r in repositories]
 
 
 def repository_key(url: str) -> str:
@@ -272,7 +299,13 @@ def _check_template(text: str) -> None:
     check_template(text)
 
 
-_CHECKED = {"author": _check_author, "message-template": _check_template}
+def _check_branch_template(text: str) -> None:
+    from automator.forge.naming import check_template
+
+    check_template(text)
+
+
+_CHECKED = {"author": _check_author, "message-template": _check_template, "branch-template": _check_branch_template}
 
 
 def _refuse_query(url: str, source: str, line: int | None) -> None:
@@ -320,6 +353,7 @@ def repository_from(settings: Mapping[str, object], where: str) -> FleetReposito
         draft=bool(settings["draft"]) if "draft" in settings else None,
         pr_base=_opt(settings, "pr-base"),
         forge_url=_opt(settings, "forge-url"),
+        branch_template=_opt(settings, "branch-template"),
         source=where,
     )
 
