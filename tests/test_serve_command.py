@@ -116,6 +116,17 @@ def test_serve_refuses_to_start_without_any_secret(tmp_path):
     assert "no webhook secret is set" in done.stderr and "--insecure-no-auth" in done.stderr
 
 
+def test_serve_refuses_a_docker_hub_token_that_cannot_be_one_path_segment(tmp_path):
+    """It is the last segment of /hooks/dockerhub/TOKEN: a '/' in it (half of base64 tokens)
+    would make every delivery a 404."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOMATOR_")}
+    done = subprocess.run([*automator_command(), "serve", ".", "--listen", "127.0.0.1:0"], cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(ROOT), "AUTOMATOR_DOCKERHUB_WEBHOOK_TOKEN": "ab/cd+ef=="},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "cannot hold '/'" in done.stderr and "ab/cd" not in done.stderr
+
+
 @pytest.mark.parametrize(("path", "message"), [("envs/nope", "envs/nope does not exist"), (".", "is not inside a git checkout")])
 def test_serve_refuses_to_start_on_a_path_no_run_could_use(tmp_path, path, message):
     """Every run the receiver starts would fail on such a PATH: it is exit 2 before listening."""

@@ -200,10 +200,14 @@ def test_malformed_bodies_are_400_with_the_reason(receiver_for):
     assert answer.status_code == 400 and "target.repository" in answer.json()["message"]
 
 
-def test_a_body_over_one_mebibyte_is_413(receiver_for):
+def test_a_body_over_one_mebibyte_is_413_and_one_of_exactly_one_mebibyte_is_read(receiver_for):
     receiver = receiver_for()
     answer = post(receiver, "/hooks/generic", b"x" * (MAX_EVENT_BYTES + 1), **bearer())
     assert answer.status_code == 413
+    body = json.dumps({"image": "ghcr.io/acme/app:1.0.0", "pad": ""}).encode()
+    body = body.replace(b'"pad": ""', b'"pad": "' + b"x" * (MAX_EVENT_BYTES - len(body)) + b'"')
+    assert len(body) == MAX_EVENT_BYTES  # what run --event reads too
+    assert post(receiver, "/hooks/generic", body, **bearer()).status_code == 202
 
 
 def test_unknown_routes_are_404_and_wrong_methods_405(receiver_for):
@@ -257,6 +261,16 @@ def test_no_credential_configured_refuses_unless_insecure(receiver_for):
     assert post(closed, "/hooks/generic", {"image": "ghcr.io/acme/app:1"}).status_code == 401
     open_ = receiver_for(secrets=WebhookSecrets(insecure_no_auth=True))
     assert post(open_, "/hooks/generic", {"image": "ghcr.io/acme/app:1"}).status_code == 202
+
+
+def test_insecure_no_auth_opens_only_the_sources_without_a_secret(receiver_for):
+    """A flag meant for an internal registry that cannot send a header must not let anyone
+    forge events on a route whose secret is set."""
+    receiver = receiver_for(secrets=WebhookSecrets(github_secret=GITHUB_SECRET, insecure_no_auth=True))
+    event = (FIXTURES / "github-registry-package.json").read_bytes()
+    wrong = {**signed(event, "not-the-secret"), "X-GitHub-Event": "registry_package", "X-GitHub-Delivery": "d-1"}
+    assert post(receiver, "/hooks/github", event, **wrong).status_code == 401
+    assert post(receiver, "/hooks/generic", {"image": "ghcr.io/acme/app:1"}).status_code == 202  # no secret: open
 
 
 def test_secrets_never_show_in_repr():

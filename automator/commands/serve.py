@@ -93,6 +93,11 @@ def serve_settings(args: argparse.Namespace, ctx: Context) -> ServeSettings:
         dockerhub_token=auth.read_secret(ctx.get(auth.DOCKERHUB_TOKEN_VARIABLE), args.dockerhub_token_file, "Docker Hub token"),
         insecure_no_auth=args.insecure_no_auth,
     )
+    if secrets.dockerhub_token and any(c in secrets.dockerhub_token for c in "/?#%"):
+        raise UsageError(
+            "the Docker Hub token is the last segment of the webhook's path, so it cannot hold '/', '?', '#' or '%'",
+            hint="make one of letters and digits, e.g. openssl rand -hex 32",
+        )
     if not secrets.any and not secrets.insecure_no_auth:
         raise UsageError(
             "no webhook secret is set, so every event would be refused",

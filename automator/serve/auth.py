@@ -58,25 +58,26 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
 
 
+# --insecure-no-auth opens only the sources without a secret: one that has a secret checks it
 def bearer_ok(secrets: WebhookSecrets, authorization: str | None) -> bool:
-    if secrets.insecure_no_auth:
-        return True
-    if not secrets.token or not authorization:
+    if not secrets.token:
+        return secrets.insecure_no_auth
+    if not authorization:
         return False
     scheme, _, token = authorization.strip().partition(" ")
     return scheme.lower() == "bearer" and _same(token.strip(), secrets.token)
 
 
 def github_signature_ok(secrets: WebhookSecrets, signature: str | None, body: bytes) -> bool:
-    if secrets.insecure_no_auth:
-        return True
-    if not secrets.github_secret or not signature or not signature.startswith("sha256="):
+    if not secrets.github_secret:
+        return secrets.insecure_no_auth
+    if not signature or not signature.startswith("sha256="):
         return False
     expected = "sha256=" + hmac.new(secrets.github_secret.encode(), body, hashlib.sha256).hexdigest()
     return _same(signature.strip(), expected)
 
 
 def dockerhub_token_ok(secrets: WebhookSecrets, token: str | None) -> bool:
-    if secrets.insecure_no_auth:
-        return True
-    return bool(secrets.dockerhub_token and token and _same(token, secrets.dockerhub_token))
+    if not secrets.dockerhub_token:
+        return secrets.insecure_no_auth
+    return bool(token and _same(token, secrets.dockerhub_token))

@@ -48,9 +48,10 @@ class Receiver:
         self.app = app
         # max_request_body_size: waitress answers 413 as soon as a body passes the limit (a
         # declared length at once), before it buffers it: the application's own check runs
-        # only once the whole body has arrived, and waitress's default limit is 1 GiB
+        # only once the whole body has arrived, and waitress's default limit is 1 GiB; waitress
+        # refuses a body of the limit or more, and a body of exactly MAX_EVENT_BYTES is allowed
         self.server = create_server(app, host=listen.host, port=listen.port, threads=threads, ident="automator",
-                                    clear_untrusted_proxy_headers=True, max_request_body_size=MAX_EVENT_BYTES)
+                                    clear_untrusted_proxy_headers=True, max_request_body_size=MAX_EVENT_BYTES + 1)
         self._stopped = threading.Event()
         self._closing = threading.Event()
         self._signalled = threading.Event()
