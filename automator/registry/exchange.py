@@ -84,6 +84,7 @@ class Watchdog:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._closed = False
         self.cancelled = threading.Event()
 
     @contextmanager
@@ -114,11 +115,21 @@ class Watchdog:
         for exchange in live:
             exchange.expire()
 
+    def close(self) -> None:
+        """End the thread (a run's source is closed): a loop or receiver runs the tool again
+        and again in one process, and each run's thread would stay."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._heap:
+                while not self._heap and not self._closed:
                     self._cond.wait()
+                if self._closed:
+                    self._thread = None
+                    return
                 deadline, _, exchange = self._heap[0]
                 wait = deadline - self._clock()
                 if exchange.finished:

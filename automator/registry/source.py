@@ -154,6 +154,7 @@ class RegistryTagSource:
     def close(self) -> None:
         for registry in self._registries.values():
             registry.pool.shutdown()
+        self.transport.watchdog.close()
         if not self.transport.cancelled:  # cancelled: threads may still hold the session
             self.transport.session.close()
 

@@ -1,0 +1,39 @@
+"""A closed registry source leaves no thread behind: `run --every` and `serve` run the tool
+again and again in one process, and each run's threads and sockets would pile up until every
+attempt failed with "Too many open files"."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from automator.context import Context
+from automator.registry import RegistryTagSource
+
+pytestmark = pytest.mark.registry
+
+
+def registry_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("registry-")]
+
+
+def ended(seconds: float = 10.0) -> bool:
+    """Whether the registry threads ended within ``seconds`` (they end on their own, promptly)."""
+    deadline = time.monotonic() + seconds
+    while registry_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not registry_threads()
+
+
+def test_each_runs_threads_end_when_its_source_is_closed(local_registry):
+    local_registry.push("close/app", "1.0.0")
+    repository = f"{local_registry.host}/close/app"
+    assert ended(), f"threads of another test still running: {registry_threads()}"
+    for _ in range(3):
+        source = RegistryTagSource(Context({"HOME": "/nonexistent"}), concurrency=4)
+        assert [t.tag for t in source.list_tags([repository])[repository]] == ["1.0.0"]
+        assert any(name == "registry-watchdog" for name in registry_threads())
+        source.close()
+        assert ended(), registry_threads()
