@@ -23,7 +23,6 @@ rules:
     match:
       paths: [production/**]
       images: nginx
-      change: [minor, major]
     policy: "semver:^1"
     write: pr
     pr: {group: image, labels: [prod]}
@@ -44,7 +43,7 @@ def test_a_full_rule_parses_to_frozen_values():
     assert rule.name == "production" and rule.line == 3 and rule.source == "rules.yaml"
     assert rule.match.paths == ("production/**",)
     assert rule.match.images == ("docker.io/library/nginx",)
-    assert rule.match.change == ("minor", "major")
+    assert rule.match.change == ()  # a rule that sets policy or follow cannot match sizes
     s = rule.settings
     assert (s.policy, s.write, s.pr_group, s.pr_labels) == ("semver:^1", "pr", "image", ("prod",))
     assert (s.min_age, s.max_change, s.hold, s.soak) == (timedelta(hours=36), "minor", False, timedelta(hours=36))

@@ -91,3 +91,28 @@ MORNING = window("Sun 02:30", "Sun 06:00")
 )
 def test_a_freeze_that_began_in_the_repeated_hour_holds_through_its_second_pass(now, frozen):
     assert in_window(MORNING, utc(now)) is frozen
+
+
+DAWN = window("Sun 03:00", "Sun 06:00")
+SKIPPED_START = window("Sun 02:30", "Sun 06:00")
+
+
+@pytest.mark.parametrize(
+    ("frozen_by", "now", "frozen"),
+    [
+        # fall back, 2026-10-25: 02:00-03:00 happens twice, and 03:00 comes after the second pass
+        (DAWN, "2026-10-25T00:30", False),  # 02:30 CEST, first pass
+        (DAWN, "2026-10-25T01:30", False),  # 02:30 CET, second pass: neither pass is at 03:00 yet
+        (DAWN, "2026-10-25T01:59", False),  # 02:59 CET
+        (DAWN, "2026-10-25T02:00", True),  # 03:00 CET: the window starts
+        # spring forward, 2026-03-29: 02:00 CET jumps to 03:00 CEST
+        (DAWN, "2026-03-29T00:59", False),  # 01:59 CET
+        (DAWN, "2026-03-29T01:00", True),  # 03:00 CEST
+        (SKIPPED_START, "2026-03-29T00:59", False),  # 01:59 CET: 02:30 not reached
+        (SKIPPED_START, "2026-03-29T01:00", True),  # 03:00 CEST: the skipped start is passed
+        (SKIPPED_START, "2026-03-29T03:59", True),  # 05:59 CEST
+        (SKIPPED_START, "2026-03-29T04:00", False),  # 06:00 CEST
+    ],
+)
+def test_a_window_that_starts_after_the_repeated_hour_does_not_begin_during_its_second_pass(frozen_by, now, frozen):
+    assert in_window(frozen_by, utc(now)) is frozen

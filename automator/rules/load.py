@@ -6,6 +6,7 @@ file and the line of the offending key or value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,23 @@ from ruamel.yaml.error import MarkedYAMLError
 from automator.errors import ConfigError, ManifestError
 from automator.manifest.typos import did_you_mean
 from automator.rules.model import CHANGE_SIZES, Follow, FreezeWindow, Match, Rule, RuleSet, Settings
-from automator.rules.values import normalise_image_glob, parse_duration, parse_week_time
+from automator.rules.values import (
+    follow_path_parts,
+    normalise_image_glob,
+    parse_duration,
+    parse_week_time,
+)
 
 RULE_KEYS = {
     "name", "match", "policy", "write", "pr", "min-age", "max-change", "freeze", "hold",
     "follow", "soak", "digest", "platform",
 }
 MATCH_KEYS = {"paths", "images", "change"}
+# what decides which images are automated: chosen before any candidate (or its size) exists
+BEFORE_CANDIDATES = ("policy", "follow")
+# IANA names as the time-zone database spells them (each part capitalised): no paths, no 'utc'
+ZONE_NAME = re.compile(r"[A-Z][A-Za-z0-9_+-]*(/[A-Z][A-Za-z0-9_+-]*)*\Z")
+PLATFORM = re.compile(r"[a-z0-9_.-]+/[a-z0-9_.-]+(/[a-z0-9_.-]+)?\Z")
 
 
 class _At:
@@ -109,7 +120,8 @@ def _rule(rules: CommentedSeq, index: int, source: str) -> Rule:
     name = node.get("name", "")
     if not isinstance(name, str):
         raise _line_of_key(node, "name", source).fail("'name' must be a string")
-    match = _match(node.get("match"), _line_of_key(node, "match", source) if "match" in node else at, node, source)
+    match = _match(node, at, source)
+    _check_sizes_choose_no_images(match, node, source)
     return Rule(match=match, settings=Settings(**values), name=name, source=source, line=at.line)
 
 
@@ -120,9 +132,13 @@ def _strings(value: Any, at: _At, what: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
-    if node is None:
+def _match(rule: CommentedMap, at: _At, source: str) -> Match:
+    if "match" not in rule:
         return Match()
+    node, at = rule["match"], _line_of_key(rule, "match", source)
+    if node is None:
+        raise at.fail("an empty match: remove `match:` to apply the rule everywhere",
+                      hint="or give it paths:, images: and/or change:")
     if not isinstance(node, CommentedMap):
         raise at.fail("'match' must be a mapping with paths:, images: and/or change:")
     for key in node:
@@ -142,6 +158,16 @@ def _match(node: Any, at: _At, rule: CommentedMap, source: str) -> Match:
     return Match(paths=paths, images=images, change=change)  # type: ignore[arg-type]
 
 
+def _check_sizes_choose_no_images(match: Match, rule: CommentedMap, source: str) -> None:
+    """A rule that matches change sizes applies only to a candidate move: it cannot say which
+    images are automated or what they follow, which is decided before there is a candidate."""
+    for key in BEFORE_CANDIDATES:
+        if match.change and key in rule:
+            raise _line_of_key(rule, key, source).fail(
+                f"a rule with `change:` in its match cannot set {key}: (it is chosen before a move has a size)",
+                hint=f"set {key}: in a rule without change:")
+
+
 def _path_glob(glob: str, at: _At) -> str:
     """A ``paths`` glob as manifests' paths are matched: relative to the rules file's directory,
     so a leading ``./`` is dropped, and an absolute glob (which no such path can match, so the
@@ -151,6 +177,8 @@ def _path_glob(glob: str, at: _At) -> str:
                       hint="write it relative to the rules file's directory, e.g. production/**")
     while glob.startswith("./"):
         glob = glob[2:].lstrip("/")
+    if glob.endswith("/"):  # a directory: everything below it
+        glob += "**"
     return glob or "**"
 
 
@@ -184,13 +212,17 @@ def _flag(name: str) -> Callable[[Any, _At], dict[str, Any]]:
     return convert
 
 
-def _text(name: str) -> Callable[[Any, _At], dict[str, Any]]:
-    def convert(value: Any, at: _At) -> dict[str, Any]:
-        if not isinstance(value, str) or not value.strip():
-            raise at.fail(f"expected a non-empty string, not {value!r}")
-        return {name: value}
+def _platform(value: Any, at: _At) -> dict[str, Any]:
+    """``os/arch[/variant]`` as the registry client reads it (case and surrounding spaces aside)."""
+    from automator.registry.formats import split_platform
 
-    return convert
+    if not isinstance(value, str) or not PLATFORM.match(value.strip().lower()):
+        raise at.fail(f"invalid platform {value!r} (expected os/arch[/variant], e.g. linux/arm64)")
+    try:
+        split_platform(value)
+    except ValueError as error:
+        raise at.fail(str(error)) from None
+    return {"platform": value}
 
 
 def _policy(value: Any, at: _At) -> dict[str, Any]:
@@ -240,29 +272,45 @@ def _window(seq: CommentedSeq, index: int, source: str) -> FreezeWindow:
         except ValueError as error:
             raise _line_of_key(node, key, source).fail(str(error)) from None
     zone = node.get("timezone", "UTC")
-    try:
-        ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _line_of_key(node, "timezone", source).fail(f"unknown time zone {zone!r}", hint="use an IANA name such as Europe/Berlin") from None
+    if not _is_zone(zone):
+        raise _line_of_key(node, "timezone", source).fail(f"unknown time zone {zone!r}", hint="use an IANA name such as Europe/Berlin")
     if bounds[0] == bounds[1]:
         raise at.fail("a freeze window must not start and end at the same time")
     return FreezeWindow(bounds[0], bounds[1], str(zone), f"{node['from']} -> {node['to']} {zone}")
 
 
+def _is_zone(name: Any) -> bool:
+    if not isinstance(name, str) or not ZONE_NAME.match(name):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _follow(value: Any, at: _At) -> dict[str, Any]:
+    path_at = at
     if isinstance(value, str):
         value = CommentedMap(path=value)
+    elif isinstance(value, CommentedMap) and "path" in value:
+        path_at = _line_of_key(value, "path", at.source)
     if not isinstance(value, CommentedMap) or "path" not in value:
         raise at.fail("'follow' needs path: (the other environment's file, e.g. staging/{name})")
     for key in value:
         if key not in ("path", "container"):
             raise _line_of_key(value, key, at.source).fail(f"unknown follow key {key!r}", hint="expected path, container")
     if not isinstance(value["path"], str) or not value["path"].strip():
-        raise _line_of_key(value, "path", at.source).fail("'path' must be a non-empty string")
+        raise path_at.fail("'path' must be a non-empty string")
+    try:
+        follow_path_parts(value["path"])
+    except ValueError as error:
+        raise path_at.fail(str(error)) from None
     container = value.get("container")
-    if container is not None and (not isinstance(container, str) or not container.strip()):
-        raise _line_of_key(value, "container", at.source).fail("'container' must be a container name (a string)")
-    return {"follow": Follow(path=value["path"], container=container or None)}
+    if "container" in value and (not isinstance(container, str) or not container.strip()):
+        raise _line_of_key(value, "container", at.source).fail(
+            "'container' must be a container name (a string)", hint="remove container: to follow every container")
+    return {"follow": Follow(path=value["path"], container=container)}
 
 
 _SETTINGS: dict[str, Callable[[Any, _At], dict[str, Any]]] = {
@@ -276,5 +324,5 @@ _SETTINGS: dict[str, Callable[[Any, _At], dict[str, Any]]] = {
     "follow": _follow,
     "soak": _duration("soak"),
     "digest": _flag("digest"),
-    "platform": _text("platform"),
+    "platform": _platform,
 }

@@ -4,7 +4,8 @@
 
 * :meth:`RulesRuntime.select` instead of ``policy.select``: hold, freeze, change-size and
   minimum-age filters, or promotion from another environment (``follow``);
-* :meth:`RulesRuntime.new_text` for the replacement text (the digest moves with the tag);
+* :meth:`RulesRuntime.new_value` for the replacement text (the digest moves with the tag; a
+  followed image takes the digest that runs upstream, and only with its promotion);
 * :meth:`RulesRuntime.write_settings` for the write mode, PR grouping and labels of an update;
 * :meth:`RulesRuntime.save` once at the end (first-seen times in the cache directory).
 """
@@ -34,7 +35,7 @@ from automator.rules.model import (
 )
 from automator.rules.optin import RulesLocator, rules_locator
 from automator.rules.promotion import Revision, Upstream, file_history, running_upstream
-from automator.rules.values import format_duration, parse_duration
+from automator.rules.values import expand_follow_path, format_duration, parse_duration
 from automator.tagsource import TagSource
 from automator.values import value_type
 
@@ -68,6 +69,8 @@ class RulesRuntime:
     _plain: set[str] = field(default_factory=set)  # paths read this run that mention no rule annotation
     _remembered: set[str] = field(default_factory=set)
     _paths: dict[tuple[str, str], str] = field(default_factory=dict)
+    # every followed use -> the upstream it is promoted to this run (None: it stays)
+    _followed: dict[tuple[str, object], Upstream | None] = field(default_factory=dict)
 
     @property
     def _ages_tags(self) -> bool:
@@ -189,12 +192,13 @@ class RulesRuntime:
         if follow is None or (follow.container and follow.container != use.container):
             return None
         path = PurePosixPath(self.rule_path(root, use.file))
-        return follow.path.format(file=path.as_posix(), name=path.name, dir=path.parent.as_posix())
+        return expand_follow_path(follow.path, {"file": path.as_posix(), "name": path.name, "dir": path.parent.as_posix()})
 
     def _promote(
         self, root: Path, use: ImageUse, upstream_path: str, held_by: str | None, policy: SelectingPolicy
     ) -> Selection:
-        current = use.image.tag
+        current, key = use.image.tag, _use_key(use)
+        self._followed[key] = None  # its digest moves only with a promotion
         target = (self.base / upstream_path).resolve()
         git_root = self.repo_root or self.base
         try:
@@ -204,12 +208,13 @@ class RulesRuntime:
         upstream = self._running_upstream(git_root, relative, use)
         if upstream is None:
             return Selection(current, f"follow: no single tag of {use.image.repository} committed in {relative}")
-        soak = _annotation_soak(self.annotations(root, use), use) or self.settings(root, use).soak or DEFAULT_SOAK
+        size = change_size(current, upstream.tag)
+        soak = self._soak(root, use, size)
         if not upstream.known:
             why = (f"the history of {relative} is shallow: cannot tell since when {upstream.tag} runs there "
                    "(fetch the full history, e.g. git fetch --unshallow)")
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
-        if upstream.tag == current:
+        if self._runs_upstream(root, use, upstream):
             return Selection(current, f"already on {current}, as {relative}", considered=1)
         if not upstream.soaked(soak, self.now):
             why = f"{upstream.describe(self.now)}; soak time {format_duration(soak)} not reached"
@@ -228,8 +233,35 @@ class RulesRuntime:
                         created_of=lambda tag: None, held_by=held_by)
         if why:
             return Selection(current, f"stays on {current}: {why}", 1, ((upstream.tag, why),))
+        self._followed[key] = upstream
         return Selection(upstream.tag, f"promoted from {relative}: {upstream.describe(self.now)}, "
                          f"soak {format_duration(soak)}; upstream commit {upstream.commit}", 1)
+
+    def _soak(self, root: Path, use: ImageUse, size: ChangeSize | None) -> timedelta:
+        """The workload's annotation, else the rules for a move of that size, else the default
+        (``0s`` is a soak time too: promote at once)."""
+        for said in (_annotation_soak(self.annotations(root, use), use), self.settings(root, use, size).soak):
+            if said is not None:
+                return said
+        return DEFAULT_SOAK
+
+    def _runs_upstream(self, root: Path, use: ImageUse, upstream: Upstream) -> bool:
+        """Whether the image already runs what runs upstream (its digest too, when it pins one)."""
+        ref = use.image
+        if upstream.tag != ref.tag:
+            return False
+        keeps_digest = use.policy.digest_reflection == "IfNotPresent" and bool(ref.digest)
+        return upstream.digest in (None, ref.digest) or keeps_digest or not self._pins(root, use, None)
+
+    def _pins(self, root: Path, use: ImageUse, size: ChangeSize | None) -> bool:
+        """Whether the field holds ``tag@digest`` after a move of that size: written with a
+        digest, Flux's digest reflection, or a rule's ``digest: true``. A tag key written
+        ``tag@digest`` (charts document ``tag: 1.2@sha256:...``) keeps its digest too."""
+        ref = use.image
+        reflect = use.policy.digest_reflection  # Flux's digestReflectionPolicy, '' elsewhere
+        wanted = bool(ref.digest) or reflect in ("Always", "IfNotPresent") or bool(self.settings(root, use, size).digest)
+        pinned_tag = use.field == "tag" and bool(ref.digest) and "@" in (use.current or "")
+        return wanted and (use.field == "image" or pinned_tag)
 
     def _running_upstream(self, git_root: Path, relative: str, use: ImageUse) -> Upstream | None:
         def read() -> Upstream | None:
@@ -249,40 +281,56 @@ class RulesRuntime:
 
         ``repo:tag@sha256:...`` keeps its digest consistent: the digest of ``to_tag`` is read
         through ``source.metadata``; a rule with ``digest: true`` pins digests that were not
-        written yet. Raises :class:`RegistryError` when the digest cannot be learnt.
+        written yet. A followed image takes the digest that runs upstream, and its digest
+        moves only with a promotion. Raises :class:`RegistryError` when the digest cannot be learnt.
         """
         ref = use.image
-        reflect = use.policy.digest_reflection  # Flux's digestReflectionPolicy, '' elsewhere
-        if reflect == "IfNotPresent" and ref.digest and to_tag == ref.tag:
+        if use.policy.digest_reflection == "IfNotPresent" and ref.digest and to_tag == ref.tag:
             return None  # the digest is resolved only when the tag changes or none is written
-        pin = bool(ref.digest) or reflect in ("Always", "IfNotPresent") or bool(self.settings(root, use).digest)
-        # a tag key written tag@digest (charts document `tag: 1.2@sha256:...`) keeps its digest too
-        pinned_tag = use.field == "tag" and bool(ref.digest) and "@" in (use.current or "")
-        if not (use.field == "image" or pinned_tag) or not pin:
+        size = change_size(ref.tag, to_tag)
+        if not self._pins(root, use, size):
             if to_tag == ref.tag:
                 return None
             return ref.with_tag(to_tag) if use.field == "image" else to_tag
-        platform = self.settings(root, use).platform
-        if platform:
-            digest = _platform_digest(source, ref.repository, to_tag, platform)
-        else:
-            info = source.metadata(ref.repository, [to_tag]).get(to_tag)
-            if not isinstance(info, TagInfo) or not info.digest:
-                detail = f": {info}" if isinstance(info, AutomatorError) else ""
-                raise RegistryError(f"no digest for {ref.repository}:{to_tag}{detail}",
-                                    hint="the digest must move with the tag; check the registry")
-            digest = info.digest
-        if pinned_tag:
+        key = _use_key(use)
+        upstream = self._followed.get(key)
+        if key in self._followed and upstream is None:
+            return None  # a followed image stays, and so does its digest
+        digest = upstream.digest if upstream is not None else None
+        if digest is None:
+            digest = _registry_digest(source, ref.repository, to_tag, self.settings(root, use, size).platform)
+        if use.field == "tag":  # a tag key written tag@digest
             return None if (to_tag, digest) == (ref.tag, ref.digest) else f"{to_tag}@{digest}"
         text = ref.with_tag(to_tag, digest)
         return None if text == ref.written else text
 
+    def promotion_of(self, update: Update) -> Upstream | None:
+        """The upstream that an update promotes from (also when only its digest moves)."""
+        return self._followed.get(_use_key(update.use))
+
     def write_settings(self, root: Path, update: Update) -> WriteSettings:
         size = change_size(update.from_tag, update.to_tag)
         settings = self.settings(root, update.use, size)
-        promoted = update.reason.startswith("promoted from ")
+        promoted = self.promotion_of(update) is not None or update.reason.startswith("promoted from ")
         mode = settings.write or (DEFAULT_FOLLOW_WRITE if promoted else DEFAULT_WRITE)
         return WriteSettings(mode, settings.pr_group or "run", settings.pr_labels or ())
+
+
+def _use_key(use: ImageUse) -> tuple[str, object]:
+    """A field of the run (the tree a plan is made in may be a worktree of the checkout)."""
+    return use.file, use.span
+
+
+def _registry_digest(source: TagSource, repository: str, tag: str, platform: str | None) -> str:
+    """The digest of ``tag`` (of its ``platform`` image inside an index, when given)."""
+    if platform:
+        return _platform_digest(source, repository, tag, platform)
+    info = source.metadata(repository, [tag]).get(tag)
+    if not isinstance(info, TagInfo) or not info.digest:
+        detail = f": {info}" if isinstance(info, AutomatorError) else ""
+        raise RegistryError(f"no digest for {repository}:{tag}{detail}",
+                            hint="the digest must move with the tag; check the registry")
+    return info.digest
 
 
 def _platform_digest(source: TagSource, repository: str, tag: str, platform: str) -> str:

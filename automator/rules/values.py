@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import lru_cache
+from string import Formatter
 
 from automator.errors import ImageRefError
 from automator.imageref import normalise_repository
@@ -15,6 +17,8 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEK_TIME = re.compile(r"([A-Za-z]+)\s+(\d{1,2}):(\d{2})\Z")
 MINUTES_PER_WEEK = 7 * 24 * 60
+FOLLOW_PLACEHOLDERS = ("file", "dir", "name")
+_UPPERCASE = re.compile(r"[A-Z]")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -115,7 +119,38 @@ def normalise_image_glob(pattern: str) -> str:
             return normalise_repository(pattern)
         except ImageRefError as error:
             raise ValueError(str(error)) from None
-    first, sep, _rest = pattern.partition("/")
+    first, sep, rest = pattern.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost" or first.startswith("*")):
-        return pattern
-    return f"docker.io/{pattern}" if sep else f"docker.io/library/{pattern}"
+        return f"{first.lower()}/{_lowercase_path(rest, pattern)}"  # the registry host is not case-sensitive
+    path = _lowercase_path(pattern, pattern)
+    return f"docker.io/{path}" if sep else f"docker.io/library/{path}"
+
+
+def _lowercase_path(path: str, pattern: str) -> str:
+    """A repository path in a glob: repositories are lowercase, so an uppercase glob never matches."""
+    if _UPPERCASE.search(path):
+        raise ValueError(f"image glob {pattern!r} has uppercase letters: repository names are lowercase")
+    return path
+
+
+def follow_path_parts(template: str) -> list[tuple[str, str | None]]:
+    """The ``(literal text, placeholder)`` pieces of a follow path such as ``staging/{name}``;
+    ValueError names a placeholder other than ``{file}``, ``{dir}`` and ``{name}``, a
+    conversion or format spec, or a lone brace (``{{`` and ``}}`` stand for braces)."""
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as error:
+        raise ValueError(f"follow path {template!r}: {error} (write {{{{ or }}}} for a literal brace)") from None
+    for _literal, field, spec, conversion in parts:
+        if field is None:
+            continue
+        written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if field not in FOLLOW_PLACEHOLDERS or spec or conversion:
+            known = ", ".join("{" + name + "}" for name in FOLLOW_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {written} in follow path {template!r} (use {known})")
+    return [(literal, field) for literal, field, _spec, _conversion in parts]
+
+
+def expand_follow_path(template: str, values: Mapping[str, str]) -> str:
+    """The follow path with its placeholders replaced (checked by :func:`follow_path_parts`)."""
+    return "".join(literal + (values[field] if field is not None else "") for literal, field in follow_path_parts(template))

@@ -66,7 +66,9 @@ def write_reason(rules: RulesRuntime, root: Path, update: Update) -> str:
     deciding = [r for r in matching_rules(rules.rules, path, update.use.image.repository, size) if r.settings.write]
     if deciding:
         return f"{deciding[-1].where} says write: {mode}"
-    if update.reason.startswith("promoted from "):
-        return f"{update.reason.partition(': ')[0]}: promotions go to a pull request unless a rule says write: commit"
+    upstream = rules.promotion_of(update)
+    if upstream is not None or update.reason.startswith("promoted from "):
+        source = f"promoted from {upstream.path}" if upstream is not None else update.reason.partition(": ")[0]
+        return f"{source}: promotions go to a pull request unless a rule says write: commit"
     return f"write: {mode} is the default"
 
