@@ -9,7 +9,8 @@ Endpoints (https://docs.gitlab.com/api/merge_requests/, /api/notes/, /api/users/
                                                           add_labels, reviewer_ids, assignee_ids)
     GET  /api/v4/projects/:id/merge_requests/:iid/notes
     POST /api/v4/projects/:id/merge_requests/:iid/notes
-    PUT  /api/v4/projects/:id/merge_requests/:iid/merge  (merge_when_pipeline_succeeds)
+    PUT  /api/v4/projects/:id/merge_requests/:iid/merge  (merge_when_pipeline_succeeds, squash, and
+                                                          the other documented parameters)
     GET  /api/v4/users?username=..
 
 Tokens: ``PRIVATE-TOKEN`` (scope ``api`` or ``read_api``) or ``JOB-TOKEN`` (which may not
@@ -24,6 +25,10 @@ from urllib.parse import quote
 from forge_fake_http import FakeServer, Recorded, Reply
 
 DESCRIPTION_LIMIT = 1_048_576  # GitLab: 1 megabyte of characters
+MERGE_PARAMETERS = {  # "Merge a merge request", https://docs.gitlab.com/api/merge_requests/
+    "merge_commit_message", "merge_when_pipeline_succeeds", "auto_merge", "sha",
+    "should_remove_source_branch", "squash", "squash_commit_message",
+}
 
 
 class FakeGitLab(FakeServer):
@@ -80,6 +85,7 @@ class FakeGitLab(FakeServer):
             "assignees": [{"id": i} for i in mr["assignee_ids"]],
             "reviewers": [{"id": i} for i in mr["reviewer_ids"]],
             "merge_when_pipeline_succeeds": mr["mwps"],
+            "squash": mr["squash"],
             "web_url": f"https://gitlab.example/{self.slug}/-/merge_requests/{mr['iid']}",
         }
 
@@ -117,7 +123,7 @@ class FakeGitLab(FakeServer):
         self.mrs[iid] = {
             "iid": iid, "state": "opened", "title": body["title"], "description": body.get("description") or "",
             "source_branch": body["source_branch"], "target_branch": body["target_branch"],
-            "labels": [], "assignee_ids": [], "reviewer_ids": [], "mwps": False,
+            "labels": [], "assignee_ids": [], "reviewer_ids": [], "mwps": False, "squash": False,
         }
         return 201, self._json(self.mrs[iid])
 
@@ -154,9 +160,14 @@ class FakeGitLab(FakeServer):
     def merge(self, request: Recorded, iid: str):
         self._auth(request, write=True)
         mr = self._mr(iid)
-        if not (request.body or {}).get("merge_when_pipeline_succeeds"):
-            raise Reply(400, {"error": "only merge_when_pipeline_succeeds is expected in these tests"})
+        body = request.body or {}
+        unknown = set(body) - MERGE_PARAMETERS
+        if unknown:
+            raise Reply(400, {"error": f"unexpected parameters {sorted(unknown)}"})
+        if not (body.get("merge_when_pipeline_succeeds") or body.get("auto_merge")):
+            raise Reply(400, {"error": "only merges when the pipeline succeeds are expected in these tests"})
         mr["mwps"] = True
+        mr["squash"] = bool(body.get("squash"))
         return 200, self._json(mr)
 
     def list_users(self, request: Recorded):

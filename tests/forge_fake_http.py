@@ -5,6 +5,8 @@ Routes are ``(METHOD, regex)`` -> handler; a request that matches no route is an
 (``requests``) so that tests can assert which API writes happened. ``inject`` makes the next
 matching request(s) fail with a given status, body and headers (rate limits); ``gate`` holds the
 first N matching requests until all N have arrived (to force two runs into the same race).
+An injected :class:`Page` body is sent as an HTML page instead of JSON (a sign-in page in front
+of the API, or a web front end at the wrong URL).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ class Recorded:
     @property
     def is_write(self) -> bool:
         return self.method in WRITES
+
+
+@dataclass
+class Page:
+    """An answer that is not JSON: an HTML page."""
+
+    html: str
 
 
 class Reply(Exception):
@@ -149,9 +158,10 @@ class FakeServer:
                     with server.lock:
                         server.unexpected.append(f"fake crashed on {self.command} {self.path}: {error!r}")
                     status, body, extra = 500, {"message": repr(error)}, {}
-                data = b"" if body is None else json.dumps(body).encode()
+                page = isinstance(body, Page)
+                data = body.html.encode() if page else b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", "text/html; charset=utf-8" if page else "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in extra.items():
                     self.send_header(key, value)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from forge_helpers import deployment, make_env_repo, plan_for, tags
 
 from automator.forge.body import fingerprint, parse_marker, render_body, render_title
+from automator.tags import PolicySpec
 
 
 @pytest.fixture
@@ -101,3 +104,33 @@ def test_when_even_the_marker_is_too_long_it_keeps_only_what_later_runs_read(env
     marker = parse_marker(compact)
     assert marker.repositories == ("docker.io/library/redis", "ghcr.io/acme/podinfo")
     assert marker.files == ("clusters/prod/app.yaml",)
+
+
+def _row(body):
+    [row] = [line for line in body.splitlines() if line.startswith("| `")]
+    return row
+
+
+def test_the_reason_is_shown_as_written_not_as_markdown_or_html(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1"))
+    reason = "glob 'v1.*-*' on tags matching '^main-(?P<ts>[0-9]+)$' (comparing '$ts'): a_b & [c](d) ~~e~~ `f` \\g"
+    updates = [replace(u, reason=reason) for u in plan.updates]
+
+    row = _row(render_body(updates, env_path="clusters/prod", branch="b"))
+
+    reason_cell = row.rsplit(" | ", 1)[1]
+    assert reason_cell == (
+        "glob 'v1.\\*-\\*' on tags matching '^main-(?P&lt;ts&gt;\\[0-9\\]+)\\$' (comparing '\\$ts'): "
+        "a\\_b &amp; \\[c\\](d) \\~\\~e\\~\\~ \\`f\\` \\\\g |"
+    )
+
+
+def test_a_policy_with_backticks_stays_one_code_span(env):
+    plan = plan_for(env.clone, tags(podinfo="6.5.1"))
+    use = plan.updates[0].use
+    odd = replace(use, policy=PolicySpec("regex:^v`1``2$"))
+    updates = [replace(plan.updates[0], use=odd)]
+
+    row = _row(render_body(updates, env_path="clusters/prod", branch="b"))
+
+    assert "| ```regex:^v`1``2$``` |" in row

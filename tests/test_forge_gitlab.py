@@ -41,8 +41,8 @@ def gitlab(env):
     assert fake.unexpected == [], "requests the fake does not implement"
 
 
-def run(env, fake, plan, settings=SETTINGS, *, token=API_TOKEN, variable="GITLAB_TOKEN", clone=None):
-    forge = GitLabForge(api_url=fake.base, slug="platform/team/env", token=token, token_variable=variable)
+def run(env, fake, plan, settings=SETTINGS, *, token=API_TOKEN, variable="GITLAB_TOKEN", clone=None, method="merge"):
+    forge = GitLabForge(api_url=fake.base, slug="platform/team/env", token=token, token_variable=variable, auto_merge_method=method)
     return ensure_pull_requests(forge, BranchPusher(clone or env.clone, base="main"), plan, settings)
 
 
@@ -125,6 +125,31 @@ def test_labels_reviewers_assignees_and_merge_when_pipeline_succeeds(env, gitlab
     assert (mr["labels"], mr["reviewer_ids"], mr["assignee_ids"], mr["mwps"]) == (["automated"], [11], [12], True)
 
 
+def test_auto_merge_squash_asks_gitlab_to_squash_when_it_merges(env, gitlab):
+    settings = Settings(env_path="clusters/prod", base="main", auto_merge=True)
+    [outcome] = run(env, gitlab, podinfo_to(env, "6.5.1"), settings, method="squash")
+
+    assert outcome.warnings == ()
+    [merge] = [r for r in gitlab.requests if r.path.endswith("/merge")]
+    assert merge.body == {"merge_when_pipeline_succeeds": True, "squash": True}
+    assert (gitlab.mrs[1]["mwps"], gitlab.mrs[1]["squash"]) == (True, True)
+
+
+def test_auto_merge_rebase_merges_by_the_projects_method_and_says_so(env, gitlab):
+    settings = Settings(env_path="clusters/prod", base="main", auto_merge=True)
+    [outcome] = run(env, gitlab, podinfo_to(env, "6.5.1"), settings, method="rebase")
+
+    assert outcome.action == "created" and gitlab.mrs[1]["mwps"] is True
+    [warning] = outcome.warnings
+    assert "by the project's merge method" in warning and "cannot take --auto-merge rebase" in warning
+
+
+def test_the_description_speaks_of_a_merge_request(env, gitlab):
+    run(env, gitlab, podinfo_to(env, "6.5.1"))
+
+    assert gitlab.mrs[1]["description"].startswith("This merge request moves automated images in `clusters/prod`")
+
+
 def test_an_unknown_reviewer_is_a_warning_not_a_failure(env, gitlab):
     settings = Settings(env_path="clusters/prod", base="main", reviewers=("nobody",))
     [outcome] = run(env, gitlab, podinfo_to(env, "6.5.1"), settings)
@@ -171,7 +196,9 @@ def test_429_retries_are_bounded(env, gitlab):
 
     [outcome] = run(env, gitlab, podinfo_to(env, "6.5.1"))
 
-    assert outcome.action == "failed" and "429" in outcome.error
+    assert outcome.action == "failed"
+    assert "GitLab kept rate-limiting the request to create a merge request for automator/clusters-prod/all (429 Too Many Requests)" in outcome.error
+    assert "gave up after 4 attempts (run again later or space out the runs)" in outcome.error
     posts = [r for r in gitlab.requests if r.method == "POST" and r.path.endswith("/merge_requests")]
     assert len(posts) == 4
 

@@ -48,7 +48,9 @@ class Forge(Protocol):
 
     def add_assignees(self, pr: PullRequest, assignees: Sequence[str]) -> None: ...
 
-    def enable_auto_merge(self, pr: PullRequest) -> None: ...
+    def enable_auto_merge(self, pr: PullRequest) -> tuple[str, ...]:
+        """Set the PR to merge by itself; returns warnings (what the forge could not honour)."""
+        ...
 
 
 def refused(forge: str, status: int, action: str, token_variable: str | None, permission: str, detail: str) -> ForgeError:

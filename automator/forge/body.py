@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 
 from automator.model import Update
@@ -18,6 +19,7 @@ from automator.values import value_type
 MARKER_PREFIX = "<!-- automator:"
 CLOSE_MARKER = "<!-- automator:closing -->"  # ends the tool's closing comment, so it is posted once
 MARKER_VERSION = 1
+_MARKUP = re.compile(r"[\\`*_\[\]~$]")  # what would turn a reason into emphasis, links, code or math
 
 
 @value_type
@@ -69,6 +71,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip() or " "
 
 
+def _code(text: str) -> str:
+    """``text`` as a code span: a fence longer than any run of backticks inside, padded with a
+    space when the text starts or ends with a backtick (CommonMark strips one of each)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
+
+
+def _plain(text: str) -> str:
+    """``text`` shown as it is in Markdown: ``&``, ``<`` and ``>`` as entities (GitHub's
+    sanitizer drops ``<ts>``), and every character that could start emphasis, a link, code or
+    math escaped with a backslash."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(r"\\\g<0>", text)
+
+
 def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compact: int = 0) -> str:
     """The marker's JSON. ``compact`` 1 keeps only the distinct (file, image) pairs of the
     updates, which is all later runs read besides the fingerprint; 2 keeps none of them."""
@@ -85,17 +104,18 @@ def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compac
 
 def _row(u: Update) -> str:
     cells = (
-        f"`{u.use.file}:{u.use.line}`",
-        f"`{u.use.image.repository}`",
-        f"`{u.from_tag}` -> `{u.to_tag}`",
-        f"`{policy_text(u.use.policy)}`",
-        u.reason,
+        _code(f"{u.use.file}:{u.use.line}"),
+        _code(u.use.image.repository),
+        f"{_code(u.from_tag)} -> {_code(u.to_tag)}",
+        _code(policy_text(u.use.policy)),
+        _plain(u.reason),
     )
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit: int | None = None) -> str:
-    """The PR/MR body: an introduction, one table row per update, and the hidden marker.
+def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit: int | None = None, noun: str = "pull request") -> str:
+    """The PR/MR body (``noun``: what the forge calls it): an introduction, one table row per
+    update, and the hidden marker.
 
     A body longer than ``limit`` characters (the forge's maximum) is shortened, not refused:
     the table keeps the rows that fit and a note says how many are left out and where the
@@ -108,7 +128,7 @@ def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit:
     ]
     rows = [_row(u) for u in sorted(updates, key=lambda u: (u.use.file, u.use.line, u.use.image.repository))]
     where = env_path if env_path not in ("", ".") else "the repository"
-    intro = f"This pull request moves automated images in `{where}` to the tags their policies select."
+    intro = f"This {noun} moves automated images in `{where}` to the tags their policies select."
     footer = "It is kept current by Deployment Automator; edits to this branch are overwritten."
 
     def body(shown: list[str], note: list[str], compact: int) -> str:

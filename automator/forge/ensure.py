@@ -4,7 +4,9 @@ For each group of updates (one per run, or one per image) there is one determini
 and at most one open pull request:
 
 * absent                    -> push the branch, create the PR, add labels/reviewers/assignees/auto-merge
-* present, same fingerprint -> nothing is written (neither git nor API)
+* present, same fingerprint -> nothing is written (neither git nor API), unless the branch no
+                               longer merges cleanly into the fresh base (a neighbouring change
+                               was merged): then it is rebuilt on the base, as below
 * present, plan changed     -> force-with-lease our own branch, edit title and body
 * open PR of ours that this run no longer needs (the base already has its updates, or
   grouping changed) -> comment, close, delete its branch
@@ -54,6 +56,17 @@ class BranchWriter(Protocol):
     def push(self, branch: str, updates: Sequence[Update], message: str, *, expected: str | None, may_overwrite: bool) -> str: ...
 
     def delete(self, branch: str, *, expected: str) -> None: ...
+
+
+def _still_current(writer: BranchWriter, branch: str, base: str) -> bool:
+    """Whether the branch of an up-to-date PR still merges into the fresh base without
+    conflicts (a writer that cannot tell, having no ``merges_cleanly``, is taken to say yes).
+    One that does not is rebuilt on the base, though its updates are the same."""
+    check = getattr(writer, "merges_cleanly", None)
+    if check is None or check(branch):
+        return True
+    log.info("%s no longer merges cleanly into %s: rebuilding it on the fresh %s", branch, base, base)
+    return False
 
 
 @value_type
@@ -112,7 +125,7 @@ def _decorate(forge: Forge, pr: PullRequest, settings: Settings) -> tuple[str, .
                 warnings.append(str(error))
     if settings.auto_merge:
         try:
-            forge.enable_auto_merge(pr)
+            warnings.extend(forge.enable_auto_merge(pr) or ())
         except ForgeError as error:
             warnings.append(str(error))
     for warning in warnings:
@@ -158,10 +171,10 @@ def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settin
     updates that ``plan`` (the run's whole plan: its errors) could not judge: then it is kept."""
     fp = fingerprint(group.updates)
     title = render_title(group.updates, settings.env_path)
-    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None))
+    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None), noun=forge.noun)
     pr, marker = _find_ours(forge, group.branch, settings)
     remote = writer.remote_sha(group.branch)
-    if pr and marker and marker.fingerprint == fp and remote is not None:
+    if pr and marker and marker.fingerprint == fp and remote is not None and _still_current(writer, group.branch, settings.base):
         return Outcome("unchanged", group.branch, pr, remote)
     reason = why_keep_as_is(marker, group.updates, plan or Plan(), settings.scope) if pr and marker else None
     if pr and reason:

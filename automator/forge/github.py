@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -12,11 +13,16 @@ from github import Auth, Github, GithubException
 from github.PullRequest import PullRequest as GhPull
 
 from automator.errors import ForgeError
+from automator.forge.answers import not_found_hint, not_json, page_text
 from automator.forge.base import PullRequest, PullRequestExists, refused
 from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS, back_off
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+# what PyGithub raises when it builds its objects from an answer that is not the API's JSON
+# (a sign-in page answered 200: PyGithub keeps the text as ``{"data": text}``)
+UNREADABLE = (TypeError, KeyError, AttributeError, ValueError)
 READ = "`pull-requests: read`"
 WRITE = "`pull-requests: write`"
 AUTO_MERGE = "`contents: write` and `pull-requests: write` (and 'Allow auto-merge' in the repository settings)"
@@ -28,7 +34,9 @@ def _detail(error: GithubException) -> str:
     already exists for acme:branch.") or, without one, the field and code at fault."""
     data = error.data
     if not isinstance(data, dict):
-        return str(data or "")
+        return page_text(str(data or ""))
+    if _page(error) is not None:
+        return page_text(_page(error) or "")
     message = str(data.get("message") or "")
     reasons = []
     for item in data.get("errors") or ():
@@ -39,6 +47,14 @@ def _detail(error: GithubException) -> str:
         if reason and str(reason) not in reasons:
             reasons.append(str(reason))
     return f"{message}: {'; '.join(reasons)}" if reasons else message
+
+
+def _page(error: GithubException) -> str | None:
+    """The text of an answer that was not JSON (PyGithub keeps it as ``{"data": text}``)."""
+    data = error.data
+    if isinstance(data, dict) and set(data) == {"data"} and isinstance(data["data"], str):
+        return data["data"]
+    return None
 
 
 def _rate_limited(error: GithubException) -> bool:
@@ -72,6 +88,7 @@ class GitHubForge:
         self._owner = slug.split("/", 1)[0]
         self._token_variable = token_variable
         self._api_url = api_url
+        self._slug = slug
         self._sleep = sleep
         self._method = auto_merge_method.upper()
         self._pulls: dict[int, GhPull] = {}
@@ -81,35 +98,56 @@ class GitHubForge:
             try:
                 return fn()
             except GithubException as error:
-                if _rate_limited(error):
-                    if attempt < MAX_ATTEMPTS:
-                        back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
-                        continue
-                    raise ForgeError(
-                        f"GitHub kept rate-limiting the request to {action} ({error.status} {_detail(error)}); "
-                        f"gave up after {MAX_ATTEMPTS} attempts",
-                        hint="run again later or space out the runs",
-                    ) from None
-                if error.status in (401, 403):
-                    raise refused("GitHub", error.status, action, self._token_variable, permission, _detail(error)) from None
-                if error.status == 422 and "already exists" in json.dumps(error.data).lower():
-                    raise PullRequestExists(f"GitHub could not {action} (422 {_detail(error)})") from None
-                raise ForgeError(f"GitHub could not {action} ({error.status} {_detail(error)})") from None
+                if not (_rate_limited(error) and attempt < MAX_ATTEMPTS):
+                    raise self._error(action, permission, error) from None
+                back_off(f"GitHub {action}", error.headers or {}, attempt, self._sleep)
             except requests.RequestException as error:
                 raise ForgeError(f"cannot reach GitHub at {self._api_url} to {action}: {error}") from None
+            except UNREADABLE as error:
+                log.debug("GitHub's answer to the request to %s could not be read", action, exc_info=error)
+                raise self._not_json(action) from None
         raise AssertionError("unreachable")
 
+    def _not_json(self, action: str, answer: str = "") -> ForgeError:
+        message, hint = not_json("GitHub", self._api_url, action, answer)
+        return ForgeError(message, hint=hint)
+
+    def _error(self, action: str, permission: str, error: GithubException) -> ForgeError:
+        """The forge error for a GitHub error answer (after the retries, for a rate limit)."""
+        if _rate_limited(error):
+            return ForgeError(
+                f"GitHub kept rate-limiting the request to {action} ({error.status} {_detail(error)}); "
+                f"gave up after {MAX_ATTEMPTS} attempts",
+                hint="run again later or space out the runs",
+            )
+        if _page(error) is not None and error.status not in (401, 403):
+            return self._not_json(action, f"{error.status} {_detail(error)}")
+        if error.status in (401, 403):
+            return refused("GitHub", error.status, action, self._token_variable, permission, _detail(error))
+        if error.status == 422 and "already exists" in json.dumps(error.data).lower():
+            return PullRequestExists(f"GitHub could not {action} (422 {_detail(error)})")
+        if error.status == 404:
+            hint = not_found_hint("GitHub", self._slug, self._api_url, self._token_variable)
+            return ForgeError(f"GitHub could not {action} (404 {_detail(error)})", hint=hint)
+        return ForgeError(f"GitHub could not {action} ({error.status} {_detail(error)})")
+
     def _value(self, pull: GhPull) -> PullRequest:
-        self._pulls[pull.number] = pull
-        return PullRequest(
-            number=pull.number,
-            url=pull.html_url,
-            branch=pull.head.ref,
-            base=pull.base.ref,
-            title=pull.title,
-            body=pull.body or "",
-            draft=bool(pull.draft),
-        )
+        try:
+            value = PullRequest(
+                number=pull.number,
+                url=pull.html_url,
+                branch=pull.head.ref,
+                base=pull.base.ref,
+                title=pull.title,
+                body=pull.body or "",
+                draft=bool(pull.draft),
+            )
+        except UNREADABLE:
+            value = None
+        if value is None or not isinstance(value.number, int) or not isinstance(value.url, str):
+            raise self._not_json("read a pull request")
+        self._pulls[value.number] = pull
+        return value
 
     def _pull(self, pr: PullRequest) -> GhPull:
         if pr.number not in self._pulls:
@@ -169,7 +207,7 @@ class GitHubForge:
         pull = self._pull(pr)
         self._call(f"assign pull request #{pr.number}", WRITE, lambda: pull.add_to_assignees(*assignees))
 
-    def enable_auto_merge(self, pr: PullRequest) -> None:
+    def enable_auto_merge(self, pr: PullRequest) -> tuple[str, ...]:
         """GraphQL ``enablePullRequestAutoMerge`` (there is no REST endpoint for it)."""
         pull = self._pull(pr)
         self._call(
@@ -177,3 +215,4 @@ class GitHubForge:
             AUTO_MERGE,
             lambda: pull.enable_automerge(merge_method=self._method),
         )
+        return ()

@@ -5,6 +5,10 @@ Rate limits: a ``429`` is waited out here, not by python-gitlab (which sleeps as
 date, bounded like GitHub's (:mod:`automator.forge.retry`), for a few attempts. ``CI_JOB_TOKEN`` is sent in the
 ``JOB-TOKEN`` header (``job_token=``); GitLab does not let job tokens create merge requests,
 so a 401/403 with it says to use a project access token in ``GITLAB_TOKEN`` instead.
+
+``--auto-merge squash`` sends ``squash: true`` with the merge; GitLab has no per-request
+rebase method (the project's merge method decides), so ``--auto-merge rebase`` sets the
+merge request to merge when the pipeline succeeds and says so in a warning.
 """
 
 from __future__ import annotations
@@ -15,9 +19,16 @@ from typing import Any, TypeVar
 
 import gitlab
 import requests
-from gitlab.exceptions import GitlabError, GitlabHttpError
+from gitlab.exceptions import GitlabError, GitlabHttpError, GitlabParsingError
 
 from automator.errors import ForgeError
+from automator.forge.answers import (
+    looks_like_html,
+    not_found_hint,
+    not_json,
+    page_text,
+    without_status,
+)
 from automator.forge.base import PullRequest, PullRequestExists, refused
 from automator.forge.body import CLOSE_MARKER
 from automator.forge.retry import MAX_ATTEMPTS, back_off
@@ -28,8 +39,20 @@ JOB_TOKEN_HINT = "a project access token with the `api` scope and the Developer 
 DRAFT = "Draft: "
 
 
+def _text(message: Any) -> str | None:
+    """The answer as text when GitLab's ``message`` is one (python-gitlab gives the body of an
+    answer that is not JSON as bytes)."""
+    if isinstance(message, bytes):
+        return message.decode("utf-8", "replace")
+    return message if isinstance(message, str) else None
+
+
 def _detail(message: Any) -> str:
-    """GitLab's ``message``: a text, a list of reasons, or reasons per field."""
+    """GitLab's ``message``: a text, a list of reasons, or reasons per field (or the answer
+    itself when it was not JSON, shortened)."""
+    text = _text(message)
+    if text is not None:
+        return page_text(text)
     if isinstance(message, list):
         return "; ".join(str(m) for m in message)
     if isinstance(message, dict):
@@ -70,7 +93,7 @@ class GitLabForge:
 
     def __init__(
         self, *, api_url: str, slug: str, token: str | None, token_variable: str | None,
-        sleep: Callable[[float], None] = time.sleep, **_: object,
+        auto_merge_method: str = "merge", sleep: Callable[[float], None] = time.sleep, **_: object,
     ) -> None:
         auth: dict[str, str] = {}
         if token and token_variable == "CI_JOB_TOKEN":
@@ -79,28 +102,47 @@ class GitLabForge:
             auth["private_token"] = token
         self._gl = _BoundedGitlab(url=api_url, timeout=30, sleep=sleep, **auth)
         self._project = self._gl.projects.get(slug, lazy=True)
+        self._slug = slug
         self._token_variable = token_variable
         self._api_url = api_url
+        self._method = auto_merge_method
 
     def _call(self, action: str, fn: Callable[[], T]) -> T:
         try:
             return fn()
+        except GitlabParsingError:
+            message, hint = not_json("GitLab", self._api_url, action)
+            raise ForgeError(message, hint=hint) from None
         except GitlabError as error:
-            status = error.response_code or 0
-            detail = _detail(error.error_message)
-            if status in (401, 403) and self._token_variable == "CI_JOB_TOKEN":
-                raise ForgeError(
-                    f"GitLab refused to {action} ({status} {detail.removeprefix(f'{status} ')}): "
-                    "CI_JOB_TOKEN cannot manage merge requests",
-                    hint=f"put {JOB_TOKEN_HINT}",
-                ) from None
-            if status in (401, 403):
-                raise refused("GitLab", status, action, self._token_variable, API, detail) from None
-            if status == 409 and "already exists" in detail.lower():
-                raise PullRequestExists(f"GitLab could not {action} ({status} {detail})") from None
-            raise ForgeError(f"GitLab could not {action} ({status} {detail})") from None
+            raise self._error(action, error) from None
         except requests.RequestException as error:
             raise ForgeError(f"cannot reach GitLab at {self._api_url} to {action}: {error}") from None
+
+    def _error(self, action: str, error: GitlabError) -> ForgeError:
+        """The forge error for a GitLab error answer (after the retries, for a 429)."""
+        status = error.response_code or 0
+        detail = without_status(_detail(error.error_message), status)
+        if looks_like_html(_text(error.error_message) or "") and status not in (401, 403, 429):
+            message, hint = not_json("GitLab", self._api_url, action, f"{status} {detail}")
+            return ForgeError(message, hint=hint)
+        if status == 429:
+            return ForgeError(
+                f"GitLab kept rate-limiting the request to {action} (429 {detail}); gave up after {MAX_ATTEMPTS} attempts",
+                hint="run again later or space out the runs",
+            )
+        if status in (401, 403) and self._token_variable == "CI_JOB_TOKEN":
+            return ForgeError(
+                f"GitLab refused to {action} ({status} {detail}): CI_JOB_TOKEN cannot manage merge requests",
+                hint=f"put {JOB_TOKEN_HINT}",
+            )
+        if status in (401, 403):
+            return refused("GitLab", status, action, self._token_variable, API, detail)
+        if status == 409 and "already exists" in detail.lower():
+            return PullRequestExists(f"GitLab could not {action} ({status} {detail})")
+        if status == 404:
+            hint = not_found_hint("GitLab", self._slug, self._api_url, self._token_variable)
+            return ForgeError(f"GitLab could not {action} (404 {detail})", hint=hint)
+        return ForgeError(f"GitLab could not {action} ({status} {detail})")
 
     @staticmethod
     def _value(mr: Any) -> PullRequest:
@@ -180,10 +222,22 @@ class GitLabForge:
     def add_assignees(self, pr: PullRequest, assignees: Sequence[str]) -> None:
         self._update(pr, f"assign merge request !{pr.number}", {"assignee_ids": self._user_ids(assignees)})
 
-    def enable_auto_merge(self, pr: PullRequest) -> None:
-        """Merge when the pipeline succeeds (``PUT .../merge`` with ``merge_when_pipeline_succeeds``)."""
-        mr = self._project.mergerequests.get(pr.number, lazy=True)
+    def enable_auto_merge(self, pr: PullRequest) -> tuple[str, ...]:
+        """Merge when the pipeline succeeds (``PUT .../merge`` with ``merge_when_pipeline_succeeds``;
+        ``squash: true`` for ``--auto-merge squash``). The merge method is a project setting in
+        GitLab: ``rebase`` cannot be asked for, which the returned warning says."""
+        data: dict[str, Any] = {"merge_when_pipeline_succeeds": True}
+        if self._method == "squash":
+            data["squash"] = True
+        path = f"{self._project.mergerequests.path}/{pr.number}/merge"
         self._call(
             f"set merge request !{pr.number} to merge when the pipeline succeeds",
-            lambda: mr.merge(merge_when_pipeline_succeeds=True),
+            lambda: self._gl.http_put(path, post_data=data),
         )
+        if self._method == "rebase":
+            return (
+                f"merge request !{pr.number} merges when the pipeline succeeds by the project's merge method: "
+                "GitLab cannot take --auto-merge rebase per merge request (set 'Fast-forward merge' or "
+                "'Merge commit with semi-linear history' in the project's merge request settings)",
+            )
+        return ()

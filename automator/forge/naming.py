@@ -14,6 +14,7 @@ The default branch template is ``automator/{env}/{image}``:
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import string
 from collections import Counter
@@ -125,6 +126,15 @@ def render_branch(template: str, *, env: str, image: str, images: Sequence[str])
     if not branch:
         raise ConfigError(f"--branch-template {template!r} renders an invalid branch name {raw!r}")
     return branch
+
+
+def branch_prefix(template: str, env_path: str) -> str:
+    """What every branch of an environment's pull requests starts with
+    (``automator/clusters-prod/``): the branches of two images differ only after it. Empty
+    when the template starts with the image."""
+    env = env_slug(env_path)
+    first, second = (render_branch(template, env=env, image=name, images=[name]) for name in ("a", "b"))
+    return os.path.commonprefix([first, second])
 
 
 def _without_registry(repository: str) -> str:

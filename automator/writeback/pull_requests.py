@@ -24,10 +24,10 @@ from automator.model import Plan
 from automator.report.text import routed_text
 from automator.result import PullRequests
 from automator.rules.write import pull_request_settings, write_reason
+from automator.writeback.branches import branch_writer
 from automator.writeback.job import Job
 
 if TYPE_CHECKING:
-    from automator.git.branch import BranchPusher
     from automator.git.workspace import Workspace
 
 TOKEN_VARIABLES = {"github": ("GITHUB_TOKEN", "GH_TOKEN"), "gitlab": ("GITLAB_TOKEN", "CI_JOB_TOKEN")}
@@ -110,37 +110,13 @@ def ensure_settings(
     )
 
 
-def branch_writer(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace) -> BranchPusher:
-    """The writer of the pull request branches: base ``--pr-base``, else ``--branch``, else the
-    upstream of the checked-out branch; remote ``--remote`` or that upstream's remote."""
-    from automator.git.branch import BranchPusher
-    from automator.git.credentials import checkout_git_environment
-    from automator.git.network import check_transport
-    from automator.git.target import resolve_target as resolve_git_target
-
-    if not write.push:
-        raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
-    target = resolve_git_target(ws, write.remote, settings.base or write.branch, push=True)
-    url = target.remote_url(ws)
-    if url:
-        check_transport(url, what=f"remote {target.remote}")
-    return BranchPusher(
-        ws.root,
-        base=target.branch,
-        remote=str(target.remote),
-        git_env=ws.env if ws.has_credentials else checkout_git_environment(ctx, ws, url),
-        author=write.author,
-        network_timeout=write.retry.max_seconds,
-    )
-
-
 def open_pull_requests(
     settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan, *, scope: frozenset[str] | None = None
 ) -> list[Outcome]:
     """Ensure the pull requests for ``plan`` (made with ``make_plan(..., scan_path=path)``);
     ``scope``: the repositories of an event-driven run (the PRs of other images are left alone)."""
     scan = ws.relative(path)
-    dirty = ws.dirty(scan)
+    dirty = ws.dirty(scan) if plan.updates else []  # no updates: no branch is built, stale PRs are closed
     if dirty:
         raise UsageError(
             f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",

@@ -19,6 +19,7 @@ from automator.settings import Settings
 from automator.tagsource import TagSource, open_tag_source
 from automator.writeback import WRITERS
 from automator.writeback.job import Job, Planner
+from automator.writeback.tidy import close_stale_pull_requests
 
 log = logging.getLogger("automator.run")
 
@@ -65,8 +66,10 @@ def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, work
         for other, part in planner.parts().items():  # every part writable, before anything is written
             WRITERS[other].check(job, part)
         outcomes = [lead.write(planner.part(name))]
-    rest = [(other, part) for other, part in planner.parts().items() if other != name and part.updates]
+    parts = planner.parts()
+    rest = [(other, part) for other, part in parts.items() if other != name and part.updates]
     outcomes += [WRITERS[other](job).write(part) for other, part in rest]
+    outcomes += close_stale_pull_requests(job, name, {other: part for other, part in parts.items() if part.updates})
     return RunResult(planner.latest, tuple(outcomes), root=ws.root)
 
 
