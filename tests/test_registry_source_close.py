@@ -38,3 +38,21 @@ def test_each_runs_threads_end_when_its_source_is_closed(local_registry):
         assert "registry-watchdog" in registry_threads(before)
         source.close()
         assert ended(before), registry_threads(before)
+
+
+def test_a_run_closes_its_registries_when_it_ends(local_registry, tmp_path, monkeypatch):
+    """`run --every` and `serve` call one run after another in one process."""
+    from forge_helpers import make_env_repo
+
+    from automator.cli import main
+
+    local_registry.push("close/web", "1.0.0")
+    local_registry.push("close/web", "1.1.0")
+    manifest = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n    automator.dev/policy: semver:^1\n"
+                f"spec:\n  containers:\n    - name: web\n      image: {local_registry.host}/close/web:1.0.0\n")
+    env = make_env_repo(tmp_path, {"apps/web.yaml": manifest})
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for _ in range(2):
+        before = set(threading.enumerate())
+        assert main(["run", str(env.clone / "apps"), "--dry-run", "--no-cache"]) == 0
+        assert ended(before), registry_threads(before)

@@ -35,13 +35,18 @@ def lead_strategy(settings: Settings) -> str:
 def run_once(settings: Settings, ctx: Context) -> RunResult:
     """One run on the checkout at ``settings.path``, or in a fresh clone of ``--repo``."""
     source = open_tag_source(settings.source, ctx)
-    clone = settings.clone
-    if clone.repo:
-        from automator.git.clone import cloned
+    try:
+        clone = settings.clone
+        if clone.repo:
+            from automator.git.clone import cloned
 
-        with cloned(clone.repo, clone.ref, ctx, timeout=settings.write.retry.max_seconds) as ws:
-            return run_in(ws.root / settings.path, settings, ctx, source, ws)
-    return run_in(Path(settings.path), settings, ctx, source, None)
+            with cloned(clone.repo, clone.ref, ctx, timeout=settings.write.retry.max_seconds) as ws:
+                return run_in(ws.root / settings.path, settings, ctx, source, ws)
+        return run_in(Path(settings.path), settings, ctx, source, None)
+    finally:  # a loop or receiver runs again in this process: no thread or socket of this run stays
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, workspace=None) -> RunResult:
