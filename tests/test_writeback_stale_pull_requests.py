@@ -7,6 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from forge_helpers import (
@@ -83,3 +84,16 @@ def test_a_pull_request_is_closed_once_the_rules_send_its_image_to_commits(world
     assert commit_run(tmp_path, fake, "6.6.0") == 0
     assert "podinfo:6.6.0" in env.show("main", APP)
     assert len(fake.requests) == seen, "no branch of a pull request is left: the forge is not asked"
+
+
+def test_a_remote_whose_forge_cannot_be_told_stops_the_run_before_the_commit_part_is_pushed(tmp_path, monkeypatch, capsys):
+    """A rule sends podinfo to a pull request, redis goes to a commit: with a remote that is a
+    local path, the pull request cannot be opened, so nothing is pushed (exit 2, nothing done)."""
+    env = make_env_repo(tmp_path, {APP: deployment(), ".automator.yaml": PODINFO_TO_PR})
+    monkeypatch.chdir(env.clone)
+    tags_file = tmp_path / "tags.json"
+    tags_file.write_text(json.dumps(tags(podinfo="6.5.1", redis="7.2.4")))
+    before = subprocess.run(["git", "-C", str(env.bare), "rev-parse", "main"], capture_output=True, text=True).stdout
+    assert main(["run", "clusters/prod", "--tags-from", str(tags_file)]) == 2
+    assert "cannot read host and project from the remote URL" in capsys.readouterr().err
+    assert subprocess.run(["git", "-C", str(env.bare), "rev-parse", "main"], capture_output=True, text=True).stdout == before

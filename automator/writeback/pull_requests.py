@@ -53,7 +53,11 @@ class PullRequestWriter:
     @staticmethod
     def check(job: Job, plan: Plan) -> None:
         """Before anything is written: pull requests need a pushed branch, so ``--no-push``
-        cannot write the updates that rules route to them; say which rule routes them."""
+        cannot write the updates that rules route to them (say which rule routes them), and a
+        remote whose forge cannot be told (a local path, an unknown host) would fail them
+        only after the commit part was pushed."""
+        if plan.updates and job.settings.write.push:
+            forge_of(job.settings.pull_requests, job.settings.write, job.ctx, job.ws)
         if not plan.updates or job.settings.write.push:
             return
         planner = job.planner
@@ -110,6 +114,15 @@ def ensure_settings(
     )
 
 
+def forge_of(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace):
+    """The forge, API base and project of the remote the pull requests' branches go to."""
+    remote = branch_writer(settings, write, ctx, ws).remote
+    configured_url = ws.config.get(f"remote.{remote}.url")
+    if configured_url is None:
+        raise GitError(f"the checkout has no remote named {remote!r}")
+    return resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
+
+
 def open_pull_requests(
     settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan, *, scope: frozenset[str] | None = None
 ) -> list[Outcome]:
@@ -123,10 +136,7 @@ def open_pull_requests(
             hint="commit, stash or remove them first; the pull request is built from the committed base",
         )
     writer = branch_writer(settings, write, ctx, ws)
-    configured_url = ws.config.get(f"remote.{writer.remote}.url")
-    if configured_url is None:
-        raise GitError(f"the checkout has no remote named {writer.remote!r}")
-    forge_target = resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
+    forge_target = forge_of(settings, write, ctx, ws)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")
     ensure = ensure_settings(settings, env_path=scan, base=writer.base, message_template=write.message_template, scope=scope)
     ws.lock()
