@@ -64,3 +64,18 @@ def test_grouping_per_run_and_per_image(tmp_path):
         ("automator/clusters-prod/podinfo", ("ghcr.io/acme/podinfo",)),
         ("automator/clusters-prod/redis", ("docker.io/library/redis",)),
     ]
+
+
+def test_an_image_a_rule_sets_apart_gets_its_own_group_and_the_others_stay_on_the_runs_branch(tmp_path):
+    """pr: {group: image} on redis: podinfo's update stays in the run's PR whether or not redis
+    has an update this time, so it never moves between PRs (and loses its reviews)."""
+    env = make_env_repo(tmp_path, {"clusters/prod/app.yaml": deployment()})
+    both = plan_for(env.clone, tags(podinfo="6.5.1", redis="7.2.4"))
+    podinfo_only = plan_for(env.clone, tags(podinfo="6.5.1"))
+    apart = frozenset({"docker.io/library/redis"})
+
+    assert [(g.branch, g.repositories) for g in group_updates(both, env_path="clusters/prod", apart=apart)] == [
+        ("automator/clusters-prod/all", ("ghcr.io/acme/podinfo",)),
+        ("automator/clusters-prod/redis", ("docker.io/library/redis",)),
+    ]
+    assert [g.branch for g in group_updates(podinfo_only, env_path="clusters/prod", apart=apart)] == ["automator/clusters-prod/all"]

@@ -75,6 +75,7 @@ class Settings:
     base: str
     template: str = DEFAULT_TEMPLATE
     per: Grouping = "run"
+    apart: frozenset[str] = frozenset()  # with per run: repositories in a PR of their own
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
@@ -262,7 +263,7 @@ def ensure_pull_requests(forge: Forge, writer: BranchWriter, plan: Plan, setting
 
     A group that fails (refused push, forge error) is reported and does not stop the others.
     """
-    groups = group_updates(plan, env_path=settings.env_path, template=settings.template, per=settings.per)
+    groups = group_updates(plan, env_path=settings.env_path, template=settings.template, per=settings.per, apart=settings.apart)
     outcomes: list[Outcome] = []
     for group in groups:
         try:

@@ -19,6 +19,7 @@ import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from automator.errors import ConfigError
@@ -156,16 +157,25 @@ def image_names(repositories: Iterable[str]) -> dict[str, str]:
 
 
 def group_updates(
-    plan: Plan, *, env_path: str, template: str = DEFAULT_TEMPLATE, per: Grouping = "run"
+    plan: Plan, *, env_path: str, template: str = DEFAULT_TEMPLATE, per: Grouping = "run", apart: frozenset[str] = frozenset()
 ) -> tuple[Group, ...]:
-    """Split the plan into groups, one per rendered branch name (sorted by branch)."""
+    """Split the plan into groups, one per rendered branch name (sorted by branch). With one
+    group per run, the updates of the repositories in ``apart`` (a rule's ``pr: {group:
+    image}``) still get a group each, and the others stay together on the run's branch."""
     env = env_slug(env_path)
     if per == "run":
-        if not plan.updates:
-            return ()
-        images = sorted({image_slug(u.use.image.repository) for u in plan.updates})
+        together = tuple(u for u in plan.updates if u.use.image.repository not in apart)
+        alone = tuple(u for u in plan.updates if u.use.image.repository in apart)
+        groups = _per_image(replace(plan, updates=alone), env, template) if alone else ()
+        if not together:
+            return groups
+        images = sorted({image_slug(u.use.image.repository) for u in together})
         branch = render_branch(template, env=env, image=ALL_IMAGES, images=images)
-        return (Group(branch, ALL_IMAGES, plan.updates),)
+        return tuple(sorted((*groups, Group(branch, ALL_IMAGES, together)), key=lambda g: g.branch))
+    return _per_image(plan, env, template)
+
+
+def _per_image(plan: Plan, env: str, template: str) -> tuple[Group, ...]:
     # told apart among every image of the environment, not only the updated ones, so that a
     # name does not change with the images that happen to have an update
     names = image_names(u.image.repository for u in (*plan.uses, *(u.use for u in plan.updates)))

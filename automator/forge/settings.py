@@ -21,6 +21,8 @@ class PullRequestSettings:
     forge_url: str | None = None
     base: str | None = None
     per: Grouping = "run"
+    # with one PR per run: the image repositories whose rule says pr: {group: image} (their own PR each)
+    apart: frozenset[str] = frozenset()
     branch_template: str = DEFAULT_TEMPLATE
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()

@@ -48,13 +48,14 @@ def everything_to(strategy: str) -> StrategyOf:
 def pull_request_settings(settings: PullRequestSettings, plan: Plan, rules: RulesRuntime, root: Path) -> PullRequestSettings:
     """``settings`` with the labels and grouping that rules give the plan's updates added.
 
-    Labels are the union of the command line's and every update's; one PR per image when the
-    command line or any update's rule asks for it.
+    Labels are the union of the command line's and every update's; the images whose rule says
+    ``pr: {group: image}`` get a PR each, the others keep the command line's grouping (an
+    update does not move between PRs because another image's rule matched this run).
     """
     written = [rules.write_settings(root, update) for update in plan.updates]
     labels = tuple(dict.fromkeys([*settings.labels, *(label for w in written for label in w.labels)]))
-    per = "image" if settings.per == "image" or any(w.pr_group == "image" for w in written) else "run"
-    return replace(settings, labels=labels, per=per)
+    apart = frozenset(u.use.image.repository for u, w in zip(plan.updates, written, strict=True) if w.pr_group == "image")
+    return replace(settings, labels=labels, apart=settings.apart | apart)
 
 
 def write_reason(rules: RulesRuntime, root: Path, update: Update) -> str:

@@ -104,6 +104,7 @@ def ensure_settings(
         base=base,
         template=settings.branch_template,
         per=settings.per,
+        apart=settings.apart,
         labels=settings.labels,
         reviewers=settings.reviewers,
         assignees=settings.assignees,
