@@ -288,3 +288,11 @@ def test_listen_addresses(text, expected):
 def test_bad_listen_addresses_say_what_is_expected(text):
     with pytest.raises(ValueError, match="HOST:PORT|name the address"):
         parse_listen(text)
+
+
+def test_an_event_naming_more_images_than_the_queue_holds_is_413_not_a_retry_for_ever(receiver_for):
+    receiver = receiver_for(capacity=2)
+    images = {"images": [f"ghcr.io/acme/app-{n}:1.0.0" for n in range(3)]}
+    answer = post(receiver, "/hooks/generic", images, **bearer())
+    assert answer.status_code == 413 and "Retry-After" not in answer.headers
+    assert "more than the queue holds (2); start serve with a larger --queue-size" in answer.json()["message"]

@@ -27,7 +27,7 @@ from automator.errors import scrub
 from automator.events.payloads import MAX_EVENT_BYTES, EventError, read_event
 from automator.serve import auth
 from automator.serve.metrics import ServeMetrics
-from automator.serve.queue import Draining, QueueFull, RunQueue
+from automator.serve.queue import Draining, QueueFull, RunQueue, TooManyImages
 
 log = logging.getLogger("automator.serve")
 
@@ -122,6 +122,10 @@ class WebhookApp:
         delivery = environ.get("HTTP_X_GITHUB_DELIVERY")
         try:
             self.queue.submit(images)
+        except TooManyImages:
+            self._forget(delivery)
+            return self._reject(source, "too_large", 413, f"the event names {len(images)} images, more than the queue holds "
+                                f"({self.queue.capacity}); start serve with a larger --queue-size")
         except QueueFull:
             self._forget(delivery)  # not queued: the redelivery Retry-After asks for must be taken
             return self._reject(source, "queue_full", 503, "the queue is full; retry later", **{"Retry-After": "10"})

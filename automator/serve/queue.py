@@ -39,6 +39,10 @@ class QueueFull(Exception):
     """The queue holds as many pushed images as it may: ask the sender to retry later."""
 
 
+class TooManyImages(Exception):
+    """One event names more images than the queue may ever hold: retrying cannot help."""
+
+
 class Draining(Exception):
     """The receiver is shutting down and accepts nothing new."""
 
@@ -69,10 +73,13 @@ class RunQueue:
     # --- the receiving side ---------------------------------------------------------------
 
     def submit(self, images: tuple[PushedImage, ...]) -> None:
-        """Queue pushed images for the next run; raise :class:`QueueFull` or :class:`Draining`."""
+        """Queue pushed images for the next run; raise :class:`QueueFull`, :class:`TooManyImages`
+        or :class:`Draining`."""
         with self._cond:
             if self._draining:
                 raise Draining()
+            if len(distinct(images)) > self.capacity:
+                raise TooManyImages()
             merged = distinct((*self._pending, *images))
             if len(merged) > self.capacity:
                 raise QueueFull()
