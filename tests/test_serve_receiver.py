@@ -216,6 +216,8 @@ def test_unknown_routes_are_404_and_wrong_methods_405(receiver_for):
     assert post(receiver, "/hooks/quay", {}, **bearer()).status_code == 404
     assert requests.get(receiver.url + "/hooks/generic", timeout=10).status_code == 405
     assert requests.get(receiver.url + "/healthz", timeout=10).json()["status"] == "ok"
+    mistyped = post(receiver, f"/hooks/dockerhubX/{DOCKERHUB_TOKEN}", {})  # a token route mistyped
+    assert mistyped.status_code == 404 and DOCKERHUB_TOKEN not in mistyped.text
 
 
 def test_a_burst_within_the_debounce_becomes_one_run(receiver_for):

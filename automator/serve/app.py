@@ -81,7 +81,8 @@ class WebhookApp:
             return 200, self.metrics.render(), {"Content-Type": self.metrics.content_type}
         parts = path.strip("/").split("/")
         if len(parts) < 2 or parts[0] != "hooks" or parts[1] not in SOURCES:
-            return _answer(404, f"no route {path}; webhooks go to /hooks/<{'|'.join(SOURCES)}>")
+            shown = "/" + "/".join(parts[:2]) + ("/..." if len(parts) > 2 else "")  # a mistyped token route: not its token
+            return _answer(404, f"no route {scrub(shown)}; webhooks go to /hooks/<{'|'.join(SOURCES)}>")
         source = parts[1]
         if (source == "dockerhub" and len(parts) != 3) or (source != "dockerhub" and len(parts) != 2):
             return _answer(404, f"no route {scrub(path) if source != 'dockerhub' else '/hooks/dockerhub/***'}")
