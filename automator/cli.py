@@ -70,14 +70,18 @@ class RawDescriptionHelpFormatter(_TerminalWidth, argparse.RawDescriptionHelpFor
 
 class _SubcommandParser(argparse.ArgumentParser):
     """A subcommand parser that lets options and positionals mix, e.g.
-    ``automator select POLICY --explain TAG TAG`` (plain argparse stops at the option)."""
+    ``automator select POLICY --explain TAG TAG`` (plain argparse stops at the option).
+
+    Options are never abbreviated (``--ever`` is not ``--every``): whatever reads a command
+    line afterwards, such as the container's health check, sees each option by its full name.
+    """
 
     _plain = False
     # said after "the following arguments are required: ..." (a command's add_arguments sets it)
     required_hint = ""
 
-    def __init__(self, *args, formatter_class: type = HelpFormatter, **kwargs) -> None:
-        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+    def __init__(self, *args, formatter_class: type = HelpFormatter, allow_abbrev: bool = False, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, allow_abbrev=allow_abbrev, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         if self.required_hint and message.startswith("the following arguments are required"):
@@ -129,6 +133,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="automator",
         description=DESCRIPTION,
         formatter_class=RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubcommandParser)

@@ -220,7 +220,7 @@ def test_a_value_that_starts_with_a_dash_stays_a_value():
         ({"author": "bot@example.com"}, "author", 'must look like "Name <email>"'),
         ({"platform": "arm64"}, "platform", "must be OS/ARCH[/VARIANT]"),
         ({"insecure_registries": "http://reg.local:5000"}, "insecure-registries", "no scheme or path"),
-        ({"branch": "--force"}, "branch", "leading '-'"),
+        ({"branch": "--force"}, "branch", "'--force' is not a valid branch name: it starts with `-`"),
         ({"path": "nope"}, "path", "'nope' does not exist in the workspace"),
         ({"tags_file": "tags.json"}, "tags-file", "'tags.json' is not a file in the workspace"),
         ({"registry_password": "pw-1234"}, "registry", "is needed with registry-password"),

@@ -185,3 +185,25 @@ def test_the_older_schedule_check_spelling_takes_the_option_too(tmp_path):
     done = subprocess.run([sys.executable, "-m", "automator.schedule", "check", str(health), "--fail-on-failed"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "the last attempt failed" in done.stderr
+
+
+def test_a_maximum_age_that_is_no_interval_is_one_line_saying_unhealthy(tmp_path, capsys):
+    proc = fake_proc(tmp_path, {1: (0, ["automator", "run", "--every", "5m", "--health-file", str(tmp_path / "h")])})
+
+    assert hc.main(environ={"AUTOMATOR_HEALTH_MAX_AGE": "10 minutes"}, proc=proc) == 1
+
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == "unhealthy: AUTOMATOR_HEALTH_MAX_AGE: invalid interval '10 minutes' (write it like 30s, 5m, 1h or 1h30m)\n"
+
+
+@pytest.mark.parametrize("abbreviated", [["--ever", "1h", "--health", "/tmp/h"], ["--every=1h", "--health-f=/tmp/h"]])
+def test_the_loop_refuses_abbreviated_options_so_the_probe_never_misses_them(abbreviated, capsys):
+    from automator.cli import build_parser
+
+    argv = ["run", *abbreviated, "."]
+    with pytest.raises(SystemExit) as refused:
+        build_parser(argv).parse_args(argv)
+
+    assert refused.value.code == 2
+    assert "unrecognized arguments: --" in capsys.readouterr().err

@@ -17,7 +17,9 @@ from git_helpers import (
     write_tags,
 )
 
+from automator.errors import UsageError
 from automator.git.refname import branch_name_problem
+from automator.git.target import check_branch_name
 
 APP = "registry.example/team/app"
 
@@ -92,3 +94,18 @@ def check_ref_format(name: str) -> bool:
 )
 def test_branch_names_are_refused_exactly_as_git_refuses_them(name):
     assert (branch_name_problem(name) == "") == check_ref_format(name)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({}, "--branch 'a:b' is not a valid branch name: it holds ':'"),
+        ({"option": "--pr-base"}, "--pr-base 'a:b' is not a valid branch name: it holds ':'"),
+    ],
+)
+def test_a_bad_branch_name_is_refused_naming_the_option_it_was_given_to(option, message):
+    with pytest.raises(UsageError) as refused:
+        check_branch_name("a:b", **option)
+
+    assert refused.value.message == message
+    assert refused.value.exit_code == 2

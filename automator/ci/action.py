@@ -6,7 +6,8 @@ one becomes an ``::error title=input <name>::`` annotation and a table in the jo
 the step exits 2 having changed nothing. Only secrets travel outside flags: the token as
 ``GITHUB_TOKEN``, registry credentials as a private docker config (the file the registry client
 reads), so they never appear on a command line. With ``fail-on-problems: false`` a run whose
-only trouble is problems (exit 1) passes, and its problems are annotated as warnings.
+only trouble is problems (exit 1) passes, and its problems are annotated as warnings; not
+``mode: validate``, whose check fails on invalid manifests whatever that input says.
 """
 
 from __future__ import annotations
@@ -96,6 +97,18 @@ def report_input_problems(environ: Mapping[str, str], problems: Sequence[InputPr
     sys.stdout.flush()
 
 
+def fails_on_problems(environ: Mapping[str, str], command: str) -> bool:
+    """Whether problems (exit 1) fail the step: as ``fail-on-problems`` says for a run, always
+    for ``validate``, a check that exists to fail on invalid manifests (a ``false`` there is
+    ignored, with a warning that says so)."""
+    if command != "validate":
+        return input_true(environ, "fail-on-problems")
+    if not input_true(environ, "fail-on-problems"):
+        print(workflow.command("warning", "input fail-on-problems does not apply to mode validate: invalid manifests fail the check",
+                               title="input fail-on-problems"), flush=True)
+    return True
+
+
 def main(environ: Mapping[str, str] | None = None) -> int:
     """Check the inputs, then run ``automator run`` as a child process.
 
@@ -125,7 +138,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         sys.stdout.flush()
         if config_dir is not None:
             env["DOCKER_CONFIG"] = str(config_dir)
-        fail_on_problems = input_true(environ, "fail-on-problems")
+        fail_on_problems = fails_on_problems(environ, argv[0])
         env["AUTOMATOR_FAIL_ON_PROBLEMS"] = "true" if fail_on_problems else "false"
         child = subprocess.run([sys.executable, "-m", "automator", *argv], env={**environ, **env}, check=False)
         if child.returncode == ExitCode.PARTIAL and not fail_on_problems:

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from automator.context import Context
+from automator.errors import UsageError
 from automator.values import value_type
 
 INITS = {"tini", "tini-static", "docker-init", "dumb-init", "catatonit"}
@@ -103,12 +104,17 @@ def healthz_url(listen: str | None) -> str:
 
 
 def _max_age(environ: Mapping[str, str]) -> float:
+    """``AUTOMATOR_HEALTH_MAX_AGE`` in seconds; a :class:`UsageError` naming the variable when
+    it is no interval."""
     text = environ.get("AUTOMATOR_HEALTH_MAX_AGE", "").strip()
     if not text:
         return DEFAULT_MAX_AGE
     from automator.schedule import parse_interval
 
-    return parse_interval(text)
+    try:
+        return parse_interval(text)
+    except UsageError as error:
+        raise UsageError(f"AUTOMATOR_HEALTH_MAX_AGE: {error.message}", hint=error.hint) from None
 
 
 # --- the checks (I/O) -------------------------------------------------------------------------
@@ -177,7 +183,11 @@ def _parent(entry: Path) -> str | None:
 def main(environ: Mapping[str, str] | None = None, proc: Path = Path("/proc")) -> int:
     environ = Context.from_environ(environ).environ
     cmdline = main_process(proc)
-    probes = probes_for(automator_args(cmdline) if cmdline else None, environ)
+    try:
+        probes = probes_for(automator_args(cmdline) if cmdline else None, environ)
+    except UsageError as error:  # e.g. an AUTOMATOR_HEALTH_MAX_AGE that is no interval
+        print(f"unhealthy: {error}", file=sys.stderr)
+        return 1
     if not probes:
         print("healthy: no loop or server to check (a one-shot run reports by its exit code)")
         return 0

@@ -17,8 +17,8 @@ from typing import Literal
 from automator.values import value_type
 
 Kind = Literal["positional", "value", "list", "bool", "choice", "env", "registry", "action", "fleet"]
-Check = Literal["", "path", "file", "positive-int", "seconds", "url", "author", "platform", "host", "ref", "readable", "pushed", "shard",
-                "cache-url", "branch-template"]
+Check = Literal["", "path", "file", "positive-int", "seconds", "url", "author", "platform", "host", "branch", "remote", "readable",
+                "pushed", "shard", "cache-url", "branch-template"]
 
 
 @value_type
@@ -42,14 +42,14 @@ ACTION_INPUTS: dict[str, Input] = {
     "tags-file": Input("value", "--tags-from", check="file"),
     "rules": Input("value", "--rules", check="file"),
     "repo": Input("value", "--repo"),
-    "ref": Input("value", "--ref", check="ref"),
-    "branch": Input("value", "--branch", check="ref"),
-    "remote": Input("value", "--remote", check="ref"),
+    "ref": Input("value", "--ref", check="branch"),
+    "branch": Input("value", "--branch", check="branch"),
+    "remote": Input("value", "--remote", check="remote"),
     "message-template": Input("value", "--message-template"),
     "author": Input("value", "--author", check="author"),
     "dry-run": Input("bool", "--dry-run"),
     "max-attempts": Input("value", "--max-attempts", check="positive-int"),
-    "pr-base": Input("value", "--pr-base", check="ref"),
+    "pr-base": Input("value", "--pr-base", check="branch"),
     "pr-per": Input("value", "--pr-per", choices=(("run", ""), ("image", ""))),
     "branch-template": Input("value", "--branch-template", check="branch-template"),
     "labels": Input("list", "--label"),
@@ -134,6 +134,14 @@ def _seconds(value: str) -> bool:
     return positive_seconds(value) is not None
 
 
+def _branch_name_problem(value: str) -> str:
+    """Why git could not have ``value`` as a branch ('' when it could): the rules of
+    ``git check-ref-format --branch``, which ``--branch`` itself applies."""
+    from automator.git.refname import branch_name_problem
+
+    return branch_name_problem(value)
+
+
 def _branch_template_problem(value: str) -> str | None:
     """What ``--branch-template`` itself says of the template (its fields), None when it is usable."""
     from automator.errors import ConfigError
@@ -194,8 +202,10 @@ def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace:
         return f"must be I/N with I from 0 to N-1, e.g. ${{{{ matrix.shard }}}}/4, not {value!r}"
     if spec.check == "cache-url" and not _usable_cache_url(value):  # not shown: it may hold a password
         return "must be redis://HOST:PORT/DB or rediss://HOST:PORT/DB (the value is not shown: it may hold a password)"
-    if spec.check == "ref" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
-        return f"must be a git branch or remote name (no spaces, '..' or leading '-'), not {value!r}"
+    if spec.check == "branch" and (why := _branch_name_problem(value)):
+        return f"{value!r} is not a valid branch name: {why} (git's rules: git check-ref-format --branch NAME)"
+    if spec.check == "remote" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
+        return f"must be a git remote name (no spaces, '..' or leading '-'), not {value!r}"
     return None
 
 

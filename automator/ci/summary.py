@@ -36,23 +36,46 @@ class Links:
         return f"{self.server.rstrip('/')}/{self.repository}/commit/{sha}"
 
 
+def _one_line(text: str) -> str:
+    """``text`` with each CR and LF as a space: a line break would end a table row or a list item."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _in_table(markdown: str) -> str:
+    """Markdown (inline code, a link) safe inside one table cell: each ``|`` escaped, as
+    :func:`automator.report.markdown.update_row` escapes its cells."""
+    return markdown.replace("|", "\\|")
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def _where(file: str, line: int | None, links: Links | None) -> str:
     if not file:
         return ""
-    text = code(f"{file}:{line}" if line else file)
+    text = code(_one_line(f"{file}:{line}" if line else file))
     return f"[{text}]({links.line(file, line)})" if links else text
 
 
 def _update_row(update: Update, links: Links | None) -> str:
     use = update.use
-    cells = (
-        _where(use.file, use.line, links),
-        code(use.image.written_name),
-        f"{code(update.from_tag)} -> {code(update.to_tag)}",
-        code(policy_text(use.policy)).replace("|", "\\|"),
+    return _row(
+        _in_table(_where(use.file, use.line, links)),
+        _in_table(code(use.image.written_name)),
+        _in_table(f"{code(update.from_tag)} -> {code(update.to_tag)}"),
+        _in_table(code(policy_text(use.policy))),
         cell(update.reason),
     )
-    return "| " + " | ".join(cells) + " |"
+
+
+def _stayed_row(use: ImageUse, why: str, links: Links | None) -> str:
+    return _row(
+        _in_table(_where(use.file, use.line, links)),
+        _in_table(code(use.image.written_name)),
+        _in_table(code(use.image.tag or use.image.digest or "")),
+        _in_table(why),
+    )
 
 
 def _problem_item(problem: Problem, links: Links | None, severity: str) -> str:
@@ -60,7 +83,7 @@ def _problem_item(problem: Problem, links: Links | None, severity: str) -> str:
     if problem.file:
         parts.append(_where(problem.file, problem.line, links))
     if problem.image:
-        parts.append(code(problem.image))
+        parts.append(code(_one_line(problem.image)))
     return f"- {' '.join(parts)}: {cell(problem_message(problem))}"
 
 
@@ -79,7 +102,7 @@ def stayed(plan: Plan) -> list[tuple[ImageUse, str]]:
         if (use.file, use.line) in troubled:
             why = "not checked: see the problems above"
         else:
-            why = f"already the newest tag {code(policy_text(use.policy))} allows".replace("|", "\\|")
+            why = f"already the newest tag {code(policy_text(use.policy))} allows"
         result.append((use, why))
     return result
 
@@ -122,10 +145,6 @@ def render_summary(
         noun = "image" if len(still) == 1 else "images"
         lines += ["", f"<details><summary>{len(still)} {noun} stayed</summary>", ""]
         lines += ["| File | Image | Tag | Why |", "| --- | --- | --- | --- |"]
-        lines += [
-            f"| {_where(use.file, use.line, links)} | {code(use.image.written_name)} | "
-            f"{code(use.image.tag or use.image.digest or '')} | {why} |"
-            for use, why in still
-        ]
+        lines += [_stayed_row(use, why, links) for use, why in still]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -49,11 +49,12 @@ def upstream(ws: Workspace, branch: str) -> tuple[str | None, str | None]:
     return remote.strip(), merge.strip().removeprefix("refs/heads/")
 
 
-def check_branch_name(branch: str) -> None:
-    """A :class:`UsageError` (nothing was done) for a ``--branch`` git cannot have."""
+def check_branch_name(branch: str, option: str = "--branch") -> None:
+    """A :class:`UsageError` (nothing was done) for a branch git cannot have, named by the
+    ``option`` it was given to (``--branch``, ``--pr-base``)."""
     why = branch_name_problem(branch)
     if why:
-        raise UsageError(f"--branch {branch!r} is not a valid branch name: {why}",
+        raise UsageError(f"{option} {branch!r} is not a valid branch name: {why}",
                          hint="git's rules: `git check-ref-format --branch NAME`")
 
 
