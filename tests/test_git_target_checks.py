@@ -38,6 +38,7 @@ def env_repo(tmp_path):
         (["--remote", "nosuch"], "(its remotes: origin)"),
         (["--branch", "nosuchbranch"], "origin has no branch nosuchbranch (create the environment branch first)"),
         (["--remote", "origin", "--branch", "nosuchbranch"], "origin has no branch nosuchbranch"),
+        (["--pr", "--pr-base", "a:b"], "--pr-base 'a:b' is not a valid branch name: it holds ':'"),
         (["--branch", "bad..name"], "--branch 'bad..name' is not a valid branch name: it holds `..`"),
     ],
 )

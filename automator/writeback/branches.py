@@ -59,10 +59,13 @@ def branch_writer(settings: PullRequestSettings, write: WriteOptions, ctx: Conte
     upstream of the checked-out branch; remote ``--remote`` or that upstream's remote."""
     from automator.git.credentials import checkout_git_environment
     from automator.git.network import check_transport
+    from automator.git.target import check_branch_name
     from automator.git.target import resolve_target as resolve_git_target
 
     if not write.push:
         raise UsageError("--pr pushes a branch and cannot be combined with --no-push")
+    if settings.base:
+        check_branch_name(settings.base, "--pr-base")
     target = resolve_git_target(ws, write.remote, settings.base or write.branch, push=True)
     url = target.remote_url(ws)
     if url:
