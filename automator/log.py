@@ -150,7 +150,8 @@ class Ticker:
 
 
 def log_progress(message: str) -> None:
-    """Progress as INFO log lines (shown with ``-v``): the form for CI and pipes."""
+    """Progress as INFO log lines, the form for CI and pipes: shown without ``-v`` (a live job
+    log shows the job is alive), silenced by ``-q`` (:func:`configure`)."""
     import logging
 
     logging.getLogger("automator.progress").info("%s", message)

@@ -20,9 +20,10 @@ whose soak time is not reached). Changes nothing.
 """
 EPILOG = """\
 JSON (--json): {"images": [{"file", "line", "image", "container", "workload", "dialect",
-"policy", "current", "verdict": "moves"|"stays"|"error", "to", "reason", "write",
-"considered", "excluded": [{"tag", "reason"}], "excluded_count"}], "errors": [{"file",
-"image", "message"}]}
+"policy", "current", "field", "holds", "verdict": "moves"|"stays"|"error", "to", "reason",
+"write", "writes", "considered", "excluded": [{"tag", "reason"}], "excluded_count"}],
+"errors": [{"file", "image", "message"}]}: every entry has every field (null, 0 or [] when it
+does not apply); errors holds the errors, warnings go to stderr.
 
 examples:
   automator explain envs/production --tags-from tags.yaml
@@ -41,11 +42,14 @@ def run(settings: Settings, ctx: Context) -> int:
 
     root, plan, rules = plan_with_rules(settings, ctx)
     entries = explanations(plan, rules.decisions, lambda update: rules.write_settings(root, update).mode)
+    quiet = settings.log.quiet
     if settings.report.json:
-        errors = [{"file": p.file, "image": p.image, "message": scrub(p.message)} for p in plan.problems]
+        errors = [{"file": p.file, "image": p.image, "message": scrub(p.message)} for p in plan.errors]
         sys.stdout.write(json.dumps({"images": entries, "errors": errors}, indent=2, ensure_ascii=False) + "\n")
+        sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"], errors_only=quiet))
     else:
         sys.stdout.write(render_text(entries))
         shown = {(e["file"], e["line"]) for e in entries if e["verdict"] == "error"}  # printed once, above
-        sys.stderr.write(text_report.problems([p for p in plan.problems if (p.file, p.line) not in shown]))
+        unshown = [p for p in plan.problems if p.severity != "error" or (p.file, p.line) not in shown]
+        sys.stderr.write(text_report.problems(unshown, errors_only=quiet))
     return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)

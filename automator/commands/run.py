@@ -32,7 +32,7 @@ from automator.report import json as json_report
 from automator.report import text as text_report
 from automator.report.publish import write_reports
 from automator.result import RunResult
-from automator.schedule import run_scheduled
+from automator.schedule import exit_code_of, run_scheduled
 from automator.settings import Settings
 
 DESCRIPTION = """\
@@ -61,6 +61,11 @@ examples:
   automator run --repo https://github.com/acme/env.git --ref main clusters/prod
   automator run . --no-push --message-template 'chore(images): $summary\\n\\n$updates'
   automator run clusters/prod --pr --label automated --reviewer alice   (docs/pull-requests.md)
+
+JSON (--json): {{"updates", "errors", then the fields of each write (commit, branch, pushed, ...
+or pull_requests, or dry_run and message), "exit_code"}}; a run that failed before it had a
+result (a refused push, a failed clone): {{"updates": [], "errors": [{{"file", "image",
+"message"}}], "exit_code"}}. Warnings go to stderr.
 
 exit codes: 0 done, 1 some file/image/registry failed (the rest was committed),
 2 invalid arguments, 3 the commit could not be written or pushed.
@@ -107,26 +112,38 @@ def run(settings: Settings, ctx: Context) -> int:
 
 
 def attempt(settings: Settings, ctx: Context) -> int:
-    """One run: write back, print the result, write the reports, return the exit code."""
+    """One run: write back, print the result, write the reports, return the exit code. With
+    --json a run that fails before it has a result prints the failure as its JSON object."""
     from automator.writeback.run import run_once
 
-    result = run_once(settings, ctx)
-    print_result(result, json=settings.report.json, lines=settings.schedule.every is not None)
+    lines = settings.schedule.every is not None
+    try:
+        result = run_once(settings, ctx)
+    except Exception as error:
+        if settings.report.json:
+            print_document(json_report.failure_document(str(error), exit_code_of(error, looping=lines)), lines=lines)
+        raise
+    print_result(result, json=settings.report.json, lines=lines, quiet=settings.log.quiet)
     write_reports(settings.report, ctx, result.reported, result.change, root=result.root)
     return result.exit_code
 
 
-def print_result(result: RunResult, *, json: bool, lines: bool = False) -> None:
-    """Text, or with ``json`` one JSON document; ``lines`` (a loop): one compact JSON object per
-    line, a line an attempt (JSON Lines)."""
-    if json and lines:
-        sys.stdout.write(dumps(json_report.result_document(result), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        return
+def print_result(result: RunResult, *, json: bool, lines: bool = False, quiet: bool = False) -> None:
+    """Text, or with ``json`` one JSON document (and the warnings on stderr); ``lines`` (a
+    loop): one compact JSON object per line, a line an attempt (JSON Lines). ``quiet``: no
+    warnings."""
     if json:
-        sys.stdout.write(json_report.render_result(result))
+        print_document({**json_report.result_document(result), "exit_code": result.exit_code}, lines=lines)
+        warnings = [p for p in result.problems if p.severity != "error"]
+        sys.stderr.write(text_report.problems(warnings, errors_only=quiet))
         return
-    out, err = text_report.result_text(result)
+    out, err = text_report.result_text(result, errors_only=quiet)
     sys.stdout.write(out)
     sys.stdout.flush()
     sys.stderr.write(err)
+
+
+def print_document(document: dict, *, lines: bool) -> None:
+    """One JSON document on stdout: indented, or compact on one line (``lines``)."""
+    sys.stdout.write(dumps(document, ensure_ascii=False) + "\n" if lines else dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -43,10 +43,11 @@ OPTIONS = (*PLAN_OPTIONS, reports.group(json_help="print the JSON report instead
 def run(settings: Settings, ctx: Context) -> int:
     root, plan = plan_for(settings, ctx)
     write_reports(settings.report, ctx, plan, root=root)
+    quiet = settings.log.quiet
     if settings.report.json:
         sys.stdout.write(json_report.render(plan))
-        sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"]))
+        sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"], errors_only=quiet))
     else:
         sys.stdout.write(text_report.table(plan))
-        sys.stderr.write(text_report.problems(plan.problems))
+        sys.stderr.write(text_report.problems(plan.problems, errors_only=quiet))
     return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Collection, Sequence
+from pathlib import Path
 
 from automator.commands._manifests import PLAN_OPTIONS, plan_for
 from automator.commands.options import OptionGroup, reports
 from automator.context import Context
 from automator.errors import ExitCode
-from automator.model import Problem
+from automator.model import Plan, Problem
 from automator.report import text as text_report
 from automator.report.publish import write_reports
 from automator.settings import Settings
@@ -49,31 +51,52 @@ OPTIONS = (*PLAN_OPTIONS, reports.group(json_help=None), OptionGroup("dry_run", 
 
 
 def run(settings: Settings, ctx: Context) -> int:
-    from automator.run import patched_files, write_plan
-
     root, plan = plan_for(settings, ctx)
-    failed: list[Problem] = []
     if settings.dry_run:
-        for item in patched_files(root, plan):
-            if isinstance(item, Problem):
-                failed.append(item)
-                continue
-            name, old, new = item
-            diff = difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-            )
-            sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+        patched, failed = show_diff(root, plan)
     else:
-        from automator.commands._rollback import all_or_nothing
+        patched, failed = write_files(root, plan)
+    reported = done_plan(plan, patched, failed)
+    write_reports(settings.report, ctx, reported, root=root, stdout_is_document=settings.dry_run)
+    sys.stderr.write(text_report.problems(reported.problems, errors_only=settings.log.quiet))
+    return int(ExitCode.PARTIAL if reported.errors else ExitCode.OK)
 
-        with all_or_nothing(root) as rollback:  # interrupted: every file put back, exit 130
-            changed, failed = write_plan(root, plan, before_write=rollback.record)
-        done = set(changed)
-        for u in plan.updates:
-            if u.use.file in done:
-                print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
-        if not plan.updates:
-            sys.stdout.write(text_report.table(plan))
-    write_reports(settings.report, ctx, plan, root=root)
-    sys.stderr.write(text_report.problems([*plan.problems, *failed]))
-    return int(ExitCode.PARTIAL if plan.errors or failed else ExitCode.OK)
+
+def done_plan(plan: Plan, patched: Collection[str], failed: Sequence[Problem]) -> Plan:
+    """The plan the reports show: the updates of the files patched (written, or shown as a
+    diff), and the files that could not be as problems."""
+    updates = tuple(u for u in plan.updates if u.use.file in patched)
+    return Plan(updates, (*plan.problems, *failed), plan.uses)
+
+
+def show_diff(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
+    """--dry-run: a unified diff of every file that could be patched; the others as problems."""
+    from automator.run import patched_files
+
+    patched: set[str] = set()
+    failed: list[Problem] = []
+    for item in patched_files(root, plan):
+        if isinstance(item, Problem):
+            failed.append(item)
+            continue
+        name, old, new = item
+        patched.add(name)
+        diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}")
+        sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+    return patched, failed
+
+
+def write_files(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
+    """Patch the files in place (all or nothing when interrupted); one line per update written."""
+    from automator.commands._rollback import all_or_nothing
+    from automator.run import write_plan
+
+    with all_or_nothing(root) as rollback:  # interrupted: every file put back, exit 130
+        changed, failed = write_plan(root, plan, before_write=rollback.record)
+    done = set(changed)
+    for u in plan.updates:
+        if u.use.file in done:
+            print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
+    if not plan.updates:
+        sys.stdout.write(text_report.table(plan))
+    return done, failed

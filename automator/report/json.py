@@ -105,5 +105,11 @@ def result_document(result: RunResult) -> dict[str, Any]:
     return document
 
 
+def failure_document(message: str, exit_code: int) -> dict[str, Any]:
+    """The JSON report of a run that failed before it had a result (a push refused, a clone
+    that failed): no updates, the error, the exit code."""
+    return {**plan_dict(Plan(problems=(Problem(message),))), "exit_code": exit_code}
+
+
 def render_result(result: RunResult) -> str:
     return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"

@@ -48,10 +48,12 @@ REPORT_FILES: dict[str, Callable[[Plan, Change | None, bool], str]] = {
 }
 
 
-def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Change | None = None, *, root: Path | None = None) -> None:
+def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Change | None = None, *,
+                  root: Path | None = None, stdout_is_document: bool = False) -> None:
     """Write the report files asked for (``-``: stdout), and publish to the CI system (GitHub:
     annotations, step summary, outputs). One report that cannot be written stops no other;
-    the failures are raised together at the end."""
+    the failures are raised together at the end. ``stdout_is_document``: stdout carries
+    something else that is read whole (a diff)."""
     from automator import ci
     from automator.report.files import ReportError, write_reports_to
 
@@ -59,7 +61,9 @@ def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Ch
         (getattr(settings, field_name), lambda render=render: render(plan, change, settings.dry_run))
         for field_name, render in REPORT_FILES.items()
     )
-    # workflow commands go to stderr when stdout carries JSON (the runner reads both streams)
-    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if settings.json else sys.stdout, dry_run=settings.dry_run)
+    # workflow commands go to stderr when stdout carries a document (JSON, Markdown, a diff) that
+    # they would cut into; the runner reads both streams
+    document = stdout_is_document or settings.json or settings.markdown == "-"
+    ci.publish(ctx, plan, change, root=root, stream=sys.stderr if document else sys.stdout, dry_run=settings.dry_run)
     if failed:
         raise ReportError("; ".join(str(error) for error in failed))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from automator.errors import scrub
@@ -27,14 +28,26 @@ def table(plan: Plan) -> str:
         )
         for u in plan.updates
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
+    lines = ["  ".join(pad(cell, width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def problems(items: Sequence[Problem]) -> str:
-    """One line per problem, scrubbed of secrets (registered after the message was made, too)."""
-    return "".join(f"{p.severity}: {scrub(p.message)}\n" for p in items)
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for each wide (CJK, fullwidth) character,
+    none for a combining mark."""
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``str.ljust`` counts characters)."""
+    return text + " " * (width - display_width(text))
+
+
+def problems(items: Sequence[Problem], *, errors_only: bool = False) -> str:
+    """One line per problem, scrubbed of secrets (registered after the message was made, too);
+    ``errors_only`` (``-q``): the errors alone."""
+    return "".join(f"{p.severity}: {scrub(p.message)}\n" for p in items if not errors_only or p.severity == "error")
 
 
 # --- the result of a run ----------------------------------------------------------------------
@@ -89,10 +102,11 @@ def pull_requests_text(outcome: PullRequests, alone: bool = True) -> str:
 SECTIONS = {Preview: preview_text, Committed: committed_text, PullRequests: pull_requests_text}
 
 
-def result_text(result: RunResult) -> tuple[str, str]:
-    """(stdout, stderr) of a run: each write strategy's section, then every problem once."""
+def result_text(result: RunResult, *, errors_only: bool = False) -> tuple[str, str]:
+    """(stdout, stderr) of a run: each write strategy's section, then every problem once
+    (``errors_only``: the errors alone)."""
     alone = len(result.outcomes) == 1
     out = "".join(SECTIONS[type(outcome)](outcome, alone) for outcome in result.outcomes)
     if not result.outcomes:
         out = table(result.plan)
-    return out, scrub(problems(result.problems))
+    return out, scrub(problems(result.problems, errors_only=errors_only))

@@ -120,6 +120,14 @@ def read_health_record(text: str) -> tuple[dict | None, str]:
 # --- the loop ---------------------------------------------------------------------------------
 
 
+def exit_code_of(error: Exception, *, looping: bool) -> int:
+    """The exit code an attempt that raised ``error`` ends with: a deliberate error's own; a bug
+    is an internal error, or in a loop (which it must not end) a partial failure."""
+    if isinstance(error, AutomatorError):
+        return int(error.exit_code)
+    return int(ExitCode.PARTIAL if looping else ExitCode.INTERNAL)
+
+
 class AttemptAbandoned(KeyboardInterrupt):
     """A looping run's first SIGTERM before its push: the attempt unwinds like an interrupt
     (the git writer restores the checkout), and the loop then stops with exit 0."""
@@ -192,7 +200,7 @@ def run_scheduled(
                 except Exception as error:  # a bug must not end the service; it is logged in full
                     if every is None:
                         raise
-                    code, message = int(ExitCode.PARTIAL), scrub(f"{type(error).__name__}: {error}")
+                    code, message = exit_code_of(error, looping=True), scrub(f"{type(error).__name__}: {error}")
                     log.exception("attempt %d crashed", count)
                 finally:
                     signals.in_attempt = False
