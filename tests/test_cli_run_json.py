@@ -95,3 +95,18 @@ def test_warnings_of_a_json_run_go_to_stderr_and_stay_out_of_the_errors(tmp_path
     assert code == 0
     assert json.loads(out)["errors"] == []
     assert "warning: apps/app.yaml:6: unknown annotation automator.dev/polcy" in err
+
+
+def test_a_refused_push_still_leaves_its_report_files_for_later_jobs(tmp_path, capsys):
+    """A GitLab job's dotenv and Markdown reports (and the Action's outputs) say what happened:
+    nothing updated, one problem; without them a later job reads no variable at all."""
+    bare, work = env_repo(tmp_path)
+    refuse_pushes(bare)
+    dotenv, markdown = tmp_path / "automator.env", tmp_path / "report.md"
+
+    code = main(["run", str(work / "apps"), "--tags-from", str(tmp_path / "tags.json"), "--dotenv", str(dotenv), "--markdown", str(markdown)])
+
+    assert code == 3
+    variables = dict(line.split("=", 1) for line in dotenv.read_text().splitlines())
+    assert (variables["AUTOMATOR_UPDATED"], variables["AUTOMATOR_PROBLEMS"]) == ("0", "1")
+    assert "direct pushes to main are disabled" in markdown.read_text()

@@ -9,6 +9,7 @@ one result as text or JSON, write the report files, return the exit code.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from functools import partial
 from json import dumps
@@ -27,7 +28,9 @@ from automator.commands.options import (
     write,
 )
 from automator.context import Context
+from automator.errors import AutomatorError
 from automator.git.message import PLACEHOLDERS
+from automator.model import Plan, Problem
 from automator.report import json as json_report
 from automator.report import text as text_report
 from automator.report.publish import write_reports
@@ -105,6 +108,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
     argocd.GROUP,
 )
 
+log = logging.getLogger("automator.run")
+
 
 def run(settings: Settings, ctx: Context) -> int:
     every, health_file = settings.schedule.every, settings.schedule.health_file
@@ -122,10 +127,23 @@ def attempt(settings: Settings, ctx: Context) -> int:
     except Exception as error:
         if settings.report.json:
             print_document(json_report.failure_document(str(error), exit_code_of(error, looping=lines)), lines=lines)
+        if isinstance(error, AutomatorError):
+            _report_failure(settings, ctx, error)
         raise
     print_result(result, json=settings.report.json, lines=lines, quiet=settings.log.quiet)
     write_reports(settings.report, ctx, result.reported, result.change, root=result.root)
     return result.exit_code
+
+
+def _report_failure(settings: Settings, ctx: Context, error: AutomatorError) -> None:
+    """A run that failed before it had a result still leaves its reports (Markdown, dotenv, the
+    Action's outputs, summary and an annotation): later jobs read "nothing updated, one
+    problem" instead of nothing at all. A report that cannot be written says so in the log."""
+    failed = Plan(problems=(Problem(str(error), severity="error"),))
+    try:
+        write_reports(settings.report, ctx, failed, None, root=None)
+    except AutomatorError as report_error:
+        log.warning("%s", report_error)
 
 
 def print_result(result: RunResult, *, json: bool, lines: bool = False, quiet: bool = False) -> None:
