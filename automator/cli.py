@@ -21,7 +21,7 @@ from automator import __version__
 from automator.commands.options import OptionGroup, add_groups, build_settings
 from automator.commands.options import logging as logging_options
 from automator.context import Context, terminal_columns
-from automator.errors import AutomatorError, ExitCode, scrub
+from automator.errors import AutomatorError, ExitCode, one_line, scrub
 from automator.log import LogSettings
 
 # name -> (module, one-line help)
@@ -202,7 +202,7 @@ def _main(argv: list[str]) -> int:
             configure_logging(settings.log)
         return int(args.handler(settings, ctx))
     except AutomatorError as error:
-        print(f"automator {args.command}: error: {error}", file=sys.stderr)
+        print(f"automator {args.command}: error: {one_line(str(error))}", file=sys.stderr)
         return int(error.exit_code)
     except KeyboardInterrupt:
         print(f"automator {args.command}: interrupted", file=sys.stderr)

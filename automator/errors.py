@@ -141,6 +141,15 @@ def registered_secrets() -> frozenset[str]:
         return frozenset(_secrets)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line, its line breaks shown as `` | ``: no text a repository or registry
+    controls (a file name, an annotation quoted in a message) may start a line of the tool's
+    output, where a CI runner would read ``::command::`` as a workflow command."""
+    if "\n" not in text and "\r" not in text and not any(c in text for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return text
+    return " | ".join(part for part in text.splitlines() if part.strip())
+
+
 def scrub(text: str) -> str:
     """Remove registered secrets, URL credentials, auth headers, well-known token shapes and
     credentials in a URL's query string."""

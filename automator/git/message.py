@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from string import Template
 
-from automator.errors import ConfigError
+from automator.errors import ConfigError, one_line
 from automator.model import Plan, Update
 from automator.report.json import policy_text
 
@@ -33,7 +33,7 @@ def image_name(update: Update) -> str:
 def update_line(update: Update) -> str:
     use = update.use
     return (
-        f"- {use.file}: {image_name(update)} {update.from_tag or '(none)'} -> "
+        f"- {one_line(use.file)}: {image_name(update)} {update.from_tag or '(none)'} -> "
         f"{update.to_tag} ({policy_text(use.policy)})"
     )
 
@@ -54,7 +54,7 @@ def placeholders(plan: Plan, *, path: str = ".", branch: str = "") -> dict[str, 
         "updates": "\n".join(update_line(u) for u in plan.updates),
         "count": str(len(plan.updates)),
         "images": ", ".join(dict.fromkeys(image_name(u) for u in plan.updates)),
-        "files": ", ".join(plan.files),
+        "files": ", ".join(one_line(f) for f in plan.files),
         "path": path or ".",
         "branch": branch,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from automator.errors import scrub
+from automator.errors import one_line, scrub
 from automator.model import Plan, Problem, Update
 from automator.report.json import policy_text
 from automator.result import Committed, Preview, PullRequests, RunResult
@@ -19,13 +19,13 @@ def table(plan: Plan) -> str:
     if not plan.updates:
         return f"no updates ({len(plan.uses)} automated image{'s' if len(plan.uses) != 1 else ''} checked)\n"
     rows = [HEADER] + [
-        (
+        tuple(one_line(cell) for cell in (
             f"{u.use.file}:{u.use.line}",
             u.use.container or "-",
             u.use.image.repository,
             f"{u.from_tag or '(none)'} -> {u.to_tag}",
             policy_text(u.use.policy),
-        )
+        ))
         for u in plan.updates
     ]
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
@@ -47,7 +47,7 @@ def pad(text: str, width: int) -> str:
 def problems(items: Sequence[Problem], *, errors_only: bool = False) -> str:
     """One line per problem, scrubbed of secrets (registered after the message was made, too);
     ``errors_only`` (``-q``): the errors alone."""
-    return "".join(f"{p.severity}: {scrub(p.message)}\n" for p in items if not errors_only or p.severity == "error")
+    return "".join(f"{p.severity}: {one_line(scrub(p.message))}\n" for p in items if not errors_only or p.severity == "error")
 
 
 # --- the result of a run ----------------------------------------------------------------------
@@ -56,7 +56,7 @@ def problems(items: Sequence[Problem], *, errors_only: bool = False) -> str:
 def routed_text(update: Update, reason: str) -> str:
     """One update and why it goes where it goes (a dry run, an error message)."""
     use = update.use
-    return f"{use.file}: {use.image.repository} {update.from_tag or '(none)'} -> {update.to_tag} ({reason})"
+    return one_line(f"{use.file}: {use.image.repository} {update.from_tag or '(none)'} -> {update.to_tag} ({reason})")
 
 
 def preview_text(outcome: Preview, alone: bool = True) -> str:
