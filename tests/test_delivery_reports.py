@@ -63,6 +63,11 @@ def test_markdown_cell_cannot_break_the_table():
     assert "\n" not in row
 
 
+def test_a_file_name_with_a_line_break_stays_in_its_table_row():
+    row = markdown.update_row(make_update(file="apps/we\nb.yaml"))
+    assert "\n" not in row and row.startswith("| `apps/we \\| b.yaml:12` |")
+
+
 def test_markdown_for_empty_plan_says_nothing_to_do_and_shows_the_change():
     text = markdown.render_markdown(Plan(), Change(commit="0123456789abcdef", branch="main"))
     assert "No image needs an update." in text

@@ -6,7 +6,7 @@ Cell text is escaped so that a ``|`` or a newline in a reason cannot break the t
 
 from __future__ import annotations
 
-from automator.errors import scrub
+from automator.errors import one_line, scrub
 from automator.model import Change, Plan, Problem, Update
 from automator.report.json import policy_text
 
@@ -20,7 +20,9 @@ def cell(text: str) -> str:
 
 
 def code(text: str) -> str:
-    """Inline code that survives backticks inside the text."""
+    """Inline code that survives backticks inside the text, on one line (a line break in a file
+    name would end a table row)."""
+    text = one_line(text)
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}" if text else ""
