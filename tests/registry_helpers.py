@@ -29,3 +29,44 @@ def docker_config(directory: Path, auths: dict[str, dict]) -> Context:
 def make_source(ctx: Context | None = None, **options) -> RegistryTagSource:
     options.setdefault("retry", FAST_RETRY)
     return RegistryTagSource.from_options(ctx or Context({"HOME": "/nonexistent"}), **options)
+
+
+class ScriptedRegistry:
+    """An HTTP server on 127.0.0.1 answering each GET with ``answer(handler) -> (status,
+    headers, body)``: a registry that misbehaves as a test needs. ``seen`` records each
+    request's path and Authorization; as a proxy (``HTTP_PROXY``) it stands for a registry of
+    any name, ``handler.path`` then being the whole URL."""
+
+    def __init__(self, answer) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.seen: list[tuple[str, str | None]] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
+                seen.append((self.path, self.headers.get("Authorization")))
+                status, headers, body = answer(self)
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> ScriptedRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -10,43 +10,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from registry_helpers import make_source
+from registry_helpers import ScriptedRegistry, make_source
 
 from automator.errors import AutomatorError
 
 TAGS = (200, {"Content-Type": "application/json"}, json.dumps({"name": "team/b", "tags": ["1.0.0"]}).encode())
-
-
-class _Registry:
-    """A registry on 127.0.0.1 whose answers are set per test: ``answer(handler)``."""
-
-    def __init__(self, answer) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
-                status, headers, body = answer(self)
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> _Registry:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _closed_port() -> int:
@@ -63,7 +33,7 @@ def test_a_redirect_to_a_host_that_does_not_answer_blames_that_host_alone():
             return 307, {"Location": f"http://{cdn}/cdn{urlsplit(handler.path).path}"}, b""
         return TAGS
 
-    with _Registry(answer) as registry, make_source() as source:
+    with ScriptedRegistry(answer) as registry, make_source() as source:
         repo_a, repo_b = f"{registry.host}/team/a", f"{registry.host}/team/b"
         failed = source.list_tags([repo_a])[repo_a]
         listed = source.list_tags([repo_b])[repo_b]
@@ -80,7 +50,7 @@ def test_a_rate_limited_token_service_says_how_long_it_asks_to_wait():
         realm = f"http://{handler.headers['Host']}/token"
         return 401, {"WWW-Authenticate": f'Bearer realm="{realm}",service="x"'}, b"{}"
 
-    with _Registry(answer) as registry, make_source() as source:
+    with ScriptedRegistry(answer) as registry, make_source() as source:
         repo = f"{registry.host}/team/b"
         failed = source.list_tags([repo])[repo]
     assert isinstance(failed, AutomatorError)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
-from registry_helpers import docker_config, make_source
+from registry_helpers import ScriptedRegistry, docker_config, make_source
 
 from automator.errors import AutomatorError, scrub
 from automator.registry.credentials import register_credentials
@@ -56,31 +54,6 @@ def test_a_password_echoed_percent_encoded_is_scrubbed():
 # --- unparseable URLs from a registry --------------------------------------------------------
 
 
-class _Registry:
-    """A registry whose answers are set per test: ``answer(handler) -> (status, headers, body)``."""
-
-    def __init__(self, answer) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
-                status, headers, body = answer(self)
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 TAGS = (200, {"Content-Type": "application/json"}, b'{"name": "team/app", "tags": ["1.0.0"]}')
 BAD = "http://[oops/v2/team/app/tags/list"
 ANSWERS = {
@@ -95,7 +68,7 @@ ANSWERS = {
 def test_an_unparseable_url_from_the_registry_is_a_registry_error_naming_it(where, caplog):
     """``http://[oops/`` in a Link, a Location or a token realm: the repository fails saying
     which URL was malformed, not with an "unexpected error (ValueError)"."""
-    registry = _Registry(ANSWERS[where])
+    registry = ScriptedRegistry(ANSWERS[where])
     try:
         repo = f"{registry.host}/team/app"
         with caplog.at_level(logging.DEBUG), make_source() as source:
@@ -109,7 +82,7 @@ def test_an_unparseable_url_from_the_registry_is_a_registry_error_naming_it(wher
 
 def test_an_unparseable_realm_url_never_gets_the_login(tmp_path):
     """The credentials go to no token service at all when its URL cannot be read."""
-    registry = _Registry(ANSWERS["realm"])
+    registry = ScriptedRegistry(ANSWERS["realm"])
     try:
         ctx = docker_config(tmp_path, {registry.host: {"username": "alice", "password": "realm-secret-1"}})
         repo = f"{registry.host}/team/app"

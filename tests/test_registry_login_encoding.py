@@ -10,51 +10,21 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from registry_helpers import docker_config, make_source
+from registry_helpers import ScriptedRegistry, docker_config, make_source
 
 from automator.errors import AutomatorError
 
 TAGS = (200, {"Content-Type": "application/json"}, b'{"name": "team/app", "tags": ["1.0.0", "2.0.0"]}')
 
 
-class _Registry:
-    """A registry on 127.0.0.1 whose answers are set per test: ``answer(handler)``."""
-
-    def __init__(self, answer) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
-                status, headers, body = answer(self)
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> _Registry:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def _list(registry: _Registry, ctx=None):
+def _list(registry: ScriptedRegistry, ctx=None):
     repo = f"{registry.host}/team/app"
     with make_source(ctx) as source:
         return source.list_tags([repo])[repo]
@@ -70,7 +40,7 @@ def test_a_registry_asking_for_basic_gets_the_utf8_login_docker_sends(tmp_path, 
             return 401, {"WWW-Authenticate": 'Basic realm="reg"'}, b"{}"
         return TAGS
 
-    with _Registry(answer) as registry:
+    with ScriptedRegistry(answer) as registry:
         listed = _list(registry, docker_config(tmp_path, {registry.host: {"username": "bob", "password": password}}))
     assert not isinstance(listed, AutomatorError), str(listed)
     assert [t.tag for t in listed] == ["1.0.0", "2.0.0"]
@@ -89,7 +59,7 @@ def test_a_token_service_gets_the_utf8_login_docker_sends(tmp_path):
             return 401, {"WWW-Authenticate": f'Bearer realm="{realm}",service="x"'}, b"{}"
         return TAGS
 
-    with _Registry(answer) as registry:
+    with ScriptedRegistry(answer) as registry:
         listed = _list(registry, docker_config(tmp_path, {registry.host: {"username": "bob", "password": "pa€ss"}}))
     assert not isinstance(listed, AutomatorError), str(listed)
     assert [t.tag for t in listed] == ["1.0.0", "2.0.0"]
@@ -106,7 +76,7 @@ def test_a_token_that_cannot_be_sent_in_a_header_is_the_token_services_error(tok
             return 401, {"WWW-Authenticate": f'Bearer realm="{realm}",service="x"'}, b"{}"
         return TAGS
 
-    with _Registry(answer) as registry:
+    with ScriptedRegistry(answer) as registry:
         failed = _list(registry)
     assert isinstance(failed, AutomatorError)
     assert "Location" not in str(failed) and "unexpected" not in str(failed)

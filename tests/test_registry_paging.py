@@ -11,48 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from registry_helpers import make_source
+from registry_helpers import ScriptedRegistry, make_source
 
 from automator.context import Context
 from automator.errors import AutomatorError
-
-
-class _Server:
-    """An HTTP server on 127.0.0.1 answering ``answer(handler)``; as a proxy (``HTTP_PROXY``)
-    it stands for a registry with any name, ``handler.path`` then being the whole URL."""
-
-    def __init__(self, answer) -> None:
-        self.seen: list[tuple[str, str | None]] = []  # (path, Authorization)
-        seen = self.seen
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
-                seen.append((self.path, self.headers.get("Authorization")))
-                status, headers, body = answer(self)
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> _Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _page(tags: list[str], link: str | None = None) -> tuple[int, dict, bytes]:
@@ -67,7 +32,7 @@ LINK = f'<http://{REGISTRY}:80/v2/team/app/tags/list?n=2&last=1.1.0>; rel="next"
 CHALLENGE = f'Bearer realm="http://{REGISTRY}/token",service="test"'
 
 
-def _list_through(proxy: _Server):
+def _list_through(proxy: ScriptedRegistry):
     ctx = Context({"HOME": "/nonexistent", "HTTP_PROXY": f"http://{proxy.host}"})
     repo = f"{REGISTRY}/team/app"
     with make_source(ctx, insecure_registries=[REGISTRY]) as source:
@@ -85,7 +50,7 @@ def test_a_link_spelling_the_default_port_gets_the_same_token():
             return _page(["2.0.0"])
         return _page(["1.0.0", "1.1.0"], LINK)
 
-    with _Server(answer) as proxy:
+    with ScriptedRegistry(answer) as proxy:
         listed = _list_through(proxy)
     assert not isinstance(listed, AutomatorError), str(listed)
     assert [t.tag for t in listed] == ["1.0.0", "1.1.0", "2.0.0"]
@@ -109,7 +74,7 @@ def test_a_token_expiring_on_a_page_at_the_default_port_is_renewed_there():
             return 401, {"WWW-Authenticate": CHALLENGE + ',error="invalid_token"'}, b"{}"
         return _page(["2.0.0"])
 
-    with _Server(answer) as proxy:
+    with ScriptedRegistry(answer) as proxy:
         listed = _list_through(proxy)
     assert not isinstance(listed, AutomatorError), str(listed)
     assert [t.tag for t in listed] == ["1.0.0", "1.1.0", "2.0.0"]
@@ -123,7 +88,7 @@ def test_pages_that_keep_linking_on_without_new_tags_stop_naming_the_registry():
         cursor = len(registry.seen)  # a new cursor on every page, the same two tags
         return _page(["1.0.0", "1.2.0"], f'</v2/team/app/tags/list?n=1000&cursor={cursor}>; rel="next"')
 
-    with _Server(answer) as registry:
+    with ScriptedRegistry(answer) as registry:
         repo = f"{registry.host}/team/app"
         with make_source() as source:
             failed = source.list_tags([repo])[repo]
@@ -142,7 +107,7 @@ def test_paging_through_new_tags_and_a_few_empty_pages_still_lists_everything():
         following = f'</v2/team/app/tags/list?page={index + 1}>; rel="next"' if index + 1 < len(pages) else None
         return _page(pages[index], following)
 
-    with _Server(answer) as registry:
+    with ScriptedRegistry(answer) as registry:
         repo = f"{registry.host}/team/app"
         with make_source() as source:
             listed = source.list_tags([repo])[repo]
@@ -155,7 +120,7 @@ def test_paging_through_new_tags_and_a_few_empty_pages_still_lists_everything():
 
 @pytest.mark.parametrize("odd", ["9.0.0+evil", "-1.0", "1.0 beta", "x" * 129, "é1.0"])
 def test_a_listed_tag_that_is_not_a_valid_oci_tag_is_left_out(odd, caplog):
-    with _Server(lambda handler: _page(["1.0.0", odd, "2.0.0"])) as registry:
+    with ScriptedRegistry(lambda handler: _page(["1.0.0", odd, "2.0.0"])) as registry:
         repo = f"{registry.host}/team/app"
         with caplog.at_level(logging.DEBUG, logger="automator.registry"), make_source() as source:
             listed = source.list_tags([repo])[repo]
