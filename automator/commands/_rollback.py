@@ -6,10 +6,12 @@ update, every file that still holds exactly what the update wrote gets its origi
 (a file the update created is removed); a file that holds anything else was changed by someone
 else meanwhile and is left as it is, and named.
 
-Files may be written by forked workers (:func:`automator.parallel.parallel_map`), so a record
-is kept on disk, not in memory: the original bytes first (``KEY.old``, none for a file the
-update creates), then ``KEY.json`` with the path and the digest of the new bytes. A record
-without its JSON is of a file that was never replaced.
+Files may be written by forked workers (:func:`automator.parallel.parallel_map`), so the
+records are kept on disk, not in memory: one journal per process, appended to (a file per
+written manifest would double the files an update creates, and creating files is most of
+its cost). A record is a JSON line (the path, whether the update creates the file, the
+digest of the new bytes, the length of the original) followed by the original bytes; it is
+written whole before the file is replaced, so a record cut short is of a file never replaced.
 """
 
 from __future__ import annotations
@@ -38,35 +40,58 @@ def _content(path: Path) -> bytes | None:
 
 
 class Rollback:
-    """The original bytes of the files an update replaced, in ``directory``."""
+    """The original bytes of the files an update replaced, in journals in ``directory``."""
 
     def __init__(self, directory: Path, root: Path) -> None:
         self.directory, self.root = directory, root
+        self._journals: dict[int, int] = {}  # process id -> the descriptor of its journal
 
     def record(self, path: Path, data: bytes) -> None:
         """Keep what ``path`` holds before ``data`` replaces it."""
-        key = _digest(os.fsencode(path))
         original = _content(path)
-        if original is not None:
-            (self.directory / f"{key}.old").write_bytes(original)
-        entry = {"path": os.fsdecode(path), "created": original is None, "written": _digest(data)}
-        (self.directory / f"{key}.json").write_text(json.dumps(entry), encoding="utf-8")
+        entry = {"path": os.fsdecode(path), "created": original is None, "written": _digest(data),
+                 "length": len(original or b"")}
+        record = json.dumps(entry).encode("utf-8") + b"\n" + (original or b"")
+        journal = self._journal()
+        view = memoryview(record)
+        while view:  # one record, whole, before the file is replaced
+            view = view[os.write(journal, view):]
+
+    def _journal(self) -> int:
+        pid = os.getpid()
+        if pid not in self._journals:  # a forked worker gets a journal of its own
+            self._journals[pid] = os.open(self.directory / f"journal-{pid}", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return self._journals[pid]
+
+    def close(self) -> None:
+        descriptor = self._journals.pop(os.getpid(), None)
+        if descriptor is not None:
+            os.close(descriptor)
 
     def restore(self) -> list[str]:
         """Put every recorded file back; what could not be put back, one line a file."""
         left = []
-        for record in sorted(self.directory.glob("*.json")):
-            try:
-                entry = json.loads(record.read_text(encoding="utf-8"))
-            except ValueError:  # stopped while recording: the file was not replaced yet
-                continue
-            why = self._put_back(Path(entry["path"]), record.with_suffix(".old"), entry)
+        for entry, original in self._records():
+            why = self._put_back(Path(entry["path"]), original, entry)
             if why:
                 left.append(f"{self._name(entry['path'])}: {why}")
         return left
 
-    def _put_back(self, path: Path, kept: Path, entry: dict) -> str:
-        original = None if entry["created"] else kept.read_bytes()
+    def _records(self) -> Iterator[tuple[dict, bytes | None]]:
+        for journal in sorted(self.directory.glob("journal-*")):
+            data, at = journal.read_bytes(), 0
+            while (end := data.find(b"\n", at)) != -1:
+                try:
+                    entry = json.loads(data[at:end])
+                except ValueError:
+                    break
+                original = data[end + 1 : end + 1 + entry["length"]]
+                if len(original) < entry["length"]:
+                    break  # stopped while recording: that file was not replaced yet
+                yield entry, None if entry["created"] else original
+                at = end + 1 + entry["length"]
+
+    def _put_back(self, path: Path, original: bytes | None, entry: dict) -> str:
         now = _content(path)
         if now == original:
             return ""  # never replaced
@@ -126,9 +151,11 @@ def all_or_nothing(root: Path) -> Iterator[Rollback]:
         yield rollback
     except KeyboardInterrupt:
         with _signals_waiting():
+            rollback.close()
             left = rollback.restore()
             shutil.rmtree(directory, ignore_errors=True)
         if left:
             sys.stderr.write("".join(f"warning: interrupted; not restored: {line}\n" for line in left))
         raise
+    rollback.close()
     shutil.rmtree(directory, ignore_errors=True)
