@@ -76,6 +76,7 @@ def test_a_pull_request_is_closed_once_the_rules_send_its_image_to_commits(world
 
     out = capsys.readouterr().out
     assert "committed" in out and f"closed: https://github.example/acme/env/pull/1 ({BRANCH})" in out
+    assert "no updates" not in out  # the commit has the update: the closing needs no table of its own
     assert "podinfo:6.5.1" in env.show("main", APP)
     assert fake.open_pulls() == [] and not env.branch_exists(BRANCH)
 

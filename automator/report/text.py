@@ -96,7 +96,10 @@ def request_lines(outcome: PullRequests) -> str:
 
 
 def pull_requests_text(outcome: PullRequests, alone: bool = True) -> str:
-    return table(outcome.plan) + request_lines(outcome)
+    """The updates put into pull requests, then what happened to each request. Beside a commit
+    that only closed stale requests there is no table: "no updates" would contradict the commit."""
+    shown = table(outcome.plan) if outcome.plan.updates or alone else ""
+    return shown + request_lines(outcome)
 
 
 SECTIONS = {Preview: preview_text, Committed: committed_text, PullRequests: pull_requests_text}
