@@ -252,6 +252,15 @@ def test_good_inputs_pass_the_check(tmp_path):
     assert entry.check_inputs(good, tmp_path) == []
 
 
+@pytest.mark.parametrize(("remote", "refused"), [("upstream", False), ("../env.git", False), ("https://git.example.com/a/b.git", False),
+                                                ("up..stream", True), ("-x", True), ("up stream", True)])
+def test_a_remote_may_be_a_name_a_url_or_a_path_as_for_remote(tmp_path, remote, refused):
+    """A path remote beside the workspace (`../env.git`) is what --remote takes too."""
+    problems = entry.check_inputs(inputs(remote=remote), tmp_path)
+    assert bool(problems) is refused
+    assert all(p.name == "remote" for p in problems)
+
+
 def test_paths_of_a_cloned_repository_are_not_looked_for_in_the_workspace(tmp_path):
     given = inputs(repo="https://github.com/acme/env.git", path="clusters/prod", rules="clusters/.automator.yaml")
     assert entry.check_inputs(given, tmp_path) == []

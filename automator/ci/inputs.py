@@ -204,8 +204,8 @@ def _check_value(spec: Input, value: str, environ: Mapping[str, str], workspace:
         return "must be redis://HOST:PORT/DB or rediss://HOST:PORT/DB (the value is not shown: it may hold a password)"
     if spec.check == "branch" and (why := _branch_name_problem(value)):
         return f"{value!r} is not a valid branch name: {why} (git's rules: git check-ref-format --branch NAME)"
-    if spec.check == "remote" and (value.startswith("-") or any(c.isspace() for c in value) or ".." in value):
-        return f"must be a git remote name (no spaces, '..' or leading '-'), not {value!r}"
+    if spec.check == "remote" and (value.startswith("-") or any(c.isspace() for c in value) or (".." in value and "/" not in value)):
+        return f"must be a git remote name, URL or path (no spaces, no leading '-', no '..' in a name), not {value!r}"
     return None
 
 
