@@ -56,9 +56,11 @@ class PullRequestWriter:
         cannot write the updates that rules route to them (say which rule routes them), and a
         remote whose forge cannot be told (a local path, an unknown host) would fail them
         only after the commit part was pushed."""
-        if plan.updates and job.settings.write.push:
-            forge_of(job.settings.pull_requests, job.settings.write, job.ctx, job.ws)
-        if not plan.updates or job.settings.write.push:
+        if not plan.updates:
+            return
+        if job.settings.write.push:
+            writer = branch_writer(job.settings.pull_requests, job.settings.write, job.ctx, job.ws)
+            forge_of(job.settings.pull_requests, job.ws, writer.remote)
             return
         planner = job.planner
         reasons = [write_reason(planner.rules, planner.root, u) if planner.rules else "--pr" for u in plan.updates]
@@ -115,9 +117,8 @@ def ensure_settings(
     )
 
 
-def forge_of(settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace):
-    """The forge, API base and project of the remote the pull requests' branches go to."""
-    remote = branch_writer(settings, write, ctx, ws).remote
+def forge_of(settings: PullRequestSettings, ws: Workspace, remote: str):
+    """The forge, API base and project of ``remote``, where the pull requests' branches go."""
     configured_url = ws.config.get(f"remote.{remote}.url")
     if configured_url is None:
         raise GitError(f"the checkout has no remote named {remote!r}")
@@ -137,7 +138,7 @@ def open_pull_requests(
             hint="commit, stash or remove them first; the pull request is built from the committed base",
         )
     writer = branch_writer(settings, write, ctx, ws)
-    forge_target = forge_of(settings, write, ctx, ws)
+    forge_target = forge_of(settings, ws, writer.remote)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")
     ensure = ensure_settings(settings, env_path=scan, base=writer.base, message_template=write.message_template, scope=scope)
     ws.lock()
