@@ -16,6 +16,7 @@ the file and line; the JSON Schema is ``policies/fleet.schema.json``.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import field, replace
 from fnmatch import fnmatchcase
@@ -186,11 +187,9 @@ def parse_fleet(text: str, source: str = "fleet.yaml") -> FleetSpec:
 def _branches_per_ref(repositories: list[FleetRepository]) -> list[FleetRepository]:
     """The entries of one repository (one per branch) whose pull requests would take branches
     of one template: their branches name the ref, so two bases never share a branch."""
-    alike: dict[tuple[str, str | None], int] = {}
-    for repository in repositories:
-        key = (repository_key(repository.url), repository.branch_template)
-        alike[key] = alike.get(key, 0) + 1
-    return [replace(r, ref_in_branch=True) if alike[(repository_key(r.url), r.branch_template)] > 1 else r for r in repositories]
+    keys = [(repository_key(r.url), r.branch_template) for r in repositories]
+    alike = Counter(keys)
+    return [replace(r, ref_in_branch=True) if alike[key] > 1 else r for r, key in zip(repositories, keys, strict=True)]
 
 
 def repository_key(url: str) -> str:
