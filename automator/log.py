@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from automator.errors import scrub
+from automator.errors import one_line, scrub
 from automator.frozen import Frozen, set_field
 
 # ``logging`` and ``threading`` are imported where they are used: a command that logs nothing
@@ -58,8 +58,7 @@ class OneLineFormatter:
         self.fields = logging.Formatter(fmt, datefmt)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = scrub(self.fields.format(record))
-        return " | ".join(part for part in text.splitlines() if part.strip())
+        return one_line(scrub(self.fields.format(record)))
 
 
 def level_for(verbose: int, quiet: bool) -> int:
