@@ -147,9 +147,10 @@ class Context(Frozen):
 
     @property
     def ca_bundle(self) -> str | None:
-        """The CA file (or directory) registries are verified with: ``REQUESTS_CA_BUNDLE``, else
-        ``SSL_CERT_FILE`` (None: the CAs shipped with ``requests``)."""
-        return self.first("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+        """The CA file (or directory) registries are verified with: the first set of
+        ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` (as ``requests`` reads them), ``SSL_CERT_FILE``
+        and ``SSL_CERT_DIR`` (as OpenSSL does); None: the CAs shipped with ``requests``."""
+        return self.first("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
     @property
     def github_actor(self) -> str | None:

@@ -1,7 +1,8 @@
 """A registry whose certificate is signed by a private CA.
 
-``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` names the CA file to verify registries with (the
-first wins). A certificate that fails verification is a configuration problem, not an outage:
+``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` (a directory
+of certificates named by their hash, as ``openssl rehash`` makes it) names the CAs to verify
+registries with (the first set wins). A certificate that fails verification is a configuration problem, not an outage:
 it is said once, with the way to trust the CA, never retried, and the host is not given up on
 for the rest of the run.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import shutil
 import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -88,10 +91,29 @@ def https_registry(private_ca):
     server.server_close()
 
 
-@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_a_registry_with_a_private_ca_is_reached_when_the_environment_names_the_ca(https_registry, private_ca,
                                                                                     variable):
     with make_source(Context({"HOME": "/nonexistent", variable: str(private_ca[0])})) as source:
+        response = source.transport.send("GET", f"https://{https_registry}/v2/", what="test")
+    assert response.status_code == 200
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command names the CA by its hash")
+def test_a_directory_of_hashed_certificates_in_ssl_cert_dir_is_trusted(https_registry, private_ca, tmp_path):
+    # OpenSSL looks a CA up in a directory by the hash of its subject: <hash>.0
+    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", str(private_ca[0])],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / f"{subject_hash}.0").write_bytes(private_ca[0].read_bytes())
+    with make_source(Context({"HOME": "/nonexistent", "SSL_CERT_DIR": str(tmp_path)})) as source:
+        response = source.transport.send("GET", f"https://{https_registry}/v2/", what="test")
+    assert response.status_code == 200
+
+
+def test_the_first_variable_set_wins_over_a_later_one(https_registry, private_ca, tmp_path):
+    environment = {"HOME": "/nonexistent", "REQUESTS_CA_BUNDLE": str(private_ca[0]),
+                   "SSL_CERT_FILE": str(tmp_path / "absent.pem")}
+    with make_source(Context(environment)) as source:
         response = source.transport.send("GET", f"https://{https_registry}/v2/", what="test")
     assert response.status_code == 200
 

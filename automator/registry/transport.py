@@ -2,8 +2,8 @@
 
 One :class:`Transport` per run, shared by all registries (its session pools connections per
 host). ``trust_env`` is off so that neither ``~/.netrc`` nor stray environment variables steer
-requests; proxies and the CA bundle (``REQUESTS_CA_BUNDLE``, ``SSL_CERT_FILE``) come from
-:class:`automator.context.Context` instead.
+requests; proxies and the CA bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``,
+``SSL_CERT_FILE``, ``SSL_CERT_DIR``) come from :class:`automator.context.Context` instead.
 
 Every attempt is one exchange under a total deadline (``RetryPolicy.timeout``: connect, headers
 and the whole body, see :mod:`automator.registry.exchange`); the attempts of one request stop
@@ -345,7 +345,8 @@ def _ca_bundle(path: str | None) -> str | bool:
     if not path:
         return True
     if not os.path.exists(path):
-        log.warning("the CA bundle %s (REQUESTS_CA_BUNDLE or SSL_CERT_FILE) does not exist; "
+        log.warning("the CA bundle %s (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE or SSL_CERT_DIR) "
+                    "does not exist; "
                     "registries are verified with the default CAs", path)
         return True
     return path
