@@ -2,13 +2,16 @@
 
 A ``--forge-url`` that points at the web front end instead of the API, or a sign-in page put
 in front of the API by a proxy or single sign-on, answers with HTML: the error then says so in
-a line (the page's title, never the whole page) and how the API base is written.
+a line (the page's title, never the whole page) and how the API base is written. Every answer
+shown is scrubbed of secrets before it is shortened (a page may echo the token it was sent).
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from automator.errors import scrub
 
 MAX_SHOWN = 120
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -26,8 +29,9 @@ def looks_like_html(text: str) -> bool:
 
 
 def shortened(text: str, limit: int = MAX_SHOWN) -> str:
-    """One line of at most ``limit`` characters."""
-    line = " ".join(text.split())
+    """One line of at most ``limit`` characters, scrubbed of secrets first: a secret cut in
+    two by the limit would no longer be recognised, and its first part would be shown."""
+    line = " ".join(scrub(text).split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
@@ -38,7 +42,7 @@ def page_text(text: str, limit: int = MAX_SHOWN) -> str:
         return shortened(text, limit)
     title = _TITLE.search(text)
     shown = title.group(1) if title and title.group(1).strip() else _TAG.sub(" ", _HIDDEN.sub(" ", text))
-    return shortened(html.unescape(shown), limit) or "an HTML page"
+    return shortened(html.unescape(shown), limit) or "an HTML page"  # unescaped, then scrubbed, then cut
 
 
 def without_status(detail: str, status: int) -> str:
