@@ -192,11 +192,16 @@ def inputs(**values: str) -> dict[str, str]:
         ({"insecure_registries": "reg.local:5000, 10.0.0.1\nlab:80"}, ["--insecure-registry=reg.local:5000", "--insecure-registry=10.0.0.1", "--insecure-registry=lab:80"]),
         ({"message_template": "chore: {summary}", "branch": "env/prod"}, ["--branch=env/prod", "--message-template=chore: {summary}"]),
         ({"fail_on_problems": "false"}, []),
-        ({"cache_url": "rediss://:pw@redis.example:6380/0"}, ["--cache-url=rediss://:pw@redis.example:6380/0"]),
+        # the password travels as REDIS_PASSWORD, never on the command line
+        ({"cache_url": "rediss://:pw@redis.example:6380/0"}, ["--cache-url=rediss://redis.example:6380/0"]),
     ],
 )
 def test_inputs_become_run_arguments(given, argv):
     assert entry.action_argv(inputs(**given))[0] == argv
+
+
+def test_the_cache_urls_password_reaches_the_run_in_its_environment():
+    assert entry.action_argv(inputs(cache_url="rediss://:pw@redis.example:6380/0"))[1] == {"REDIS_PASSWORD": "pw"}
 
 
 def test_a_value_that_starts_with_a_dash_stays_a_value():

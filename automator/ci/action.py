@@ -5,9 +5,12 @@ Every input is checked by :func:`~automator.ci.inputs.check_inputs` before anyth
 one becomes an ``::error title=input <name>::`` annotation and a table in the job summary, and
 the step exits 2 having changed nothing. Only secrets travel outside flags: the token as
 ``GITHUB_TOKEN``, registry credentials as a private docker config (the file the registry client
-reads), so they never appear on a command line. With ``fail-on-problems: false`` a run whose
-only trouble is problems (exit 1) passes, and its problems are annotated as warnings; not
-``mode: validate``, whose check fails on invalid manifests whatever that input says.
+reads), the cache URL's password as ``REDIS_PASSWORD`` (the URL goes without it), so they never
+appear on a command line. SIGTERM or SIGINT (a cancelled job) is passed on to the run, which
+unwinds as a run does (exit 130); then the private docker config is removed. With
+``fail-on-problems: false`` a run whose only trouble is problems (exit 1) passes, and its
+problems are annotated as warnings; not ``mode: validate``, whose check fails on invalid
+manifests whatever that input says.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +41,7 @@ from automator.ci.inputs import (
 )
 from automator.context import Context
 from automator.errors import ExitCode, UsageError, register_secret
+from automator.interrupts import steps
 from automator.report import workflow
 from automator.report.markdown import cell, code
 
@@ -109,13 +114,63 @@ def fails_on_problems(environ: Mapping[str, str], command: str) -> bool:
     return True
 
 
+class _Forward:
+    """SIGTERM and SIGINT while installed: passed on to the child once it runs (it stops as a
+    run does, and is waited for), ``KeyboardInterrupt`` before. Restores the handlers on exit."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.child: subprocess.Popen | None = None
+        self.received: int | None = None
+        self._saved: dict[int, object] = {}
+
+    def __enter__(self) -> _Forward:
+        for signum in self.SIGNALS:
+            self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.received = signum
+        if self.child is None:
+            raise KeyboardInterrupt
+        if self.child.poll() is None:
+            self.child.send_signal(signum)
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str]) -> int:
+        """Run the child to its end, in its own session (a terminal's Ctrl-C reaches it once,
+        from here); waiting in short steps, so that a signal is handled at once."""
+        self.child = child = subprocess.Popen(argv, env=env, start_new_session=True)
+        for step in steps(None):
+            try:
+                child.wait(timeout=step)
+            except subprocess.TimeoutExpired:
+                continue
+            break
+        code = child.returncode
+        return int(ExitCode.INTERRUPTED) if code < 0 else code  # killed by a signal: as an interrupted run
+
+
 def main(environ: Mapping[str, str] | None = None) -> int:
     """Check the inputs, then run ``automator run`` as a child process.
 
     A child, not a call: the token and the docker config reach it through its own environment
     (read by :class:`~automator.context.Context` like any run), and the temporary docker
-    config is removed whatever happens to the run.
+    config is removed whatever happens to the run, a SIGTERM or SIGINT included: the signal is
+    passed on to the child, which is waited for.
     """
+    try:
+        with _Forward() as forward:
+            return _main(environ, forward)
+    except KeyboardInterrupt:  # a signal before the child started (its files are removed)
+        return int(ExitCode.INTERRUPTED)
+
+
+def _main(environ: Mapping[str, str] | None, forward: _Forward) -> int:
     environ = Context.from_environ(environ).environ
     for name in SECRET_INPUTS:
         if input_value(environ, name):
@@ -128,6 +183,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     temp = Path(tempfile.mkdtemp(prefix="automator-", dir=environ.get("RUNNER_TEMP") or None))
     try:
         argv, env = command_argv(environ)
+        register_secret(env.get("REDIS_PASSWORD"))  # the cache URL's password, masked on its own too
         try:
             config_dir = docker_config(environ, temp / "docker") if argv[0] != "validate" else None
         except UsageError as error:
@@ -140,12 +196,14 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             env["DOCKER_CONFIG"] = str(config_dir)
         fail_on_problems = fails_on_problems(environ, argv[0])
         env["AUTOMATOR_FAIL_ON_PROBLEMS"] = "true" if fail_on_problems else "false"
-        child = subprocess.run([sys.executable, "-m", "automator", *argv], env={**environ, **env}, check=False)
-        if child.returncode == ExitCode.PARTIAL and not fail_on_problems:
+        code = forward.run([sys.executable, "-m", "automator", *argv], {**environ, **env})
+        if forward.received is not None:  # stopped: the run's own exit code (130), as it is
+            return code
+        if code == ExitCode.PARTIAL and not fail_on_problems:
             print(workflow.command("notice", "problems were reported as warnings (fail-on-problems: false)",
                                    title="automator"), flush=True)
             return int(ExitCode.OK)
-        return child.returncode
+        return code
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
