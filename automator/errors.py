@@ -120,13 +120,32 @@ def _shapes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pat
     compiled when first scrubbed (a run that shows no message, such as a successful
     ``automator select``, never is)."""
     return (
-        # up to the last "@" before the path, as git and requests split it (a password may hold "@")
-        re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]+)@"),
+        # up to the last "@" before the path, as git and requests split it (a password may hold
+        # "@"); and "user:password@" whose password holds an unencoded "/", which no URL parser
+        # reads as credentials (up to the last "@" of the URL: rather too much hidden than a secret shown)
+        re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^\s@'\"/]*:[^\s'\"]*|[^/\s]+)@"),
         re.compile(r"(?i)\b(authorization|private-token|job-token|x-auth-token)(\s*[:=]\s*)(\S+(\s+\S+)?)"),
         re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|dt|rt|cbt|ptt|oas|ft)-[A-Za-z0-9_-]{20,})\b"),
         # ?access_token=, &private_token=, a signed URL's X-Amz-Signature= / X-Amz-Credential=, sig=, ...
         re.compile(r"(?i)([?&][\w.-]*(?:token|secret|passw(?:or)?d|signature|credential|sig|key)=)[^&#\s'\":,;)>\]]+"),
     )
+
+
+# the refusal of a URL whose user information holds an unencoded "/" (--repo, a fleet file's
+# url:, --cache-url), which never repeats it
+SLASH_IN_USERINFO = "the URL's user name or password holds a '/' (the part before '@'), which ends the host in a URL"
+SLASH_IN_USERINFO_HINT = "percent-encode / as %2F in the password; @ as %40 and : as %3A"
+
+
+def slash_in_userinfo(url: str) -> bool:
+    """``scheme://user:pass/word@host/...``: an ``@`` after the first ``/`` that follows
+    ``scheme://``. Every URL parser (and git) ends the host at that ``/``, so the password
+    would be read as the host and the path, shown in full wherever the URL is."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
+        return False
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    return "@" in rest.partition("/")[2]
 
 
 def register_secret(value: str | None) -> None:

@@ -144,7 +144,7 @@ def test_concurrent_processes_never_see_half_written_entries(tmp_path):
 
 
 @pytest.mark.parametrize(("environ", "ttl"), [({}, 300.0), ({"AUTOMATOR_CACHE_TTL": "60"}, 60.0),
-                                              ({"AUTOMATOR_CACHE_TTL": "soon"}, 300.0)])
+                                              ({"AUTOMATOR_CACHE_TTL": "15m"}, 900.0)])
 def test_the_tag_list_ttl_comes_from_the_environment_or_defaults_to_five_minutes(tmp_path, environ, ttl):
     with RegistryTagSource.from_options(Context(environ), cache_dir=tmp_path) as source:
         assert source.cache.tag_ttl == ttl

@@ -201,7 +201,10 @@ def repository_key(url: str) -> str:
     from automator.forge.detect import parse_remote
     from automator.git.clone import is_scp_like
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a broken [host] (refused in a fleet file; a discovered URL is kept as it is)
+        return url.rstrip("/") or url
     network = parts.scheme.lower() != "file" and bool(parts.netloc) if "://" in url else is_scp_like(url)
     if network:
         try:
@@ -277,7 +280,7 @@ def _value(key: str, node: yaml.Node, source: str) -> object:
     if key == "mode" and value not in MODES:
         raise ConfigError(f"mode: {value!r} is not one of {', '.join(MODES)}", source=source, line=line)
     if key == "url":
-        _refuse_query(value, source, line)
+        _refuse_url(value, source, line)
     if key in _CHECKED:  # as the command line's --author and --message-template: before any clone
         try:
             _CHECKED[key](value)
@@ -307,11 +310,14 @@ def _check_branch_template(text: str) -> None:
 _CHECKED = {"author": _check_author, "message-template": _check_template, "branch-template": _check_branch_template}
 
 
-def _refuse_query(url: str, source: str, line: int | None) -> None:
-    from automator.git.clone import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
+def _refuse_url(url: str, source: str, line: int | None) -> None:
+    """A URL git could not clone, or one that would show its password (``?query``, a ``/`` in
+    the password, a broken ``[host]``): refused with its line, never repeated."""
+    from automator.git.clone import clone_url_problem
 
-    if has_query_or_fragment(url):  # not echoed: it may hold a token
-        raise ConfigError(f"url: {URL_WITH_QUERY}", source=source, line=line, hint=URL_WITH_QUERY_HINT)
+    problem = clone_url_problem(url)
+    if problem:
+        raise ConfigError(f"url: {problem[0]}", source=source, line=line, hint=problem[1])
 
 
 def _is_one(node: yaml.Node) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from automator.errors import GitError, scrub
 from automator.git.command import run_command, verb
 from automator.git.config import GitConfig
+from automator.git.credentials import auth_failure_hint
 from automator.git.identity import DEFAULT_AUTHOR, Identity
 from automator.git.network import run_git
 from automator.git.scratch import prune_dead, registration
@@ -85,10 +86,15 @@ class BranchPusher:
         """A network git command, stopped at ``network_timeout`` (:class:`GitTimeout`)."""
         return run_git(args, timeout=self.network_timeout, what=f"{what} {self.remote}", cwd=self.root, env=self._env)
 
+    def _auth_hint(self, err: str) -> str | None:
+        """Whether the token sent was refused, or none was set, when git's ``err`` says the
+        server wants credentials (None for any other failure)."""
+        return auth_failure_hint(err, self._env)
+
     def _checked(self, *args: str, what: str) -> str:
         status, out, err = self._network(*args, what=what)
         if status != 0:
-            raise GitError(scrub(f"{what.removeprefix('git ')} {self.remote} failed: {err.strip()}"))
+            raise GitError(scrub(f"{what.removeprefix('git ')} {self.remote} failed: {err.strip()}"), hint=self._auth_hint(err))
         return out
 
     def remote_sha(self, branch: str) -> str | None:
@@ -148,7 +154,7 @@ class BranchPusher:
             text = f"{out}\n{err}"
             if "stale info" in text or "fetch first" in text or "already exists" in text or "non-fast-forward" in text:
                 raise LeaseRejected(f"{branch} moved on {self.remote}")
-            raise GitError(scrub(f"cannot push {branch} to {self.remote}: {err.strip()}"))
+            raise GitError(scrub(f"cannot push {branch} to {self.remote}: {err.strip()}"), hint=self._auth_hint(err))
 
     def push(self, branch: str, updates: Sequence[Update], message: str, *, expected: str | None, may_overwrite: bool) -> str:
         """Push a fresh commit of ``updates`` to ``branch``; returns the sha the branch ends on."""
@@ -178,4 +184,4 @@ class BranchPusher:
             what="git push to",
         )
         if status != 0:
-            raise GitError(scrub(f"cannot delete {branch} on {self.remote}: {err.strip()}"))
+            raise GitError(scrub(f"cannot delete {branch} on {self.remote}: {err.strip()}"), hint=self._auth_hint(err))

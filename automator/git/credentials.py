@@ -9,6 +9,7 @@ is handed to each git process as an ``http.extraHeader`` through ``GIT_CONFIG_CO
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from automator.git.workspace import Workspace
 
 DEFAULT_USERNAME = "x-access-token"
+# set in the environment of git processes that send a token: where it came from, in words
+# ("the token in GIT_TOKEN"), for the hint when the server refuses it (git ignores the variable)
+TOKEN_FROM = "AUTOMATOR_GIT_TOKEN_FROM"
 GITLAB_JOB_USERNAME = "gitlab-ci-token"
 
 
@@ -33,27 +37,65 @@ def token_username(ctx: Context, token: str) -> str:
     return DEFAULT_USERNAME
 
 
-def token_for_host(ctx: Context, host: str | None) -> str | None:
-    """The token sent to ``host``: ``GIT_TOKEN`` everywhere; on GitHub (``github.com`` or a host
-    whose first label is ``github``) only a GitHub token, on GitLab likewise only a GitLab one,
-    so a fleet of both forges sends each its own (and never one forge's token to the other);
-    elsewhere the first token set."""
-    explicit = ctx.get("GIT_TOKEN")
-    if explicit:
-        return explicit
+def token_variable(ctx: Context, host: str | None) -> str | None:
+    """The variable whose token is sent to ``host``: ``GIT_TOKEN`` everywhere; on GitHub
+    (``github.com`` or a host whose first label is ``github``) only a GitHub token, on GitLab
+    likewise only a GitLab one, so a fleet of both forges sends each its own (and never one
+    forge's token to the other); elsewhere the first token set. None: no token."""
     host = (host or "").lower()
     label = host.split(".", 1)[0]
     if host == "github.com" or label == "github":
-        return ctx.github_token
-    if host == "gitlab.com" or label == "gitlab":
-        return ctx.gitlab_token
-    return ctx.git_token
+        names: tuple[str, ...] = ("GIT_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+    elif host == "gitlab.com" or label == "gitlab":
+        names = ("GIT_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN")
+    else:
+        names = ("GIT_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN")
+    return next((name for name in names if ctx.get(name)), None)
+
+
+def token_for_host(ctx: Context, host: str | None) -> str | None:
+    """The token sent to ``host`` (see :func:`token_variable`)."""
+    name = token_variable(ctx, host)
+    return ctx.get(name) if name else None
 
 
 def auth_header(username: str, token: str) -> str:
     raw = base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
     register_secret(raw)
     return f"Authorization: Basic {raw}"
+
+
+# git's words when the server refused the credentials sent, or asked for some and none were
+# (git cannot prompt: GIT_TERMINAL_PROMPT=0)
+_AUTH_FAILURE = re.compile(
+    r"could not read (?:Username|Password) for|Authentication failed for|"
+    r"returned error: 40[13]\b|\bHTTP 40[13]\b|\b40[13] (?:Unauthorized|Forbidden)\b",
+    re.IGNORECASE,
+)
+_QUOTED_URL = re.compile(r"'([a-zA-Z][a-zA-Z0-9+.-]*://[^'\s]+)'")
+
+
+def is_auth_failure(stderr: str) -> bool:
+    """Whether git's ``stderr`` says the server refused (or asked for) credentials."""
+    return bool(_AUTH_FAILURE.search(stderr))
+
+
+def auth_failure_hint(stderr: str, env: Mapping[str, str], url: str | None = None) -> str | None:
+    """What to do when git's ``stderr`` is an authentication failure (None otherwise), from the
+    environment the git process had (:func:`git_environment`): a token sent and refused reads
+    the same in git's words as no token at all ("could not read Username"), the hint tells which.
+    ``url`` names the host (else the URL git quoted)."""
+    if not is_auth_failure(stderr):
+        return None
+    quoted = _QUOTED_URL.search(stderr)
+    try:
+        host = urlsplit(url or (quoted.group(1) if quoted else "")).netloc.rpartition("@")[2]
+    except ValueError:
+        host = ""
+    source = env.get(TOKEN_FROM)
+    if not source:
+        return "no token was set: set GIT_TOKEN (or GITHUB_TOKEN/GITLAB_TOKEN) to one that may read and write the repository"
+    return f"{source} was refused by {host or 'the server'}: check it is valid and may read and write the repository"
 
 
 def split_url_credentials(url: str) -> tuple[str, str | None, str | None]:
@@ -87,7 +129,8 @@ def checkout_git_environment(ctx: Context, ws: Workspace, url: str | None) -> di
     already authenticates with a header of its own (``actions/checkout`` persists one); two
     ``Authorization`` headers would make the server refuse both."""
     if ws.config.matching(r"^http\..*extraheader$"):
-        return git_environment(ctx, url=url, use_token=False)
+        return {**git_environment(ctx, url=url, use_token=False),
+                TOKEN_FROM: "the checkout's own Authorization header (http.extraheader in its git config)"}
     return git_environment(ctx, url=url)
 
 
@@ -98,20 +141,25 @@ def git_environment(
     token: str | None = None,
     username: str | None = None,
     use_token: bool = True,
+    token_from: str = "the password in the URL",
 ) -> dict[str, str]:
     """Environment for every git process of a run: no prompts, and the token header if any.
 
     With ``url`` the header is scoped to that URL's scheme and host (``http.<url>.extraHeader``)
     so the token is never sent anywhere else (submodules, redirects to other hosts); a URL that
-    is not http(s) (SSH, a local path) gets no header at all.
+    is not http(s) (SSH, a local path) gets no header at all. A ``token`` given is described as
+    ``token_from`` when the server refuses it (:func:`auth_failure_hint`).
     """
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
     parts = urlsplit(url) if url else None
-    token = (token or token_for_host(ctx, parts.hostname if parts else None)) if use_token else None
+    variable = token_variable(ctx, parts.hostname if parts else None) if use_token and not token else None
+    source = token_from if token else f"the token in {variable}"
+    token = (token or (ctx.get(variable) if variable else None)) if use_token else None
     over_http = parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
     register_secret(token)
     if token and (parts is None or over_http):
         header = auth_header(username or token_username(ctx, token), token)
         key = f"http.{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.extraHeader" if parts else "http.extraHeader"
         env.update(extra_config_env([(key, header)], ctx.environ))
+        env[TOKEN_FROM] = source
     return env

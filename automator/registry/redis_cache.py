@@ -33,9 +33,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from automator.errors import ConfigError, register_secret
+from automator.errors import (
+    SLASH_IN_USERINFO,
+    SLASH_IN_USERINFO_HINT,
+    ConfigError,
+    register_secret,
+    slash_in_userinfo,
+)
 from automator.imageref import is_digest
 from automator.interrupts import stop_point
 from automator.registry.cache import (
@@ -67,7 +73,11 @@ _CLAIM = (
 
 
 def check_cache_url(url: str) -> str:
-    """``redis://`` or ``rediss://`` with a host; a usage error naming the option otherwise."""
+    """``redis://`` or ``rediss://`` with a host; a usage error naming the option otherwise.
+    A password holding an unencoded ``/`` is refused without repeating the URL: no parser reads
+    it as a password, so it would be shown as the host and path."""
+    if slash_in_userinfo(url):
+        raise ConfigError(f"--cache-url: {SLASH_IN_USERINFO}", hint=SLASH_IN_USERINFO_HINT)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises, as in redis.from_url
@@ -98,6 +108,18 @@ def _query_problem(url: str) -> str:
         unknown = re.search(r"argument '([^']+)'", str(error))
         return f"unknown option {unknown.group(1)!r} in the query" if unknown else str(error)
     return ""
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """(the URL without its password, the password as the client reads it: percent-decoded),
+    so that the password can travel apart (``REDIS_PASSWORD``); a URL without one is kept whole.
+    The user name stays: ``redis://user:pw@host`` -> ``redis://user@host``."""
+    parts = urlsplit(url)
+    if not parts.password:  # none, or empty: the client then takes REDIS_PASSWORD
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), unquote(parts.password)
 
 
 def _without_password(url: str) -> str:
