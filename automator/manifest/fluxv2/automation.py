@@ -28,6 +28,7 @@ from automator.manifest.discover import names_under, read_bytes, walk_manifests
 from automator.manifest.fluxv2.catalog import API_GROUP, DEFAULT_NAMESPACE
 from automator.manifest.fluxv2.scope import normalise_path, within
 from automator.manifest.fluxv2.sites import to_data
+from automator.manifest.fluxv2.tree import is_helm_template
 from automator.manifest.yamldoc import compose, split_documents
 from automator.values import value_type
 
@@ -172,8 +173,11 @@ def read_automations(root: Path, paths: Iterable[Path] | None = None) -> list[Au
             if KIND not in chunk.text and SOURCE_KIND not in chunk.text:
                 continue
             try:
-                data = to_data(compose(chunk, chunk.first_line))
+                root = compose(chunk, chunk.first_line)
             except ManifestError:
+                continue
+            data = to_data(root)
+            if is_helm_template(chunk.text, root, data):  # no object until the chart is rendered
                 continue
             automation, source = automation_of(name, data), source_branch_of(data)
             if automation is not None:

@@ -114,6 +114,7 @@ class FluxCatalog:
     problems: tuple[Problem, ...] = ()
     scopes: tuple[AutomationScope, ...] = ()  # the ImageUpdateAutomations of the tree
     unsure: frozenset[str] = frozenset()  # keys in 'default' although a kustomization around them sets a namespace
+    templates: tuple[str, ...] = ()  # files holding Helm templates of Flux image objects (not read)
 
     def get(self, key: str, near: str = "") -> FluxPolicy | None:
         found = self.policies.get(key)
@@ -222,6 +223,7 @@ class CatalogBuilder:
         """``applied``: the namespace the kustomizations around a file give its objects."""
         self._objects: list[_Object] = []
         self._problems: list[Problem] = []
+        self._templates: list[str] = []
         self._applied = applied or (lambda file: AppliedNamespace())
         self._applied_to: dict[str, AppliedNamespace] = {}
 
@@ -258,6 +260,11 @@ class CatalogBuilder:
         """Keep a problem met while reading objects (e.g. a document that does not parse)."""
         self._problems.append(problem)
 
+    def add_template(self, file: str) -> None:
+        """Note a file holding a Helm template of a Flux image object (not read, not an error)."""
+        if file not in self._templates:
+            self._templates.append(file)
+
     def _problem(self, file: str, line: int | None, message: str, image: str = "") -> None:
         self._problems.append(Problem(message=message, file=file, line=line, image=image))
 
@@ -292,7 +299,7 @@ class CatalogBuilder:
                 self._problem(obj.file, obj.line, message)
         frozen = {key: tuple(found) for key, found in policies.items() if found}
         scopes = tuple(scope_of(obj.file, self._namespace(obj), obj.name, obj.spec) for obj in self._objects if obj.kind == AUTOMATION_KIND)
-        return FluxCatalog(frozen, broken, tuple(self._problems), scopes, self._unsure_keys())
+        return FluxCatalog(frozen, broken, tuple(self._problems), scopes, self._unsure_keys(), tuple(self._templates))
 
     def _key(self, obj: _Object) -> str:
         return f"{self._namespace(obj)}:{obj.name}"

@@ -146,12 +146,21 @@ def _unknown(site: MarkerSite, catalog: FluxCatalog) -> Problem:
     hint = "" if site.marker.valid else ' (write {"$imagepolicy": "<namespace>:<name>"}, optionally with :tag, :name or :digest)'
     return Problem(
         f"{where}: marker {site.marker.raw!r} names ImagePolicy {name}, which is not in the scanned tree"
-        f"{did_you_mean(name, [key for key in catalog.policies if key not in catalog.unsure])}; value left unchanged{hint or _WHERE}",
+        f"{did_you_mean(name, [key for key in catalog.policies if key not in catalog.unsure])}; value left unchanged{hint or _WHERE}"
+        f"{_templates(catalog.templates)}",
         file=site.file,
         line=site.line,
         severity="warning",
         code=UNRESOLVED_MARKER,
     )
+
+
+def _templates(files: Sequence[str]) -> str:
+    """Where Helm templates of Flux image objects were passed over: one may define the policy."""
+    if not files:
+        return ""
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    return f"; the Helm templates of Flux image objects in {shown} are not read (their objects exist only once the chart is rendered)"
 
 
 def _policy_ref(policy: FluxPolicy, *, tag: str | None = None, digest: str | None = None) -> ImageRef:

@@ -29,25 +29,90 @@ from automator.manifest.fluxv2.namespaces import (
 )
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
-from automator.manifest.yamldoc import compose, split_documents
+from automator.manifest.yamldoc import (
+    Node,
+    compose,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    split_documents,
+)
 from automator.model import Problem
+from automator.values import value_type
 
 READ_KINDS = (*KINDS, AUTOMATION_KIND)
 _SCREEN = tuple(kind.encode() for kind in READ_KINDS)
 _GROUP = API_GROUP.encode()
 
 
-def objects_of(file: str, text: str) -> Iterator[tuple[Any, int] | Problem]:
-    """``(data, first line)`` of each document that may be a Flux image object, or a Problem."""
+TEMPLATE = "{{"  # Go template syntax: a Helm chart's template, not an object Flux reads
+
+
+@value_type
+class HelmTemplate:
+    """A document that is a Helm template of a Flux image object: not read (its values exist
+    only once the chart is rendered), and never an error."""
+
+    file: str
+    line: int
+
+
+def objects_of(file: str, text: str) -> Iterator[tuple[Any, int] | Problem | HelmTemplate]:
+    """``(data, first line)`` of each document that may be a Flux image object, or a Problem;
+    a Helm template of one is a :class:`HelmTemplate`: a document with Go template syntax
+    that does not parse, or that parses as one (:func:`is_helm_template`)."""
     for chunk in split_documents(text):
         if API_GROUP not in chunk.text or not any(kind in chunk.text for kind in READ_KINDS):
             continue
         try:
             root = compose(chunk, chunk.first_line)
         except ManifestError as error:
-            yield Problem(f"{file}:{chunk.first_line}: cannot read this Flux image object: {error.message}", file=file, line=chunk.first_line)
+            if _template_syntax(chunk.text):
+                yield HelmTemplate(file, chunk.first_line)
+            else:
+                yield Problem(f"{file}:{chunk.first_line}: cannot read this Flux image object: {error.message}",
+                              file=file, line=chunk.first_line)
             continue
-        yield to_data(root), chunk.first_line
+        data = to_data(root)
+        yield HelmTemplate(file, chunk.first_line) if is_helm_template(chunk.text, root, data) else (data, chunk.first_line)
+
+
+MESSAGE_TEMPLATE = ("spec", "git", "commit", "messageTemplate")  # a Go template Flux itself evaluates
+
+
+def is_helm_template(text: str, root: Node, data: Any) -> bool:
+    """Whether a parsed document is a chart's template: unquoted, ``{{ .Release.Name }}`` reads
+    as a mapping whose key is a mapping (no Kubernetes object has one); quoted, as a string
+    holding ``{{`` (an ImageUpdateAutomation's commit message template aside)."""
+    return _template_syntax(text) and (_complex_keys(root) or _holds_template(data, ()))
+
+
+def _template_syntax(text: str) -> bool:
+    """Whether ``{{`` stands in the text before any comment on its line."""
+    at = text.find(TEMPLATE)
+    while at >= 0:
+        if "#" not in text[text.rfind("\n", 0, at) + 1 : at]:
+            return True
+        at = text.find(TEMPLATE, at + len(TEMPLATE))
+    return False
+
+
+def _complex_keys(node: Node) -> bool:
+    if is_mapping(node):
+        return any(not is_scalar(key) or _complex_keys(value) for key, value in node.value)
+    if is_sequence(node):
+        return any(_complex_keys(item) for item in node.value)
+    return False
+
+
+def _holds_template(data: Any, path: tuple[str, ...]) -> bool:
+    if isinstance(data, str):
+        return TEMPLATE in data and path != MESSAGE_TEMPLATE
+    if isinstance(data, Mapping):
+        return any(TEMPLATE in key or _holds_template(value, (*path, key)) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_holds_template(item, (*path, "-")) for item in data)
+    return False
 
 
 def catalog_of(texts: Iterable[tuple[str, str]], read_kustomization: ReadKustomization | None = None) -> FluxCatalog:
@@ -58,6 +123,8 @@ def catalog_of(texts: Iterable[tuple[str, str]], read_kustomization: ReadKustomi
         for found in objects_of(file, text):
             if isinstance(found, Problem):
                 builder.add_problem(found)
+            elif isinstance(found, HelmTemplate):
+                builder.add_template(found.file)
             else:
                 builder.add(file, *found)
     return builder.build()
