@@ -3,7 +3,9 @@
 ``fluxcd.io/tag.<container>: <policy>`` (or ``filter.fluxcd.io/<container>``) chooses a
 container's policy (default ``glob:*``);
 ``fluxcd.io/locked: "true"`` skips the workload; the legacy ``flux.weave.works/`` prefix works
-the same. A tag annotation without ``automated`` automates nothing.
+the same. A tag annotation without ``automated`` automates nothing. HelmReleases are read as
+Flux v1 read them, whatever their API group among the Helm operator's and helm-controller's
+(``flux.weave.works/v1beta1`` and ``FluxHelmRelease`` included: ``workloads.HELM_RELEASE_API_PREFIXES``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from automator.errors import ManifestError
-from automator.manifest.fields import ImageField, make_use
+from automator.manifest.fields import ImageField, make_uses
 from automator.manifest.helm import release_fields, values_of
 from automator.manifest.typos import unknown_container
-from automator.manifest.workloads import POD_SPEC_PATHS, annotations, pod_containers, resources
+from automator.manifest.workloads import (
+    HELM_RELEASE_API_PREFIXES,
+    HELM_RELEASE_KINDS,
+    POD_SPEC_PATHS,
+    Resource,
+    annotations,
+    pod_containers,
+    resources,
+)
 from automator.manifest.yamldoc import Document
 from automator.model import ImageUse, PolicySpec, Problem
 
@@ -45,6 +55,15 @@ def mapped_paths(ann: dict) -> dict[str, dict[str, str]]:
     return mapped
 
 
+def unsupported(res: Resource) -> str:
+    """Why an automated resource is not one Flux v1 automates, naming its apiVersion and kind."""
+    what = f"{res.label} ({res.api_version or 'no apiVersion'}, kind {res.kind or '(none)'}) is marked automated, but"
+    if res.kind in HELM_RELEASE_KINDS:
+        groups = ", ".join(prefix.rstrip("/") for prefix in HELM_RELEASE_API_PREFIXES)
+        return f"{what} Flux v1 reads the values of HelmReleases of the API groups {groups} only"
+    return f"{what} Flux v1 automates only workloads ({', '.join(POD_SPEC_PATHS)}) and Flux HelmReleases"
+
+
 class FluxV1Locator:
     name = "fluxv1"
     markers = ("fluxcd.io/automated", "flux.weave.works/automated")
@@ -61,13 +80,8 @@ class FluxV1Locator:
             elif res.kind in POD_SPEC_PATHS:
                 fields = pod_containers(res)
             else:
-                yield Problem(
-                    f"{doc.where(res.node)}: {res.label} is marked automated but Flux v1 automates only "
-                    "workloads and HelmReleases; ignored",
-                    file=doc.file,
-                    line=doc.line_of(res.node),
-                    severity="warning",
-                )
+                yield Problem(f"{doc.where(res.node)}: {unsupported(res)}; ignored", file=doc.file,
+                              line=doc.line_of(res.node), severity="warning")
                 continue
             fields = list(fields)
             yield from self._typos(doc, res.label, ann, [f.container for f in fields if isinstance(f, ImageField)])
@@ -75,7 +89,7 @@ class FluxV1Locator:
                 if isinstance(found, ManifestError):
                     yield Problem(f"{doc.where(res.node)}: {res.label}: {found}", file=doc.file, line=doc.line_of(res.node))
                     continue
-                yield make_use(doc, found, self._policy(doc, ann, found), self.name, res.label)
+                yield from make_uses(doc, found, self._policy(doc, ann, found), self.name, res.label)
 
     def _typos(self, doc: Document, workload: str, ann: dict, containers: list[str]) -> Iterator[Problem]:
         """Policy annotations naming no container: those containers fall back to glob:*."""

@@ -25,7 +25,11 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
-HELM_RELEASE_API_PREFIXES = ("helm.fluxcd.io/", "helm.toolkit.fluxcd.io/")
+# the HelmReleases whose ``spec.values`` Flux v1 reads images from: helm-controller's and the
+# Helm operator's, and the Helm operator's first API groups (``flux.weave.works/v1beta1``, and
+# ``FluxHelmRelease`` in ``helm.integrations.flux.weave.works/v1alpha2``)
+HELM_RELEASE_API_PREFIXES = ("helm.fluxcd.io/", "helm.toolkit.fluxcd.io/", "flux.weave.works/", "helm.integrations.flux.weave.works/")
+HELM_RELEASE_KINDS = ("HelmRelease", "FluxHelmRelease")
 
 
 @value_type
@@ -43,7 +47,7 @@ class Resource:
 
     @property
     def is_helm_release(self) -> bool:
-        return self.kind == "HelmRelease" and self.api_version.startswith(HELM_RELEASE_API_PREFIXES)
+        return self.kind in HELM_RELEASE_KINDS and self.api_version.startswith(HELM_RELEASE_API_PREFIXES)
 
 
 def resources(root: Node) -> Iterator[Resource]:
