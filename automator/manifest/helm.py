@@ -10,7 +10,8 @@ Formats (``values`` is ``spec.values``), as Flux v1 reads them:
 * explicit paths from annotations (``repository.fluxcd.io/<c>``, ``tag.fluxcd.io/<c>``,
   ``registry.fluxcd.io/<c>``).
 
-Where repository and tag are separate keys only the tag scalar is rewritten.
+Where repository and tag are separate keys only the tag scalar is rewritten; a ``digest:`` key
+beside the tag key that holds a digest moves with the tag (:func:`automator.manifest.fields.make_uses`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def interpret(container: str, node: Node) -> ImageField | None:
     if is_scalar(image):
         tag, registry = get(node, "tag"), get(node, "registry")
         if tag is not None and is_scalar(tag):
-            return ImageField(container, image, tag=tag, registry=registry, split=True)
+            return ImageField(container, image, tag=tag, registry=registry, split=True, digest=_digest_beside(node))
         # a registry key with a tagged image value: the tag has no key of its own
         return ImageField(container, image, registry=registry, split=registry is not None)
     if is_mapping(image):
@@ -46,7 +47,9 @@ def interpret(container: str, node: Node) -> ImageField | None:
         if repository is None or not is_scalar(repository):
             return None
         registry = get(image, "registry") or get(node, "registry")
-        return ImageField(container, repository, tag=get(image, "tag"), registry=registry, split=True)
+        tag = get(image, "tag")
+        return ImageField(container, repository, tag=tag, registry=registry, split=True,
+                          digest=_digest_beside(image) if tag is not None else None)
     return None
 
 
@@ -80,7 +83,18 @@ def path_field(container: str, base: Node, paths: Mapping[str, str]) -> ImageFie
     repository = resolve_path(base, repo_path, container)
     tag = resolve_path(base, paths["tag"], container) if paths.get("tag") else None
     registry = resolve_path(base, paths["registry"], container) if paths.get("registry") else None
-    return ImageField(container, repository, tag=tag, registry=registry, split=tag is not None)
+    digest = None
+    if tag is not None:
+        parent, _, _ = paths["tag"].rpartition(".")
+        digest = _digest_beside(resolve_path(base, parent, container) if parent else base)
+    return ImageField(container, repository, tag=tag, registry=registry, split=tag is not None, digest=digest)
+
+
+def _digest_beside(mapping: Node) -> Node | None:
+    """The ``digest:`` scalar in the mapping that holds a tag key (Bitnami charts: when set,
+    their templates render ``repository@digest`` and the tag is not used)."""
+    digest = get(mapping, "digest") if is_mapping(mapping) else None
+    return digest if digest is not None and is_scalar(digest) else None
 
 
 def _no_repository_path(paths: Mapping[str, str]) -> str:

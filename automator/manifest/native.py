@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from automator.errors import ManifestError
-from automator.manifest.fields import ImageField, make_use
+from automator.manifest.fields import ImageField, make_uses
 from automator.manifest.helm import path_field, release_fields, values_of
 from automator.manifest.typos import TYPO, native_key_problem
 from automator.manifest.workloads import (
@@ -73,7 +73,10 @@ class NativeLocator:
                 if policy is None:
                     continue
                 wrong = _registry_problem(doc, found) if found.container in mapped else None
-                yield wrong or make_use(doc, found, policy, self.name, res.label)
+                if wrong:
+                    yield wrong
+                else:
+                    yield from make_uses(doc, found, policy, self.name, res.label)
 
     def _fields(self, res: Resource, ann: dict) -> Iterator[ImageField | ManifestError]:
         mapped = _paths(ann)

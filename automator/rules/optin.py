@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from automator.errors import AutomatorError
 from automator.imageref import parse_image_ref
-from automator.manifest.fields import make_use
+from automator.manifest.fields import make_uses
 from automator.manifest.fluxv1 import FILTER_PREFIX
 from automator.manifest.fluxv1 import PREFIXES as FLUX_V1_PREFIXES
 from automator.manifest.locate import Locator
@@ -59,7 +59,7 @@ class RulesLocator:
                     continue
                 policy = self.choose(doc.file, res.label, found.container, repository, notes)
                 if policy is not None:
-                    yield make_use(doc, found, policy, DIALECT, res.label)
+                    yield from make_uses(doc, found, policy, DIALECT, res.label)
 
 
 def rules_locator(rules: RuleSet, rule_path: Callable[[str], str]) -> RulesLocator | None:
