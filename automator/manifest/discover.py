@@ -183,7 +183,8 @@ MAX_NAMED_PATHSPECS = 200  # more files than this are asked about by their suffi
 
 def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, str]:
     """Manifests under ``root`` that a commit would not carry: name relative to ``root`` ->
-    why (ignored by git, or marked skip-worktree / assume-unchanged). Empty outside git.
+    why (ignored by git, marked skip-worktree / assume-unchanged, or in a submodule or another
+    repository nested in the tree: :func:`in_nested_repositories`). Empty outside git.
     ``names``: only these files (relative to ``root``) matter; git is asked about them alone.
 
     Tracked files are listed first: when every named file is tracked, none can be an ignored
@@ -208,14 +209,46 @@ def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, s
             found[name] = "marked assume-unchanged in git"
     if names is not None and tracked.issuperset(names):
         return found
-    if names is not None:  # exit status 1: none of them is ignored
-        untracked = "".join(f"{name}\0" for name in names if name not in tracked).encode("utf-8", "surrogateescape")
-        ignored = _git_lines(root, "check-ignore", "-z", "--stdin", stdin=untracked) or ()
+    if names is not None:
+        untracked = [name for name in names if name not in tracked]
+        nested = in_nested_repositories(root, untracked)
+        found.update(nested)
+        asked = "".join(f"{name}\0" for name in untracked if name not in nested).encode("utf-8", "surrogateescape")
+        # exit status 1: none of them is ignored
+        ignored = (_git_lines(root, "check-ignore", "-z", "--stdin", stdin=asked) or ()) if asked else ()
     else:
         ignored = _git_lines(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *specs) or ()
     for name in ignored:
         found[name] = "ignored by git (.gitignore)"
     return found
+
+
+def in_nested_repositories(root: Path, names: Sequence[str]) -> dict[str, str]:
+    """The ``names`` (relative to ``root``) that lie in another git repository inside it: a
+    submodule, or a repository cloned into the tree. Git commits their files only in that
+    repository (``git add`` refuses them here). Found by looking for a ``.git`` in the
+    directories between ``root`` and each file, so git is asked nothing unless one is there;
+    then one ``ls-files -s`` tells submodules (gitlinks, mode 160000) from other repositories."""
+    repositories: dict[str, bool] = {}  # directory -> holds a .git of its own
+    inside: dict[str, str] = {}
+    for name in names:
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            directory = "/".join(parts[:depth])
+            if directory not in repositories:
+                repositories[directory] = os.path.lexists(os.path.join(root, directory, ".git"))
+            if repositories[directory]:
+                inside[name] = directory
+                break
+    if not inside:
+        return {}
+    directories = sorted(set(inside.values()))
+    staged = _git_lines(root, "ls-files", "-z", "-s", "--", *(f":(literal){d}" for d in directories)) or ()
+    gitlinks = {entry.partition("\t")[2] for entry in staged if entry.startswith("160000 ")}
+    return {
+        name: f"in submodule {directory}" if directory in gitlinks else f"in the nested git repository {directory}"
+        for name, directory in inside.items()
+    }
 
 
 def _git_lines(root: Path, *args: str, stdin: bytes = b"") -> list[str] | None:
