@@ -66,6 +66,7 @@ def validate(root: Path, scan_path: Path | None = None, *, rules_file: Path | No
     Applications of all of ``root``."""
     from automator.manifest.argocd.locate import bind_apps
     from automator.manifest.argocd.tree import read_tree as read_argocd_tree
+    from automator.manifest.argocd.tree import within as argocd_within
     from automator.manifest.fluxv2.locate import bind_catalog
     from automator.manifest.fluxv2.tree import read_catalog
     from automator.manifest.locate import resolve
@@ -98,6 +99,7 @@ def validate(root: Path, scan_path: Path | None = None, *, rules_file: Path | No
         locators = {**locators, extra.name: extra}
     located = locate_tree(root, scan_path, None, locators)
     uses, found = resolve(located, locators)
+    uses = [*uses, *argocd_within(root, scan_path, argo.insertions)]  # fields to add: files to create, as run plans them
     problems += outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)
     problems += found
     problems += policy_problems(uses)

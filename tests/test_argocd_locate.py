@@ -69,8 +69,11 @@ def test_an_existing_override_file_changes_only_the_values_and_gains_missing_par
         "chart/.argocd-source-shop.yaml": override,
     })
     tree, found = located(root, "chart/.argocd-source-shop.yaml")
-    tag, added = found.uses
+    tag, name, added = found.uses
     assert (tag.field, tag.current, tag.quote, tag.image.tag, tag.line) == ("tag", "1.0.0", '"', "1.0.0", 4)
+    # as Argo merges every parameter of an image into the file, the missing image.name is added
+    assert (name.field, name.span.start, name.container) == ("name", len(override), "shop")
+    assert new_text(name, "1.0.0") == "  - name: image.name\n    value: ghcr.io/acme/shop\n    forcestring: true\n"
     assert (added.span.start, added.line, added.container) == (len(override), 10, "db")
     assert new_text(added, "2.1") == (
         "  - name: db.name\n    value: ghcr.io/acme/db\n    forcestring: true\n"

@@ -103,8 +103,9 @@ def render_text(entries: Sequence[dict]) -> str:
             lines.append(f"  policy: {e['policy']}")
         current = e["current"] or "(no tag)"
         held = e.get("holds")
-        if e["verdict"] == "moves":
-            lines.append(f"  moves: {current} -> {e['to']} (write: {e['write']})")
+        if e["verdict"] == "moves":  # a name or digest field moves from what it holds, not from the tag
+            was = (held or "(none)") if held is not None else current
+            lines.append(f"  moves: {was} -> {e['to']} (write: {e['write']})")
             if e.get("writes") and e["writes"] != e["to"]:
                 lines.append(f"  writes: {e['writes']}")
         elif e["verdict"] == "stays" and held is not None:

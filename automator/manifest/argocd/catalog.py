@@ -13,7 +13,9 @@ Argo CD Image Updater annotations is a warning.
 
 Only Applications whose source's ``repoURL`` is the repository being run are written
 (compared with its origin remote, normalised; with no origin known, every Application is
-taken as this repository's). Another repository's Application is a notice, not an error.
+taken as this repository's); ``git-repository`` (``gitConfig.repository``) names the
+repository written to instead, as for a chart from a Helm repository. Another repository's
+Application is a notice, not an error.
 """
 
 from __future__ import annotations
@@ -206,7 +208,7 @@ class AppsBuilder:
     def _annotation_write_back(self, annotations: Mapping[str, Any], where: str, app: _App) -> WriteBack | None:
         get = lambda key: annotations.get(PREFIX + key) if isinstance(annotations.get(PREFIX + key), str) else None  # noqa: E731
         try:
-            return write_back_of(get("write-back-method"), get("git-branch"), get("write-back-target"))
+            return write_back_of(get("write-back-method"), get("git-branch"), get("write-back-target"), get("git-repository"))
         except ValueError as error:
             self._problem(app.file, app.line, f"{where}: {error}; the Application is left alone")
             return None
@@ -236,6 +238,7 @@ class AppsBuilder:
                 _text(wb_ref.get("method")) or _text(wb_spec.get("method")) or None,
                 _text(git_ref.get("branch")) or _text(git_spec.get("branch")) or None,
                 _text(git_ref.get("writeBackTarget")) or _text(git_spec.get("writeBackTarget")) or None,
+                _text(git_ref.get("repository")) or _text(git_spec.get("repository")) or None,
             )
         except ValueError as error:
             self._problem(updater.file, updater.line, f"{uwhere}: {error}")
@@ -263,9 +266,13 @@ class AppsBuilder:
         return images, write_back
 
     def _ours(self, app: ArgoApp) -> bool:
-        if self.origin is None or not app.repo_url or normalise_url(app.repo_url) == self.origin:
+        """Whether Argo would write to this repository: the one ``git-repository`` (or
+        ``gitConfig.repository``) names, else the source's ``repoURL``."""
+        written = app.write_back.repository or app.repo_url
+        if self.origin is None or not written or normalise_url(written) == self.origin:
             return True
-        self._problem(app.file, app.line, f"{app.file}: {app.label} deploys from {app.repo_url}, not from this repository; "
+        how = "writes back to {}, not to" if app.write_back.repository else "deploys from {}, not from"
+        self._problem(app.file, app.line, f"{app.file}: {app.label} {how.format(written)} this repository; "
                       "left alone (run the Automator on that repository)", "warning")
         return False
 

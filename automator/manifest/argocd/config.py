@@ -255,11 +255,13 @@ def targets_of(data: object) -> Targets:
 
 @value_type
 class WriteBack:
-    """Where updates go: Argo's method, the branch, and the target (``kind[:path]``)."""
+    """Where updates go: Argo's method, the branch, the target (``kind[:path]``) and the git
+    repository written to when it is not the source's ``repoURL`` (``git-repository``)."""
 
     method: str = "argocd"
     branch: str = ""
     target: str = ""
+    repository: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -272,9 +274,10 @@ class WriteBack:
         return self.target.partition(":")[2]
 
 
-def write_back_of(method: str | None, branch: str | None, target: str | None) -> WriteBack:
+def write_back_of(method: str | None, branch: str | None, target: str | None, repository: str | None = None) -> WriteBack:
     """A write-back config; raises ValueError for a target kind Argo does not know."""
     kind = (target or "").partition(":")[0]
     if kind not in ("", "kustomization", "helmvalues"):
         raise ValueError(f"write-back-target {target!r} must be kustomization[:path] or helmvalues[:path]")
-    return WriteBack(method=(method or "argocd").strip(), branch=(branch or "").strip(), target=(target or "").strip())
+    return WriteBack(method=(method or "argocd").strip(), branch=(branch or "").strip(), target=(target or "").strip(),
+                     repository=(repository or "").strip())

@@ -5,17 +5,21 @@ their updates go to (``targets``: file -> Applications). For each file it finds:
 
 * ``.argocd-source-<app>.yaml``: the Helm parameters (``helm.image-name``/``-tag`` or
   ``-spec``, by default ``image.name`` and ``image.tag``) or the Kustomize images entry; a
-  missing parameter or entry is a field to insert (``ImageUse.insert``);
+  missing parameter or entry (or list) is a field to insert (``ImageUse.insert``);
 * ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``, its
   ``digest`` when it has one, and ``newName`` with ``kustomize.image-name``);
 * ``write-back-target: helmvalues``: the values file at the configured keys (a dotted key
-  written flat, or nested).
+  written flat, or nested; ``images[0].tag`` names an item of a list, as in Argo).
+
+A Helm name field (parameter or values key) is located even when it already names the image:
+Argo sets it to the image on every write, and a patch that corrects it must find it again.
 
 Reports show the image's alias as the container and ``Application/<name>`` as the workload.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import field, replace
 
@@ -31,14 +35,12 @@ from automator.manifest.argocd.overrides import (
     helm_parameters,
     kustomize_entry,
     kustomize_images,
-    new_helm_file,
-    new_kustomize_file,
+    list_start,
 )
 from automator.manifest.yamldoc import (
     Document,
     Node,
     get,
-    get_path,
     is_mapping,
     is_sequence,
     text_of,
@@ -48,6 +50,7 @@ from automator.values import value_type
 
 DIALECT = "argocd"
 OVERRIDE, KUSTOMIZATION, HELMVALUES = "override", "kustomization", "helmvalues"
+ARRAY_INDEX = re.compile(r"(.*)\[(\d+)\]")  # a values key's list item: Argo's arrayIndexPattern
 
 
 @value_type
@@ -157,17 +160,6 @@ def line_ending(text: str) -> str:
     return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
-def override_template(target: Target, image: ImageSettings, present: Mapping[str, str] = ()) -> tuple[str, str]:
-    """The text that adds the image to an override file and the field its value is (helm or
-    kustomize), for the parameters not yet ``present`` (name -> value)."""
-    if target.app_kind == "kustomize":
-        prefix = f"{image.kustomize_name}=" if image.kustomize_name else ""
-        return new_kustomize_file(prefix), "image"
-    keys = _helm_keys(image)
-    params = [(key, VALUE if kind != "name" else image.image) for kind, key in keys.items() if key not in present]
-    return new_helm_file(params), "image" if "image" in keys else "tag"
-
-
 def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
     root = doc.root
     if target.app_kind == "kustomize":
@@ -182,22 +174,23 @@ def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterat
         if key in present:
             node = present[key]
             value = text_of(node) or ""
-            if kind == "name":
-                if not _same(value, image.image):  # a name field matters only when it names another image
-                    yield _use(doc, target, image, node, "name", _ref(image, current_tag))
+            if kind == "name":  # located even when it names the image: Argo sets it on every write
+                yield _use(doc, target, image, node, "name", _ref(image, current_tag))
             elif kind == "tag":
                 yield _use(doc, target, image, node, "tag", _ref(image, value))
             else:
                 written = parse_image_ref(value)
                 yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
-    wanted = [k for k, _ in missing if k != "name"]
-    if not wanted:
+    if not missing:
         return
+    # Argo merges every parameter of the image into the file: a missing name is added too
+    kinds = [kind for kind, _ in missing]
+    field_kind = next(kind for kind in ("image", "tag", "name") if kind in kinds)
+    params = [(key, VALUE if kind == field_kind else image.image) for kind, key in missing]
     if listed is None:
-        raise ManifestError("the file has no helm.parameters list to add the image to")
-    params = [(key, VALUE if kind != "name" else image.image) for kind, key in missing]
-    field_kind = "image" if "image" in keys else "tag"
-    offset, template = added_items(doc, listed, lambda dash, inner: helm_entries(params, dash, inner), helm_flow_entries(params))
+        offset, template = list_start(doc, "helm", "parameters", lambda column: helm_entries(params, column))
+    else:
+        offset, template = added_items(doc, listed, lambda dash, inner: helm_entries(params, dash, inner), helm_flow_entries(params))
     yield insertion(doc.file, doc.text, offset, template, field_kind, image, target, _ref(image, current_tag))
 
 
@@ -214,10 +207,11 @@ def _override_kustomize(doc: Document, target: Target, image: ImageSettings, roo
         use = _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
         yield replace(use, insert=f"{alias}={VALUE}") if sep else use  # the value after 'alias=' moves
         return
-    if listed is None:
-        raise ManifestError("the file has no kustomize.images list to add the image to")
     prefix = f"{image.kustomize_name}=" if image.kustomize_name else ""
-    offset, template = added_items(doc, listed, lambda dash, inner: kustomize_entry(prefix, dash, inner), prefix + VALUE)
+    if listed is None:
+        offset, template = list_start(doc, "kustomize", "images", lambda column: kustomize_entry(prefix, column))
+    else:
+        offset, template = added_items(doc, listed, lambda dash, inner: kustomize_entry(prefix, dash, inner), prefix + VALUE)
     yield insertion(doc.file, doc.text, offset, template, "image", image, target, _ref(image, None))
 
 
@@ -300,13 +294,16 @@ def helmvalues_uses(doc: Document, target: Target, image: ImageSettings) -> Iter
         if kind == "image":
             written = parse_image_ref(text_of(node) or "")
             yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
-        elif kind == "tag" or not _same(text_of(node) or "", image.image):
+        else:  # a name field too when it names the image: Argo sets it on every write
             yield _use(doc, target, image, node, kind, _ref(image, current_tag))
 
 
 def _addable(doc: Document, keys) -> bool:
-    """Keys can be appended as a new top-level block: none of their first parts is there yet."""
-    return is_mapping(doc.root) and all(get(doc.root, key.partition(".")[0]) is None for key in keys)
+    """Keys can be appended as a new top-level block: none of their first parts is there yet,
+    and none indexes a list (``images[0].tag`` names an item that must exist)."""
+    empty = doc.root is None  # only comments
+    return (empty or is_mapping(doc.root)) and all("[" not in key and (empty or get(doc.root, key.partition(".")[0]) is None)
+                                                   for key in keys)
 
 
 def _values_insertion(doc: Document, target: Target, image: ImageSettings, keys: Mapping[str, str]) -> ImageUse:
@@ -332,14 +329,33 @@ def values_insertion(file: str, text: str, target: Target, image: ImageSettings)
 
 
 def _values_node(root: Node, key: str) -> Node | None:
-    """The value at a dotted key: written flat (``image.tag: x``) or nested (``image: {tag: x}``)."""
+    """The value at a dotted key: written flat (``image.tag: x``) or nested (``image: {tag: x}``),
+    where a part ``name[n]`` is item ``n`` of the list at ``name`` (as Argo reads
+    ``images[0].tag``); None when a key is missing, ManifestError when an index is not there."""
     if not is_mapping(root):
         return None
     flat = get(root, key)
     if flat is not None:
         return flat
-    node = get_path(root, *key.split("."))
+    node: Node | None = root
+    for part in key.split("."):
+        name, index = split_index(part)
+        node = get(node, name) if is_mapping(node) else None
+        if node is None:
+            return None
+        if index is not None:
+            if not is_sequence(node):
+                raise ManifestError(f"the values key {key}: {name} is not a list")
+            if index >= len(node.value):
+                raise ManifestError(f"the values key {key}: {name} has no item {index} (it has {len(node.value)})")
+            node = node.value[index]
     return node if node is not None and not is_mapping(node) and not is_sequence(node) else None
 
 
-__all__ = ["ArgoLocator", "Target", "bind_apps", "insertion", "override_template"]
+def split_index(part: str) -> tuple[str, int | None]:
+    """``images[0]`` -> ``("images", 0)``; a part without an index -> ``(part, None)``."""
+    found = ARRAY_INDEX.fullmatch(part)
+    return (found.group(1), int(found.group(2))) if found else (part, None)
+
+
+__all__ = ["ArgoLocator", "Target", "bind_apps", "insertion"]

@@ -19,13 +19,17 @@ Argo marshals the file with two-space indentation and sequences at their key's c
 A new file holds its parameters sorted by name. In an existing file only the values change
 (byte for byte, everything else stays); a parameter or image that is missing is added after
 the list's last item, indented like it, or in a flow-style list (``images: [a, b]``) inside
-the brackets after the last item, in flow style too.
+the brackets after the last item, in flow style too. A file without the list (only comments,
+or a block-style ``helm:`` holding other settings such as ``releaseName``) gains it, as Argo
+merges its parameters into whatever file is there: after the section's last key, or with the
+section at the file's end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from automator.errors import ManifestError
 from automator.manifest.yamldoc import (
     Document,
     Node,
@@ -127,3 +131,26 @@ def append_point(doc: Document, listed: Node) -> tuple[int, int, int]:
     newline = doc.text.find("\n", doc.offset(deepest.end_mark))  # after the item's last line
     end = len(doc.text) if newline < 0 else newline + 1
     return end, dash_column, column
+
+
+def list_start(doc: Document, section: str, key: str, items: Callable[[int], str]) -> tuple[int, str]:
+    """Where and what to write to start the list ``section.key`` (``helm.parameters``) that the
+    file lacks, ``items(column)`` being its items with their dashes at ``column``: after the
+    last key of a block-style section, at its keys' column; or the section and the list at
+    the end of a document that is empty, only comments, or a block mapping without the section.
+    ManifestError for any other shape (a flow-style mapping, a section that is no mapping)."""
+    root = doc.root
+    at_top = root is None or (is_mapping(root) and not getattr(root, "flow_style", False)
+                              and root.value[0][0].start_mark.column == 0)
+    node = get(root, section) if is_mapping(root) else None
+    if at_top and node is None:  # at the end of the document
+        return doc.chunk.start + len(doc.chunk.text), f"{section}:\n  {key}:\n" + items(2)
+    if is_mapping(node) and node.value and not getattr(node, "flow_style", False) and get(node, key) is None:
+        column = node.value[0][0].start_mark.column
+        last = node.value[-1][1]
+        while (is_mapping(last) or is_sequence(last)) and last.value:
+            last = last.value[-1][1] if is_mapping(last) else last.value[-1]
+        newline = doc.text.find("\n", doc.offset(last.end_mark))
+        offset = len(doc.text) if newline < 0 else newline + 1
+        return offset, f"{' ' * column}{key}:\n" + items(column)
+    raise ManifestError(f"the file has no {section}.{key} list to add the image to")

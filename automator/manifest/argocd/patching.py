@@ -3,7 +3,8 @@
 Scalar edits are proven twice (:func:`automator.manifest.patch.patch_text`); an added field
 changes the tree's shape, so here the proofs are: every document of the new text parses,
 every document without an edit is unchanged byte for byte, and re-locating the whole new text
-finds exactly the fields located before with the planned values, plus the added ones.
+finds exactly the fields located before with the planned values, plus the added ones (an added
+tag brings the image's name parameter or key along, naming the image itself).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from automator.errors import ManifestError
+from automator.errors import AutomatorError, ManifestError
+from automator.imageref import normalise_repository
 from automator.manifest.proof import field_key, field_state, fields_of
 from automator.manifest.yamldoc import compose, split_documents
 from automator.model import ImageUse, Span, Update
@@ -97,9 +99,21 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
         else:
             wanted[field_key(moved)] = field_state(update.use, update.to_tag)
     found = dict(fields_of(locate_text(file, new, locators).uses))
-    new_fields = sorted((key[:4], state) for key, state in found.items() if key not in wanted)
+    written_with = {(*key[:2], "name", key[3]) for key, _ in added if key[2] != "name"}
+    new_fields = sorted((key[:4], state) for key, state in found.items()
+                        if key not in wanted and not (key[:4] in written_with and _names_own_image(state)))
     kept = {key: state for key, state in found.items() if key in wanted}
     if kept != wanted or new_fields != sorted(added):
         changed = sorted({k[3] for k in set(kept) | set(wanted) if kept.get(k) != wanted.get(k)} ^ {k[3] for k, _ in set(new_fields) ^ set(added)})
         raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
     return new
+
+
+def _names_own_image(state: tuple[str, str | None]) -> bool:
+    """A name field's state that names the repository its policy scans: what an added tag's
+    parameters (or values keys) write beside it, so it needs no update of its own."""
+    repository, text = state
+    try:
+        return text is not None and normalise_repository(text) == repository
+    except AutomatorError:
+        return False

@@ -2,35 +2,40 @@
 (and of ``--argocd-apps`` directories), the origin remote, and each Application's target file.
 
 Files are screened as bytes for ``argoproj.io`` before anything is parsed. The result binds
-the locator (:func:`automator.manifest.argocd.locate.bind_apps`); override files that do not
-exist yet (or are blank) become fields to insert at offset 0, that is files to create.
+the locator (:func:`automator.manifest.argocd.locate.bind_apps`). A target file that locating
+would never read (it mentions none of the locator's markers, or holds only comments; an
+override file that does not exist yet) is read here with the same locator: its fields to add
+(a file to create, a list or keys to add) and its problems come from this pass.
+
+Every path and target must resolve (``..``, symlinks) inside the repository and be a regular
+file where it exists; otherwise the Application is a problem and left alone.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from pathlib import Path
 
 from automator.errors import ManifestError
 from automator.manifest.argocd.catalog import AppsBuilder, ArgoApp
-from automator.manifest.argocd.config import DEFAULT_HELM_NAME, DEFAULT_HELM_TAG
+from automator.manifest.argocd.config import DEFAULT_HELM_TAG
 from automator.manifest.argocd.locate import (
     HELMVALUES,
     KUSTOMIZATION,
     OVERRIDE,
+    ArgoLocator,
     Target,
     _ref,
-    insertion,
     markers_for,
-    override_template,
-    values_insertion,
+    split_index,
 )
 from automator.manifest.discover import manifest_paths, names_under, read_each, read_text
 from automator.manifest.fluxv2.sites import to_data
 from automator.manifest.treefiles import TreeFiles
-from automator.manifest.yamldoc import compose, load_strings, split_documents
+from automator.manifest.yamldoc import Document, compose, load_strings, split_documents
 from automator.model import ImageUse, Problem
 from automator.values import value_type
 
@@ -104,20 +109,16 @@ def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = N
         builder.set_origin(origin_url(root))
     apps, problems = builder.build()
     targets: dict[str, list[Target]] = {}
-    insertions: list[ImageUse] = []
     for app in apps:
         found = _target(root, app, problems)
         if found is None:
             continue
         file, target = found
         targets.setdefault(file, []).append(target)
-        if target.kind == OVERRIDE:
-            insertions.extend(_creations(root, file, target, problems))
     markers = markers_for(targets)
+    insertions: list[ImageUse] = []
     for file, found in targets.items():
-        for target in found:
-            if target.kind == HELMVALUES:
-                insertions.extend(_values_keys(root, file, target, markers))
+        insertions.extend(_unread_target(root, file, tuple(found), markers, problems))
     return ArgoTree(tuple(apps), {f: tuple(t) for f, t in targets.items()}, tuple(insertions), tuple(problems))
 
 
@@ -136,14 +137,29 @@ def _target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Tar
     if any(image.platforms for image in app.images):
         problems.append(_notice(app, "platforms are not checked: tags are chosen whatever platforms they were built for"))
     base = root / app.path if app.path else root
-    kind = app.kind or ("kustomize" if any((base / n).is_file() for n in KUSTOMIZATION_FILES)
-                        else "helm" if (base / "Chart.yaml").is_file() else "")
     where = f"{app.file}: {app.label}"
+    if _outside(root, app.path):
+        problems.append(Problem(f"{where}: its path {app.path!r} resolves outside the repository; left alone",
+                                file=app.file, line=app.line))
+        return None
     if not base.is_dir():
         problems.append(Problem(f"{where}: its path {app.path or '.'!r} is not in this repository; left alone",
                                 file=app.file, line=app.line))
         return None
+    found = _written_target(root, app, problems)
+    return None if found is None or _unsafe(root, app, found[0], problems) else found
+
+
+def _written_target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Target] | None:
+    """The file the Application's updates go to (None, with a problem, when there is none)."""
+    write_back, kind = app.write_back, app.kind
+    base = root / app.path if app.path else root
+    kind = kind or ("kustomize" if any((base / n).is_file() for n in KUSTOMIZATION_FILES)
+                    else "helm" if (base / "Chart.yaml").is_file() else "")
+    where = f"{app.file}: {app.label}"
     if write_back.target_kind == "kustomization":
+        if _outside(root, app.target_file()):
+            return app.target_file(), Target(app, KUSTOMIZATION, "kustomize")  # refused by the caller
         directory = root / app.target_file()
         name = next((n for n in KUSTOMIZATION_FILES if (directory / n).is_file()), None)
         if name is None:
@@ -154,7 +170,7 @@ def _target(root: Path, app: ArgoApp, problems: list[Problem]) -> tuple[str, Tar
         return file, Target(app, KUSTOMIZATION, "kustomize")
     if write_back.target_kind == "helmvalues":
         file = app.target_file("values.yaml")
-        if not (root / file).is_file():
+        if not (root / file).is_file() and not _outside(root, file):
             problems.append(Problem(f"{where}: the values file {file} does not exist; left alone", file=app.file, line=app.line))
             return None
         return file, Target(app, HELMVALUES, "helm")
@@ -190,38 +206,69 @@ def override_file(root: Path, app: ArgoApp, problems: list[Problem]) -> str | No
     return plain
 
 
-def _creations(root: Path, file: str, target: Target, problems: list[Problem]) -> list[ImageUse]:
-    """The override file to create (absent or blank): a field to add for each image."""
+def _outside(root: Path, file: str) -> bool:
+    """Whether ``root/file`` resolves (``..``, symlinks) to a place outside the repository."""
+    real, top = os.path.realpath(root / file), os.path.realpath(root)
+    return not (real == top or real.startswith(top.rstrip(os.sep) + os.sep))
+
+
+def _unsafe(root: Path, app: ArgoApp, file: str, problems: list[Problem]) -> bool:
+    """A target file that resolves outside the repository, or exists and is no regular file
+    (a device, a directory, a dangling link): never read or written; a problem says so."""
+    path = root / file
+    if _outside(root, file):
+        why = "resolves outside the repository"
+    elif os.path.lexists(path) and not path.is_file():
+        why = "exists and is not a regular file"
+    else:
+        return False
+    problems.append(Problem(f"{app.file}: {app.label}: its write-back target {file} {why}; left alone",
+                            file=app.file, line=app.line))
+    return True
+
+
+def _unread_target(root: Path, file: str, targets: tuple[Target, ...], markers: tuple[str, ...],
+                   problems: list[Problem]) -> list[ImageUse]:
+    """What locating would miss in a target file it never reads (no document mentions a marker
+    or holds more than comments; an override file that does not exist yet): the fields to add
+    (a file to create, a list or keys to add) and the problems (a kustomization without the
+    image's entry), as the locator finds them."""
     path = root / file
     try:
         text = read_text(path) if path.exists() else ""  # as written: offsets count CRLFs
-    except ManifestError:
+    except ManifestError:  # not UTF-8 or unreadable: reading the tree reports it
         return []
-    if text.strip():
-        return []
-    found = []
-    for image in target.app.images:  # each a whole new file; written together, the header once
-        template, kind = override_template(target, image)
-        found.append(insertion(file, text, len(text), template, kind, image, target, _ref(image, _source_tag(root, target, image))))
+    documents = []
+    for chunk in split_documents(text):
+        content = _has_content(chunk.text)
+        if content and any(marker in chunk.text for marker in markers):
+            return []  # located (and a document that does not parse is reported there)
+        try:
+            node = compose(chunk, chunk.first_line) if content else None
+        except ManifestError as error:
+            problems.append(Problem(f"{file}: {error.message}", file=file, line=chunk.first_line))
+            return []
+        documents.append(Document(file, text, chunk, node))
+    doc = next((d for d in documents if d.root is not None), documents[0])
+    found: list[ImageUse] = []
+    for item in ArgoLocator(targets={file: targets}, markers=markers).locate(doc):
+        if isinstance(item, Problem):
+            problems.append(item)
+        elif item.insert and item.span.start == item.span.end:
+            target = next(t for t in targets if f"Application/{t.app.name}" == item.workload)
+            image = next(i for i in target.app.images if i.label == item.container)
+            new_file = target.kind == OVERRIDE and not text.strip()
+            found.append(replace(item, image=_ref(image, _source_tag(root, target, image))) if new_file else item)
     return found
 
 
-def _values_keys(root: Path, file: str, target: Target, markers: tuple[str, ...]) -> list[ImageUse]:
-    """Keys to add to a values file that the locator never reads (it mentions no marker):
-    the images none of whose keys it has, when their first parts are free (Argo nests them)."""
-    try:
-        text = read_text(root / file)  # as written: the offset of its end counts CRLFs
-        data = load_strings(text) if text.strip() else {}
-    except Exception:  # noqa: BLE001 - unreadable or not YAML: the locator's reading reports it
-        return []
-    if any(marker in text for marker in markers) or not isinstance(data, dict) or (text and not text.endswith("\n")):
-        return []
-    found = []
-    for image in target.app.images:
-        keys = [image.helm_spec] if image.helm_spec else [image.helm_name or DEFAULT_HELM_NAME, image.helm_tag or DEFAULT_HELM_TAG]
-        if all(key.partition(".")[0] not in data and key not in data for key in keys):
-            found.append(values_insertion(file, text, target, image))
-    return found
+def _has_content(text: str) -> bool:
+    """Whether a document holds more than blank lines, comments, directives and markers."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "%")) and line not in ("---", "..."):
+            return True
+    return False
 
 
 def _source_tag(root: Path, target: Target, image) -> str | None:
@@ -236,7 +283,10 @@ def _source_tag(root: Path, target: Target, image) -> str | None:
                 return None
             value = data.get(key)
             for part in key.split(".") if value is None else ():
-                data = data.get(part) if isinstance(data, dict) else None
+                name, index = split_index(part)
+                data = data.get(name) if isinstance(data, dict) else None
+                if index is not None:
+                    data = data[index] if isinstance(data, list) and index < len(data) else None
             value = data if value is None else value
         else:
             name = next((n for n in KUSTOMIZATION_FILES if (base / n).is_file()), None)
