@@ -38,7 +38,7 @@ examples:
   automator fleet fleet.yaml --tags-from tags.yaml --dry-run
   automator fleet fleet.yaml --cache-url redis://redis:6379/0 --shard 0/4
   automator fleet fleet.yaml --shard 1/4 --list       (which repositories shard 1 of 4 takes)
-  automator fleet fleet.yaml --only 'github.com/acme/env-eu*'   (those repositories only)
+  automator fleet fleet.yaml --only 'gitlab.example.com/acme/env-eu*'   (those repositories only)
   automator fleet --discover github:acme --topic gitops-env --parallel-repos 8
   JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=4 automator fleet fleet.yaml   (a Kubernetes Indexed Job)
 
