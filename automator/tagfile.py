@@ -56,7 +56,8 @@ class FileTagSource:
             try:
                 repository = normalise_repository(str(key))
             except AutomatorError as error:
-                raise ConfigError(f"key {key!r} is not a repository: {error}", source=source) from None
+                reason = str(error).replace(str(key), f"{str(key)[:SHOWN]}...") if len(str(key)) > SHOWN else error
+                raise ConfigError(f"key {_shown(str(key))} is not a repository: {reason}", source=source) from None
             if repository in table:
                 raise ConfigError(f"repository {repository} is listed twice (as {key!r} and another spelling)", source=source)
             try:
@@ -88,6 +89,13 @@ class FileTagSource:
 
 _brief = reprlib.Repr()
 _brief.maxlevel, _brief.maxstring, _brief.maxother = 3, 60, 60
+SHOWN = 60  # characters of a value a message quotes; a longer one is cut, with its length
+
+
+def _shown(text: str) -> str:
+    """``text`` as a message quotes it: whole up to :data:`SHOWN` characters, else its start
+    and how long it is (a tag of 100,000 characters is not printed 100,000 characters long)."""
+    return repr(text) if len(text) <= SHOWN else f"{text[:SHOWN]!r}... ({len(text):,} characters)"
 
 
 def _load_data(text: str, source: str) -> object:
@@ -135,7 +143,7 @@ def _tag_info(entry: object, key: object, source: str) -> TagInfo:
     else:
         raise ConfigError(f"{key}: each entry is a tag or a mapping with 'tag' (got {_brief.repr(entry)})", source=source)
     if not is_valid_tag(tag):
-        raise ConfigError(f"{key}: {tag!r} is not a valid tag", source=source)
+        raise ConfigError(f"{key}: {_shown(tag)} is not a valid tag", source=source)
     return TagInfo(tag, _created(created, key, tag, source), str(digest) if digest else None)
 
 
