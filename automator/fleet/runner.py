@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import AutomatorError, ExitCode, scrub
+from automator.errors import AutomatorError, ConfigError, ExitCode, scrub
 from automator.fleet.spec import FleetRepository
 from automator.interrupts import resume_workers, stop_point, stop_workers, wait_for
 from automator.result import RunResult
@@ -123,6 +123,7 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
                     result = run_in(ws.root / path, settings.replace(path=path), ctx, source, ws)
                     done.append(PathResult(path, result, exit_code=result.exit_code))
                 except AutomatorError as error:
+                    error = _named_in_repository(error, ws.root, repository)
                     done.append(PathResult(path, error=str(error), exit_code=int(error.exit_code)))
                 except Exception as error:  # a bug in one path must not stop the next, nor lose the results before it
                     log.debug("unexpected error in %s %s", repository.label, path, exc_info=True)
@@ -133,6 +134,17 @@ def run_repository(repository: FleetRepository, base: Settings, ctx: Context, so
         log.debug("unexpected error in %s", repository.label, exc_info=True)
         return RepositoryResult(repository, error=_internal(error), exit_code=int(ExitCode.INTERNAL))
     return RepositoryResult(repository, tuple(done), exit_code=max((p.exit_code for p in done), default=0))
+
+
+def _named_in_repository(error: AutomatorError, root: Path, repository: FleetRepository) -> AutomatorError:
+    """A rules file (the ``rules:`` key's or the ``.automator.yaml`` found for a path) named by
+    its path in the repository, ``.automator.yaml:3 in host/org/repo@ref``, not in the clone
+    that is deleted before the reports are read."""
+    if not isinstance(error, ConfigError):
+        return error
+    from automator.rules.load import named_in
+
+    return named_in(error, root, repository.label)
 
 
 def _internal(error: Exception) -> str:

@@ -6,6 +6,7 @@ file and the line of the offending key or value.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -102,8 +103,27 @@ def load_rules_file(path: Path) -> RuleSet:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read rules file: {error}", source=str(path)) from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error  # the path is the source
+        raise ConfigError(f"cannot read rules file: {reason}", source=str(path)) from None
     return parse_rules(text, str(path))
+
+
+def named_in(error: ConfigError, root: Path, repository: str) -> ConfigError:
+    """``error`` about a file of the tool's own clone at ``root`` (deleted by the time anyone
+    reads the message) as ``FILE:LINE in REPOSITORY: ...``, the file named by its path in the
+    repository; an error about any other file is returned as it is."""
+    source = error.source
+    if not source or not os.path.isabs(source):
+        return error
+    rel = os.path.relpath(os.path.realpath(source), os.path.realpath(root))
+    if rel == os.curdir or rel.split(os.sep, 1)[0] == os.pardir:
+        return error
+    rel = Path(rel).as_posix()
+    where = source if error.line is None else f"{source}:{error.line}"
+    message = error.message.removeprefix(f"{where}: ").replace(source, rel)
+    renamed = ConfigError(f"{rel if error.line is None else f'{rel}:{error.line}'} in {repository}: {message}", hint=error.hint)
+    renamed.source, renamed.line = rel, error.line
+    return renamed
 
 
 def _rule(rules: CommentedSeq, index: int, source: str) -> Rule:
