@@ -8,10 +8,11 @@ can never be printed.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 
-from automator.errors import register_secret
+from automator.errors import UsageError, register_secret
 from automator.frozen import Frozen, set_field
 
 TYPE_CHECKING = False
@@ -46,6 +47,24 @@ def terminal_columns(fallback: int = 80) -> int:
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns or fallback
+
+
+def _ttl_seconds(value: str, name: str) -> float:
+    """A time to live: 0 or more seconds (``inf`` too), or an interval such as ``15m``."""
+    from automator.schedule import parse_interval
+
+    seconds: float | None = None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = 0.0 if re.fullmatch(r"(?:0+(?:\.0*)?[smhd])+", value.lower()) else parse_interval(value)
+        except UsageError:
+            pass
+    if seconds is None or not seconds >= 0:  # nan and negatives too
+        raise UsageError(f"{name} must be a number of seconds (0 or more) or an interval such as 15m, not {value!r}",
+                         hint="e.g. 900 or 15m; 0 asks the registries every time")
+    return seconds
 
 
 class Context(Frozen):
@@ -132,12 +151,12 @@ class Context(Frozen):
 
     @property
     def cache_ttl(self) -> float | None:
-        """``AUTOMATOR_CACHE_TTL``: seconds a cached tag list stays fresh (None: the default)."""
+        """``AUTOMATOR_CACHE_TTL``: how long a cached tag list stays fresh (None: the default),
+        in seconds (``900``, ``0``: always ask, ``inf``: for ever) or as an interval like
+        ``--every`` takes (``15m``, ``1h30m``, ``0s``); anything else is a :class:`UsageError`
+        naming the variable, not the default taken in silence."""
         value = self.get("AUTOMATOR_CACHE_TTL")
-        try:
-            return float(value) if value is not None and float(value) >= 0 else None
-        except ValueError:
-            return None
+        return None if value is None else _ttl_seconds(value.strip(), "AUTOMATOR_CACHE_TTL")
 
     @property
     def registry_timeout(self) -> str | None:

@@ -110,6 +110,7 @@ def max_tags(args: argparse.Namespace) -> int:
 def settings(args: argparse.Namespace, ctx: Context) -> SourceSettings:
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}")
+    ctx.cache_ttl  # noqa: B018 -- AUTOMATOR_CACHE_TTL checked here: exit 2 before the run, not an error per image
     return SourceSettings(
         tags_file=args.tags_from,
         cache_dir=cache_dir(args, ctx),
