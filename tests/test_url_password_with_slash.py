@@ -39,6 +39,14 @@ def test_a_repo_url_whose_password_holds_a_slash_is_refused_with_how_to_write_it
     assert "percent-encode / as %2F in the password" in err
 
 
+def test_a_loop_with_such_a_repo_url_is_refused_before_its_first_run(tmp_path):
+    # --every would otherwise log the same refusal at every attempt, for ever
+    done = run_automator(["run", ".", "--every", "1h", "--repo", f"https://bob:{PASSWORD}@git.example.com/acme/env.git"],
+                         cwd=tmp_path, env=NO_TOKENS, timeout=60)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert "--repo: the URL's user name or password holds a '/'" in done.stderr and "Zx9" not in done.stderr
+
+
 def test_a_repo_url_with_a_broken_bracketed_host_is_a_usage_error_not_a_crash(tmp_path, capsys):
     err = refused(["run", str(tmp_path), "--repo", f"https://bob:{PASSWORD.replace('/', '')}@[git.example.com/acme/env.git"], capsys)
     assert "--repo: the URL's host or port cannot be read" in err

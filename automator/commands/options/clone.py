@@ -20,10 +20,9 @@ def settings(args: argparse.Namespace, ctx: Context) -> CloneSettings:
     if args.ref and not args.repo:
         raise UsageError("--ref needs --repo", hint="use --branch to push a local checkout to another branch")
     if args.repo:
-        from automator.git.clone import URL_WITH_QUERY, URL_WITH_QUERY_HINT, has_query_or_fragment
+        from automator.git.clone import check_clone_url
 
-        if has_query_or_fragment(args.repo):  # not echoed: it may hold a token
-            raise UsageError(f"--repo: {URL_WITH_QUERY}", hint=URL_WITH_QUERY_HINT)
+        check_clone_url(args.repo)  # refused before any run (not echoed: it may hold a token)
         refuse_no_push(args, "--repo: the clone is deleted after the run")
         refuse_remote(args, "--repo")
     return CloneSettings(repo=args.repo, ref=args.ref)
