@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automator.errors import ExitCode
-from automator.model import Change, Plan, Problem, Update
+from automator.model import Change, ImageUse, Plan, Problem, Update
 from automator.values import value_type
 
 if TYPE_CHECKING:
@@ -68,19 +68,36 @@ class Committed:
 @value_type
 class PullRequests:
     """The pull/merge requests ensured for a plan: one outcome per branch (created, updated,
-    unchanged, closed, kept or failed)."""
+    unchanged, closed, kept or failed), and the updates each branch was to carry. The updates
+    of a branch whose request failed were not written: they are left out of ``written`` and
+    ``reported``, and each failed request is an error of the run (``problems``)."""
 
     plan: Plan
     requests: tuple[RequestOutcome, ...] = ()
-    problems: tuple[Problem, ...] = ()
+    branches: tuple[tuple[str, tuple[Update, ...]], ...] = ()
+
+    @property
+    def failed_updates(self) -> tuple[Update, ...]:
+        """The updates of the branches whose request failed."""
+        failed = {request.branch for request in self.requests if request.action == "failed"}
+        return tuple(u for branch, updates in self.branches if branch in failed for u in updates)
 
     @property
     def written(self) -> tuple[Update, ...]:
-        return self.plan.updates
+        failed = self.failed_updates
+        return tuple(u for u in self.plan.updates if u not in failed)
 
     @property
     def reported(self) -> tuple[Update, ...]:
-        return self.plan.updates
+        return self.written
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """One error per request that failed, naming its branch."""
+        return tuple(
+            Problem(f"{request.branch}: {request.error or 'the pull request could not be written'}")
+            for request in self.requests if request.action == "failed"
+        )
 
     @property
     def failed(self) -> bool:
@@ -107,7 +124,8 @@ class RunResult:
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        """The plan's problems, then those of the writing (files that could not be patched)."""
+        """The plan's problems, then those of the writing (files that could not be patched, pull
+        requests that failed)."""
         written = tuple(p for outcome in self.outcomes for p in getattr(outcome, "problems", ()))
         return (*self.plan.problems, *written)
 
@@ -122,8 +140,11 @@ class RunResult:
 
     @property
     def reported(self) -> Plan:
-        """The plan the reports show: every strategy's updates, every problem."""
-        return Plan(tuple(u for outcome in self.outcomes for u in outcome.reported), self.problems, self.plan.uses)
+        """The plan the reports show: every strategy's updates, every problem; the images whose
+        update a failed pull request did not write are neither updated nor left as they were."""
+        unwritten = {_where(u.use) for outcome in self.outcomes for u in getattr(outcome, "failed_updates", ())}
+        uses = tuple(use for use in self.plan.uses if _where(use) not in unwritten) if unwritten else self.plan.uses
+        return Plan(tuple(u for outcome in self.outcomes for u in outcome.reported), self.problems, uses)
 
     @property
     def change(self) -> Change | None:
@@ -139,3 +160,8 @@ class RunResult:
         if any(isinstance(o, PullRequests) and o.failed for o in self.outcomes):
             return int(ExitCode.WRITE_FAILED)
         return int(ExitCode.PARTIAL if self.errors else ExitCode.OK)
+
+
+def _where(use: ImageUse) -> tuple[str, int, int, str]:
+    """An image field by its place: file, span and container."""
+    return (use.file, use.span.start, use.span.end, use.container)

@@ -64,6 +64,6 @@ def test_a_pull_request_that_failed_is_a_problem_in_every_report():
     refused = Outcome("failed", "automator/clusters-prod/all", error="GitHub refused to list pull requests (401): no token was given")
     run = RunResult(Plan(), (PullRequests(Plan(), (refused,)),))
     result = FleetResult("0/1", (RepositoryResult(repository, (PathResult("clusters/prod", run, exit_code=run.exit_code),), exit_code=3),))
-    assert "    error: GitHub refused to list pull requests (401): no token was given" in fleet_text(result)
+    assert "    error: automator/clusters-prod/all: GitHub refused to list pull requests (401): no token was given" in fleet_text(result)
     assert "no token was given" in fleet_markdown(result).splitlines()[-1]
     assert fleet_outputs(result)["problems"] == "1"

@@ -45,14 +45,13 @@ def _where(path: PathResult) -> str:
 
 
 def _problems(path: PathResult) -> list[str]:
-    """The path's error, its plan's and writing's problems, and each pull request that failed."""
+    """The path's error, or its plan's and writing's problems (each pull request that failed is
+    one of them)."""
     if path.error:
         return [scrub(path.error)]
     if path.result is None:
         return []
-    failed = [request.error or f"the pull request of {request.branch} failed"
-              for outcome in path.result.outcomes for request in getattr(outcome, "requests", ()) if request.action == "failed"]
-    return [scrub(message) for message in (*(p.message for p in path.result.problems), *failed)]
+    return [scrub(p.message) for p in path.result.problems]
 
 
 def fleet_text(result: FleetResult) -> str:

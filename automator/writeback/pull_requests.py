@@ -20,7 +20,7 @@ from automator.forge.detect import resolve_target as resolve_forge_target
 from automator.forge.ensure import Outcome, Settings, ensure_pull_requests
 from automator.forge.settings import PullRequestSettings
 from automator.git.writer import WriteOptions
-from automator.model import Plan
+from automator.model import Plan, Update
 from automator.report.text import routed_text
 from automator.result import PullRequests
 from automator.rules.write import pull_request_settings, write_reason
@@ -79,7 +79,17 @@ class PullRequestWriter:
             settings = pull_request_settings(settings, plan, planner.rules, planner.root)
         scope = event_scope(job)
         requests = open_pull_requests(settings, job.settings.write, job.ctx, job.ws, job.path, plan, scope=scope)
-        return PullRequests(plan, tuple(requests))
+        return PullRequests(plan, tuple(requests), branches_of(settings, job.scan, plan))
+
+
+def branches_of(settings: PullRequestSettings, scan: str, plan: Plan) -> tuple[tuple[str, tuple[Update, ...]], ...]:
+    """The updates each pull request branch carries, grouped as :func:`ensure_pull_requests`
+    groups them: a request that failed did not write its branch's updates."""
+    from automator.forge.naming import group_updates
+
+    ensure = ensure_settings(settings, env_path=scan, base="")
+    groups = group_updates(plan, env_path=ensure.env_path, template=ensure.template, per=ensure.per, apart=ensure.apart)
+    return tuple((group.branch, group.updates) for group in groups)
 
 
 def event_scope(job: Job) -> frozenset[str] | None:
@@ -125,18 +135,25 @@ def forge_of(settings: PullRequestSettings, ws: Workspace, remote: str):
     return resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
 
 
+def refuse_dirty(ws: Workspace, scan: str) -> None:
+    """Uncommitted changes in the scanned path are refused: the branch of a pull request is
+    built from the committed base, and a dry run would show updates planned from them."""
+    dirty = ws.dirty(scan)
+    if dirty:
+        raise UsageError(
+            f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",
+            hint="commit, stash or remove them first; the pull request is built from the committed base",
+        )
+
+
 def open_pull_requests(
     settings: PullRequestSettings, write: WriteOptions, ctx: Context, ws: Workspace, path: Path, plan: Plan, *, scope: frozenset[str] | None = None
 ) -> list[Outcome]:
     """Ensure the pull requests for ``plan`` (made with ``make_plan(..., scan_path=path)``);
     ``scope``: the repositories of an event-driven run (the PRs of other images are left alone)."""
     scan = ws.relative(path)
-    dirty = ws.dirty(scan) if plan.updates else []  # no updates: no branch is built, stale PRs are closed
-    if dirty:
-        raise UsageError(
-            f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",
-            hint="commit, stash or remove them first; the pull request is built from the committed base",
-        )
+    if plan.updates:  # no updates: no branch is built, stale PRs are closed
+        refuse_dirty(ws, scan)
     writer = branch_writer(settings, write, ctx, ws)
     forge_target = forge_of(settings, ws, writer.remote)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")
