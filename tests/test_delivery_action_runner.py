@@ -182,6 +182,8 @@ def test_a_second_run_within_the_cache_ttl_asks_the_registry_for_no_tag_list(tmp
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
             "  annotations:\n    automator.dev/policy: semver:^1\nspec:\n  template:\n    spec:\n"
             f"      containers:\n        - name: app\n          image: {proxy.host}/delivery/warm:1.0.0\n")
+        git("add", "-A", cwd=work)  # a dry run, as the run, refuses uncommitted changes in its path
+        git("-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "env", cwd=work)
         given = {"path": "envs", "dry-run": "true", "insecure-registries": proxy.host}
         temp = tmp_path / "runner-temp"
         temp.mkdir()

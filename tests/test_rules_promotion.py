@@ -212,7 +212,10 @@ def test_a_clone_made_by_run_repo_fetches_the_history_a_promotion_needs(envs, tm
     remote = tmp_path / "remote.git"
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
     tags = tmp_path / "tags.yaml"
-    code = main(["run", "production", "--repo", f"file://{remote}", "--tags-from", str(tags), "--dry-run", "--json"])
+    # the promotion is committed: a pull request needs a forge, which a file:// remote is not
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nrules:\n  - write: commit\n")
+    code = main(["run", "production", "--repo", f"file://{remote}", "--tags-from", str(tags), "--rules", str(rules), "--dry-run", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert [(u["file"], u["from"], u["to"]) for u in report["updates"]] == [("production/app.yaml", "1.0.0", "1.1.0")]

@@ -122,7 +122,8 @@ def test_rules_run_with_only_a_pull_request_does_not_claim_there_are_no_updates(
 
 def test_a_dry_run_says_which_updates_would_go_to_a_pull_request_and_why(world, capsys):
     work, bare, upstream, github, tags = world
-    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--dry-run"])
+    # the forge options the run needs for its pull requests: a dry run checks them as the run would
+    code = main(["run", str(work), "--tags-from", str(tags), "--no-cache", "--forge", "github", "--forge-url", github.base, "--dry-run"])
     out, err = capsys.readouterr()
     assert code == 0, out + err
     committed, _, reviewed = out.partition("would open or update a pull request for:\n")
