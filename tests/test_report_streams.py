@@ -33,6 +33,5 @@ def test_with_markdown_on_stdout_the_workflow_commands_go_to_stderr(tmp_path: Pa
 
     out, err = capsys.readouterr()
     assert code == 0
-    markdown = out[: out.index("FILE:LINE")]  # the Markdown, then the table
-    assert markdown.startswith("### Image updates") and "::" not in out
-    assert "::notice file=app.yaml,line=10" in err
+    assert out.startswith("### Image updates") and "::" not in out  # the Markdown alone
+    assert "FILE:LINE" in err and "::notice file=app.yaml,line=10" in err  # the table beside the annotations

@@ -3,7 +3,8 @@
 The command is its option groups (:data:`OPTIONS`: one row per group, each a module in
 ``automator/commands/options/``) and a loop around one attempt: build the settings once,
 ``run_once`` them (:mod:`automator.writeback.run`: plan, route, write each part), render the
-one result as text or JSON, write the report files, return the exit code.
+one result as text or JSON (after the report files, whose failure is an error of the result),
+return the exit code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from functools import partial
 from json import dumps
 
@@ -117,7 +119,7 @@ def run(settings: Settings, ctx: Context) -> int:
 
 
 def attempt(settings: Settings, ctx: Context) -> int:
-    """One run: write back, print the result, write the reports, return the exit code. With
+    """One run: write back, write the reports, print the result, return the exit code. With
     --json a run that fails before it has a result prints the failure as its JSON object."""
     from automator.writeback.run import run_once
 
@@ -130,9 +132,24 @@ def attempt(settings: Settings, ctx: Context) -> int:
         if isinstance(error, AutomatorError):
             _report_failure(settings, ctx, error)
         raise
-    print_result(result, json=settings.report.json, lines=lines, quiet=settings.log.quiet)
-    write_reports(settings.report, ctx, result.reported, result.change, root=result.root)
+    result = with_reports(settings, ctx, result)
+    print_result(result, json=settings.report.json, lines=lines, quiet=settings.log.quiet, to_stderr=settings.report.on_stdout)
     return result.exit_code
+
+
+def with_reports(settings: Settings, ctx: Context, result: RunResult) -> RunResult:
+    """Write the report files, then the result as printed: a report that could not be written
+    is one more error of it, so the exit code printed (--json) is the one the run ends with."""
+    from automator.report.files import ReportError
+
+    try:
+        write_reports(settings.report, ctx, result.reported, result.change, root=result.root)
+    except ReportError as error:
+        if settings.report.json:  # the document says it; stderr too, where the failure was always told
+            log.error("%s", error)
+        failed = Problem(str(error), severity="error")
+        return replace(result, plan=replace(result.plan, problems=(*result.plan.problems, failed)))
+    return result
 
 
 def _report_failure(settings: Settings, ctx: Context, error: AutomatorError) -> None:
@@ -146,18 +163,19 @@ def _report_failure(settings: Settings, ctx: Context, error: AutomatorError) -> 
         log.warning("%s", report_error)
 
 
-def print_result(result: RunResult, *, json: bool, lines: bool = False, quiet: bool = False) -> None:
+def print_result(result: RunResult, *, json: bool, lines: bool = False, quiet: bool = False, to_stderr: bool = False) -> None:
     """Text, or with ``json`` one JSON document (and the warnings on stderr); ``lines`` (a
     loop): one compact JSON object per line, a line an attempt (JSON Lines). ``quiet``: no
-    warnings."""
+    warnings. ``to_stderr``: stdout carries a report (``--markdown -``), the text goes to stderr."""
     if json:
         print_document({**json_report.result_document(result), "exit_code": result.exit_code}, lines=lines)
         warnings = [p for p in result.problems if p.severity != "error"]
         sys.stderr.write(text_report.problems(warnings, errors_only=quiet))
         return
     out, err = text_report.result_text(result, errors_only=quiet)
-    sys.stdout.write(out)
-    sys.stdout.flush()
+    stream = sys.stderr if to_stderr else sys.stdout
+    stream.write(out)
+    stream.flush()
     sys.stderr.write(err)
 
 

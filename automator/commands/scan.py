@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from automator.commands._manifests import PLAN_OPTIONS, plan_for
 from automator.commands.options import reports
@@ -42,12 +43,13 @@ OPTIONS = (*PLAN_OPTIONS, reports.group(json_help="print the JSON report instead
 
 def run(settings: Settings, ctx: Context) -> int:
     root, plan = plan_for(settings, ctx)
-    write_reports(settings.report, ctx, plan, root=root)
+    report = replace(settings.report, dry_run=True)  # scan writes nothing: its updates would change
+    write_reports(report, ctx, plan, root=root)
     quiet = settings.log.quiet
-    if settings.report.json:
+    if report.json:
         sys.stdout.write(json_report.render(plan))
         sys.stderr.write(text_report.problems([p for p in plan.problems if p.severity != "error"], errors_only=quiet))
-    else:
-        sys.stdout.write(text_report.table(plan))
+    else:  # stdout is the report's alone when one goes there (--markdown -, --dotenv -)
+        (sys.stderr if report.on_stdout else sys.stdout).write(text_report.table(plan))
         sys.stderr.write(text_report.problems(plan.problems, errors_only=quiet))
     return int(ExitCode.PARTIAL if plan.errors else ExitCode.OK)

@@ -7,6 +7,7 @@ import difflib
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from automator.commands._manifests import PLAN_OPTIONS, plan_for
 from automator.commands.options import OptionGroup, reports
@@ -54,8 +55,8 @@ def run(settings: Settings, ctx: Context) -> int:
     root, plan = plan_for(settings, ctx)
     if settings.dry_run:
         patched, failed = show_diff(root, plan)
-    else:
-        patched, failed = write_files(root, plan)
+    else:  # stdout is the report's alone when one goes there (--markdown -, --dotenv -)
+        patched, failed = write_files(root, plan, sys.stderr if settings.report.on_stdout else sys.stdout)
     reported = done_plan(plan, patched, failed)
     write_reports(settings.report, ctx, reported, root=root, stdout_is_document=settings.dry_run)
     sys.stderr.write(text_report.problems(reported.problems, errors_only=settings.log.quiet))
@@ -81,13 +82,22 @@ def show_diff(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
             continue
         name, old, new = item
         patched.add(name)
-        diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}")
+        diff = difflib.unified_diff(diff_lines(old), diff_lines(new), f"a/{name}", f"b/{name}")
         sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
     return patched, failed
 
 
-def write_files(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
-    """Patch the files in place (all or nothing when interrupted); one line per update written."""
+def diff_lines(text: str) -> list[str]:
+    """The lines of ``text`` as git and patch see them: split after each ``\n`` only. A CR, a
+    form feed or U+2028 (which ``str.splitlines`` also breaks at) is part of its line."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def write_files(root: Path, plan: Plan, out: TextIO) -> tuple[set[str], list[Problem]]:
+    """Patch the files in place (all or nothing when interrupted); one line per update written
+    on ``out``."""
     from automator.commands._rollback import all_or_nothing
     from automator.run import write_plan
 
@@ -96,7 +106,7 @@ def write_files(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
     done = set(changed)
     for u in plan.updates:
         if u.use.file in done:
-            print(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}")
+            out.write(f"{u.use.file}: {u.use.image.repository} {u.from_tag or '(none)'} -> {u.to_tag}\n")
     if not plan.updates:
-        sys.stdout.write(text_report.table(plan))
+        out.write(text_report.table(plan))
     return done, failed

@@ -17,13 +17,19 @@ from automator.values import value_type
 
 @value_type
 class ReportSettings:
-    """``json``: stdout carries JSON; ``markdown``: a file or ``-`` (stdout); ``dotenv``: a file;
+    """``json``: stdout carries JSON; ``markdown``, ``dotenv``: a file or ``-`` (stdout);
     ``dry_run``: nothing was written, and every report says so."""
 
     json: bool = False
     markdown: str | None = None
     dotenv: str | None = None
     dry_run: bool = False
+
+    @property
+    def on_stdout(self) -> bool:
+        """Whether a report file goes to stdout (``-``): stdout is then that document alone, and
+        the command's text goes to stderr."""
+        return "-" in (self.markdown, self.dotenv)
 
 
 def render_markdown(plan: Plan, change: Change | None, dry_run: bool = False) -> str:
@@ -61,9 +67,9 @@ def write_reports(settings: ReportSettings, ctx: Context, plan: Plan, change: Ch
         (getattr(settings, field_name), lambda render=render: render(plan, change, settings.dry_run))
         for field_name, render in REPORT_FILES.items()
     )
-    # workflow commands go to stderr when stdout carries a document (JSON, Markdown, a diff) that
+    # workflow commands go to stderr when stdout carries a document (JSON, Markdown, dotenv, a diff) that
     # they would cut into; the runner reads both streams
-    document = stdout_is_document or settings.json or settings.markdown == "-"
+    document = stdout_is_document or settings.json or settings.on_stdout
     ci.publish(ctx, plan, change, root=root, stream=sys.stderr if document else sys.stdout, dry_run=settings.dry_run)
     if failed:
         raise ReportError("; ".join(str(error) for error in failed))

@@ -17,13 +17,13 @@ def add_files(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--markdown",
         metavar="FILE",
-        help="also write the plan as Markdown to FILE ('-': stdout), e.g. a CI artifact or PR body",
+        help="also write the plan as Markdown to FILE ('-': stdout, and the text goes to stderr), e.g. a CI artifact or PR body",
     )
     group.add_argument(
         "--dotenv",
         metavar="FILE",
         help="also write AUTOMATOR_UPDATED, AUTOMATOR_UPDATES (JSON), AUTOMATOR_COMMIT, AUTOMATOR_PR_URL "
-        "... to FILE, a GitLab dotenv report for downstream jobs",
+        "... to FILE ('-': stdout, and the text goes to stderr), a GitLab dotenv report for downstream jobs",
     )
 
 
