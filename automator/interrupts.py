@@ -20,6 +20,7 @@ process, and the stop stays in force so that it cannot carry on when its request
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +52,23 @@ def pushing() -> Iterator[None]:
     finally:
         with _lock:
             _pushes -= 1
+
+
+@contextmanager
+def signals_waiting() -> Iterator[None]:
+    """SIGINT and SIGTERM change nothing while the block runs (an undo that must finish: the
+    exit is 130 anyway). In a thread other than the main one there is nothing to hold."""
+    signums = (signal.SIGINT, signal.SIGTERM)
+    try:
+        previous = [signal.signal(signum, lambda *_: None) for signum in signums]
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in zip(signums, previous, strict=True):
+            signal.signal(signum, handler)
 
 
 def push_in_flight() -> bool:

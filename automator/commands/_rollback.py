@@ -12,6 +12,11 @@ written manifest would double the files an update creates, and creating files is
 its cost). A record is a JSON line (the path, whether the update creates the file, the
 digest of the new bytes, the length of the original) followed by the original bytes; it is
 written whole before the file is replaced, so a record cut short is of a file never replaced.
+
+Files are put back the way the update writes them (:func:`automator.manifest.writefile.replace_bytes`:
+owner, group, mode and hard links kept), and a temporary file of the update's left beside a
+recorded file (``.NAME.XXXXXXXX.tmp``, made since the update began: a writer stopped before it
+could remove it) is removed.
 """
 
 from __future__ import annotations
@@ -19,13 +24,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-import signal
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from automator.interrupts import signals_waiting
+from automator.manifest.writefile import replace_bytes
+
+CLOCK_SLACK = 2.0  # seconds: a temporary file this much older than the update may still be its own
 
 
 def _digest(data: bytes) -> str:
@@ -44,6 +55,7 @@ class Rollback:
 
     def __init__(self, directory: Path, root: Path) -> None:
         self.directory, self.root = directory, root
+        self.started = time.time()
         self._journals: dict[int, int] = {}  # process id -> the descriptor of its journal
 
     def record(self, path: Path, data: bytes) -> None:
@@ -70,12 +82,31 @@ class Rollback:
 
     def restore(self) -> list[str]:
         """Put every recorded file back; what could not be put back, one line a file."""
-        left = []
+        left, paths = [], set()
         for entry, original in self._records():
+            paths.add(entry["path"])
             why = self._put_back(Path(entry["path"]), original, entry)
             if why:
                 left.append(f"{self._name(entry['path'])}: {why}")
+        for path in sorted(paths):
+            self._remove_temporary_files(Path(path))
         return left
+
+    def _remove_temporary_files(self, path: Path) -> None:
+        """The update's temporary files beside ``path`` that a stopped writer left behind."""
+        own = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp")
+        try:
+            names = os.listdir(path.parent)
+        except OSError:
+            return
+        for name in names:
+            if own.fullmatch(name):
+                temp = path.parent / name
+                try:
+                    if os.lstat(temp).st_mtime >= self.started - CLOCK_SLACK:
+                        os.unlink(temp)
+                except OSError:
+                    pass
 
     def _records(self) -> Iterator[tuple[dict, bytes | None]]:
         for journal in sorted(self.directory.glob("journal-*")):
@@ -101,44 +132,13 @@ class Rollback:
             if original is None:
                 os.unlink(path)
             else:
-                _replace_bytes(path, original)
+                replace_bytes(path, original)
         except OSError as error:
             return f"could not be put back ({error.strerror}); it holds the update"
         return ""
 
     def _name(self, path: str) -> str:
         return os.path.relpath(path, self.root) if path.startswith(os.fspath(self.root) + os.sep) else path
-
-
-def _replace_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file beside it, keeping its mode."""
-    mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
-@contextmanager
-def _signals_waiting() -> Iterator[None]:
-    """SIGINT and SIGTERM change nothing while the files are put back (the exit is 130 anyway)."""
-    signums = (signal.SIGINT, signal.SIGTERM)
-    try:
-        previous = [signal.signal(signum, lambda *_: None) for signum in signums]
-    except ValueError:  # not the main thread: nothing to hold
-        yield
-        return
-    try:
-        yield
-    finally:
-        for signum, handler in zip(signums, previous, strict=True):
-            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -150,7 +150,7 @@ def all_or_nothing(root: Path) -> Iterator[Rollback]:
     try:
         yield rollback
     except KeyboardInterrupt:
-        with _signals_waiting():
+        with signals_waiting():
             rollback.close()
             left = rollback.restore()
             shutil.rmtree(directory, ignore_errors=True)

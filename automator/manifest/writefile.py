@@ -1,8 +1,13 @@
 """Replace a file atomically (the I/O edge of writing a patch).
 
 A temporary file beside the target is created exclusively, written, given the target's
-mode and renamed over it, with plain system calls (no file object, no ``tempfile``): a reader
-sees the old bytes or the new ones, never a part.
+owner, group and mode and renamed over it, with plain system calls (no file object, no
+``tempfile``): a reader sees the old bytes or the new ones, never a part. The temporary file
+is removed whatever stops the write, a signal included (its name is known before it exists).
+
+A file with several names (hard links) is overwritten instead, so that every name shows the
+new bytes: a rename would give one name a new file and leave the others with the old one.
+A link to something that is not a regular file (a device, a FIFO, a directory) is refused.
 
 In a tree only the run itself reads (the tool's own clone, deleted after the run),
 :func:`write_in_place` overwrites the file instead: no reader can see a part there, and a new
@@ -11,6 +16,7 @@ file per write is pure cost (on some file systems the largest part of a fleet's)
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -18,11 +24,19 @@ from pathlib import Path
 
 BeforeWrite = Callable[[Path, bytes], None]  # told (path, new bytes) before a file is replaced
 
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+class NotRegularFile(OSError):
+    """The path (or the file a link leads to) is not a regular file; nothing was written."""
+
 
 def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = None) -> None:
-    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping the mode.
+    """Replace ``path`` with ``text`` via a temporary file in the same directory, keeping its
+    owner, group and mode (a file with several hard links is overwritten in place).
 
-    Plain system calls: create the temporary file exclusively, write, set the mode, rename."""
+    Plain system calls: create the temporary file exclusively, write, set owner and mode, rename."""
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -35,37 +49,75 @@ def write_atomically(path: Path, text: str, before_write: BeforeWrite | None = N
             status = os.stat(target)
         except FileNotFoundError:
             status = None
-    mode = status.st_mode & 0o7777 if status is not None else 0o644  # a new file: rw-r--r--
+    _check_regular(path, target, status)
     data = text.encode("utf-8")
     if before_write is not None:
         before_write(target, data)
-    fd, temp = _temporary(target)
+    _replace(target, data, status)
+
+
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Replace the existing file ``path`` with ``data`` as :func:`write_atomically` does."""
+    _replace(Path(path), data, os.stat(path))
+
+
+def _check_regular(path: Path, target: Path, status: os.stat_result | None) -> None:
+    if status is None or stat.S_ISREG(status.st_mode):
+        return
+    kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a regular file")
+    code = errno.EISDIR if stat.S_ISDIR(status.st_mode) else errno.EINVAL
+    if os.path.islink(path):
+        raise NotRegularFile(code, f"it is a link to {target}, {kind}, not a regular file", os.fspath(path))
+    raise NotRegularFile(code, f"it is {kind}, not a regular file", os.fspath(path))
+
+
+def _replace(target: Path, data: bytes, status: os.stat_result | None) -> None:
+    if status is not None and status.st_nlink > 1:
+        _overwrite(target, data)  # every name of the file shows the new bytes
+        return
+    made: list[str] = []  # the temporary file's name, known before the file exists
     try:
+        fd = _temporary(target, made)
         try:
             _write_all(fd, data)
-            os.fchmod(fd, mode)
+            if status is not None:
+                _keep_owner(fd, status)  # before the mode: a change of owner clears set-id bits
+            os.fchmod(fd, status.st_mode & 0o7777 if status is not None else 0o644)  # a new file: rw-r--r--
         finally:
             os.close(fd)
-        os.replace(temp, target)
+        os.replace(made[0], target)
     except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        for temp in made:  # no temporary file left behind, whatever stopped the write
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
         raise
+
+
+def _keep_owner(fd: int, status: os.stat_result) -> None:
+    """Give the new file the old one's owner and group; only the group, or neither, when the
+    user may not (only root may give a file away; a group only to a member of it)."""
+    for uid in (status.st_uid, -1):
+        try:
+            os.fchown(fd, uid, status.st_gid)
+            return
+        except PermissionError:
+            continue
 
 
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
-def _temporary(target: Path) -> tuple[int, str]:
-    """A new file beside ``target`` (``.name.XXXXXXXX.tmp``), opened for writing."""
+def _temporary(target: Path, made: list[str]) -> int:
+    """A new file beside ``target`` (``.name.XXXXXXXX.tmp``), opened for writing; its name is
+    in ``made`` from before it is created until an error says it was not."""
     for _ in range(100):
-        temp = os.path.join(target.parent, f".{target.name}.{os.urandom(4).hex()}.tmp")
+        made.append(os.path.join(target.parent, f".{target.name}.{os.urandom(4).hex()}.tmp"))
         try:
-            return os.open(temp, _EXCLUSIVE, 0o600), temp
+            return os.open(made[-1], _EXCLUSIVE, 0o600)
         except FileExistsError:
-            continue
+            made.pop()  # someone else's
     raise FileExistsError(f"{target.parent}: no free temporary name")
 
 
@@ -86,15 +138,43 @@ def write_in_place(path: Path, text: str, old: str) -> None:
     try:
         _write_all(fd, text.encode("utf-8"))
     except OSError:
-        try:
-            os.lseek(fd, 0, os.SEEK_SET)
-            os.ftruncate(fd, 0)
-            _write_all(fd, old.encode("utf-8"))
-        except OSError:
-            pass
+        _put_back(fd, old.encode("utf-8"))
         raise
     finally:
         os.close(fd)
+
+
+def _overwrite(path: Path, data: bytes) -> None:
+    """Write ``data`` over the bytes of ``path`` (same file, same owner and mode); when the
+    write fails, the old bytes are written back before the error is raised."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    try:
+        old = _read_all(fd)
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            _write_all(fd, data)
+            os.ftruncate(fd, len(data))
+        except OSError:
+            _put_back(fd, old)
+            raise
+    finally:
+        os.close(fd)
+
+
+def _put_back(fd: int, old: bytes) -> None:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        _write_all(fd, old)
+    except OSError:
+        pass
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _write_all(fd: int, data: bytes) -> None:
