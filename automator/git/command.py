@@ -10,7 +10,7 @@ Output is decoded as UTF-8, undecodable bytes kept as surrogates; git speaks Eng
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from automator.errors import GitError
@@ -25,19 +25,55 @@ def text(data: bytes) -> str:
     return decoded[:-1] if decoded.endswith("\n") else decoded
 
 
-def run_command(args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+# Bytes of paths given to one git process on its command line: far below the kernel's limits
+# (ARG_MAX for all arguments, MAX_ARG_STRLEN of 128 KiB for one), whatever the environment holds.
+ARGV_BUDGET = 32 * 1024
+
+
+def run_command(
+    args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None = None, stdin: bytes | None = None
+) -> tuple[int, str, str]:
     """Run ``git ARGS`` in ``cwd`` with ``env`` over the process's environment; return
-    (status, stdout, stderr). Standard input is empty: nothing ever waits for a terminal."""
+    (status, stdout, stderr). Standard input is ``stdin`` (a pathspec list, say), else empty:
+    nothing ever waits for a terminal."""
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, env=child_environment({**ENGLISH, **(env or {})}),
-            stdin=subprocess.DEVNULL, capture_output=True,
+            input=stdin, stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True,
         )
     except FileNotFoundError:
         if cwd is not None and not Path(cwd).is_dir():
             raise GitError(f"{cwd} does not exist") from None
         raise GitError("git is not installed (no `git` on PATH)", hint="install git 2.38 or newer") from None
     return done.returncode, text(done.stdout), text(done.stderr)
+
+
+def chunked(paths: Sequence[str], budget: int = ARGV_BUDGET) -> Iterator[list[str]]:
+    """``paths`` in runs whose arguments take at most ``budget`` bytes (one path at least), for
+    a command that may be given its paths in several processes (``git add``, ``git checkout``)."""
+    chunk: list[str] = []
+    size = 0
+    for path in paths:
+        length = len(path.encode("utf-8", errors="surrogateescape")) + 1
+        if chunk and size + length > budget:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(path)
+        size += length
+    if chunk:
+        yield chunk
+
+
+def literal(path: str) -> str:
+    """``path`` as a pathspec that matches that one path (no glob, no magic of its own)."""
+    return f":(literal){path}"
+
+
+def pathspec_input(paths: Sequence[str]) -> bytes:
+    """``paths`` as literal pathspecs for ``--pathspec-from-file=- --pathspec-file-nul``: a
+    command that must see every path in one process (``git commit --only``) reads them on
+    standard input, so no list is too long for it."""
+    return b"".join(literal(path).encode("utf-8", errors="surrogateescape") + b"\0" for path in paths)
 
 
 def verb(args: Sequence[str]) -> str:

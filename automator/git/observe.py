@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automator.git import marker as markers
+from automator.git.command import chunked, literal
 from automator.git.locks import git_processes, lock_files
 from automator.git.marker import JournalEntry, RunMarker, file_blob_id
 from automator.git.recovery import CLOCK_SLACK, FileState, Observed, TempFile
@@ -67,10 +68,10 @@ def _tree_changes(ws: Workspace, old: str, new: str) -> list[tuple[str, str | No
 
 
 def _blobs_in(ws: Workspace, commit: str | None, paths: Sequence[str]) -> dict[str, str]:
-    """Blob id of each of ``paths`` that ``commit`` has (one ``git ls-tree``)."""
+    """Blob id of each of ``paths`` that ``commit`` has (one ``git ls-tree``, one a chunk of a long list)."""
     if not commit or not paths:
         return {}
-    out = ws.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+    out = "\0".join(ws.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *chunk) for chunk in chunked(paths))
     found = {}
     for line in out.split("\0"):
         meta, _, path = line.partition("\t")
@@ -80,15 +81,13 @@ def _blobs_in(ws: Workspace, commit: str | None, paths: Sequence[str]) -> dict[s
     return found
 
 
-def literal(path: str) -> str:
-    return f":(literal){path}"
-
-
 def _index_blobs(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
     """Stage-0 blob of each path in the index; ``"unmerged"`` for a path in conflict."""
     if not paths:
         return {}
-    out = ws.git("ls-files", "--stage", "-z", "--full-name", "--", *map(literal, paths))
+    out = "\0".join(
+        ws.git("ls-files", "--stage", "-z", "--full-name", "--", *chunk) for chunk in chunked([literal(path) for path in paths])
+    )
     found: dict[str, str] = {}
     for line in out.split("\0"):
         meta, _, path = line.partition("\t")

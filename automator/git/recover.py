@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from automator.errors import GitError
 from automator.git import marker as markers
+from automator.git.command import chunked, literal
 from automator.git.marker import file_blob_id
-from automator.git.observe import literal, observe
+from automator.git.observe import observe
 from automator.git.recovery import Observed, RecoveryPlan, plan_recovery
 from automator.values import value_type
 
@@ -31,8 +32,17 @@ def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: 
     if plan.blockers:
         raise refusal(plan)
     by_path = {state.path: state for state in seen.files}
-    for step in plan.steps:
+    restoring: list[str] = []  # restore steps in a row: one `git checkout` a chunk, not one a file
+    for index, step in enumerate(plan.steps):
         log.log(logging.DEBUG if quiet else logging.WARNING, "recovery: %s", step.describe())
+        if step.action == "restore":
+            restoring.append(step.target)
+            following = plan.steps[index + 1] if index + 1 < len(plan.steps) else None
+            if following is None or following.action != "restore":
+                for chunk in chunked([literal(path) for path in restoring]):
+                    ws.git("checkout", "--quiet", "HEAD", "--", *chunk)
+                restoring.clear()
+            continue
         if step.action == "remove-lock":
             Path(step.target).unlink(missing_ok=True)
         elif step.action == "prune":
@@ -44,9 +54,8 @@ def apply_recovery(ws: Workspace, plan: RecoveryPlan, seen: Observed, *, quiet: 
         elif step.action == "drop-commit":
             ws.git("reset", "--quiet", "--soft", seen.head_parents[0])
         elif step.action == "unstage":
-            ws.git("reset", "--quiet", "HEAD", "--", *map(literal, step.paths))
-        elif step.action == "restore":
-            ws.git("checkout", "--quiet", "HEAD", "--", literal(step.target))
+            for chunk in chunked([literal(path) for path in step.paths]):
+                ws.git("reset", "--quiet", "HEAD", "--", *chunk)
         elif step.action == "remove":
             state = by_path.get(step.target)
             target = ws.root / step.target

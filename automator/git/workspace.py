@@ -125,16 +125,16 @@ class Workspace:
 
     # --- running git ----------------------------------------------------------------------------
 
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        status, out, err = self.try_git(*args, env=env)
+    def git(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
+        status, out, err = self.try_git(*args, env=env, stdin=stdin)
         if status != 0:
             detail = (err or out).strip()
             raise GitError(f"git {verb(args)} failed in {self.root}: {detail or f'exit status {status}'}")
         return out
 
-    def try_git(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    def try_git(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> tuple[int, str, str]:
         self._before(args)
-        return run_command(args, cwd=self.root, env={**self.env, **(env or {})})
+        return run_command(args, cwd=self.root, env={**self.env, **(env or {})}, stdin=stdin)
 
     def network(self, *args: str, timeout: float, what: str, deadline: str = "") -> tuple[int, str, str]:
         """A git network command (fetch, push, ls-remote) killed at ``timeout`` seconds."""
@@ -239,10 +239,11 @@ class Workspace:
     def rebase_in_progress(self) -> bool:
         return (self.git_dir / "rebase-merge").exists() or (self.git_dir / "rebase-apply").exists()
 
-    def status(self, pathspec: str = ".", *, untracked: str = "all") -> list[tuple[str, str]]:
-        """(``XY`` code, path from the root) of every change git status lists under ``pathspec``;
-        ``untracked``: ``all`` (each file), ``normal`` (an untracked directory as ``dir/``), ``no``."""
-        out = self.git("status", "--porcelain=v1", "-z", f"--untracked-files={untracked}", "--", pathspec)
+    def status(self, *pathspecs: str, untracked: str = "all") -> list[tuple[str, str]]:
+        """(``XY`` code, path from the root) of every change git status lists under ``pathspecs``
+        (default ``.``; ``:(exclude)`` ones too); ``untracked``: ``all`` (each file), ``normal``
+        (an untracked directory as ``dir/``), ``no``."""
+        out = self.git("status", "--porcelain=v1", "-z", f"--untracked-files={untracked}", "--", *(pathspecs or (".",)))
         entries = [entry for entry in out.split("\0") if entry]
         return [(entry[:2], entry[3:]) for entry in entries if len(entry) > 3 and entry[2] == " "]
 
@@ -265,7 +266,13 @@ class Workspace:
     def lock(self, timeout: float = 120.0) -> None:
         import fcntl
 
-        fd = os.open(self.git_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.git_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise UsageError(
+                f"cannot lock {self.git_dir / LOCK} ({error.strerror}); run needs a writable checkout",
+                hint="run it in a checkout you may write to (its .git too), or with --repo URL in a clone of its own",
+            ) from None
         deadline = time.monotonic() + timeout
         while True:
             try:

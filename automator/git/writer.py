@@ -6,10 +6,12 @@ writes the files (atomically) and returns the changed paths relative to the root
 :class:`RecordingApply` it reports each file to the run marker before replacing it.
 
 On a rejected push it fetches, replays its single commit onto the new remote head (a merge
-computed without touching the checkout, so no rebase is ever left half-done) and pushes again
-with jittered backoff. When the replay conflicts it drops the commit, moves to the remote head
-and re-plans against the fresh tree (the planner never downgrades, so a newer tag
-that landed meanwhile is kept). It never force-pushes and never makes merge commits.
+computed without touching the checkout, so no rebase is ever left half-done), moves to the
+remote head and plans again against the fresh tree. When that plan is still the one committed,
+it pushes the replayed commit, with jittered backoff; when the replay conflicts or the fresh
+tree plans otherwise (a commit that landed meanwhile turned automation off, pinned a policy or
+moved the tag: the planner never downgrades), it drops the commit and commits the new plan.
+It never force-pushes and never makes merge commits.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from dataclasses import field, replace
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import AutomatorError, GitError, UsageError
+from automator.errors import AutomatorError, GitError
 from automator.git.backoff import Deadline, RetryPolicy
+from automator.git.clean import refuse_dirty
+from automator.git.commit import commit_files
 from automator.git.credentials import checkout_git_environment
 from automator.git.faults import checkpoint
 from automator.git.identity import DEFAULT_AUTHOR, Identity
@@ -34,14 +38,13 @@ from automator.git.push import classify_push
 from automator.git.replay import replay_onto
 from automator.git.target import Target, resolve_target, sync
 from automator.git.workspace import Workspace
-from automator.interrupts import pushing
+from automator.interrupts import pushing, signals_waiting
 from automator.model import Change, Plan
 from automator.values import value_type
 
 log = logging.getLogger(__name__)
 
 LEFT_AS_IT_WAS = "the checkout was left as it was"  # a failed push's hint, when the undo left nothing behind
-UNKNOWN_PATH = "did not match any file(s) known to git"  # `git commit -- PATH` of an untracked PATH
 
 Replan = Callable[[], Plan]
 Apply = Callable[[Plan], list[str]]
@@ -66,6 +69,9 @@ class WriteOptions:
     message_template: str | None = None
     author: Identity = DEFAULT_AUTHOR
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # files and directories the run itself writes into the checkout (report files, the health
+    # file, the registry cache): never committed, and no "uncommitted change" to refuse
+    own_files: tuple[Path, ...] = ()
 
     @property
     def whole_checkout(self) -> bool:
@@ -137,29 +143,14 @@ class _Run:
         return files
 
     def commit(self, plan: Plan, files: list[str]) -> str:
+        """Commit exactly ``files`` (:mod:`automator.git.commit`). A pushing run in a checkout
+        stages them first; otherwise `commit -- FILES` alone takes tracked files from the tree:
+        in a checkout when the run only replaced files that were there, in the tool's own clone
+        (clean, nobody else writes there) whenever git knows them all."""
         message = render_message(plan, self.options.message_template, path=self.scan, branch=self.target.branch)
-        commit = (*self.ws.defer_maintenance(), "commit", "--quiet", "--cleanup=whitespace", f"--author={self.options.author}", "-m", message)
-        if self.options.whole_checkout and not self.ws.own_clone:
-            # The checkout was clean (refuse_dirty looked at all of it): the index holds only
-            # what `git add` staged, and a commit of the index takes the bytes the run wrote.
-            # `commit -- FILES` would read the files again while it runs, so an edit made then
-            # (by the user, after the run was killed and its git went on) would land in a
-            # commit that recovery cannot tell from its own.
-            self.ws.git("add", "--", *files)
-            self.ws.git(*commit)
-            return self.ws.head()
-        # `commit -- FILES` takes tracked files from the tree itself: in a checkout when the run
-        # only replaced files that were there; in the tool's own clone (clean, and nobody else
-        # writes there) whenever git knows them all
-        if self.ws.own_clone or self.all_replaced(files):
-            status, _, err = self.ws.try_git(*commit, "--", *files)
-            if status == 0:
-                return self.ws.head()
-            if UNKNOWN_PATH not in err:
-                raise GitError(f"git commit failed in {self.ws.root}: {err.strip() or f'exit status {status}'}")
-        self.ws.git("add", "--", *files)
-        self.ws.git(*commit, "--", *files)  # only these: changes staged elsewhere stay staged
-        return self.ws.head()
+        stages = self.options.whole_checkout and not self.ws.own_clone
+        add_first = stages or not (self.ws.own_clone or self.all_replaced(files))
+        return commit_files(self.ws, files, message, str(self.options.author), add_first=add_first)
 
     def all_replaced(self, files: list[str]) -> bool:
         """Whether the run only replaced files that were there (the journal says what each
@@ -170,8 +161,10 @@ class _Run:
             before.setdefault(entry.path, set()).add(entry.before)
         return all(before.get(name) and all(is_object_id(b) for b in before[name]) for name in files)
 
-    def push_until_landed(self) -> bool:
-        """True when our commit landed; False when it was dropped and the caller must re-plan."""
+    def push_until_landed(self) -> bool | str | None:
+        """True when our commit landed. Otherwise the branch moved and the checkout is now at
+        its fresh head, for the caller to plan again there: the id of our commit replayed onto
+        it (clean), or None (it conflicted, or the change was there already)."""
         remote, branch = self.target.remote, self.target.branch
         assert remote is not None
         round_started = time.monotonic()
@@ -213,15 +206,28 @@ class _Run:
             if replayed is None:
                 checkpoint(self.ctx, "rebase-conflict")
                 log.info("our commit does not apply onto %s; re-planning against the fresh tree", fresh[:12])
-                self.move_to(fresh)
-                self.remember(base=fresh)
-                return False
-            if replayed == fresh:  # our change was already upstream
-                self.move_to(fresh)
-                self.remember(base=fresh)
-                return False
-            self.move_to(replayed)
+            self.move_to(fresh)
             self.remember(base=fresh)
+            return None if replayed == fresh else replayed  # fresh: our change was already upstream
+
+    def push_replan(self, replan: Replan, plan: Plan) -> tuple[bool, Plan]:
+        """Push our commit of ``plan`` until it lands (True) or the plan made again on the
+        fresh tree is another (False: the commit is dropped, the checkout at the fresh head).
+        A clean replay is pushed only when the fresh tree's own plan is still ours: a commit
+        that landed meanwhile may have turned automation off or pinned a policy in our file."""
+        while True:
+            with pushing():  # a stop asked for now lets the push finish (run --every)
+                replayed = self.push_until_landed()
+            if replayed is True:
+                return True, plan
+            fresh_plan = replan()
+            if isinstance(replayed, str) and same_updates(fresh_plan, plan):
+                self.move_to(replayed)
+                plan = fresh_plan
+                continue
+            if isinstance(replayed, str):
+                log.info("the fresh tree plans other updates than our replayed commit; committing the new plan")
+            return False, fresh_plan
 
     def move_to(self, commit: str) -> None:
         """Move the checkout to ``commit``; ``--keep`` never overwrites an untracked file
@@ -251,13 +257,11 @@ class _Run:
             checkpoint(self.ctx, "after-commit")
             if self.target.remote is None:
                 return WriteResult(plan, Change(commit=commit, branch=self.target.branch, attempts=0), tuple(files), replans=self.replans)
-            with pushing():  # a stop asked for now lets the push finish (run --every)
-                landed = self.push_until_landed()
+            landed, plan = self.push_replan(replan, plan)
             if landed:
                 change = Change(commit=self.ws.head(), branch=self.target.branch, attempts=self.deadline.attempts)
                 return WriteResult(plan, change, tuple(files), pushed=True, replans=self.replans)
             self.replans += 1
-            plan = replan()
 
     def undo(self) -> bool:
         """Leave the checkout as it was: no commit of ours, our files restored, original branch.
@@ -320,7 +324,7 @@ def commit_session(
             ws.recover()
             ws.save_marker(RunMarker.starting(scan))  # from here on, locks our git commands leave are known as ours
         keep_marker = False
-        refuse_dirty(ws, scan, options)
+        refuse_dirty(ws, scan, options.whole_checkout, options.own_files)
         ws.use_identity(options.author)
         target = resolve_target(ws, options.remote, options.branch, push=options.push)
         url = target.remote_url(ws)
@@ -340,7 +344,9 @@ def commit_session(
                     run.detach(head)
             yield run
         except BaseException as error:
-            keep_marker = not run.undo()
+            keep_marker = True  # until the undo finished: a second signal must not lose the run's record
+            with signals_waiting():  # SIGINT and SIGTERM wait for the undo (the exit is 130 anyway)
+                keep_marker = not run.undo()
             if run.left and isinstance(error, AutomatorError) and error.hint == LEFT_AS_IT_WAS:
                 error.hint = "the checkout was not fully restored: see the warning above"
             raise
@@ -356,41 +362,17 @@ def commit_session(
     ws.maintain()  # after a run that finished: never while a failed or stopped one unwinds
 
 
+def same_updates(one: Plan, other: Plan) -> bool:
+    """Whether two plans change the same fields of the same files from and to the same text
+    (where in the file they are may differ: lines above them changed)."""
+    def key(plan: Plan) -> list[tuple[str, str, str, str]]:
+        return sorted((u.use.file, u.from_tag, u.to_tag, u.new_text) for u in plan.updates)
+
+    return key(one) == key(other)
+
+
 def fresh_clone(ws: Workspace, target: Target) -> bool:
     """The tool's own clone of the target branch, made for this run a moment ago: the clone
     was the fetch. (A push that finds the branch moved since fetches as always.)"""
     fresh, ws.fresh = ws.fresh, False
     return fresh and not target.detached and target.branch == target.original
-
-
-def refuse_dirty(ws: Workspace, scan: str, options: WriteOptions) -> None:
-    if ws.fresh:  # the tool's own clone, made a moment ago, nothing run in it yet: clean
-        return
-    elsewhere: list[str] = []
-    if options.whole_checkout:  # one look covers both questions
-        # each untracked file where nothing else can be untracked; elsewhere untracked
-        # directories as a whole (git does not walk them: they are none of the run's business)
-        every_file = scan == "." or ws.own_clone
-        entries = ws.status(".", untracked="all" if every_file else "normal")
-        changed = [path for _, path in entries if within(path, scan)]
-        elsewhere = [path for code, path in entries if code != "??"]
-    else:
-        changed = ws.dirty(scan)
-    if changed:
-        shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
-        raise UsageError(
-            f"uncommitted changes in {scan} of {ws.root}: {shown}",
-            hint="commit, stash or remove them first; automator commits only its own updates",
-        )
-    if elsewhere:
-        raise UsageError(
-            f"uncommitted changes in {ws.root}: {', '.join(elsewhere[:5])}",
-            hint="pushing may need a rebase, which needs a clean checkout; commit or stash them, or use --no-push",
-        )
-
-
-def within(path: str, scan: str) -> bool:
-    """Whether a path git status lists is in the scanned path (or an untracked directory,
-    listed as ``dir/``, holds the scanned path)."""
-    scan = scan.rstrip("/")
-    return scan == "." or path == scan or path.startswith(scan + "/") or (path.endswith("/") and (scan + "/").startswith(path))

@@ -66,16 +66,16 @@ def check_pull_requests(job: Job, part: Plan) -> None:
         return
     if not job.settings.write.push or _check_pull_request_target(job):  # else no remote to tell the forge of
         PullRequestWriter.check(job, part)
-    refuse_dirty(job.ws, job.scan)
+    refuse_dirty(job.ws, job.scan, job.settings.write.own_files)
 
 
 def _check_commit(job: Job) -> Target | None:
+    from automator.git.clean import refuse_dirty
     from automator.git.credentials import checkout_git_environment
     from automator.git.network import check_transport
-    from automator.git.writer import refuse_dirty
 
     write, ws = job.settings.write, job.ws
-    refuse_dirty(ws, job.scan, write)
+    refuse_dirty(ws, job.scan, write.whole_checkout, write.own_files)
     target = commit_target(job)
     if target is None or target.remote is None:
         return target

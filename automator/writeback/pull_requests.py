@@ -7,7 +7,7 @@ leads the run (``--pr``), the plan is made on a temporary worktree at the fresh 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,10 +135,13 @@ def forge_of(settings: PullRequestSettings, ws: Workspace, remote: str):
     return resolve_forge_target(configured_url.strip(), kind=settings.forge, api_url=settings.forge_url)
 
 
-def refuse_dirty(ws: Workspace, scan: str) -> None:
+def refuse_dirty(ws: Workspace, scan: str, own_files: Iterable[Path] = ()) -> None:
     """Uncommitted changes in the scanned path are refused: the branch of a pull request is
-    built from the committed base, and a dry run would show updates planned from them."""
-    dirty = ws.dirty(scan)
+    built from the committed base, and a dry run would show updates planned from them. The
+    run's ``own_files`` (report files, health file, registry cache) are no such changes."""
+    from automator.git.clean import own_pathspecs
+
+    dirty = [path for _, path in ws.status(scan, *own_pathspecs(ws.root, own_files), untracked="all")]
     if dirty:
         raise UsageError(
             f"uncommitted changes in {scan} of {ws.root}: {', '.join(dirty[:5])}",
@@ -153,7 +156,7 @@ def open_pull_requests(
     ``scope``: the repositories of an event-driven run (the PRs of other images are left alone)."""
     scan = ws.relative(path)
     if plan.updates:  # no updates: no branch is built, stale PRs are closed
-        refuse_dirty(ws, scan)
+        refuse_dirty(ws, scan, write.own_files)
     writer = branch_writer(settings, write, ctx, ws)
     forge_target = forge_of(settings, ws, writer.remote)
     forge = make_forge(forge_target.kind, forge_target.api_url, forge_target.slug, ctx, auto_merge_method=settings.auto_merge or "merge")

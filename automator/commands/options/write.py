@@ -58,7 +58,18 @@ def settings(args: argparse.Namespace, ctx: Context) -> WriteOptions:
         message_template=template,
         author=parse_identity(args.author) if args.author else DEFAULT_AUTHOR,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.retry_timeout),
+        own_files=own_files(args, ctx),
     )
+
+
+def own_files(args: argparse.Namespace, ctx: Context) -> tuple[Path, ...]:
+    """What the run writes into the checkout itself: report files, health file, registry cache."""
+    from automator.commands.options.source import cache_dir
+
+    written = [getattr(args, "markdown", None), getattr(args, "dotenv", None), getattr(args, "health_file", None)]
+    if hasattr(args, "no_cache"):
+        written.append(cache_dir(args, ctx))
+    return tuple(Path(path) for path in written if path and str(path) != "-")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
