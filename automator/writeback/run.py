@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from automator.context import Context
-from automator.errors import UsageError
+from automator.errors import ConfigError, UsageError
 from automator.result import RunResult
 from automator.settings import Settings
 from automator.tagsource import TagSource, open_tag_source
@@ -41,12 +42,26 @@ def run_once(settings: Settings, ctx: Context) -> RunResult:
             from automator.git.clone import cloned
 
             with cloned(clone.repo, clone.ref, ctx, timeout=settings.write.retry.max_seconds) as ws:
-                return run_in(ws.root / settings.path, settings, ctx, source, ws)
+                try:
+                    return run_in(ws.root / settings.path, in_clone(settings, ws.root), ctx, source, ws)
+                except ConfigError as error:  # a rules file of the clone: named in the repository, not in the clone
+                    from automator.rules.load import named_in
+
+                    raise named_in(error, ws.root, _clone_named(settings)) from None
         return run_in(Path(settings.path), settings, ctx, source, None)
     finally:  # a loop or receiver runs again in this process: no thread or socket of this run stays
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def in_clone(settings: Settings, root: Path) -> Settings:
+    """The settings of a run in the tool's own clone at ``root``: a relative ``--rules`` names
+    a file of the clone, as PATH does (an absolute one stays a file of this machine)."""
+    file = settings.rules.file
+    if file is None or file.is_absolute():
+        return settings
+    return settings.replace(rules=replace(settings.rules, file=root / file))
 
 
 def run_in(path: Path, settings: Settings, ctx: Context, source: TagSource, workspace=None) -> RunResult:

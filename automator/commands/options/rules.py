@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         type=Path,
         help="rules file (default: .automator.yaml in PATH or above it, up to the repository root); "
-        "see docs/rules.md",
+        "with --repo a relative FILE is a file of that repository, as PATH is; see docs/rules.md",
     )
 
 
