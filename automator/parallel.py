@@ -3,22 +3,33 @@
 Workers are forked, so they share the parent's loaded modules and tables at no cost; forking is
 used only while the process has a single thread (forking a threaded process can deadlock),
 and anything that prevents a pool falls back to serial work, never to an error.
+
+A stop signal (SIGINT, SIGTERM; Ctrl-C reaches the whole process group) is the parent's alone:
+it holds them while the pool forks its workers and starts its threads (a signal raised inside
+a fork callback would be lost, and a thread started meanwhile never takes one), the workers
+ignore them (interrupted inside the pool's own queues, they would print tracebacks or leave the
+others waiting on a lock forever), and on a stop the parent cancels the batches not started,
+waits for the few under way and raises ``KeyboardInterrupt``, so that its caller undoes them.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
+
+from automator.interrupts import WAKE_SECONDS, signals_waiting
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
 YOUNG_THRESHOLD = 100_000  # allocations between collections of the young generation in per-file work
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def workers() -> int:
@@ -41,16 +52,60 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, min_items: int =
         yield from map(func, items)
         return
     try:
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
     except (OSError, ValueError):  # pragma: no cover - no semaphores or similar
         yield from map(func, items)
         return
     gc.freeze()  # the workers' collections then leave the inherited heap alone: no copy of it
     try:
-        with pool:
-            yield from pool.map(func, items, chunksize=chunksize)
+        try:
+            with _stop_signals_held():  # the workers and the pool's threads start here
+                batches = [pool.submit(_run_batch, func, items[at:at + chunksize]) for at in range(0, len(items), chunksize)]
+            for batch in batches:
+                yield from _result(batch)
+            pool.shutdown(wait=True)
+        except BaseException:  # a stop (or the caller gave up): nothing more starts
+            with signals_waiting():  # a second signal must not leave a worker writing behind us
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (blocked) while the block runs, and are delivered after it: as a
+    ``KeyboardInterrupt`` raised in ordinary code, and to the main thread, not to a thread
+    started meanwhile (it keeps them blocked). The processes forked meanwhile inherit the
+    block; :func:`_worker_start` lifts it."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _worker_start() -> None:
+    """A worker ignores stop signals (those sent to its group while it started are dropped):
+    the parent stops the pool."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _run_batch(func: Callable[[T], R], batch: Sequence[T]) -> list[R]:
+    return [func(item) for item in batch]
+
+
+def _result(batch) -> list:
+    """A batch's results, waking every :data:`WAKE_SECONDS` so that a signal is handled at once."""
+    from concurrent.futures import TimeoutError as NotYet
+
+    while True:
+        try:
+            return batch.result(timeout=WAKE_SECONDS)
+        except NotYet:
+            continue
 
 
 _collections_lock = threading.Lock()
