@@ -55,12 +55,16 @@ def pushing() -> Iterator[None]:
 
 
 @contextmanager
-def signals_waiting() -> Iterator[None]:
-    """SIGINT and SIGTERM change nothing while the block runs (an undo that must finish: the
-    exit is 130 anyway). In a thread other than the main one there is nothing to hold."""
+def signals_waiting(*, deliver: bool = True) -> Iterator[None]:
+    """SIGINT and SIGTERM wait while the block runs (an undo that must finish). A signal that
+    came meanwhile is delivered once the block is done (``deliver``), to the handler that was
+    in place: a loop told to stop while it undid a failed attempt still stops. Code already
+    unwinding an interrupt passes ``deliver=False``: its exit is 130 anyway. In a thread
+    other than the main one there is nothing to hold."""
     signums = (signal.SIGINT, signal.SIGTERM)
+    received: list[int] = []
     try:
-        previous = [signal.signal(signum, lambda *_: None) for signum in signums]
+        previous = [signal.signal(signum, lambda signum, _: received.append(signum)) for signum in signums]
     except ValueError:  # not the main thread
         yield
         return
@@ -69,6 +73,9 @@ def signals_waiting() -> Iterator[None]:
     finally:
         for signum, handler in zip(signums, previous, strict=True):
             signal.signal(signum, handler)
+        if deliver:
+            for signum in dict.fromkeys(received):  # each once, in the order they came
+                signal.raise_signal(signum)
 
 
 def push_in_flight() -> bool:

@@ -64,8 +64,10 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, min_items: int =
             for batch in batches:
                 yield from _result(batch)
             pool.shutdown(wait=True)
-        except BaseException:  # a stop (or the caller gave up): nothing more starts
-            with signals_waiting():  # a second signal must not leave a worker writing behind us
+        except BaseException as error:  # a stop (or the caller gave up): nothing more starts
+            # a signal waits until no worker writes behind us (then reaches its handler, unless
+            # this is the unwinding of an interrupt already)
+            with signals_waiting(deliver=not isinstance(error, KeyboardInterrupt)):
                 pool.shutdown(wait=True, cancel_futures=True)
             raise
     finally:

@@ -150,7 +150,7 @@ def all_or_nothing(root: Path) -> Iterator[Rollback]:
     try:
         yield rollback
     except KeyboardInterrupt:
-        with signals_waiting():
+        with signals_waiting(deliver=False):  # unwinding an interrupt already: exit 130
             rollback.close()
             left = rollback.restore()
             shutil.rmtree(directory, ignore_errors=True)

@@ -345,7 +345,8 @@ def commit_session(
             yield run
         except BaseException as error:
             keep_marker = True  # until the undo finished: a second signal must not lose the run's record
-            with signals_waiting():  # SIGINT and SIGTERM wait for the undo (the exit is 130 anyway)
+            # SIGINT and SIGTERM wait for the undo, then reach their handler (a loop stops after it)
+            with signals_waiting(deliver=not isinstance(error, KeyboardInterrupt)):
                 keep_marker = not run.undo()
             if run.left and isinstance(error, AutomatorError) and error.hint == LEFT_AS_IT_WAS:
                 error.hint = "the checkout was not fully restored: see the warning above"
