@@ -4,6 +4,7 @@ than a regular file (a device, a FIFO, a directory) is refused and left as it is
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -51,22 +52,53 @@ def test_a_patched_file_keeps_its_owner_group_and_mode(env: Path) -> None:
     assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (1234, 5678, 0o640)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
 def test_a_user_who_may_not_keep_the_owner_still_keeps_the_group(env: Path, monkeypatch) -> None:
     """Only root may give a file to another user: the file is still written, with its group."""
     web = env / "apps" / "web.yaml"
+    os.chown(web, 1234, 5678)
     calls: list[tuple[int, int]] = []
 
     def fchown(fd: int, uid: int, gid: int) -> None:
         calls.append((uid, gid))
         if uid != -1:
             raise PermissionError(1, "Operation not permitted")
+        os.chown(fd, uid, gid)
 
     monkeypatch.setattr(writefile.os, "fchown", fchown)
 
     assert update(env) == 0
 
     assert web.read_text() == workload("1.0.7")
-    assert calls == [(web.stat().st_uid, web.stat().st_gid), (-1, web.stat().st_gid)]
+    assert calls == [(1234, 5678), (-1, 5678)]
+    assert web.stat().st_gid == 5678
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+@pytest.mark.parametrize("code", [errno.EINVAL, errno.EOPNOTSUPP], ids=["unmapped id", "no owners"])
+def test_an_owner_the_kernel_will_not_set_leaves_the_file_written_all_the_same(env: Path, monkeypatch, code) -> None:
+    """In a user namespace (a rootless container) an owner outside its map is EINVAL; some file
+    systems have no owners at all: the update is written, as the user's file."""
+    web = env / "apps" / "web.yaml"
+    os.chown(web, 1234, 5678)
+
+    def fchown(fd: int, uid: int, gid: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(writefile.os, "fchown", fchown)
+
+    assert update(env) == 0
+    assert web.read_text() == workload("1.0.7")
+
+
+def test_a_file_of_the_users_own_asks_nothing_of_the_kernel(env: Path, monkeypatch) -> None:
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(writefile.os, "fchown", lambda fd, uid, gid: calls.append((uid, gid)))
+
+    assert update(env) == 0
+
+    assert (env / "apps" / "web.yaml").read_text() == workload("1.0.7")
+    assert calls == []
 
 
 def test_every_hard_link_of_a_patched_file_shows_the_new_tag(env: Path) -> None:

@@ -96,13 +96,17 @@ def _replace(target: Path, data: bytes, status: os.stat_result | None) -> None:
 
 
 def _keep_owner(fd: int, status: os.stat_result) -> None:
-    """Give the new file the old one's owner and group; only the group, or neither, when the
-    user may not (only root may give a file away; a group only to a member of it)."""
+    """Give the new file the old one's owner and group; only the group, or neither, when that
+    cannot be done: only root may give a file away, a group only to a member of it, and in a
+    user namespace (a rootless container) an owner outside its map is EINVAL."""
+    new = os.fstat(fd)
+    if (new.st_uid, new.st_gid) == (status.st_uid, status.st_gid):
+        return  # the usual case: the user's own file, nothing to ask the kernel
     for uid in (status.st_uid, -1):
         try:
             os.fchown(fd, uid, status.st_gid)
             return
-        except PermissionError:
+        except OSError:  # EPERM, EINVAL (an unmapped id), ENOSYS/EOPNOTSUPP (file systems without owners)
             continue
 
 
