@@ -2,7 +2,7 @@
 
 * ``--dotenv -`` and ``--markdown -`` make stdout that report alone, so ``automator scan
   --dotenv - > build.env`` is a clean dotenv file: the text the command prints otherwise (the
-  table, the updated files) goes to stderr.
+  table, the updated files, the diff of a dry run) goes to stderr.
 * ``scan`` writes nothing, so it reports as a dry run: ``dry-run=true`` in the GitHub step
   outputs, ``AUTOMATOR_DRY_RUN=true`` in the dotenv, a summary that says "would change".
 """
@@ -52,6 +52,14 @@ def test_dotenv_on_stdout_is_a_clean_dotenv_file(env, capsys, name):
     assert out and all(KEY_VALUE.match(line) for line in out.splitlines()), out
     assert "AUTOMATOR_UPDATED=1" in out.splitlines()
     assert "1.0.0 -> 1.1.0" in err, "the text is still shown, on stderr"
+
+
+def test_the_diff_of_a_dry_run_update_goes_to_stderr_when_the_dotenv_is_on_stdout(env, capsys):
+    assert main(command(env, "update", "--dry-run", "--dotenv", "-")) == 0
+
+    out, err = capsys.readouterr()
+    assert out and all(KEY_VALUE.match(line) for line in out.splitlines()), out
+    assert "+      image: ghcr.io/acme/app:1.1.0" in err
 
 
 def test_markdown_on_stdout_is_the_markdown_alone(env, capsys):

@@ -53,10 +53,11 @@ OPTIONS = (*PLAN_OPTIONS, reports.group(json_help=None), OptionGroup("dry_run", 
 
 def run(settings: Settings, ctx: Context) -> int:
     root, plan = plan_for(settings, ctx)
+    out = sys.stderr if settings.report.on_stdout else sys.stdout  # stdout is the report's alone when one goes there
     if settings.dry_run:
-        patched, failed = show_diff(root, plan)
-    else:  # stdout is the report's alone when one goes there (--markdown -, --dotenv -)
-        patched, failed = write_files(root, plan, sys.stderr if settings.report.on_stdout else sys.stdout)
+        patched, failed = show_diff(root, plan, out)
+    else:
+        patched, failed = write_files(root, plan, out)
     reported = done_plan(plan, patched, failed)
     write_reports(settings.report, ctx, reported, root=root, stdout_is_document=settings.dry_run)
     sys.stderr.write(text_report.problems(reported.problems, errors_only=settings.log.quiet))
@@ -70,8 +71,9 @@ def done_plan(plan: Plan, patched: Collection[str], failed: Sequence[Problem]) -
     return Plan(updates, (*plan.problems, *failed), plan.uses)
 
 
-def show_diff(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
-    """--dry-run: a unified diff of every file that could be patched; the others as problems."""
+def show_diff(root: Path, plan: Plan, out: TextIO) -> tuple[set[str], list[Problem]]:
+    """--dry-run: a unified diff on ``out`` of every file that could be patched; the others as
+    problems."""
     from automator.run import patched_files
 
     patched: set[str] = set()
@@ -83,7 +85,7 @@ def show_diff(root: Path, plan: Plan) -> tuple[set[str], list[Problem]]:
         name, old, new = item
         patched.add(name)
         diff = difflib.unified_diff(diff_lines(old), diff_lines(new), f"a/{name}", f"b/{name}")
-        sys.stdout.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+        out.writelines(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
     return patched, failed
 
 
