@@ -63,3 +63,21 @@ def test_one_failed_close_does_not_stop_or_hide_the_other_stale_pull_requests(en
     assert by_number[failing].action == "failed" and "502" in by_number[failing].error
     assert by_number[other].action == "closed"
     assert (github.pulls[failing]["state"], github.pulls[other]["state"]) == ("open", "closed")
+
+
+@pytest.mark.parametrize(("problem_image", "concerns"), [
+    ("ghcr.io/acme/podinfo", True),
+    ("ghcr.io/acme/podinfo:6.5.0", True),
+    ("ghcr.io/acme/podinfo@sha256:" + "a" * 64, True),
+    ("acme/podinfo", True),  # a short spelling of the same repository
+    ("ghcr.io/acme/podinfo-worker", False),  # another repository whose name starts the same
+    ("ghcr.io/acme/podinfo-worker:6.5.0", False),
+    ("ghcr.io/acme/redis", False),
+], ids=["same", "tag", "digest", "short", "longer name", "longer name with tag", "other"])
+def test_an_error_keeps_open_only_the_pull_requests_of_the_image_it_names(problem_image, concerns):
+    from automator.forge.keep import blocked_by_problems
+    from automator.model import Plan, Problem
+
+    plan = Plan((), (Problem(f"{problem_image}: not listed", file="clusters/prod/worker.yaml", image=problem_image),), ())
+    blocked = blocked_by_problems(["ghcr.io/acme/podinfo"], ["clusters/prod/app.yaml"], plan)
+    assert (blocked is not None) == concerns

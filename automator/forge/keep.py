@@ -17,7 +17,14 @@ from automator.model import Plan, Update
 
 
 def _concerns(problem_image: str, repository: str) -> bool:
-    return problem_image.startswith(repository) or repository.endswith(problem_image)
+    """Whether a problem's image names ``repository``: the same name, with a tag or digest,
+    or a short spelling of it (``nginx`` for ``docker.io/library/nginx``); whole names only,
+    so ``ghcr.io/acme/podinfo-worker`` is not ``ghcr.io/acme/podinfo``."""
+    name = problem_image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:  # a tag, not a registry port
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return name == repository or repository.endswith("/" + name)
 
 
 def blocked_by_problems(repositories: Collection[str], files: Collection[str], plan: Plan) -> str | None:
