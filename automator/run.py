@@ -190,6 +190,7 @@ def make_plan(
     argocd_apps: tuple[Path, ...] = (),
     strict: bool = False,
     own_clone: bool = False,
+    commits: bool = False,
 ) -> Plan:
     """Everything that should change under ``root`` (or ``scan_path`` inside it), and why.
 
@@ -200,6 +201,9 @@ def make_plan(
     ``strict`` makes typo warnings errors (:func:`automator.manifest.typos.strict`).
     ``own_clone``: ``root`` is the tool's own clone, where every file is tracked and none is
     marked skip-worktree, so git is asked only about the files the plan would create.
+    ``commits``: the plan is for a run that commits it, so files in a submodule or another
+    repository nested in the tree are left alone too (``update`` patches them: you commit
+    them in their own repository).
     """
     root = Path(root)
     if rules is None:
@@ -228,7 +232,7 @@ def make_plan(
     uses = [*uses, *within(root, scan_path, argo.insertions)]  # override files to create
     if pushed is not None:  # an event run: only the uses of the pushed repositories
         uses = pushed.uses(uses)
-    uses, skipped = committable(root, uses, own_clone=own_clone)
+    uses, skipped = committable(root, uses, own_clone=own_clone, nested=commits)
     prefix = relative_name(scan, root) if scan != root else "."
     outside = outside_path_as_warnings([*catalog.problems, *argo.problems], prefix)  # objects read repo-wide
     problems = [*outside, *problems, *skipped]
@@ -283,9 +287,10 @@ def leave_files_with_typos(uses: list, problems: list[Problem]) -> tuple[list, l
     return [u for u in uses if u.file not in held], noted
 
 
-def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[list, list[Problem]]:
+def committable(root: Path, uses: list, *, own_clone: bool = False, nested: bool = True) -> tuple[list, list[Problem]]:
     """Uses in files git would commit, and a notice per file it would not (ignored,
-    skip-worktree): patching those would leave the change behind and fail the commit.
+    skip-worktree, and with ``nested`` in a nested repository): patching those would leave
+    the change behind and fail the commit.
     In the tool's own clone only the files to create can be such files (an ignored one)."""
     names = sorted({u.file for u in uses})
     if own_clone:
@@ -294,7 +299,7 @@ def committable(root: Path, uses: list, *, own_clone: bool = False) -> tuple[lis
         return uses, []
     from automator.manifest.discover import uncommittable
 
-    unwanted = uncommittable(root, names)
+    unwanted = uncommittable(root, names, nested=nested)
     if not unwanted:
         return uses, []
     notices = {

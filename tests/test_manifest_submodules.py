@@ -3,7 +3,8 @@
 Git commits a submodule's files only in the submodule: `git add` in the outer repository
 refuses them ("Pathspec ... is in submodule"). Such files are found and reported like any
 other, but a run leaves them alone with a warning, as it does ignored files, and commits the
-rest; so what is patched is always committable.
+rest; so what is patched is always committable. `update`, which never commits, patches them:
+you commit them in their own repository.
 """
 
 from __future__ import annotations
@@ -60,3 +61,15 @@ def test_a_run_commits_the_outer_files_and_leaves_the_submodule_alone_with_a_war
     assert_clean(work)  # the submodule is not left modified: the next run can start
     again = run_automator(["run", ".", "--tags-from", str(tags)], cwd=work)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_update_patches_a_submodules_files_which_you_commit_in_the_submodule(tmp_path: Path) -> None:
+    # update never commits: the file is yours to commit in its own repository
+    _, work, tags = with_submodule(tmp_path)
+
+    done = run_automator(["update", ".", "--tags-from", str(tags)], cwd=work)
+
+    assert done.returncode == 0, done.stderr
+    assert "not patched" not in done.stderr
+    assert f"{APP}:1.1.0" in (work / "vendor/shared/apps/shared.yaml").read_text()
+    assert f"{APP}:1.1.0" in (work / "apps/app.yaml").read_text()

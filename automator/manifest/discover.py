@@ -181,10 +181,11 @@ _YAML_PATHSPECS = ("*.yaml", "*.yml", "*kustomization", "*Kustomization")
 MAX_NAMED_PATHSPECS = 200  # more files than this are asked about by their suffixes
 
 
-def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, str]:
+def uncommittable(root: Path, names: Sequence[str] | None = None, *, nested: bool = True) -> dict[str, str]:
     """Manifests under ``root`` that a commit would not carry: name relative to ``root`` ->
     why (ignored by git, marked skip-worktree / assume-unchanged, or in a submodule or another
-    repository nested in the tree: :func:`in_nested_repositories`). Empty outside git.
+    repository nested in the tree: :func:`in_nested_repositories`, unless ``nested`` is
+    false). Empty outside git.
     ``names``: only these files (relative to ``root``) matter; git is asked about them alone.
 
     Tracked files are listed first: when every named file is tracked, none can be an ignored
@@ -211,9 +212,9 @@ def uncommittable(root: Path, names: Sequence[str] | None = None) -> dict[str, s
         return found
     if names is not None:
         untracked = [name for name in names if name not in tracked]
-        nested = in_nested_repositories(root, untracked)
-        found.update(nested)
-        asked = "".join(f"{name}\0" for name in untracked if name not in nested).encode("utf-8", "surrogateescape")
+        inner = in_nested_repositories(root, untracked) if nested else {}
+        found.update(inner)
+        asked = "".join(f"{name}\0" for name in untracked if name not in inner).encode("utf-8", "surrogateescape")
         # exit status 1: none of them is ignored
         ignored = (_git_lines(root, "check-ignore", "-z", "--stdin", stdin=asked) or ()) if asked else ()
     else:

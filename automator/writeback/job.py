@@ -51,7 +51,7 @@ class Planner:
             strict = self.settings.get("strict", False)
             own = self.own_clone and root == self.ws.root  # not a worktree made from it
             self.latest = make_plan(root, self.source, scan_path=scan.resolve(), progress=report, rules=rules,
-                                    pushed=events.scope, argocd_apps=apps, strict=strict, own_clone=own)
+                                    pushed=events.scope, argocd_apps=apps, strict=strict, own_clone=own, commits=True)
         self.rules = rules
         return self.latest
 
