@@ -3,6 +3,9 @@
 The body ends with ``<!-- automator:{json} -->``; the JSON holds the format version, the
 environment, the branch, the plan fingerprint and the updates. Two runs that plan the same
 updates compute the same fingerprint, so the second one knows the PR is already current.
+A PR opened with labels, reviewers, assignees or auto-merge to add carries
+``"decorated":false`` until they were added; a marker without the key (every PR opened
+without them, and those of earlier versions) counts as decorated.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class Marker:
     branch: str
     fingerprint: str
     updates: tuple[dict, ...] = ()
+    decorated: bool = True  # False: labels, reviewers, assignees, auto-merge are still to add
 
     @property
     def repositories(self) -> tuple[str, ...]:
@@ -88,7 +92,7 @@ def _plain(text: str) -> str:
     return _MARKUP.sub(r"\\\g<0>", text)
 
 
-def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compact: int = 0) -> str:
+def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compact: int = 0, decorated: bool = True) -> str:
     """The marker's JSON. ``compact`` 1 keeps only the distinct (file, image) pairs of the
     updates, which is all later runs read besides the fingerprint; 2 keeps none of them."""
     listed = [{"file": u.use.file, "image": u.use.image.repository, "from": u.from_tag, "to": u.to_tag} for u in sorted(updates, key=_update_key)]
@@ -98,6 +102,8 @@ def marker_json(env_path: str, branch: str, updates: Sequence[Update], *, compac
         pairs = sorted({(u["file"], u["image"]) for u in listed})
         listed = [{"file": file, "image": image} for file, image in pairs]
     payload = {"v": MARKER_VERSION, "env": env_path, "branch": branch, "fingerprint": fingerprint(updates), "updates": listed}
+    if not decorated:
+        payload["decorated"] = False
     # '>' is escaped so that no value can end the HTML comment early
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
 
@@ -113,9 +119,12 @@ def _row(u: Update) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit: int | None = None, noun: str = "pull request") -> str:
+def render_body(
+    updates: Sequence[Update], *, env_path: str, branch: str, limit: int | None = None, noun: str = "pull request", decorated: bool = True
+) -> str:
     """The PR/MR body (``noun``: what the forge calls it): an introduction, one table row per
-    update, and the hidden marker.
+    update, and the hidden marker (``decorated=False``: saying that labels and the like are
+    still to be added).
 
     A body longer than ``limit`` characters (the forge's maximum) is shortened, not refused:
     the table keeps the rows that fit and a note says how many are left out and where the
@@ -132,7 +141,7 @@ def render_body(updates: Sequence[Update], *, env_path: str, branch: str, limit:
     footer = "It is kept current by Deployment Automator; edits to this branch are overwritten."
 
     def body(shown: list[str], note: list[str], compact: int) -> str:
-        marker = f"{MARKER_PREFIX}{marker_json(env_path, branch, updates, compact=compact)} -->"
+        marker = f"{MARKER_PREFIX}{marker_json(env_path, branch, updates, compact=compact, decorated=decorated)} -->"
         return "\n".join([intro, "", *head, *shown, *note, "", footer, "", marker, ""])
 
     full = body(rows, [], 0)
@@ -176,6 +185,7 @@ def parse_marker(body: str | None) -> Marker | None:
             branch=str(data["branch"]),
             fingerprint=str(data["fingerprint"]),
             updates=tuple(u for u in data.get("updates", ()) if isinstance(u, dict)),
+            decorated=data.get("decorated", True) is not False,
         )
     except (ValueError, KeyError, TypeError):
         return None

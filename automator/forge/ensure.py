@@ -4,6 +4,8 @@ For each group of updates (one per run, or one per image) there is one determini
 and at most one open pull request:
 
 * absent                    -> push the branch, create the PR, add labels/reviewers/assignees/auto-merge
+                               (until they are added, the PR's marker says ``"decorated":false``, and
+                               any later run that finds it so adds them: a run stopped in between)
 * present, same fingerprint -> nothing is written (neither git nor API), unless the branch no
                                longer merges cleanly into the fresh base (a neighbouring change
                                was merged): then it is rebuilt on the base, as below
@@ -13,7 +15,9 @@ and at most one open pull request:
 
 A PR is ours when its body carries the hidden marker; a branch is ours when such a PR points
 at it or it lies under the template's literal prefix (``automator/``). Anything else is never
-overwritten. A PR of ours for another environment or another base branch (two jobs whose
+overwritten. A create that fails is followed by a second look (:func:`_adopt`): the forge may
+have created the PR before the answer was lost (a 502 or timeout), or another run did; a PR
+is never described by a plan that its branch no longer holds. A PR of ours for another environment or another base branch (two jobs whose
 branch names collide) is not taken over either: that group fails with a clear message.
 
 A PR holding updates that this run could not judge (an image or file that could not be
@@ -167,16 +171,71 @@ def _find_ours(forge: Forge, branch: str, settings: Settings) -> tuple[PullReque
     return pr, marker
 
 
+def _to_decorate(settings: Settings) -> bool:
+    return bool(settings.labels or settings.reviewers or settings.assignees or settings.auto_merge)
+
+
+def _edit(forge: Forge, pr: PullRequest, decorated: bool, settings: Settings, title: str, body: str) -> tuple[PullRequest, tuple[str, ...]]:
+    """Write ``title`` and ``body`` (whose marker says the PR is decorated); a PR whose marker
+    said it was not yet gets its labels, reviewers, assignees and auto-merge first, so that a
+    run stopped in between leaves the work to the next one. Failing to record that is a warning."""
+    if decorated:
+        return forge.edit(pr, title=title, body=body), ()
+    warnings = _decorate(forge, pr, settings)
+    try:
+        return forge.edit(pr, title=title, body=body), warnings
+    except ForgeError as error:
+        log.warning("%s", error)
+        return pr, (*warnings, str(error))
+
+
+def _adopt(forge: Forge, writer: BranchWriter, group: Group, settings: Settings, commit: str, error: ForgeError) -> Outcome:
+    """After our create failed: the PR open for the branch all the same, if it is ours.
+
+    ``PullRequestExists``: another run created it between our lookup and our create. Any other
+    failure (a 502, a timeout): the forge may have created it before the answer was lost; one
+    carrying our plan is ours, it is decorated and reported as created. When the branch no
+    longer holds the commit we pushed, another run pushed its plan after ours: its PR is left
+    as it is (title and body never disagree with the branch); the next run reconciles them."""
+    try:
+        pr, theirs = _find_ours(forge, group.branch, settings)
+    except AutomatorError:
+        raise error from None
+    if pr is None or theirs is None:
+        raise error
+    remote = writer.remote_sha(group.branch)
+    if remote != commit:
+        note = f"another run pushed {remote or 'nothing'} to {group.branch} after our commit {commit}; leaving its {forge.noun} as it is"
+        log.info("%s", note)
+        return Outcome("unchanged", group.branch, pr, remote, warnings=(note,))
+    title = render_title(group.updates, settings.env_path)
+    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None), noun=forge.noun)
+    if theirs.fingerprint != fingerprint(group.updates):
+        pr, warnings = _edit(forge, pr, theirs.decorated, settings, title, body)
+        return Outcome("updated", group.branch, pr, commit, warnings)
+    if isinstance(error, PullRequestExists):
+        return Outcome("unchanged", group.branch, pr, commit)  # its creator decorates it
+    log.info("%s %s was created although the forge answered: %s", forge.noun, pr.url, error)
+    if theirs.decorated:
+        return Outcome("created", group.branch, pr, commit, _decorate(forge, pr, settings))
+    pr, warnings = _edit(forge, pr, False, settings, title, body)
+    return Outcome("created", group.branch, pr, commit, warnings)
+
+
 def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settings: Settings, plan: Plan | None = None) -> Outcome:
     """Make the one open PR of ``group.branch`` carry exactly ``group.updates``, unless it holds
     updates that ``plan`` (the run's whole plan: its errors) could not judge: then it is kept."""
     fp = fingerprint(group.updates)
     title = render_title(group.updates, settings.env_path)
-    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=getattr(forge, "body_limit", None), noun=forge.noun)
+    limit = getattr(forge, "body_limit", None)
+    body = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=limit, noun=forge.noun)
     pr, marker = _find_ours(forge, group.branch, settings)
     remote = writer.remote_sha(group.branch)
     if pr and marker and marker.fingerprint == fp and remote is not None and _still_current(writer, group.branch, settings.base):
-        return Outcome("unchanged", group.branch, pr, remote)
+        if marker.decorated:
+            return Outcome("unchanged", group.branch, pr, remote)
+        pr, warnings = _edit(forge, pr, False, settings, title, body)  # an earlier run stopped before
+        return Outcome("updated", group.branch, pr, remote, warnings)
     reason = why_keep_as_is(marker, group.updates, plan or Plan(), settings.scope) if pr and marker else None
     if pr and reason:
         return Outcome("kept", group.branch, pr, remote, warnings=(f"kept as it is: {reason}",))
@@ -189,18 +248,18 @@ def ensure_pull_request(forge: Forge, writer: BranchWriter, group: Group, settin
         )
     commit = writer.push(group.branch, group.updates, _commit_message(group, settings), expected=remote, may_overwrite=owned)
     if pr:
-        return Outcome("updated", group.branch, forge.edit(pr, title=title, body=body), commit)
+        pr, warnings = _edit(forge, pr, marker is None or marker.decorated, settings, title, body)
+        return Outcome("updated", group.branch, pr, commit, warnings)
+    pending = _to_decorate(settings)  # the body says so until the decorations are added
+    first = render_body(group.updates, env_path=settings.env_path, branch=group.branch, limit=limit, noun=forge.noun, decorated=not pending)
     try:
-        pr = forge.create(branch=group.branch, base=settings.base, title=title, body=body, draft=settings.draft)
-    except PullRequestExists:
-        # another run created it between our lookup and our create: adopt that one
-        pr, theirs = _find_ours(forge, group.branch, settings)
-        if pr is None or theirs is None:
-            raise
-        if theirs.fingerprint == fp:
-            return Outcome("unchanged", group.branch, pr, commit)
-        return Outcome("updated", group.branch, forge.edit(pr, title=title, body=body), commit)
-    return Outcome("created", group.branch, pr, commit, _decorate(forge, pr, settings))
+        pr = forge.create(branch=group.branch, base=settings.base, title=title, body=first, draft=settings.draft)
+    except ForgeError as error:
+        return _adopt(forge, writer, group, settings, commit, error)
+    if not pending:
+        return Outcome("created", group.branch, pr, commit)
+    pr, warnings = _edit(forge, pr, False, settings, title, body)
+    return Outcome("created", group.branch, pr, commit, warnings)
 
 
 def _close_comment(forge: Forge, marker: Marker, settings: Settings, kept: Sequence[Outcome]) -> str:
