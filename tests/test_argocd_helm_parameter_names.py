@@ -1,8 +1,12 @@
 """Helm parameter names as Argo CD Image Updater writes them: the name parameter is always set
 to the image whose tags are chosen (even where it spelled the image another way, and in an
-override file that lacks it), and a values key may index a list (``images[0].tag``)."""
+override file that lacks it, but only with a new tag), and a values key may index a list
+(``images[0].tag``)."""
 
+import shutil
 from pathlib import Path
+
+from git_helpers import clone, git, isolated_git, make_remote, run_automator, show  # noqa: F401 (autouse fixture)
 
 from automator.cli import main
 
@@ -82,6 +86,59 @@ def test_an_override_file_holding_only_the_tag_parameter_gains_the_name_paramete
     before = (root / "chart/.argocd-source-web.yaml").read_text()
     assert update(root, WEB_TAGS) == 0
     assert (root / "chart/.argocd-source-web.yaml").read_text() == before  # added once
+
+
+GOLDEN = Path(__file__).parent / "golden" / "argocd_overrides"
+SHOP_OVERRIDE = "charts/shop/.argocd-source-shop.yaml"
+SHOP_NAME = "    -   name: image.name\n        value: ghcr.io/acme/shop\n        forcestring: true\n"
+
+
+def golden_remote(tmp_path: Path, tree: Path) -> tuple[Path, Path]:
+    """``tree`` pushed to a bare remote, and a clone whose origin is the Applications' repoURL."""
+    files = {str(f.relative_to(tree)): f.read_text() for f in tree.rglob("*") if f.is_file()}
+    bare = make_remote(tmp_path, files)
+    work = clone(bare, tmp_path / "work")
+    git(work, "config", f"url.file://{bare}.insteadOf", "https://git.example.com/acme/env")
+    git(work, "remote", "set-url", "origin", "https://git.example.com/acme/env")
+    return bare, work
+
+
+def test_a_missing_name_parameter_is_not_written_while_the_tag_is_current(tmp_path):
+    # Argo writes the parameters of an image only when it moves it to a new tag
+    current = tmp_path / "current"
+    shutil.copytree(GOLDEN / "expected", current)  # every image on its newest tag
+    (current / SHOP_OVERRIDE).write_text((current / SHOP_OVERRIDE).read_text().replace(SHOP_NAME, ""))
+    bare, work = golden_remote(tmp_path, current)
+    before = git(bare, "rev-parse", "main")
+
+    done = run_automator(["run", ".", "--tags-from", str(GOLDEN / "tags.yaml")], cwd=work)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no updates" in done.stdout
+    assert git(bare, "rev-parse", "main") == before  # nothing committed, nothing pushed
+    assert "name: image.name" not in show(bare, SHOP_OVERRIDE)
+
+
+def test_the_name_parameter_added_with_a_new_tag_is_part_of_that_images_update(tmp_path):
+    bare, work = golden_remote(tmp_path, GOLDEN / "input")  # shop on 3.1.0 without image.name
+
+    done = run_automator(["run", ".", "--tags-from", str(GOLDEN / "tags.yaml")], cwd=work)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert show(bare, SHOP_OVERRIDE) + "\n" == (GOLDEN / "expected" / SHOP_OVERRIDE).read_text()  # name written
+    message = git(bare, "log", "-1", "--format=%B", "main")
+    assert message.splitlines() == [  # one update per image: the name rides with the tag
+        "Update 4 images (spec 0.2.0, shop 3.10.0, worker 1.20, app 1.0.1)",
+        "",
+        "- charts/shop/.argocd-source-shop.yaml: ghcr.io/acme/spec 0.1.0 -> 0.2.0 (semver:>=0.0.0-0)",
+        "- charts/shop/.argocd-source-shop.yaml: ghcr.io/acme/shop 3.1.0 -> 3.10.0 (semver:^3)",
+        "- charts/shop/.argocd-source-shop.yaml: ghcr.io/acme/worker (none) -> 1.20 (semver:>=0.0.0-0)",
+        "- overlays/prod/.argocd-source-app-prod.yaml: ghcr.io/acme/app 1.0.0 -> 1.0.1 (semver:1.0.x)",
+    ]
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert [row for row in rows if "ghcr.io/acme/shop" in row] == [  # one row, at the tag's line
+        [f"{SHOP_OVERRIDE}:8", "shop", "ghcr.io/acme/shop", "3.1.0", "->", "3.10.0", "semver:^3"],
+    ]
 
 
 # --- list items in values keys ------------------------------------------------------------------------

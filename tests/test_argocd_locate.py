@@ -3,11 +3,13 @@
 
 from pathlib import Path
 
-from automator.manifest.argocd.locate import bind_apps
+from automator.manifest.argocd.locate import THEN, bind_apps
 from automator.manifest.argocd.overrides import helm_entries, new_helm_file, new_kustomize_file
 from automator.manifest.argocd.tree import read_tree
 from automator.manifest.locate import locate_text
 from automator.manifest.locators import LOCATORS
+from automator.manifest.patch import patch_text
+from automator.model import Update
 from automator.plan import new_text
 
 P = "argocd-image-updater.argoproj.io/"
@@ -69,11 +71,16 @@ def test_an_existing_override_file_changes_only_the_values_and_gains_missing_par
         "chart/.argocd-source-shop.yaml": override,
     })
     tree, found = located(root, "chart/.argocd-source-shop.yaml")
-    tag, name, added = found.uses
-    assert (tag.field, tag.current, tag.quote, tag.image.tag, tag.line) == ("tag", "1.0.0", '"', "1.0.0", 4)
-    # as Argo merges every parameter of an image into the file, the missing image.name is added
-    assert (name.field, name.span.start, name.container) == ("name", len(override), "shop")
-    assert new_text(name, "1.0.0") == "  - name: image.name\n    value: ghcr.io/acme/shop\n    forcestring: true\n"
+    tag, added = found.uses
+    # as Argo merges every parameter of an image into the file when it writes a new tag, the
+    # missing image.name goes with the tag: one field (a companion) written in two places, the
+    # tag's value (quoted as it is) and the name parameter at the list's end
+    assert (tag.field, tag.quote, tag.image.tag, tag.line, tag.container) == ("tag", '"', "1.0.0", 4, "shop")
+    assert tag.span.start == tag.span.end == len(override)
+    assert new_text(tag, "1.1.0") == "1.1.0" + THEN + "  - name: image.name\n    value: ghcr.io/acme/shop\n    forcestring: true\n"
+    assert patch_text("chart/.argocd-source-shop.yaml", override, [Update(tag, "1.0.0", "1.1.0", new_text(tag, "1.1.0"), "")],
+                      bind_apps(LOCATORS, tree.targets)) == override.replace("1.0.0", "1.1.0") + (
+        "  - name: image.name\n    value: ghcr.io/acme/shop\n    forcestring: true\n")
     assert (added.span.start, added.line, added.container) == (len(override), 10, "db")
     assert new_text(added, "2.1") == (
         "  - name: db.name\n    value: ghcr.io/acme/db\n    forcestring: true\n"

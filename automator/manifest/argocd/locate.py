@@ -5,7 +5,9 @@ their updates go to (``targets``: file -> Applications). For each file it finds:
 
 * ``.argocd-source-<app>.yaml``: the Helm parameters (``helm.image-name``/``-tag`` or
   ``-spec``, by default ``image.name`` and ``image.tag``) or the Kustomize images entry; a
-  missing parameter or entry (or list) is a field to insert (``ImageUse.insert``);
+  missing parameter or entry (or list) is a field to insert (``ImageUse.insert``); a tag
+  parameter whose name parameter is missing is one field written in two places (a companion,
+  :func:`companion`), as Argo writes the name only with a new tag;
 * ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``, its
   ``digest`` when it has one, and ``newName`` with ``kustomize.image-name``);
 * ``write-back-target: helmvalues``: the values file at the configured keys (a dotted key
@@ -51,6 +53,7 @@ from automator.values import value_type
 DIALECT = "argocd"
 OVERRIDE, KUSTOMIZATION, HELMVALUES = "override", "kustomization", "helmvalues"
 ARRAY_INDEX = re.compile(r"(.*)\[(\d+)\]")  # a values key's list item: Argo's arrayIndexPattern
+THEN = "{then}"  # in a companion's template: the tag's new value before it, the text added at its span after it
 
 
 @value_type
@@ -70,6 +73,7 @@ class ArgoLocator:
     name: str = DIALECT
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     markers: tuple[str, ...] = UNBOUND_MARKERS
+    tags_alone: bool = False  # a companion located as its tag alone (patching writes the tag there)
 
     @property
     def files(self) -> frozenset[str] | None:
@@ -81,7 +85,7 @@ class ArgoLocator:
             for image in target.app.images:
                 try:
                     if target.kind == OVERRIDE:
-                        yield from override_uses(doc, target, image)
+                        yield from override_uses(doc, target, image, self.tags_alone)
                     elif target.kind == KUSTOMIZATION:
                         yield from kustomization_uses(doc, target, image)
                     else:
@@ -143,9 +147,7 @@ def insertion(file: str, text: str, offset: int, template: str, field_kind: str,
               target: Target, ref: ImageRef) -> ImageUse:
     """A field to add at ``offset`` (``template`` holds ``{value}`` where the new value goes,
     its lines end in LF and are written with the file's own line ending)."""
-    if offset == len(text) and text and not text.endswith("\n"):
-        template = "\n" + template
-    template = template.replace("\n", line_ending(text))
+    template = placed(text, offset, template)
     line = text.count("\n", 0, offset) + 1 + template[: template.index(VALUE)].count("\n")
     return ImageUse(
         file=file, line=line, span=Span(offset, offset), field=field_kind, image=ref,  # type: ignore[arg-type]
@@ -154,13 +156,21 @@ def insertion(file: str, text: str, offset: int, template: str, field_kind: str,
     )
 
 
+def placed(text: str, offset: int, template: str) -> str:
+    """``template`` as written at ``offset``: in the file's line ending, after the line ending
+    that a file lacking its last one gets first."""
+    if offset == len(text) and text and not text.endswith("\n"):
+        template = "\n" + template
+    return template.replace("\n", line_ending(text))
+
+
 def line_ending(text: str) -> str:
     """The line ending of the file's first line: CRLF or (also without any line) LF."""
     end = text.find("\n")
     return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
-def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+def override_uses(doc: Document, target: Target, image: ImageSettings, tags_alone: bool = False) -> Iterator[ImageUse | Problem]:
     root = doc.root
     if target.app_kind == "kustomize":
         yield from _override_kustomize(doc, target, image, root)
@@ -170,28 +180,45 @@ def override_uses(doc: Document, target: Target, image: ImageSettings) -> Iterat
     tag_node = present.get(keys.get("tag", ""))
     current_tag = text_of(tag_node) if tag_node is not None else None
     missing = [(kind, key) for kind, key in keys.items() if key not in present]
+    kinds = [kind for kind, _ in missing]
+    found: list[ImageUse] = []
     for kind, key in keys.items():
         if key in present:
             node = present[key]
             value = text_of(node) or ""
             if kind == "name":  # located even when it names the image: Argo sets it on every write
-                yield _use(doc, target, image, node, "name", _ref(image, current_tag))
+                found.append(_use(doc, target, image, node, "name", _ref(image, current_tag)))
             elif kind == "tag":
-                yield _use(doc, target, image, node, "tag", _ref(image, value))
+                found.append(_use(doc, target, image, node, "tag", _ref(image, value)))
             else:
                 written = parse_image_ref(value)
-                yield _use(doc, target, image, node, "image", _ref(image, written.tag, written.digest))
-    if not missing:
+                found.append(_use(doc, target, image, node, "image", _ref(image, written.tag, written.digest)))
+    if kinds == ["name"] and listed is not None and not tags_alone:
+        # only the name is missing: Argo adds it when it writes a new tag, never on its own
+        params = [(missing[0][1], image.image)]
+        offset, template = added_items(doc, listed, lambda dash, inner: helm_entries(params, dash, inner), helm_flow_entries(params))
+        found = [companion(doc.text, use, offset, template) if use.field == "tag" else use for use in found]
+    yield from found
+    if not missing or kinds == ["name"]:
         return
     # Argo merges every parameter of the image into the file: a missing name is added too
-    kinds = [kind for kind, _ in missing]
-    field_kind = next(kind for kind in ("image", "tag", "name") if kind in kinds)
+    field_kind = next(kind for kind in ("image", "tag") if kind in kinds)
     params = [(key, VALUE if kind == field_kind else image.image) for kind, key in missing]
     if listed is None:
         offset, template = list_start(doc, "helm", "parameters", lambda column: helm_entries(params, column))
     else:
         offset, template = added_items(doc, listed, lambda dash, inner: helm_entries(params, dash, inner), helm_flow_entries(params))
     yield insertion(doc.file, doc.text, offset, template, field_kind, image, target, _ref(image, current_tag))
+
+
+def companion(text: str, tag: ImageUse, offset: int, template: str) -> ImageUse:
+    """The tag field ``tag`` that adds ``template`` (the missing name parameter) at ``offset``
+    when it moves: one field, so it is planned, reported and counted once, and nothing is
+    written while its tag stays. Its span is the (empty) span where the name goes and its line
+    the tag's; its text is the tag's new value, :data:`THEN`, and the name parameter. Patching
+    locates the file with ``tags_alone`` to find the tag's value again
+    (:func:`automator.manifest.argocd.patching.patch_with_insertions`)."""
+    return replace(tag, span=Span(offset, offset), current="", insert=VALUE + THEN + placed(text, offset, template))
 
 
 def _override_kustomize(doc: Document, target: Target, image: ImageSettings, root: Node) -> Iterator[ImageUse | Problem]:
@@ -358,4 +385,4 @@ def split_index(part: str) -> tuple[str, int | None]:
     return (found.group(1), int(found.group(2))) if found else (part, None)
 
 
-__all__ = ["ArgoLocator", "Target", "bind_apps", "insertion"]
+__all__ = ["THEN", "ArgoLocator", "Target", "bind_apps", "companion", "insertion"]

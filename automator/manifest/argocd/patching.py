@@ -4,7 +4,9 @@ Scalar edits are proven twice (:func:`automator.manifest.patch.patch_text`); an 
 changes the tree's shape, so here the proofs are: every document of the new text parses,
 every document without an edit is unchanged byte for byte, and re-locating the whole new text
 finds exactly the fields located before with the planned values, plus the added ones (an added
-tag brings the image's name parameter or key along, naming the image itself).
+tag brings the image's name parameter or key along, naming the image itself). A companion (a
+tag that adds its image's missing name parameter) writes its new value over the tag, found by
+locating the file with ``tags_alone``, and the name parameter at its span.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import replace
 
 from automator.errors import AutomatorError, ManifestError
 from automator.imageref import normalise_repository
+from automator.manifest.argocd.locate import DIALECT, THEN, ArgoLocator
 from automator.manifest.proof import field_key, field_state, fields_of
 from automator.manifest.yamldoc import compose, split_documents
 from automator.model import ImageUse, Span, Update
@@ -61,10 +64,11 @@ def merged(texts: Sequence[str]) -> str:
 
 def moved_lines(text: str, uses: Sequence[ImageUse], edits: Sequence[Edit]) -> list[ImageUse]:
     """``uses`` of ``text`` with the lines they are on once ``edits`` are written (a line added
-    above a field moves it down: a key added to a kustomization's images entry)."""
+    above a field moves it down: a key added to a kustomization's images entry; a field still
+    to add where others are added now goes after them)."""
     def added_lines(use: ImageUse) -> int:
         return sum(written.count("\n") - text.count("\n", span.start, span.end) for span, written in edits
-                   if span.end <= use.span.start and span != use.span)
+                   if span.end <= use.span.start)
     return [replace(use, line=use.line + added_lines(use)) for use in uses]
 
 
@@ -72,14 +76,27 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
     """``text`` with the updates applied (some adding fields), or ManifestError."""
     from automator.manifest.locate import locate_text
 
+    old_uses = locate_text(file, text, tags_alone(locators)).uses  # a companion's tag where it is
+    tags = {field_key(use): use for use in old_uses if use.field == "tag"}
     at_span: dict[tuple[int, int], list[str]] = {}
-    for update in updates:
-        span = update.use.span
+
+    def add(span: Span, written: str, line: int) -> None:
         texts = at_span.setdefault((span.start, span.end), [])
-        if update.new_text not in texts:
-            texts.append(update.new_text)
+        if written not in texts:
+            texts.append(written)
         if len(texts) > 1 and span.start != span.end:
-            raise ManifestError(f"{file}:{update.use.line}: two different texts would be written at one place")
+            raise ManifestError(f"{file}:{line}: two different texts would be written at one place")
+
+    at_tag: dict[int, ImageUse] = {}  # update -> the tag a companion writes (where its line moves)
+    for number, update in enumerate(updates):
+        use, written = update.use, update.new_text
+        if THEN in use.insert:  # a tag that adds its image's name: its value goes to the tag
+            value, _, written = written.partition(THEN)
+            tag = at_tag[number] = tags.get(field_key(use))  # type: ignore[assignment]
+            if tag is None or tag.image.tag != use.image.tag:
+                raise ManifestError(f"{file}:{use.line}: the file changed since it was scanned; scan again")
+            add(tag.span, value, use.line)
+        add(use.span, written, use.line)
     edits = sorted(((Span(start, end), merged(texts)) for (start, end), texts in at_span.items()), key=lambda e: (e[0].start, e[0].end))
     out, at = [], 0
     for span, written in edits:
@@ -89,10 +106,10 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
         at = span.end
     new = "".join([*out, text[at:]])
     verify_insertions(text, new, edits)
-    wanted = dict(fields_of(moved_lines(text, locate_text(file, text, locators).uses, edits)))
+    wanted = dict(fields_of(moved_lines(text, old_uses, edits)))
     added = []
-    for update in updates:
-        (moved,) = moved_lines(text, [update.use], edits)
+    for number, update in enumerate(updates):
+        (moved,) = moved_lines(text, [at_tag.get(number, update.use)], edits)
         if update.use.span.start == update.use.span.end:
             wanted.pop(field_key(moved), None)
             added.append((field_key(update.use)[:4], field_state(update.use, update.to_tag)))
@@ -107,6 +124,12 @@ def patch_with_insertions(file: str, text: str, updates: Sequence[Update], locat
         changed = sorted({k[3] for k in set(kept) | set(wanted) if kept.get(k) != wanted.get(k)} ^ {k[3] for k, _ in set(new_fields) ^ set(added)})
         raise ManifestError(f"{file}: re-locating the patched text does not show the planned change (containers {', '.join(changed)})")
     return new
+
+
+def tags_alone(locators: Mapping) -> Mapping:
+    """``locators`` with the ``argocd`` one locating each companion as the tag it writes."""
+    argo = locators.get(DIALECT)
+    return {**locators, DIALECT: replace(argo, tags_alone=True)} if isinstance(argo, ArgoLocator) else locators
 
 
 def _names_own_image(state: tuple[str, str | None]) -> bool:
