@@ -245,3 +245,26 @@ def test_a_repository_listed_elsewhere_does_not_hold_up_the_others(local_registr
         assert [t.tag for t in answers[theirs]] == ["2.0.0"]  # their listing, not a second one
         assert [t.tag for t in answers[ours]] == ["1.0.0"]
         assert proxy.count(r"/tags/list") == 1
+
+
+def test_a_closed_source_leaves_no_connection_to_redis_open(redis_server):
+    """A loop or ``serve`` makes a tag source, and so a cache client, per run: closing the
+    source disconnects it, not the next garbage collection (which may be far off)."""
+    import gc
+
+    import redis
+    from registry_helpers import make_source
+
+    observer = redis.Redis.from_url(redis_server.url)
+    before = observer.info("clients")["connected_clients"]
+    gc.disable()  # what a collection would happen to clean up is not what this is about
+    try:
+        for _ in range(5):
+            source = make_source()
+            source.cache = worker_cache(redis_server)
+            source.cache.get_tags(REPO)  # one connection made
+            source.close()
+        assert observer.info("clients")["connected_clients"] == before
+    finally:
+        gc.enable()
+        observer.close()

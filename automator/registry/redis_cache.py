@@ -177,6 +177,14 @@ class RedisCache:
         self._held_lock = threading.Lock()
         self.degraded = False
 
+    def close(self) -> None:
+        """Disconnect the client's connections: a loop or ``serve`` makes a cache per run, and
+        the sockets of the runs before would otherwise stay open until a garbage collection."""
+        try:
+            self.client.close()
+        except self._errors:
+            pass
+
     # --- plumbing --------------------------------------------------------------------------
 
     def _fail(self, error: Exception) -> None:

@@ -157,6 +157,9 @@ class RegistryTagSource:
         self.transport.watchdog.close()
         if not self.transport.cancelled:  # cancelled: threads may still hold the session
             self.transport.session.close()
+        close_cache = getattr(self.cache, "close", None)  # a shared cache's connections (Redis)
+        if close_cache is not None:
+            close_cache()
 
     def cancel(self) -> None:
         """Abandon the requests in flight and refuse new ones (SIGINT/SIGTERM): their sockets
