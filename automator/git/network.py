@@ -89,7 +89,7 @@ def run_git(
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise GitTimeout(
-            f"{what} did not finish within {deadline or f'its {timeout:g} s deadline'} and was stopped",
+            f"{what} did not finish within {deadline or f'its {timeout:.3g} s deadline'} and was stopped",
             hint="the remote accepted the connection but did not answer; check it, or raise --retry-timeout",
         ) from None
     except BaseException:
