@@ -3,9 +3,12 @@
 Events that arrive within ``debounce`` seconds of the first event of a batch become one run
 (a burst of pushes from one build is one commit). Runs are serialised: one writer at a time
 for the checkout. A periodic poll (``--every``) goes through the same queue, so it never
-races an event-driven run. Draining stops accepting, lets the run in flight finish its write
-step, then runs what was already accepted (without waiting out the debounce) and stops:
-an event answered with 202 is never dropped.
+races an event-driven run. Once due, a poll runs before the next event batch, so a steady
+stream of events cannot put it off for ever; the events waiting still run right after it (a
+full run lists tags through the cache, which may predate a push the event carried) and a poll
+never runs twice in a row while events wait. Draining stops accepting, lets the run in flight
+finish its write step, then runs what was already accepted (without waiting out the debounce)
+and stops: an event answered with 202 is never dropped.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class RunQueue:
         self._batch_started: float | None = None
         self._draining = False
         self._running = False
+        self._last: str | None = None  # the trigger of the last run taken
         self._thread = threading.Thread(target=self._work, name="automator-runs", daemon=True)
 
     # --- the receiving side ---------------------------------------------------------------
@@ -125,25 +129,33 @@ class RunQueue:
         return not self._thread.is_alive()
 
     def _next(self) -> tuple[str, tuple[PushedImage, ...] | None] | None:
+        """The next run: a due poll before the next event batch (even one still gathering),
+        unless the run that just ended was a poll; events wait out the debounce."""
         with self._cond:
-            while not self._pending and not self._poll_wanted and not self._draining:
-                self._cond.wait()
-            if self._pending:
-                # let a burst gather: until `debounce` after the batch's first event
-                while not self._draining:
+            while True:
+                if self._poll_wanted and not self._draining and (not self._pending or self._last != "poll"):
+                    if self._pending:
+                        log.info("full run first; %d pushed images wait for the run after it", len(self._pending))
+                    return self._take("poll", None)
+                if self._pending:
+                    # let a burst gather: until `debounce` after the batch's first event
                     left = (self._batch_started or 0) + self.debounce - self.clock()
-                    if left <= 0:
-                        break
+                    if left <= 0 or self._draining:
+                        batch = tuple(self._pending)
+                        self._pending = []
+                        return self._take("event", batch)
                     self._cond.wait(left)
-                batch = tuple(self._pending)
-                self._pending = []
-                self._running = True
-                return "event", batch
-            if self._poll_wanted and not self._draining:
-                self._poll_wanted = False
-                self._running = True
-                return "poll", None
-            return None  # draining and nothing accepted is left
+                elif self._draining:
+                    return None  # draining and nothing accepted is left
+                else:
+                    self._cond.wait()
+
+    def _take(self, trigger: str, batch: tuple[PushedImage, ...] | None) -> tuple[str, tuple[PushedImage, ...] | None]:
+        if trigger == "poll":
+            self._poll_wanted = False
+        self._last = trigger
+        self._running = True
+        return trigger, batch
 
     def _work(self) -> None:
         while True:
