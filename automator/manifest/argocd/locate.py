@@ -9,7 +9,8 @@ their updates go to (``targets``: file -> Applications). For each file it finds:
   parameter whose name parameter is missing is one field written in two places (a companion,
   :func:`companion`), as Argo writes the name only with a new tag;
 * ``write-back-target: kustomization``: the kustomization's ``images:`` entry (``newTag``, its
-  ``digest`` when it has one, and ``newName`` with ``kustomize.image-name``);
+  ``digest`` when it has one, and ``newName`` with ``kustomize.image-name``: a missing one is
+  added by its ``newTag`` field, a companion too);
 * ``write-back-target: helmvalues``: the values file at the configured keys (a dotted key
   written flat, or nested; ``images[0].tag`` names an item of a list, as in Argo).
 
@@ -87,7 +88,7 @@ class ArgoLocator:
                     if target.kind == OVERRIDE:
                         yield from override_uses(doc, target, image, self.tags_alone)
                     elif target.kind == KUSTOMIZATION:
-                        yield from kustomization_uses(doc, target, image)
+                        yield from kustomization_uses(doc, target, image, self.tags_alone)
                     else:
                         yield from helmvalues_uses(doc, target, image)
                 except (AutomatorError, ValueError) as error:
@@ -256,10 +257,11 @@ def _same(a: str, b: str) -> bool:
         return False
 
 
-def kustomization_uses(doc: Document, target: Target, image: ImageSettings) -> Iterator[ImageUse | Problem]:
+def kustomization_uses(doc: Document, target: Target, image: ImageSettings, tags_alone: bool = False) -> Iterator[ImageUse | Problem]:
     """The kustomization's ``images:`` entry, as ``kustomize edit set image`` would set it: its
     ``newTag``; its ``digest`` too when it has one (kustomize deploys the digest, so it moves
-    with the tag); and with ``kustomize.image-name``, ``newName`` (added when missing)."""
+    with the tag); and with ``kustomize.image-name``, ``newName``. A missing ``newName`` is
+    added by the ``newTag`` field (a :func:`companion`), as Argo writes it only with a new tag."""
     listed = get(doc.root, "images") if is_mapping(doc.root) else None
     wanted = image.kustomize_name or image.image
     for entry in listed.value if is_sequence(listed) else ():
@@ -272,31 +274,29 @@ def kustomization_uses(doc: Document, target: Target, image: ImageSettings) -> I
         if tag is None:
             raise ManifestError(f"images entry {name!r} has no newTag to update; add newTag")
         ref = _ref(image, current_tag, current_digest)
-        yield _use(doc, target, image, tag, "tag", ref)
+        uses = [_use(doc, target, image, tag, "tag", ref)]
         if digest is not None:
-            yield _use(doc, target, image, digest, "digest", ref)
-        if image.kustomize_name:
-            yield _new_name(doc, target, image, entry, ref)
+            uses.append(_use(doc, target, image, digest, "digest", ref))
+        new_name = get(entry, "newName") if image.kustomize_name else None
+        if new_name is not None:
+            uses.append(_use(doc, target, image, new_name, "name", ref))
+        elif image.kustomize_name and not tags_alone:
+            uses[0] = companion(doc.text, uses[0], *_new_name_at(doc, entry, image.image))
+        yield from uses
         return
     raise ManifestError(f"no images entry named {wanted!r} in the kustomization; add one with newTag")
 
 
-def _new_name(doc: Document, target: Target, image: ImageSettings, entry: Node, ref: ImageRef) -> ImageUse:
-    """The entry's ``newName`` (the image the tags are chosen from), or where to add it: after
-    the entry's last key, in its style (a line at the keys' column, or ``, newName: x`` in a
-    flow mapping), so no field located before moves to another line."""
-    node = get(entry, "newName")
-    if node is not None:
-        return _use(doc, target, image, node, "name", ref)
+def _new_name_at(doc: Document, entry: Node, name: str) -> tuple[int, str]:
+    """Where the entry's missing ``newName: name`` goes, and its text: after the entry's last
+    key, in its style (a line at the keys' column, or ``, newName: x`` in a flow mapping), so
+    no field located before moves to another line."""
     last = entry.value[-1][1]
     if getattr(entry, "flow_style", False):
-        offset, template = doc.offset(last.end_mark), f", newName: {VALUE}"
-    else:
-        column = entry.value[0][0].start_mark.column
-        newline = doc.text.find("\n", doc.offset(_deepest(last).end_mark))
-        offset = len(doc.text) if newline < 0 else newline + 1
-        template = f"{' ' * column}newName: {VALUE}\n"
-    return insertion(doc.file, doc.text, offset, template, "name", image, target, ref)
+        return doc.offset(last.end_mark), f", newName: {name}"
+    column = entry.value[0][0].start_mark.column
+    newline = doc.text.find("\n", doc.offset(_deepest(last).end_mark))
+    return len(doc.text) if newline < 0 else newline + 1, f"{' ' * column}newName: {name}\n"
 
 
 def _deepest(node: Node) -> Node:

@@ -5,8 +5,9 @@ changes the tree's shape, so here the proofs are: every document of the new text
 every document without an edit is unchanged byte for byte, and re-locating the whole new text
 finds exactly the fields located before with the planned values, plus the added ones (an added
 tag brings the image's name parameter or key along, naming the image itself). A companion (a
-tag that adds its image's missing name parameter) writes its new value over the tag, found by
-locating the file with ``tags_alone``, and the name parameter at its span.
+tag that adds its image's missing name parameter, or a kustomization entry's ``newName``)
+writes its new value over the tag, found by locating the file with ``tags_alone``, and the
+name at its span.
 """
 
 from __future__ import annotations
