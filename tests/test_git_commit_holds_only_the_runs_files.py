@@ -8,6 +8,8 @@ updates, whose default commit message has a line per update, commits like a smal
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,9 @@ from git_helpers import (
 from automator.context import Context
 from automator.git import WriteOptions, write_updates
 from automator.git.backoff import RetryPolicy
+from automator.git.commit import commit_files
+from automator.git.identity import DEFAULT_AUTHOR
+from automator.git.workspace import Workspace
 from automator.run import apply_plan, make_plan
 from automator.tagfile import FileTagSource
 
@@ -101,3 +106,56 @@ def test_a_run_of_1300_updates_commits_its_long_default_message(tmp_path):
     assert message.splitlines()[0].startswith(f"Update {count} images in clusters")
     assert sum(line.startswith("- clusters/") for line in message.splitlines()) == count
     assert git(bare, "diff-tree", "--no-commit-id", "--name-only", "-r", "main").count("\n") + 1 == count
+
+
+def edit_when_git_commit_starts(bin_dir: Path, edited: Path, line: str) -> None:
+    """A ``git`` first on PATH that appends ``line`` to ``edited`` once, as the first ``git
+    commit`` starts: a user saving the file just after the run staged it."""
+    real = shutil.which("git")
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'for arg in "$@"; do\n'
+        f'  if [ "$arg" = commit ] && [ ! -e "{edited}.edited" ]; then\n'
+        f'    touch "{edited}.edited"; echo "{line}" >> "{edited}"\n'
+        "  fi\n"
+        "done\n"
+        f'exec "{real}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+
+
+def test_an_edit_made_as_the_run_commits_is_neither_committed_nor_pushed_and_stays_in_the_tree(env_repo, tmp_path, monkeypatch):
+    """The run commits the files as it staged them, not as the tree holds them a moment later:
+    the user's edit stays in the checkout as an unstaged change, as it would have without the run."""
+    bare, work = env_repo
+    line = "# my edit, saved while the run was committing"
+    edit_when_git_commit_starts(tmp_path / "bin", work / "apps" / "app.yaml", line)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+
+    result = run_writer(work, {APP: ["1.0.0", "1.2.0"]}, "apps")
+
+    assert result.pushed and result.files == ("apps/app.yaml",)
+    pushed = show(bare, "apps/app.yaml")
+    assert f"image: {APP}:1.2.0" in pushed
+    assert line not in pushed, "the edit never reached the remote"
+    assert line not in git(work, "show", "HEAD:apps/app.yaml")
+    assert (work / "apps" / "app.yaml").read_text().endswith(line + "\n"), "the edit is still in the tree"
+    assert git(work, "diff", "--name-only") == "apps/app.yaml", "the edit is an unstaged change"
+    assert git(work, "diff", "--cached", "--name-only") == "", "nothing is staged"
+
+
+def test_a_new_file_the_run_creates_is_committed_and_left_tracked_and_clean(env_repo, monkeypatch):
+    """A file git did not know before (here written by the run itself) is committed like any
+    other and afterwards tracked and unchanged in the checkout; a draft staged meanwhile stays staged."""
+    bare, work = env_repo
+    (work / "apps" / "new.yaml").write_text("kind: ConfigMap\n")
+    stage_a_draft(work)()
+    ws = Workspace.open(work)
+    ws.use_identity(DEFAULT_AUTHOR)
+    head = commit_files(ws, ["apps/new.yaml"], "Add apps/new.yaml\n", str(DEFAULT_AUTHOR), add_first=True)
+
+    assert git(work, "show", "--name-only", "--format=", head).splitlines() == ["apps/new.yaml"]
+    assert git(work, "status", "--porcelain", "--untracked-files=all") == "M  docs/notes.md"
+    assert git(work, "log", "-1", "--format=%s") == "Add apps/new.yaml"

@@ -75,9 +75,11 @@ def test_a_run_in_a_checkout_asks_git_each_thing_once(env_repo, tmp_path):
     assert done.returncode == 0, done.stderr
     ours, children = traced(trace)
     # where the checkout is; is it clean (in the path and elsewhere); the configuration (identity,
-    # upstream, remote URL, credentials); HEAD and branch; the fresh remote head; the commit
-    # (its files were tracked: no `git add`); the new HEAD; the push
-    assert verbs(ours) == ["rev-parse", "status", "config", "rev-parse", "fetch", "rev-parse", "add", "commit", "rev-parse", "push"]
+    # upstream, remote URL, credentials); HEAD and branch; the fresh remote head; the commit,
+    # made from an index of its own (filled from HEAD, the run's files added, committed; the
+    # user's index then brought to the new HEAD for those files alone); the new HEAD; the push
+    assert verbs(ours) == ["rev-parse", "status", "config", "rev-parse", "fetch", "rev-parse",
+                           "read-tree", "add", "commit", "reset", "rev-parse", "push"]
     assert ours[2] == ["config", "-z", "--list"]
     assert not [argv for argv in ours + children if "version" in argv or "maintenance" in argv]
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
@@ -395,7 +397,8 @@ def test_only_a_checkout_keeps_run_records_and_replaces_files_the_own_clone_over
 
 
 def test_a_file_the_run_creates_in_its_own_clone_is_added_and_committed(env_repo, tmp_path):
-    """`commit -- FILES` does not know a new file: the run adds it, then commits."""
+    """`commit -- FILES` does not know a new file: the run adds it to an index of its own
+    (filled from HEAD), commits that, and brings the clone's index to the new HEAD."""
     bare, _, tags = env_repo
     trace = tmp_path / "trace.json"
 
@@ -407,4 +410,4 @@ def test_a_file_the_run_creates_in_its_own_clone_is_added_and_committed(env_repo
 
     [result] = write_in_own_clone(bare, tags, trace, apply=create)
     assert result.pushed and show(bare, "envs/prod/new.yaml") == "kind: ConfigMap"
-    assert verbs(traced(trace)[0])[-5:] == ["commit", "add", "commit", "rev-parse", "push"]
+    assert verbs(traced(trace)[0])[-7:] == ["commit", "read-tree", "add", "commit", "reset", "rev-parse", "push"]
