@@ -1,4 +1,4 @@
-"""On-disk cache: tag lists and tag digests with a time-to-live, image metadata per digest forever.
+"""On-disk cache: tag lists and tag digests with a time-to-live, image metadata per digest.
 
 The cache backend is a small interface with two implementations: this one (the default) and
 :class:`automator.registry.redis_cache.RedisCache` (``--cache-url``, shared by a fleet):
@@ -8,6 +8,10 @@ The cache backend is a small interface with two implementations: this one (the d
 One small JSON file per key, written to a temporary file and renamed into place, so several
 processes (parallel CI jobs sharing a restored cache) can read and write at once: a reader sees
 the old file or the new one, never half of one. Unreadable entries are treated as missing.
+
+The directory stays bounded (:mod:`automator.registry.cache_sweep`): a tag list or digest read
+after its TTL is deleted there and then, none is written when the TTL is 0 (it could never be
+read), and opening the cache sweeps it at most once an hour.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from automator.registry.cache_sweep import sweep, sweep_due, touch_if_old
 from automator.registry.formats import parse_time
 
 log = logging.getLogger("automator.registry")
@@ -49,16 +54,32 @@ class RegistryCache:
         self.directory = Path(directory) / VERSION
         self.tag_ttl = tag_ttl
         self._clock = clock
+        now = clock()
+        if sweep_due(self.directory, now):
+            sweep(self.directory, now, tag_ttl)
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / _file_name(key)
 
-    def _read(self, kind: str, key: str) -> dict | None:
+    def _read(self, kind: str, key: str) -> tuple[dict, os.stat_result] | None:
+        """The entry and its file's status; None when missing (or deleted meanwhile) or unreadable."""
         try:
-            data = json.loads(self._path(kind, key).read_text(encoding="utf-8"))
+            with open(self._path(kind, key), "rb") as handle:
+                data = json.loads(handle.read())
+                status = os.fstat(handle.fileno())
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) and data.get("key") == key else None
+        return (data, status) if isinstance(data, dict) and data.get("key") == key else None
+
+    def _discard(self, kind: str, key: str, read: os.stat_result) -> None:
+        """Delete the stale entry that was read, unless another process has replaced it since (a
+        write is a rename, so a new entry is a new file). Losing a race only costs a miss."""
+        path = self._path(kind, key)
+        try:
+            if os.stat(path).st_ino == read.st_ino:
+                path.unlink()
+        except OSError:
+            pass
 
     def _write(self, kind: str, key: str, data: dict) -> None:
         target = self._path(kind, key)
@@ -81,11 +102,24 @@ class RegistryCache:
         fetched = data.get("fetched_at") if data else None
         return isinstance(fetched, (int, float)) and 0 <= self._clock() - fetched <= self.tag_ttl
 
-    def get_tags(self, repository: str) -> list[str] | None:
-        data = self._read("tags", repository)
-        if not self._fresh(data) or not isinstance(data.get("tags"), list):  # type: ignore[union-attr]
+    def _read_fresh(self, kind: str, key: str) -> dict | None:
+        """An entry of ``tags``/``digests`` within the TTL; a stale one is deleted as it is found."""
+        found = self._read(kind, key)
+        if found is None:
             return None
-        return [t for t in data["tags"] if isinstance(t, str)]  # type: ignore[index]
+        data, status = found
+        if self._fresh(data):
+            return data
+        fetched = data.get("fetched_at")
+        if not isinstance(fetched, (int, float)) or self._clock() - fetched > self.tag_ttl:
+            self._discard(kind, key, status)  # not one written ahead of this clock by another machine
+        return None
+
+    def get_tags(self, repository: str) -> list[str] | None:
+        data = self._read_fresh("tags", repository)
+        if data is None or not isinstance(data.get("tags"), list):
+            return None
+        return [t for t in data["tags"] if isinstance(t, str)]
 
     def claim_tags(self, repository: str) -> list[str] | None | ListingElsewhere:
         """Like :meth:`get_tags` but never waits: a shared cache answers ``LISTING_ELSEWHERE``
@@ -99,6 +133,8 @@ class RegistryCache:
         return {r: self.get_tags(r) for r in repositories}
 
     def put_tags(self, repository: str, tags: list[str]) -> None:
+        if self.tag_ttl <= 0:  # always asked again: an entry would never be read
+            return
         self._write("tags", repository, {"fetched_at": self._clock(), "tags": tags})
 
     def abandon_tags(self, repository: str) -> None:
@@ -107,20 +143,25 @@ class RegistryCache:
     # --- the digest a tag points at: tags move, so it ages like the tag list ----------------------
 
     def get_digest(self, repository: str, tag: str) -> str | None:
-        data = self._read("digests", f"{repository}:{tag}")
+        data = self._read_fresh("digests", f"{repository}:{tag}")
         digest = data.get("digest") if data else None
-        return digest if self._fresh(data) and isinstance(digest, str) else None
+        return digest if isinstance(digest, str) else None
 
     def put_digest(self, repository: str, tag: str, digest: str) -> None:
+        if self.tag_ttl <= 0:
+            return
         self._write("digests", f"{repository}:{tag}", {"fetched_at": self._clock(), "digest": digest})
 
-    # --- metadata per digest (content-addressed, so never stale) -------------------------------
+    # --- metadata per digest (content-addressed, so never stale; swept when unused) ------------
 
     def get_created(self, digest: str, platform: str) -> tuple[bool, datetime | None]:
         """(found, build time); a cached ``None`` means the image has no build time."""
-        data = self._read("meta", f"{digest} {platform}")
-        if data is None:
+        key = f"{digest} {platform}"
+        found = self._read("meta", key)
+        if found is None:
             return False, None
+        data, status = found
+        touch_if_old(self._path("meta", key), status.st_mtime, self._clock())  # still in use
         return True, parse_time(data.get("created"))
 
     def put_created(self, digest: str, platform: str, created: datetime | None) -> None:

@@ -1,8 +1,9 @@
 """The registry cache in Redis: one listing per image repository for a whole fleet.
 
-Same interface and lifetimes as the disk cache (:class:`automator.registry.cache.RegistryCache`):
-tag lists and tag digests live for the tag TTL, build times by digest as long as Redis keeps
-them (they are content-addressed, never stale). A tag list or digest carries the wall-clock time
+Same interface as the disk cache (:class:`automator.registry.cache.RegistryCache`) and the
+same tag TTL: tag lists and tag digests live for it; build times by digest as long as Redis
+keeps them (they are content-addressed, never stale: its ``maxmemory`` policy bounds them,
+where the disk cache drops those unread for 30 days). A tag list or digest carries the wall-clock time
 it was fetched (``{"tags": [...], "fetched_at": ...}``), and a reader takes it only while it is
 younger than the READER's tag TTL (``AUTOMATOR_CACHE_TTL=0``: always ask); the key's expiry in
 Redis is the writer's TTL. A value without that time (a bare list or digest, the format before
