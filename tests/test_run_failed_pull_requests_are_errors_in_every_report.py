@@ -80,8 +80,10 @@ def test_a_refused_token_is_an_error_of_every_report_and_no_update_is_counted(wo
     variables = dotenv(tmp_path)
     assert (variables["AUTOMATOR_UPDATED"], variables["AUTOMATOR_PROBLEMS"], variables["AUTOMATOR_UPDATES"]) == ("0", "1", "[]")
     report = (tmp_path / "report.md").read_text()
-    assert "No image needs an update." in report and f"**error**: {ALL}: " in report
+    assert "No image was updated (see the problems below)." in report and f"**error**: {ALL}: " in report
+    assert "No image needs an update." not in report, "the update failed: it is still needed"
     summary = (github_actions / "summary.md").read_text()
+    assert "No image was updated (see the problems below)." in summary
     assert "#### Problems (1)" in summary and "stayed" not in summary, "the images that failed did not stay as they are"
     outputs = (github_actions / "github-output").read_text()
     assert "updated<<" in outputs and "\n0\n" in outputs.split("updated<<")[1].split("updates<<")[0]

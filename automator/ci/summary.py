@@ -125,8 +125,8 @@ def render_summary(
         lines += [f"{count} image {noun} {verb} {len(plan.files)} file(s).", ""]
         lines += ["| File | Image | From -> To | Policy | Reason |", "| --- | --- | --- | --- | --- |"]
         lines += [_update_row(u, links) for u in plan.updates]
-    else:
-        lines.append("No image needs an update.")
+    else:  # with errors, some image may well need one: what failed is said below
+        lines.append("No image was updated (see the problems below)." if plan.errors else "No image needs an update.")
     if change is not None and (change.pr_url or change.commit):
         lines.append("")
         if change.pr_url:

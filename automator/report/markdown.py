@@ -74,8 +74,8 @@ def render_markdown(plan: Plan, change: Change | None = None, *, title: str = DE
         lines += [f"{count} image {noun} in {len(plan.files)} file(s).", ""]
         lines += ["| File | Image | From -> To | Policy | Reason |", "| --- | --- | --- | --- | --- |"]
         lines += [update_row(u) for u in plan.updates]
-    else:
-        lines.append("No image needs an update.")
+    else:  # with errors, some image may well need one: what failed is said below
+        lines.append("No image was updated (see the problems below)." if plan.errors else "No image needs an update.")
     if change is not None:
         lines.append("")
         if change.pr_url:
