@@ -159,3 +159,28 @@ def test_a_new_file_the_run_creates_is_committed_and_left_tracked_and_clean(env_
     assert git(work, "show", "--name-only", "--format=", head).splitlines() == ["apps/new.yaml"]
     assert git(work, "status", "--porcelain", "--untracked-files=all") == "M  docs/notes.md"
     assert git(work, "log", "-1", "--format=%s") == "Add apps/new.yaml"
+
+
+def test_a_merge_in_progress_is_not_ended_by_the_runs_commit(env_repo):
+    """Git refuses a partial commit during a merge; so does the run's own-index commit, which
+    would otherwise take the merge's second parent and end it with the merge's files uncommitted."""
+    from automator.errors import GitError
+
+    _, work = env_repo
+    git(work, "checkout", "-q", "-b", "side")
+    (work / "docs").mkdir(exist_ok=True)
+    (work / "docs" / "side.md").write_text("side\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "side")
+    git(work, "checkout", "-q", "main")
+    git(work, "merge", "--no-commit", "--no-ff", "-q", "side")
+    head = git(work, "rev-parse", "HEAD")
+    (work / "apps" / "new.yaml").write_text("kind: ConfigMap\n")
+    ws = Workspace.open(work)
+    ws.use_identity(DEFAULT_AUTHOR)
+
+    with pytest.raises(GitError) as refused:
+        commit_files(ws, ["apps/new.yaml"], "Add apps/new.yaml\n", str(DEFAULT_AUTHOR), add_first=True)
+
+    assert "a merge is in progress" in refused.value.message
+    assert git(work, "rev-parse", "HEAD") == head and (work / ".git" / "MERGE_HEAD").exists(), "the merge is as it was"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 UNKNOWN_PATH = "did not match any file(s) known to git"  # `git commit -- PATH` of an untracked PATH
 FROM_STDIN = ("--pathspec-from-file=-", "--pathspec-file-nul")
+IN_PROGRESS = {"MERGE_HEAD": "merge", "CHERRY_PICK_HEAD": "cherry-pick", "REVERT_HEAD": "revert"}  # in the git dir
 
 
 def commit_files(ws: Workspace, files: list[str], message: str, author: str, *, add_first: bool) -> str:
@@ -52,7 +53,15 @@ def commit_files(ws: Workspace, files: list[str], message: str, author: str, *, 
 
 def _commit_staged_apart(ws: Workspace, files: list[str], commit: tuple[str, ...]) -> str:
     """``commit`` of HEAD plus ``files`` as ``git add`` reads them now, through an index of the
-    run's own; then the checkout's index entries of ``files`` are those of the new HEAD."""
+    run's own; then the checkout's index entries of ``files`` are those of the new HEAD.
+    Refused while a merge, cherry-pick or revert is under way, as git refuses a partial commit
+    then: a commit would take its second parent and end it, the rest of it uncommitted."""
+    under_way = [name for name in IN_PROGRESS if (ws.git_dir / name).exists()]
+    if under_way:
+        raise GitError(
+            f"cannot commit the run's files in {ws.root}: a {IN_PROGRESS[under_way[0]]} is in progress",
+            hint=f"finish it (git {IN_PROGRESS[under_way[0]]} --continue) or abort it, then run again",
+        )
     fd, index_file = tempfile.mkstemp(prefix="automator-index-", dir=ws.git_dir)
     os.close(fd)
     os.unlink(index_file)  # git writes it anew (an empty file is no index to git)
