@@ -38,6 +38,19 @@ def test_applications_kept_in_another_directory_are_read_with_argocd_apps(tmp_pa
         assert (work / name).read_bytes() == (case / "expected" / name).read_bytes(), name
 
 
+def test_argocd_apps_inside_the_repository_are_read_once(tmp_path, capsys):
+    """The repository's own Applications are read anyway; naming their directory again with
+    --argocd-apps (as an app-of-apps set-up may) must not plan each image twice."""
+    case = GOLDEN / "argocd_app_of_apps"
+    work = tmp_path / "env"
+    shutil.copytree(case / "input", work)
+
+    assert main(["update", str(work), "--tags-from", str(case / "tags.yaml"), "--argocd-apps", str(work / "apps")]) == 0, \
+        capsys.readouterr().err
+    for name in ("charts/web/.argocd-source-web.yaml", "envs/api/.argocd-source-api-prod.yaml", "envs/worker/kustomization.yaml"):
+        assert (work / name).read_bytes() == (case / "expected" / name).read_bytes(), name
+
+
 def test_argocd_apps_must_be_a_directory(tmp_path, capsys):
     assert main(["scan", str(tmp_path), "--argocd-apps", str(tmp_path / "missing")]) == 2
     assert "--argocd-apps" in capsys.readouterr().err

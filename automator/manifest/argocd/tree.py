@@ -70,7 +70,11 @@ def origin_url(root: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], builder: AppsBuilder) -> None:
+def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], builder: AppsBuilder,
+             seen: set[str]) -> None:
+    """Add the Argo CD objects of the files ``read`` under ``root``; a file whose real path is
+    in ``seen`` was read already (an ``--argocd-apps`` directory inside the repository), and
+    the real paths of the files read are added to it."""
     name_of = names_under(root)
     for path, data in read:
         if isinstance(data, OSError):
@@ -78,6 +82,10 @@ def _objects(root: Path, read: Iterable[tuple[Path | str, bytes | OSError]], bui
             continue
         if SCREEN not in data:
             continue
+        real = os.path.realpath(root / path)  # only files that may hold Argo CD objects: few
+        if real in seen:
+            continue
+        seen.add(real)
         name = name_of(path)
         try:
             text = data.decode("utf-8")
@@ -102,9 +110,10 @@ def read_tree(root: Path, apps_dirs: Sequence[Path] = (), origin: str | None = N
     root = Path(root)
     _APPS_DIRS[str(root.resolve())] = tuple(apps_dirs)
     builder = AppsBuilder(origin)
-    _objects(root, files.items() if files is not None else read_each(manifest_paths(root)), builder)
+    seen: set[str] = set()  # an Application read twice would be planned twice
+    _objects(root, files.items() if files is not None else read_each(manifest_paths(root)), builder, seen)
     for directory in apps_dirs:
-        _objects(Path(directory), read_each(manifest_paths(Path(directory))), builder)
+        _objects(Path(directory), read_each(manifest_paths(Path(directory))), builder, seen)
     if origin is None and builder.has_apps:  # asked of git only when there are Applications
         builder.set_origin(origin_url(root))
     apps, problems = builder.build()
