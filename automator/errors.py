@@ -142,8 +142,8 @@ def slash_in_userinfo(url: str) -> bool:
     ``scheme://``. Every URL parser (and git) ends the host at that ``/``, so the password
     would be read as the host and the path, shown in full wherever the URL is."""
     scheme, sep, rest = url.partition("://")
-    if not sep or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
-        return False
+    if not sep or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme) or scheme.lower() == "file":
+        return False  # a file URL has no user information: an "@" in it is a path's (workspace@2)
     rest = re.split(r"[?#]", rest, maxsplit=1)[0]
     return "@" in rest.partition("/")[2]
 

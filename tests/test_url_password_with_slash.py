@@ -86,6 +86,19 @@ def test_a_password_with_slash_written_percent_encoded_clones_and_pushes(tmp_pat
     assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
 
 
+def test_a_file_url_with_an_at_sign_in_its_path_is_no_password(tmp_path):
+    """A CI workspace such as Jenkins' ``job@2`` puts an "@" in a path; a file URL has no user
+    information, so it is cloned, not refused."""
+    workspace = tmp_path / "job@2"
+    workspace.mkdir()
+    bare = make_remote(workspace, {"envs/prod/app.yaml": deployment("app", f"{APP}:1.0.0")})
+    tags = write_tags(tmp_path / "tags.json", {APP: ["1.0.0", "1.2.0"]})
+    done = run_automator(["run", "envs/prod", "--repo", f"file://{bare}", "--tags-from", str(tags)], cwd=tmp_path,
+                         env={**os.environ, **NO_TOKENS})
+    assert done.returncode == 0, done.stderr
+    assert f"{APP}:1.2.0" in show(bare, "envs/prod/app.yaml")
+
+
 @pytest.mark.parametrize("text", [
     f"could not clone https://bob:{PASSWORD}@git.example.com/acme/env.git: fatal",
     f"fatal: unable to access 'http://bob:{PASSWORD}@127.0.0.1:8080/acme/env.git/': URL using bad/illegal format",
