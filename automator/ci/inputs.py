@@ -127,14 +127,6 @@ def _usable_cache_url(value: str) -> bool:
     return True
 
 
-def _cache_url_apart(value: str) -> tuple[str, str | None]:
-    """The cache URL without its password (for the command line) and the password (for the
-    child's ``REDIS_PASSWORD``, which the URL's password would have won over anyway)."""
-    from automator.registry.redis_cache import split_password
-
-    return split_password(value)
-
-
 def _seconds(value: str) -> bool:
     """A positive, finite number of seconds: ``--registry-timeout``'s own reading of it."""
     from automator.registry.settings import positive_seconds
@@ -291,7 +283,10 @@ def action_argv(environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
         if spec.kind == "positional":
             positional.append(f"./{value}" if value.startswith("-") else value)
         elif spec.kind == "value" and spec.check == "cache-url":
-            url, password = _cache_url_apart(value)
+            # the password travels as the child's REDIS_PASSWORD (the URL's would win anyway)
+            from automator.registry.redis_cache import split_password
+
+            url, password = split_password(value)
             argv.append(f"{spec.flag}={url}")
             env.update({"REDIS_PASSWORD": password} if password else {})
         elif spec.kind == "value":
